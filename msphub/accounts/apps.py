@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "msphub.accounts"
+    label = "accounts"
+    verbose_name = "Organisations, teams and users"

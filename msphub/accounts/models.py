@@ -1,0 +1,123 @@
+"""Organisations (councils and partner agencies), teams and users with one role each."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        COUNCIL = "council", "Council"
+        POLICE = "police", "Police"
+        NHS_TRUST = "nhs_trust", "NHS trust"
+        ICB = "icb", "Integrated care board"
+        CARE_PROVIDER = "care_provider", "Care provider"
+        HOUSING = "housing", "Housing"
+        ADVOCACY = "advocacy", "Advocacy service"
+        VOLUNTARY = "voluntary", "Voluntary sector"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ons_code = models.CharField(
+        "ONS area code",
+        max_length=9,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[EWSN]\d{8}$", "Enter a nine-character ONS code, like E09000001")
+        ],
+    )
+    region = models.CharField(max_length=100, blank=True)
+    # Partner agencies work with one or more councils; a concern they raise goes to a council.
+    councils = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="partners",
+        limit_choices_to={"kind": "council"},
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ons_code"], condition=~models.Q(ons_code=""), name="unique_ons_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_council(self) -> bool:
+        return self.kind == self.Kind.COUNCIL
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_team_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Practitioner"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    SAFEGUARDING_LEAD = "safeguarding_lead", "Safeguarding lead"
+    PARTNER_REFERRER = "partner_referrer", "Partner referrer"
+    BOARD_VIEWER = "board_viewer", "Board viewer"
+
+
+COUNCIL_CASEWORK_ROLES = {Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SAFEGUARDING_LEAD}
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    # Role questions in one place, so views and querysets ask rather than compare strings.
+    @property
+    def does_casework(self) -> bool:
+        """A council practitioner, team manager or safeguarding lead."""
+        return (
+            self.role in COUNCIL_CASEWORK_ROLES
+            and self.organisation_id is not None
+            and self.organisation.is_council
+        )
+
+    @property
+    def is_manager(self) -> bool:
+        return self.does_casework and self.role == Role.TEAM_MANAGER
+
+    @property
+    def is_lead(self) -> bool:
+        return self.does_casework and self.role == Role.SAFEGUARDING_LEAD
+
+    @property
+    def is_partner_referrer(self) -> bool:
+        return self.role == Role.PARTNER_REFERRER and self.organisation_id is not None
+
+    @property
+    def is_board_viewer(self) -> bool:
+        return self.role == Role.BOARD_VIEWER
+
+    @property
+    def council_id(self) -> int | None:
+        """The council whose records this user works on (None for partners)."""
+        return self.organisation_id if self.does_casework else None

@@ -1,0 +1,174 @@
+"""The raise-a-concern journey: one question page at a time, answers kept in the session
+until the person checks them and sends the concern. Works with or without an account."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+
+from msphub.accounts.models import Organisation
+
+from . import forms as concern_forms
+
+SESSION_KEY = "concern_journey"
+LAST_REFERENCE_KEY = "concern_last_reference"
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    form_class: type[forms.Form]
+    title: str
+
+
+STEPS = [
+    Step("council", concern_forms.CouncilForm, "Council area"),
+    Step("immediate-danger", concern_forms.ImmediateDangerForm, "Immediate danger"),
+    Step("about-you", concern_forms.AboutYouForm, "About you"),
+    Step("about-the-adult", concern_forms.AboutAdultForm, "About the adult"),
+    Step("what-happened", concern_forms.WhatHappenedForm, "What happened"),
+    Step("type-of-abuse", concern_forms.RiskTypesForm, "Kind of abuse or neglect"),
+    Step("where", concern_forms.WhereForm, "Where it happened and who is involved"),
+    Step("consent", concern_forms.ConsentForm, "The adult's agreement"),
+    Step("what-the-adult-wants", concern_forms.WishesForm, "What the adult wants"),
+]
+STEPS_BY_SLUG = {s.slug: s for s in STEPS}
+
+
+def councils_for(request: HttpRequest):
+    """Councils this person may raise a concern with."""
+    user = request.user
+    councils = Organisation.objects.filter(kind=Organisation.Kind.COUNCIL)
+    if user.is_authenticated and user.does_casework:
+        return councils.filter(pk=user.organisation_id)
+    if user.is_authenticated and user.organisation_id:
+        linked = councils.filter(partners=user.organisation_id)
+        if linked.exists():
+            return linked
+    return councils
+
+
+def steps_for(request: HttpRequest) -> list[Step]:
+    """The council question is asked only when there is a choice to make."""
+    if councils_for(request).count() > 1:
+        return STEPS
+    return STEPS[1:]
+
+
+def start(request: HttpRequest) -> dict:
+    journey = {"token": str(uuid.uuid4()), "answers": {}}
+    user = request.user
+    if user.is_authenticated:
+        # Staff and partners raise concerns as professionals; their details are filled in.
+        journey["answers"].update(
+            raiser_kind="professional",
+            raiser_name=user.get_full_name() or user.username,
+            raiser_role=user.job_title,
+            raiser_organisation_name=str(user.organisation or ""),
+            raiser_email=user.email,
+            raiser_phone=user.phone,
+        )
+    councils = list(councils_for(request)[:2])
+    if len(councils) == 1:
+        journey["answers"]["council"] = councils[0].pk
+    request.session[SESSION_KEY] = journey
+    return journey
+
+
+def get(request: HttpRequest) -> dict | None:
+    return request.session.get(SESSION_KEY)
+
+
+def save(request: HttpRequest, journey: dict) -> None:
+    request.session[SESSION_KEY] = journey
+    request.session.modified = True
+
+
+def to_session(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Organisation):
+        return value.pk
+    return value
+
+
+def from_session(name: str, value: Any) -> Any:
+    if name in ("adult_date_of_birth", "happened_on") and value:
+        return date.fromisoformat(value)
+    return value
+
+
+def store(journey: dict, form: forms.Form) -> None:
+    for name, value in form.cleaned_data.items():
+        journey["answers"][name] = to_session(value)
+    journey.setdefault("done", [])
+    slug = next(s.slug for s in STEPS if isinstance(form, s.form_class))
+    if slug not in journey["done"]:
+        journey["done"].append(slug)
+
+
+def initial_for(journey: dict, step: Step) -> dict:
+    answers = journey["answers"]
+    return {
+        name: from_session(name, answers[name])
+        for name in step.form_class.base_fields
+        if name in answers
+    }
+
+
+def first_unanswered(request: HttpRequest, journey: dict) -> Step | None:
+    done = set(journey.get("done", []))
+    for step in steps_for(request):
+        if step.slug not in done:
+            return step
+    return None
+
+
+def next_step(request: HttpRequest, current: Step) -> Step | None:
+    steps = steps_for(request)
+    slugs = [s.slug for s in steps]
+    index = slugs.index(current.slug)
+    return steps[index + 1] if index + 1 < len(steps) else None
+
+
+def concern_answers(journey: dict) -> dict:
+    """The answers as concern fields for concerns.services.raise_concern."""
+    answers = {k: from_session(k, v) for k, v in journey["answers"].items()}
+    answers["immediate_danger"] = answers.get("immediate_danger") == "yes"
+    answers["msp_asked"] = answers.get("msp_asked") == "yes"
+    return answers
+
+
+def summary(request: HttpRequest, journey: dict) -> list[dict]:
+    """Check-your-answers rows, grouped by question page."""
+    user_is_signed_in = request.user.is_authenticated
+    groups = []
+    for step in steps_for(request):
+        form = step.form_class(
+            initial=initial_for(journey, step),
+            **({"fixed_kind": True} if step.slug == "about-you" and user_is_signed_in else {}),
+        )
+        rows = []
+        for name, field in form.fields.items():
+            value = initial_for(journey, step).get(name)
+            rows.append({"label": field.label, "value": _display(field, value), "name": name})
+        groups.append({"step": step, "rows": rows})
+    return groups
+
+
+def _display(field: forms.Field, value: Any) -> str:
+    if value in (None, "", [], False):
+        return "Not given" if not isinstance(field, forms.BooleanField) else "No"
+    if value is True:
+        return "Yes"
+    if isinstance(field, forms.ModelChoiceField):
+        return str(field.queryset.filter(pk=value).first() or "")
+    if isinstance(value, date):
+        return value.strftime("%-d %B %Y")
+    choices = dict(getattr(field, "choices", []) or [])
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(v, v)) for v in value)
+    return str(choices.get(value, value))

@@ -1,0 +1,380 @@
+"""A safeguarding concern, from the first report through triage to the section 42 decision."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from msphub.core import categories
+from msphub.people.models import Person
+
+
+def first_contact_window() -> timedelta:
+    return timedelta(hours=settings.MSPHUB["FIRST_CONTACT_HOURS"])
+
+
+class ConcernQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view") -> "ConcernQuerySet":
+        """Concerns the user may act on; see ../shared/domain/access.md.
+
+        Actions: "view" (council staff), "triage" (own or team; unallocated ones may be picked up),
+        "sign_off" (managers, for their team), "status" (a partner sees its agency's concerns' status).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_partner_referrer:
+            if action != "status":
+                return self.none()
+            return self.filter(raiser_organisation_id=user.organisation_id)
+        if not user.does_casework:
+            return self.none()
+        qs = self.filter(council_id=user.organisation_id)
+        if action == "status":
+            qs = qs.filter(raised_by_user=user)
+        if not user.is_lead:
+            hidden = Person.objects.filter(restricted=True).exclude(restricted_to=user)
+            qs = qs.exclude(person__in=hidden)
+        if action in ("view", "status") or user.is_lead and action == "triage":
+            return qs
+        if action == "triage":
+            mine = models.Q(assigned_to=user) | models.Q(team_id=user.team_id)
+            return qs.filter(mine | models.Q(team__isnull=True, status=Concern.Status.RECEIVED))
+        if action == "sign_off":
+            if not user.is_manager:
+                return self.none()
+            return qs.filter(team_id=user.team_id)
+        return self.none()
+
+    def with_first_contact(self) -> "ConcernQuerySet":
+        """Annotate when the adult (or their representative) was first spoken to."""
+        earliest = FirstContact.objects.filter(concern=models.OuterRef("pk")).order_by("contact_at")
+        return self.annotate(first_contact_at=models.Subquery(earliest.values("contact_at")[:1]))
+
+    def first_contact_within_target(self) -> "ConcernQuerySet":
+        """Spoken to within 24 hours of the concern being received (exactly 24 hours counts)."""
+        return self.with_first_contact().filter(
+            first_contact_at__lte=models.F("received_at") + first_contact_window()
+        )
+
+    def first_contact_overdue(self, now=None) -> "ConcernQuerySet":
+        """Not yet spoken to, and more than 24 hours since the concern was received."""
+        now = now or timezone.now()
+        return self.filter(
+            first_contacts__isnull=True, received_at__lt=now - first_contact_window()
+        ).exclude(status=Concern.Status.CLOSED)
+
+    def open(self) -> "ConcernQuerySet":
+        return self.filter(
+            status__in=[
+                Concern.Status.RECEIVED,
+                Concern.Status.TRIAGE,
+                Concern.Status.AWAITING_SIGN_OFF,
+            ]
+        )
+
+
+class Concern(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        TRIAGE = "triage", "Being looked at"
+        AWAITING_SIGN_OFF = "awaiting_sign_off", "Decision awaiting sign-off"
+        ENQUIRY = "enquiry", "Enquiry started"
+        CLOSED = "closed", "Closed"
+
+    # What a partner agency is told: four plain stages and nothing else.
+    PARTNER_STATUS = {
+        Status.RECEIVED: "Received",
+        Status.TRIAGE: "Being looked at",
+        Status.AWAITING_SIGN_OFF: "Being looked at",
+        Status.ENQUIRY: "Enquiry started",
+        Status.CLOSED: "Closed",
+    }
+
+    class RaiserKind(models.TextChoices):
+        PROFESSIONAL = (
+            "professional",
+            "Someone who works with the adult (a professional or volunteer)",
+        )
+        FAMILY_FRIEND = "family_friend", "A family member, friend or carer"
+        SELF = "self", "The adult themselves"
+        PUBLIC = "public", "A member of the public"
+
+    class Consent(models.TextChoices):
+        GIVEN = "given", "Yes, they agreed to this concern being raised"
+        NOT_GIVEN = "not_given", "No, they did not agree"
+        NOT_SOUGHT = "not_sought", "They have not been asked"
+
+    class NotSoughtReason(models.TextChoices):
+        LACKS_CAPACITY = "lacks_capacity", "They lack the mental capacity to consent"
+        OTHERS_AT_RISK = "others_at_risk", "Other people are at risk"
+        CRIME = "crime", "A crime may have been committed"
+        PUBLIC_INTEREST = "public_interest", "It is in the public interest"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    council = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="concerns_received",
+        limit_choices_to={"kind": "council"},
+    )
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    # One submission of the form makes at most one concern, however often it is posted.
+    submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+    # Who raised it and how to reach them
+    raised_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="concerns_raised",
+    )
+    raiser_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="concerns_raised",
+    )
+    raiser_kind = models.CharField(max_length=20, choices=RaiserKind.choices)
+    raiser_name = models.CharField(max_length=200)
+    raiser_role = models.CharField(max_length=200, blank=True)
+    raiser_organisation_name = models.CharField(max_length=200, blank=True)
+    raiser_phone = models.CharField(max_length=40, blank=True)
+    raiser_email = models.EmailField(blank=True)
+
+    # Who it is about, as the raiser described them (linked to a person record at triage)
+    adult_given_name = models.CharField(max_length=100)
+    adult_family_name = models.CharField(max_length=100)
+    adult_date_of_birth = models.DateField(null=True, blank=True)
+    adult_address = models.TextField(max_length=500, blank=True)
+    adult_postcode = models.CharField(max_length=8, blank=True)
+    adult_phone = models.CharField(max_length=40, blank=True)
+    adult_needs = models.TextField(max_length=2000, blank=True)
+    adult_communication_needs = models.TextField(max_length=1000, blank=True)
+
+    # What happened
+    what_happened = models.TextField(max_length=5000)
+    happened_on = models.DateField(null=True, blank=True)
+    still_happening = models.BooleanField(default=False)
+    location_of_risk = models.CharField(max_length=40, choices=categories.LOCATION_OF_RISK)
+    source_of_risk = models.CharField(max_length=40, choices=categories.SOURCE_OF_RISK)
+    care_provider_name = models.CharField(max_length=200, blank=True)
+    care_provider = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="concerns_about",
+        limit_choices_to={"kind": "care_provider"},
+    )
+    immediate_danger = models.BooleanField(default=False)
+
+    # Consent to raise the concern
+    consent = models.CharField(max_length=20, choices=Consent.choices)
+    consent_not_given_reason = models.TextField(max_length=2000, blank=True)
+    consent_not_sought_reason = models.CharField(
+        max_length=20, choices=NotSoughtReason.choices, blank=True
+    )
+
+    # The three MSP questions, or why the person has not been asked yet
+    msp_asked = models.BooleanField("The person was asked what they want")
+    wants_to_happen = models.TextField(max_length=2000, blank=True)
+    how_to_happen = models.TextField(max_length=2000, blank=True)
+    outcomes_wanted = models.TextField(max_length=2000, blank=True)
+    not_asked_reason = models.TextField(max_length=2000, blank=True)
+
+    # Triage
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="concerns"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="concerns"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="concerns_assigned",
+    )
+
+    history = HistoricalRecords(excluded_fields=["submission_token"])
+    objects = ConcernQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["council", "status", "received_at"]),
+            models.Index(fields=["council", "care_provider_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def adult_name(self) -> str:
+        return f"{self.adult_given_name} {self.adult_family_name}"
+
+    @property
+    def partner_status(self) -> str:
+        return self.PARTNER_STATUS[self.Status(self.status)]
+
+    @property
+    def risk_type_labels(self) -> list[str]:
+        return [r.risk_type for r in self.risk_types.all()]
+
+    def first_contact_due(self):
+        return self.received_at + first_contact_window()
+
+    def age(self, now=None) -> timedelta:
+        return (now or timezone.now()) - self.received_at
+
+
+class ConcernRiskType(models.Model):
+    """One type of risk on a concern (a concern may have several)."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="risk_types")
+    risk_type = models.CharField(max_length=40, choices=categories.RISK_TYPE)
+
+    class Meta:
+        ordering = ["risk_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concern", "risk_type"], name="unique_concern_risk_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.risk_type
+
+
+class FirstContact(models.Model):
+    """A conversation with the adult (or their representative) during triage."""
+
+    class Method(models.TextChoices):
+        IN_PERSON_HOME = "home", "In person, at home"
+        IN_PERSON_ELSEWHERE = "elsewhere", "In person, somewhere else"
+        PHONE = "phone", "By phone"
+        VIDEO = "video", "By video call"
+
+    class SpokeWith(models.TextChoices):
+        ADULT = "adult", "The adult"
+        REPRESENTATIVE = (
+            "representative",
+            "Their representative (family, friend, carer or advocate)",
+        )
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="first_contacts")
+    contact_at = models.DateTimeField("When")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    spoke_with = models.CharField(max_length=20, choices=SpokeWith.choices)
+    representative_name = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    wants = models.TextField("What they said they want to happen", max_length=2000)
+    notes = models.TextField(max_length=5000, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contact_at"]
+
+    def __str__(self) -> str:
+        return f"{self.concern} contact at {self.contact_at}"
+
+
+class ConcernNote(models.Model):
+    """Information gathered during triage (checks with agencies, history, etc.)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(max_length=5000)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.concern}"
+
+
+class Decision(models.Model):
+    """The section 42 decision on a concern; it takes effect when a team manager signs it off."""
+
+    class Outcome(models.TextChoices):
+        SECTION_42 = "s42", "Section 42 enquiry"
+        OTHER_ENQUIRY = "other", "Other safeguarding enquiry"
+        NO_ENQUIRY = "none", "No enquiry"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.OneToOneField(Concern, on_delete=models.CASCADE, related_name="decision")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    criterion_care_needs = models.BooleanField(
+        "The adult has needs for care and support", default=False
+    )
+    criterion_abuse_risk = models.BooleanField(
+        "The adult is experiencing, or is at risk of, abuse or neglect", default=False
+    )
+    criterion_cannot_protect = models.BooleanField(
+        "Because of those needs, the adult cannot protect themselves", default=False
+    )
+    other_enquiry_reason = models.TextField(max_length=2000, blank=True)
+    pathway = models.CharField(max_length=30, choices=categories.Pathway.choices, blank=True)
+    referred_agency = models.CharField(
+        max_length=20, choices=categories.ReferredAgency.choices, blank=True
+    )
+    no_further_action_reason = models.TextField(max_length=2000, blank=True)
+    rationale = models.TextField("Reasons for the decision", max_length=5000)
+    lead_practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    returned_comment = models.TextField(
+        "Why the decision was returned", max_length=2000, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            # A section 42 enquiry needs all three criteria of section 42(1).
+            models.CheckConstraint(
+                condition=~models.Q(outcome="s42")
+                | models.Q(
+                    criterion_care_needs=True,
+                    criterion_abuse_risk=True,
+                    criterion_cannot_protect=True,
+                ),
+                name="s42_needs_all_three_criteria",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(outcome="none") | ~models.Q(pathway=""),
+                name="no_enquiry_needs_pathway",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.concern}: {self.get_outcome_display()}"
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+    @property
+    def opens_enquiry(self) -> bool:
+        return self.outcome in (self.Outcome.SECTION_42, self.Outcome.OTHER_ENQUIRY)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "concerns"
+REF = "<str:reference>"
+urlpatterns = [
+    path("raise/", views.raise_start, name="raise"),
+    path("raise/immediate-danger/call-999/", views.raise_danger, name="raise_danger"),
+    path("raise/check-answers/", views.raise_check, name="raise_check"),
+    path("raise/confirmation/", views.raise_done, name="raise_done"),
+    path("raise/<slug:slug>/", views.raise_step, name="raise_step"),
+    path("raised/", views.raised, name="raised"),
+    path("", views.queue, name="queue"),
+    path(f"{REF}/", views.concern_detail, name="detail"),
+    path(f"{REF}/pick-up/", views.pick_up, name="pick_up"),
+    path(f"{REF}/person/", views.link_person, name="link_person"),
+    path(f"{REF}/person/new/", views.new_person, name="new_person"),
+    path(f"{REF}/first-contact/", views.first_contact, name="first_contact"),
+    path(f"{REF}/information/", views.add_note, name="add_note"),
+    path(f"{REF}/decision/", views.decision, name="decision"),
+    path(f"{REF}/sign-off/", views.sign_off, name="sign_off"),
+    path(f"{REF}/history/", views.history, name="history"),
+]

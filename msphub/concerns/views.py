@@ -1,0 +1,478 @@
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, Prefetch, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from msphub.accounts.models import Organisation
+from msphub.core.access import access_log_for, get_record, visible
+from msphub.core.history import changes_for
+from msphub.enquiries.models import Enquiry
+from msphub.people.forms import PersonForm, PersonSearchForm
+from msphub.people.models import Person
+from msphub.people.services import likely_duplicates, search
+
+from . import journey, services
+from .forms import DecisionForm, FirstContactForm, NoteForm, SignOffForm
+from .models import Concern, ConcernNote, ConcernRiskType, Decision, FirstContact
+
+# --- Raising a concern (public, no account needed) -----------------------------------------
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def raise_start(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        journey.start(request)
+        return redirect("concerns:raise_step", slug=journey.steps_for(request)[0].slug)
+    return render(request, "concerns/raise/start.html", {"in_progress": journey.get(request)})
+
+
+def _no_journey(request: HttpRequest) -> HttpResponse:
+    return redirect("concerns:raise")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
+    step = journey.STEPS_BY_SLUG.get(slug)
+    if step is None or step not in journey.steps_for(request):
+        raise Http404("No such question")
+    state = journey.get(request)
+    if state is None:
+        return _no_journey(request)
+    kwargs = {"fixed_kind": True} if slug == "about-you" and request.user.is_authenticated else {}
+    if slug == "council":
+        kwargs = {}
+    changing = request.GET.get("change") == "1"
+    if request.method == "POST":
+        form = step.form_class(request.POST, **kwargs)
+        if slug == "council":
+            form.fields["council"].queryset = journey.councils_for(request)
+        if form.is_valid():
+            journey.store(state, form)
+            journey.save(request, state)
+            if slug == "immediate-danger" and form.cleaned_data["immediate_danger"] == "yes":
+                return redirect(
+                    reverse("concerns:raise_danger") + ("?change=1" if changing else "")
+                )
+            following = journey.next_step(request, step)
+            if changing or following is None:
+                return redirect("concerns:raise_check")
+            return redirect("concerns:raise_step", slug=following.slug)
+    else:
+        form = step.form_class(initial=journey.initial_for(state, step), **kwargs)
+        if slug == "council":
+            form.fields["council"].queryset = journey.councils_for(request)
+    steps = journey.steps_for(request)
+    index = steps.index(step)
+    back = (
+        reverse("concerns:raise_check")
+        if changing
+        else reverse("concerns:raise_step", args=[steps[index - 1].slug])
+        if index
+        else reverse("concerns:raise")
+    )
+    return render(
+        request,
+        "concerns/raise/question.html",
+        {"form": form, "step": step, "back": back, "number": index + 1, "total": len(steps)},
+    )
+
+
+@login_not_required
+@require_GET
+def raise_danger(request: HttpRequest) -> HttpResponse:
+    if journey.get(request) is None:
+        return _no_journey(request)
+    following = journey.next_step(request, journey.STEPS_BY_SLUG["immediate-danger"])
+    next_url = (
+        reverse("concerns:raise_check")
+        if request.GET.get("change") == "1"
+        else reverse("concerns:raise_step", args=[following.slug])
+    )
+    return render(request, "concerns/raise/danger.html", {"next_url": next_url})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def raise_check(request: HttpRequest) -> HttpResponse:
+    state = journey.get(request)
+    if state is None:
+        # A second press of "Send" after the first succeeded: show the same confirmation.
+        if request.method == "POST" and request.session.get(journey.LAST_REFERENCE_KEY):
+            return redirect("concerns:raise_done")
+        return _no_journey(request)
+    missing = journey.first_unanswered(request, state)
+    if missing:
+        return redirect("concerns:raise_step", slug=missing.slug)
+    if request.method == "POST":
+        council = Organisation.objects.filter(
+            pk=state["answers"].get("council"), kind=Organisation.Kind.COUNCIL
+        ).first()
+        if council is None or not journey.councils_for(request).filter(pk=council.pk).exists():
+            return redirect("concerns:raise_step", slug="council")
+        concern, _created = services.raise_concern(
+            journey.concern_answers(state),
+            council,
+            uuid.UUID(state["token"]),
+            user=request.user,
+        )
+        request.session.pop(journey.SESSION_KEY, None)
+        request.session[journey.LAST_REFERENCE_KEY] = concern.reference
+        return redirect("concerns:raise_done")
+    return render(request, "concerns/raise/check.html", {"groups": journey.summary(request, state)})
+
+
+@login_not_required
+@require_GET
+def raise_done(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get(journey.LAST_REFERENCE_KEY)
+    if not reference:
+        return _no_journey(request)
+    return render(request, "concerns/raise/done.html", {"reference": reference})
+
+
+# --- Concerns an agency or a user has raised: status only ---------------------------------
+
+
+@require_GET
+def raised(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.is_partner_referrer or user.does_casework):
+        raise Http404
+    concerns = (
+        visible(request, Concern.objects.all(), "status")
+        .select_related("raised_by_user")
+        .only(
+            "reference",
+            "received_at",
+            "status",
+            "raised_by_user__first_name",
+            "raised_by_user__last_name",
+            "raised_by_user__username",
+        )
+        .order_by("-received_at")
+    )
+    page = Paginator(concerns, 50).get_page(request.GET.get("page"))
+    return render(request, "concerns/raised.html", {"page": page})
+
+
+# --- Triage ---------------------------------------------------------------------------------
+
+QUEUE_FILTERS = {
+    "all": ("All open concerns", Q()),
+    "unallocated": ("Not picked up", Q(team__isnull=True)),
+    "mine": ("Assigned to me", None),
+    "team": ("My team's", None),
+    "sign_off": ("Awaiting sign-off", Q(status=Concern.Status.AWAITING_SIGN_OFF)),
+}
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The front-door queue: open concerns, overdue first contacts first, then oldest."""
+    if not request.user.does_casework:
+        raise Http404
+    show = request.GET.get("show", "all")
+    if show not in QUEUE_FILTERS:
+        show = "all"
+    now = timezone.now()
+    due_by = now - timedelta(hours=24)
+    concerns = visible(request, Concern.objects.open()).with_first_contact()
+    label, condition = QUEUE_FILTERS[show]
+    if show == "mine":
+        condition = Q(assigned_to=request.user)
+    elif show == "team":
+        condition = Q(team_id=request.user.team_id)
+    concerns = (
+        concerns.filter(condition)
+        .annotate(
+            contact_overdue=Case(
+                When(Q(first_contact_at__isnull=True, received_at__lt=due_by), then=Value(1)),
+                default=Value(0),
+            )
+        )
+        .select_related("assigned_to", "team", "person")
+        .prefetch_related(
+            Prefetch("risk_types", queryset=ConcernRiskType.objects.order_by("risk_type"))
+        )
+        .order_by("-contact_overdue", "received_at")
+    )
+    page = Paginator(concerns, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "concerns/queue.html",
+        {"page": page, "show": show, "filters": QUEUE_FILTERS, "label": label, "now": now},
+    )
+
+
+def _concern(request: HttpRequest, reference: str, action: str = "view", log: bool = False):
+    return get_record(
+        request,
+        Concern.objects.select_related(
+            "person", "team", "assigned_to", "council", "raiser_organisation"
+        ),
+        action,
+        log=log,
+        reference=reference,
+    )
+
+
+@require_GET
+def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = _concern(request, reference, log=True)
+    person_history = provider_history = Concern.objects.none()
+    year_ago = concern.received_at - timedelta(days=365)
+    if concern.person_id:
+        person_history = (
+            visible(request, Concern.objects.filter(person_id=concern.person_id))
+            .exclude(pk=concern.pk)
+            .filter(received_at__gte=year_ago)
+            .select_related("decision")
+            .order_by("-received_at")
+        )
+    if concern.care_provider_name:
+        provider_history = (
+            visible(
+                request,
+                Concern.objects.filter(care_provider_name__iexact=concern.care_provider_name),
+            )
+            .exclude(pk=concern.pk)
+            .filter(received_at__gte=year_ago)
+            .order_by("-received_at")[:20]
+        )
+    decision = (
+        Decision.objects.filter(concern=concern)
+        .select_related("decided_by", "signed_off_by", "lead_practitioner")
+        .first()
+    )
+    enquiry = Enquiry.objects.filter(concern=concern).first()
+    can_triage = visible(request, Concern.objects.filter(pk=concern.pk), "triage").exists()
+    return render(
+        request,
+        "concerns/detail.html",
+        {
+            "concern": concern,
+            "risk_types": concern.risk_type_labels,
+            "person_history": person_history,
+            "provider_history": provider_history,
+            "contacts": FirstContact.objects.filter(concern=concern).select_related("recorded_by"),
+            "notes": ConcernNote.objects.filter(concern=concern).select_related("author"),
+            "decision": decision,
+            "enquiry": enquiry,
+            "can_triage": can_triage and concern.status not in ("enquiry", "closed"),
+            "can_sign_off": decision is not None and services.can_sign_off(decision, request.user),
+            "first_contact_due": concern.first_contact_due(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+def pick_up(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = _concern(request, reference, "triage")
+    services.pick_up(concern, request.user)
+    messages.success(request, f"{concern.reference} is assigned to you")
+    return redirect("concerns:detail", reference=concern.reference)
+
+
+@require_http_methods(["GET", "POST"])
+def link_person(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = _concern(request, reference, "triage")
+    if concern.status in ("enquiry", "closed"):
+        raise Http404
+    people = visible(request, Person.objects.all())
+    if request.method == "POST":
+        person = people.filter(uuid=request.POST.get("person")).first()
+        if person is None:
+            messages.error(request, "Select a person")
+        else:
+            services.link_person(concern, person, request.user)
+            messages.success(request, f"Concern linked to {person.full_name}")
+            return redirect("concerns:detail", reference=concern.reference)
+    search_form = PersonSearchForm(request.GET or None)
+    results = None
+    if search_form.is_bound and search_form.is_valid() and search_form.has_criteria():
+        results = search(people, **search_form.cleaned_data)[:25]
+    suggestions = likely_duplicates(
+        people,
+        concern.adult_given_name,
+        concern.adult_family_name,
+        concern.adult_date_of_birth,
+        postcode=concern.adult_postcode,
+    )
+    return render(
+        request,
+        "concerns/link_person.html",
+        {
+            "concern": concern,
+            "search_form": search_form,
+            "results": results,
+            "suggestions": suggestions,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def new_person(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = _concern(request, reference, "triage")
+    if concern.status in ("enquiry", "closed"):
+        raise Http404
+    people = visible(request, Person.objects.all())
+    initial = {
+        "given_name": concern.adult_given_name,
+        "family_name": concern.adult_family_name,
+        "date_of_birth": concern.adult_date_of_birth,
+        "address": concern.adult_address,
+        "postcode": concern.adult_postcode,
+        "phone": concern.adult_phone,
+        "communication_needs": concern.adult_communication_needs,
+    }
+    form = PersonForm(request.POST or None, initial=initial)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        duplicates = likely_duplicates(people, **form.duplicate_criteria())
+        if duplicates and not request.POST.get("confirm_new"):
+            form.add_error(
+                None,
+                "This person may already have a record. Check the records below "
+                "or confirm that this is a different person.",
+            )
+        else:
+            person = services.create_person_from_concern(concern, request.user, form.cleaned_data)
+            messages.success(request, f"Record created for {person.full_name} and linked")
+            return redirect("concerns:detail", reference=concern.reference)
+    return render(
+        request,
+        "concerns/new_person.html",
+        {"concern": concern, "form": form, "duplicates": duplicates},
+    )
+
+
+def _triage_form_view(request, reference, form_class, template, save):
+    concern = _concern(request, reference, "triage")
+    if concern.status in ("enquiry", "closed"):
+        raise Http404
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        save(concern, form.cleaned_data)
+        return redirect("concerns:detail", reference=concern.reference)
+    return render(request, template, {"concern": concern, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def first_contact(request: HttpRequest, reference: str) -> HttpResponse:
+    def save(concern: Concern, data: dict) -> None:
+        services.record_first_contact(
+            concern,
+            request.user,
+            {
+                "contact_at": data["contact_at"],
+                "method": data["method"],
+                "spoke_with": data["spoke_with"],
+                "representative_name": data["representative_name"],
+                "wants": data["wants"],
+                "notes": data["notes"],
+            },
+        )
+        messages.success(request, "Conversation recorded")
+
+    return _triage_form_view(
+        request, reference, FirstContactForm, "concerns/first_contact.html", save
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def add_note(request: HttpRequest, reference: str) -> HttpResponse:
+    def save(concern: Concern, data: dict) -> None:
+        services.add_note(concern, request.user, data["text"])
+        messages.success(request, "Information added")
+
+    return _triage_form_view(request, reference, NoteForm, "concerns/note.html", save)
+
+
+@require_http_methods(["GET", "POST"])
+def decision(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = _concern(request, reference, "triage")
+    if concern.status in ("enquiry", "closed"):
+        raise Http404
+    existing = Decision.objects.filter(concern=concern).first()
+    initial = {}
+    if existing:
+        initial = {
+            f: getattr(existing, f) for f in DecisionForm.base_fields if hasattr(existing, f)
+        }
+    form = DecisionForm(request.POST or None, initial=initial, council_id=concern.council_id)
+    if request.method == "POST" and form.is_valid():
+        for field, message in services.validate_decision(form.cleaned_data).items():
+            form.add_error(None if field == "criteria" else field, message)
+        if concern.person_id is None:
+            form.add_error(None, "Link the concern to a person before recording a decision")
+        if form.is_valid():
+            try:
+                services.record_decision(concern, request.user, form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Decision recorded. A team manager needs to sign it off.")
+                return redirect("concerns:detail", reference=concern.reference)
+    return render(
+        request, "concerns/decision.html", {"concern": concern, "form": form, "existing": existing}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_off(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = _concern(request, reference, "sign_off")
+    decision = (
+        Decision.objects.filter(concern=concern, signed_off_at__isnull=True)
+        .select_related("decided_by", "lead_practitioner")
+        .first()
+    )
+    if decision is None or not services.can_sign_off(decision, request.user):
+        raise Http404
+    form = SignOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["action"] == "approve":
+            enquiry = services.sign_off(decision, request.user)
+            if enquiry:
+                messages.success(
+                    request, f"Decision signed off. Enquiry {enquiry.reference} opened"
+                )
+            else:
+                messages.success(request, "Decision signed off. The concern is closed")
+        else:
+            services.return_decision(decision, request.user, form.cleaned_data["returned_comment"])
+            messages.success(request, "Decision returned to the practitioner")
+        return redirect("concerns:detail", reference=concern.reference)
+    return render(
+        request,
+        "concerns/sign_off.html",
+        {"concern": concern, "decision": decision, "form": form},
+    )
+
+
+@require_GET
+def history(request: HttpRequest, reference: str) -> HttpResponse:
+    concern = _concern(request, reference)
+    entries = changes_for(
+        [
+            concern.history.all(),
+            FirstContact.history.filter(concern_id=concern.pk),
+            ConcernNote.history.filter(concern_id=concern.pk),
+            Decision.history.filter(concern_id=concern.pk),
+        ]
+    )
+    access = access_log_for(concern)[:200] if request.user.is_lead else None
+    return render(
+        request, "concerns/history.html", {"concern": concern, "entries": entries, "access": access}
+    )

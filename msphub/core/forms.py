@@ -1,0 +1,102 @@
+"""Django forms rendered the GOV.UK way: specific error messages and a GOV.UK date input."""
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+
+class GovukDateWidget(forms.MultiWidget):
+    """Day, month and year boxes, as GOV.UK's date input."""
+
+    template_name = "includes/date_widget.html"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        widgets = {
+            "day": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "month": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "year": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list:
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovukDateField(forms.MultiValueField):
+    """A date from three boxes, with the GOV.UK error messages for each way it can be wrong."""
+
+    widget = GovukDateWidget
+
+    def __init__(self, *, label_for_errors: str, past_only: bool = True, **kwargs: Any) -> None:
+        self.label_for_errors = label_for_errors
+        self.past_only = past_only
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(fields, **kwargs)
+        self.error_messages["required"] = f"Enter {label_for_errors.lower()}"
+
+    def compress(self, data_list: list) -> date | None:
+        if not data_list or not any(v not in (None, "") for v in data_list):
+            return None
+        day, month, year = (str(v or "").strip() for v in data_list)
+        name = self.label_for_errors
+        missing = [part for part, v in (("day", day), ("month", month), ("year", year)) if not v]
+        if missing:
+            raise ValidationError(f"{name} must include a {' and a '.join(missing)}")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise ValidationError(f"{name} must be a real date")
+        if len(year) != 4:
+            raise ValidationError("Year must include 4 numbers")
+        try:
+            value = date(int(year), int(month), int(day))
+        except ValueError as exc:
+            raise ValidationError(f"{name} must be a real date") from exc
+        if value.year < 1900:
+            raise ValidationError(f"{name} must be after 1900")
+        if self.past_only and value > timezone.localdate():
+            raise ValidationError(f"{name} must be today or in the past")
+        return value
+
+
+class GovukForm(forms.Form):
+    """A form whose required and length messages name the question, as GOV.UK asks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _govuk_messages(field)
+
+
+class GovukModelForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _govuk_messages(field)
+
+
+def _govuk_messages(field: forms.Field) -> None:
+    """Replace Django's generic messages with ones that name the question."""
+    label = (field.label or "this").rstrip("?").strip()
+    short = label[:1].lower() + label[1:]
+    if field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
+        verb = "Select" if isinstance(field, forms.ChoiceField) else "Enter"
+        field.error_messages["required"] = f"{verb} {short}"
+    max_length = getattr(field, "max_length", None)
+    if max_length:
+        field.error_messages["max_length"] = f"{label} must be {max_length:,} characters or fewer"
+
+
+def clean_text(value: str) -> str:
+    """Free text is stored as typed (it is escaped on display); whitespace is trimmed."""
+    return (value or "").strip()
+
+
+def plain_text(value: str) -> str:
+    """For short single-line fields (names): tags removed, since a name never contains markup."""
+    return strip_tags(value or "").strip()

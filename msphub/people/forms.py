@@ -1,0 +1,150 @@
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from msphub.core import categories
+from msphub.core.forms import GovukDateField, GovukForm, plain_text
+from msphub.core.validators import normalise_nhs_number, normalise_postcode, validate_nhs_number
+
+from .models import Representative
+
+
+def _nhs(value: str) -> str:
+    value = normalise_nhs_number(value)
+    if value:
+        validate_nhs_number(value)
+    return value
+
+
+class PersonSearchForm(GovukForm):
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    date_of_birth = GovukDateField(
+        label="Date of birth", label_for_errors="Date of birth", required=False
+    )
+    nhs_number = forms.CharField(label="NHS number", max_length=20, required=False)
+    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+
+    def clean_nhs_number(self) -> str:
+        return _nhs(self.cleaned_data.get("nhs_number", ""))
+
+    def clean_postcode(self) -> str:
+        return normalise_postcode(self.cleaned_data.get("postcode", ""))
+
+    def has_criteria(self) -> bool:
+        return any(self.cleaned_data.get(k) for k in self.fields)
+
+
+class PersonForm(GovukForm):
+    given_name = forms.CharField(
+        label="First name", max_length=100, error_messages={"required": "Enter the first name"}
+    )
+    family_name = forms.CharField(
+        label="Last name", max_length=100, error_messages={"required": "Enter the last name"}
+    )
+    preferred_name = forms.CharField(
+        label="Preferred name",
+        max_length=100,
+        required=False,
+        help_text="What the person likes to be called",
+    )
+    date_of_birth = GovukDateField(
+        label="Date of birth",
+        label_for_errors="Date of birth",
+        required=False,
+        help_text="For example, 27 3 1941",
+    )
+    nhs_number = forms.CharField(
+        label="NHS number", max_length=20, required=False, help_text="10 digits, like 485 777 3456"
+    )
+    gender = forms.ChoiceField(label="Gender", choices=categories.GENDER, initial="Not Known")
+    ethnicity = forms.ChoiceField(
+        label="Ethnicity", choices=categories.ETHNICITY, initial="Undeclared / Not Known"
+    )
+    primary_support_reason = forms.ChoiceField(
+        label="Primary support reason",
+        choices=categories.PRIMARY_SUPPORT_REASON,
+        initial="Not Known",
+    )
+    address = forms.CharField(
+        label="Address", max_length=500, required=False, widget=forms.Textarea
+    )
+    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    communication_needs = forms.CharField(
+        label="Communication needs",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea,
+        help_text="For example, an interpreter, British Sign Language, easy read, hearing loop",
+    )
+
+    def clean_given_name(self) -> str:
+        return plain_text(self.cleaned_data["given_name"])
+
+    def clean_family_name(self) -> str:
+        return plain_text(self.cleaned_data["family_name"])
+
+    def clean_preferred_name(self) -> str:
+        return plain_text(self.cleaned_data.get("preferred_name", ""))
+
+    def clean_nhs_number(self) -> str:
+        return _nhs(self.cleaned_data.get("nhs_number", ""))
+
+    def clean_postcode(self) -> str:
+        return normalise_postcode(self.cleaned_data.get("postcode", ""))
+
+    def clean_date_of_birth(self) -> date | None:
+        dob = self.cleaned_data.get("date_of_birth")
+        if dob and dob.year < 1900:
+            raise ValidationError("Date of birth must be after 1900")
+        return dob
+
+    def duplicate_criteria(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "given_name": data["given_name"],
+            "family_name": data["family_name"],
+            "date_of_birth": data.get("date_of_birth"),
+            "nhs_number": data.get("nhs_number", ""),
+            "postcode": data.get("postcode", ""),
+        }
+
+
+class RepresentativeForm(GovukForm):
+    name = forms.CharField(
+        label="Name", max_length=200, error_messages={"required": "Enter the name"}
+    )
+    kind = forms.ChoiceField(
+        label="Type of representative",
+        choices=Representative.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the type of representative"},
+    )
+    relationship = forms.CharField(
+        label="Relationship to the person",
+        max_length=100,
+        required=False,
+        help_text="For example, daughter, neighbour, IMCA",
+    )
+    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    email = forms.EmailField(
+        label="Email address",
+        required=False,
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com"
+        },
+    )
+    address = forms.CharField(
+        label="Address", max_length=500, required=False, widget=forms.Textarea
+    )
+
+    def clean_name(self) -> str:
+        return plain_text(self.cleaned_data["name"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not (data.get("phone") or data.get("email") or data.get("address")) and not self.errors:
+            self.add_error("phone", "Enter at least one way to contact the representative")
+        return data

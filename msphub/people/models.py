@@ -1,0 +1,133 @@
+"""The adult at risk and the people who represent them."""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from msphub.core import categories
+from msphub.core.validators import format_nhs_number, validate_nhs_number
+
+
+class PersonQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view") -> "PersonQuerySet":
+        """Records the user may see ("view") or change ("edit"); see ../shared/domain/access.md."""
+        if not user.is_authenticated or not user.does_casework:
+            return self.none()
+        qs = self.filter(council_id=user.organisation_id)
+        if not user.is_lead:
+            # Restricted records: only named users (and the safeguarding lead) see them.
+            allowed = Person.restricted_to.through.objects.filter(
+                person_id=models.OuterRef("pk"), user_id=user.pk
+            )
+            qs = qs.filter(models.Q(restricted=False) | models.Exists(allowed))
+        if action == "view" or user.is_lead:
+            return qs
+        # Practitioners and managers change the records their team owns or works on.
+        team_concerns = models.Q(concerns__team_id=user.team_id) if user.team_id else models.Q()
+        return qs.filter(models.Q(team_id=user.team_id) | team_concerns).distinct()
+
+
+class Person(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    council = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="people",
+        limit_choices_to={"kind": "council"},
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        help_text="The team that created or holds the record.",
+    )
+    given_name = models.CharField("First name", max_length=100)
+    family_name = models.CharField("Last name", max_length=100)
+    preferred_name = models.CharField(
+        "Preferred name", max_length=100, blank=True, help_text="What the person likes to be called"
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+    nhs_number = models.CharField(
+        "NHS number", max_length=10, blank=True, db_index=True, validators=[validate_nhs_number]
+    )
+    gender = models.CharField(max_length=20, choices=categories.GENDER, default="Not Known")
+    ethnicity = models.CharField(
+        max_length=60, choices=categories.ETHNICITY, default="Undeclared / Not Known"
+    )
+    primary_support_reason = models.CharField(
+        max_length=60, choices=categories.PRIMARY_SUPPORT_REASON, default="Not Known"
+    )
+    address = models.TextField(max_length=500, blank=True)
+    postcode = models.CharField(max_length=8, blank=True, db_index=True)
+    phone = models.CharField(max_length=40, blank=True)
+    communication_needs = models.TextField(
+        max_length=2000,
+        blank=True,
+        help_text="For example an interpreter, British Sign Language, easy read, hearing loop",
+    )
+    restricted = models.BooleanField(
+        default=False,
+        help_text="Only named users and the safeguarding lead can see a restricted record, for "
+        "example when the person works for the council.",
+    )
+    restricted_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        indexes = [models.Index(fields=["council", "family_name", "date_of_birth"])]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def nhs_number_display(self) -> str:
+        return format_nhs_number(self.nhs_number) if self.nhs_number else ""
+
+    def age_on(self, day: date) -> int | None:
+        if not self.date_of_birth:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class Representative(models.Model):
+    class Kind(models.TextChoices):
+        FAMILY = "family", "Family member"
+        FRIEND = "friend", "Friend"
+        CARER = "carer", "Carer"
+        ADVOCATE = "advocate", "Advocate"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="representatives")
+    name = models.CharField(max_length=200)
+    kind = models.CharField("Type", max_length=20, choices=Kind.choices)
+    relationship = models.CharField(
+        max_length=100, blank=True, help_text="For example daughter, neighbour, IMCA"
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"

@@ -1,0 +1,117 @@
+"""Finding people: search, and likely duplicates before a new record is created."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from msphub.core.validators import normalise_nhs_number
+
+from .models import Person
+
+
+def search(
+    people: QuerySet[Person],
+    name: str = "",
+    date_of_birth: date | None = None,
+    nhs_number: str = "",
+    postcode: str = "",
+) -> QuerySet[Person]:
+    """People matching every criterion given; each word of a name may match any name field."""
+    qs = people
+    for word in name.split():
+        qs = qs.filter(
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+        )
+    if date_of_birth:
+        qs = qs.filter(date_of_birth=date_of_birth)
+    if nhs_number:
+        qs = qs.filter(nhs_number=normalise_nhs_number(nhs_number))
+    if postcode:
+        qs = qs.filter(postcode__iexact=postcode)
+    return qs
+
+
+@dataclass
+class LikelyDuplicate:
+    person: Person
+    reasons: list[str]
+
+
+def likely_duplicates(
+    people: QuerySet[Person],
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None = None,
+    nhs_number: str = "",
+    postcode: str = "",
+    limit: int = 10,
+) -> list[LikelyDuplicate]:
+    """Existing records that may be the same adult, strongest match first.
+
+    A match on NHS number is near certain; the same last name with the same date of birth, or the
+    same full name at the same postcode, or the same first name and date of birth at the same
+    postcode, are likely enough that a practitioner should look before creating a new record.
+    """
+    given, family = given_name.strip(), family_name.strip()
+    nhs = normalise_nhs_number(nhs_number)
+    rules: list[tuple[Q, str]] = []
+    if nhs:
+        rules.append((Q(nhs_number=nhs), "Same NHS number"))
+    if date_of_birth and family:
+        rules.append(
+            (
+                Q(family_name__iexact=family, date_of_birth=date_of_birth),
+                "Same last name and date of birth",
+            )
+        )
+    if date_of_birth and given:
+        rules.append(
+            (
+                Q(given_name__iexact=given, date_of_birth=date_of_birth, postcode__iexact=postcode)
+                if postcode
+                else Q(
+                    given_name__iexact=given,
+                    family_name__istartswith=family[:1],
+                    date_of_birth=date_of_birth,
+                ),
+                "Same first name and date of birth",
+            )
+        )
+    if postcode and given and family:
+        rules.append(
+            (
+                Q(given_name__iexact=given, family_name__iexact=family, postcode__iexact=postcode),
+                "Same name and postcode",
+            )
+        )
+    if not rules:
+        return []
+    combined = Q()
+    for rule, _ in rules:
+        combined |= rule
+    matches = list(people.filter(combined)[: limit * 2])
+    found = []
+    for person in matches:
+        reasons = [label for rule, label in rules if _matches(person, rule)]
+        found.append(LikelyDuplicate(person, reasons))
+    found.sort(key=lambda d: (-("Same NHS number" in d.reasons), -len(d.reasons), str(d.person)))
+    return found[:limit]
+
+
+def _matches(person: Person, rule: Q) -> bool:
+    """Evaluate a simple AND-of-lookups Q against one loaded person (no extra query)."""
+    for key, value in rule.children:
+        field, _, lookup = key.partition("__")
+        actual = getattr(person, field)
+        if lookup == "iexact":
+            ok = (actual or "").lower() == (value or "").lower()
+        elif lookup == "istartswith":
+            ok = (actual or "").lower().startswith((value or "").lower())
+        else:
+            ok = actual == value
+        if not ok:
+            return False
+    return True

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+urlpatterns = [
+    path("", views.person_search, name="search"),
+    path("new/", views.person_new, name="new"),
+    path("<uuid:uuid>/", views.person_detail, name="detail"),
+    path("<uuid:uuid>/edit/", views.person_edit, name="edit"),
+    path("<uuid:uuid>/representatives/new/", views.representative_new, name="representative_new"),
+    path("<uuid:uuid>/history/", views.person_history, name="history"),
+]

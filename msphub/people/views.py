@@ -1,0 +1,131 @@
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from msphub.concerns.models import Concern
+from msphub.core.access import access_log_for, get_record, visible
+from msphub.core.history import changes_for
+from msphub.enquiries.models import Enquiry
+
+from .forms import PersonForm, PersonSearchForm, RepresentativeForm
+from .models import Person, Representative
+from .services import likely_duplicates, search
+
+
+def _require_casework(request: HttpRequest) -> None:
+    if not request.user.does_casework:
+        raise Http404
+
+
+@require_GET
+def person_search(request: HttpRequest) -> HttpResponse:
+    _require_casework(request)
+    form = PersonSearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid() and form.has_criteria():
+        results = search(visible(request, Person.objects.all()), **form.cleaned_data)[:50]
+    return render(request, "people/search.html", {"form": form, "results": results})
+
+
+@require_http_methods(["GET", "POST"])
+def person_new(request: HttpRequest) -> HttpResponse:
+    _require_casework(request)
+    form = PersonForm(request.POST or None)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        duplicates = likely_duplicates(
+            visible(request, Person.objects.all()), **form.duplicate_criteria()
+        )
+        if duplicates and not request.POST.get("confirm_new"):
+            form.add_error(
+                None,
+                "This person may already have a record. Check the records below "
+                "or confirm that this is a different person.",
+            )
+        else:
+            with transaction.atomic():
+                person = Person(
+                    council_id=request.user.organisation_id,
+                    team_id=request.user.team_id,
+                    created_by=request.user,
+                    **form.cleaned_data,
+                )
+                person.full_clean()
+                person.save()
+            messages.success(request, f"Record created for {person.full_name}")
+            return redirect("people:detail", uuid=person.uuid)
+    return render(request, "people/form.html", {"form": form, "duplicates": duplicates})
+
+
+def _person(request: HttpRequest, uuid, action: str = "view", log: bool = False) -> Person:
+    return get_record(
+        request, Person.objects.select_related("council", "team"), action, log=log, uuid=uuid
+    )
+
+
+@require_GET
+def person_detail(request: HttpRequest, uuid) -> HttpResponse:
+    person = _person(request, uuid, log=True)
+    concerns = (
+        visible(request, Concern.objects.filter(person=person))
+        .select_related("decision")
+        .order_by("-received_at")
+    )
+    enquiries = visible(request, Enquiry.objects.filter(person=person)).select_related(
+        "lead_practitioner"
+    )
+    can_edit = visible(request, Person.objects.filter(pk=person.pk), "edit").exists()
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "concerns": concerns,
+            "enquiries": enquiries,
+            "representatives": person.representatives.all(),
+            "can_edit": can_edit,
+            "age": person.age_on(timezone.localdate()),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, uuid) -> HttpResponse:
+    person = _person(request, uuid, "edit")
+    initial = {name: getattr(person, name) for name in PersonForm.base_fields}
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            for name, value in form.cleaned_data.items():
+                setattr(person, name, value)
+            person.full_clean()
+            person.save()
+        messages.success(request, "Record updated")
+        return redirect("people:detail", uuid=person.uuid)
+    return render(request, "people/form.html", {"form": form, "person": person})
+
+
+@require_http_methods(["GET", "POST"])
+def representative_new(request: HttpRequest, uuid) -> HttpResponse:
+    person = _person(request, uuid, "edit")
+    form = RepresentativeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        Representative.objects.create(person=person, **form.cleaned_data)
+        messages.success(request, "Representative added")
+        return redirect("people:detail", uuid=person.uuid)
+    return render(request, "people/representative_form.html", {"form": form, "person": person})
+
+
+@require_GET
+def person_history(request: HttpRequest, uuid) -> HttpResponse:
+    person = _person(request, uuid)
+    entries = changes_for(
+        [person.history.all(), Representative.history.filter(person_id=person.pk)]
+    )
+    access = access_log_for(person)[:200] if request.user.is_lead else None
+    return render(
+        request, "people/history.html", {"person": person, "entries": entries, "access": access}
+    )

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("msphub.core.urls")),
+    path("accounts/", include("msphub.accounts.urls")),
+    path("people/", include("msphub.people.urls")),
+    path("concerns/", include("msphub.concerns.urls")),
+    path("enquiries/", include("msphub.enquiries.urls")),
+    path("admin/", admin.site.urls),
+]
