@@ -41,9 +41,7 @@ class TeamAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request).select_related("organisation")
         if request.user.is_superuser:
             return qs
-        return qs.filter(
-            organisation_id=request.user.organisation_id if request.user.is_lead else -1
-        )
+        return qs.filter(organisation_id=request.user.organisation_id if request.user.is_lead else -1)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "organisation" and not request.user.is_superuser:

@@ -22,9 +22,7 @@ class Organisation(models.Model):
         "ONS area code",
         max_length=9,
         blank=True,
-        validators=[
-            RegexValidator(r"^[EWSN]\d{8}$", "Enter a nine-character ONS code, like E09000001")
-        ],
+        validators=[RegexValidator(r"^[EWSN]\d{8}$", "Enter a nine-character ONS code, like E09000001")],
     )
     region = models.CharField(max_length=100, blank=True)
     # Partner agencies work with one or more councils; a concern they raise goes to a council.
@@ -58,9 +56,7 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["organisation__name", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="unique_team_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_team_name")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})"
@@ -81,9 +77,7 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
-    team = models.ForeignKey(
-        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
-    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
     role = models.CharField(max_length=30, choices=Role.choices, blank=True)
     job_title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)

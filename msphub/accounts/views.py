@@ -60,21 +60,15 @@ def home(request: HttpRequest) -> HttpResponse:
         year = Concern.objects.filter(council_id=user.organisation_id, received_at__gte=start)
         figures = year.aggregate(
             received=Count("pk"),
-            s42=Count(
-                "pk", filter=Q(decision__outcome="s42", decision__signed_off_at__isnull=False)
-            ),
-            other=Count(
-                "pk", filter=Q(decision__outcome="other", decision__signed_off_at__isnull=False)
-            ),
+            s42=Count("pk", filter=Q(decision__outcome="s42", decision__signed_off_at__isnull=False)),
+            other=Count("pk", filter=Q(decision__outcome="other", decision__signed_off_at__isnull=False)),
         )
         figures["within_24h"] = year.first_contact_within_target().count()
         figures["conversion"] = (
             round(100 * figures["s42"] / figures["received"], 1) if figures["received"] else None
         )
         figures["within_24h_pct"] = (
-            round(100 * figures["within_24h"] / figures["received"], 1)
-            if figures["received"]
-            else None
+            round(100 * figures["within_24h"] / figures["received"], 1) if figures["received"] else None
         )
         context["figures"] = figures
         context["year_start"] = start

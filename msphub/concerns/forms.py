@@ -68,9 +68,7 @@ class AboutYouForm(GovukForm):
         label="Email address",
         required=False,
         max_length=254,
-        error_messages={
-            "invalid": "Enter an email address in the correct format, like name@example.com"
-        },
+        error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
     )
 
     def __init__(self, *args: Any, fixed_kind: bool = False, **kwargs: Any) -> None:
@@ -92,9 +90,7 @@ class AboutYouForm(GovukForm):
             and not data.get("raiser_email")
             and "raiser_email" not in self.errors
         ):
-            self.add_error(
-                "raiser_phone", "Enter a phone number or an email address so we can contact you"
-            )
+            self.add_error("raiser_phone", "Enter a phone number or an email address so we can contact you")
         return data
 
 
@@ -175,8 +171,7 @@ class WhereForm(GovukForm):
     source_of_risk = forms.ChoiceField(
         label="Who is thought to be causing the harm?",
         choices=[
-            (k, f"{v} ({categories.SOURCE_OF_RISK_HINTS[k].lower()})")
-            for k, v in categories.SOURCE_OF_RISK
+            (k, f"{v} ({categories.SOURCE_OF_RISK_HINTS[k].lower()})") for k, v in categories.SOURCE_OF_RISK
         ],
         widget=forms.RadioSelect,
         error_messages={"required": "Select who is thought to be causing the harm"},
@@ -221,9 +216,7 @@ class ConsentForm(GovukForm):
     def clean(self) -> dict:
         data = super().clean()
         consent = data.get("consent")
-        if consent == Concern.Consent.NOT_GIVEN and not clean_text(
-            data.get("consent_not_given_reason", "")
-        ):
+        if consent == Concern.Consent.NOT_GIVEN and not clean_text(data.get("consent_not_given_reason", "")):
             self.add_error(
                 "consent_not_given_reason",
                 "Enter why you are raising the concern without their agreement",
@@ -242,13 +235,9 @@ class WishesForm(GovukForm):
         label="Have you asked the adult what they want to happen?",
         choices=YES_NO,
         widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select yes if you have asked the adult what they want to happen"
-        },
+        error_messages={"required": "Select yes if you have asked the adult what they want to happen"},
     )
-    wants_to_happen = _area(
-        "What does the adult want to happen?", help_text="Use their own words if you can"
-    )
+    wants_to_happen = _area("What does the adult want to happen?", help_text="Use their own words if you can")
     how_to_happen = _area("How would they like it to happen?")
     outcomes_wanted = _area(
         "What outcomes do they want?",
@@ -265,9 +254,7 @@ class WishesForm(GovukForm):
         if asked == "yes" and not clean_text(data.get("wants_to_happen", "")):
             self.add_error("wants_to_happen", "Enter what the adult wants to happen")
         if asked == "no" and not clean_text(data.get("not_asked_reason", "")):
-            self.add_error(
-                "not_asked_reason", "Enter why you have not asked the adult what they want"
-            )
+            self.add_error("not_asked_reason", "Enter why you have not asked the adult what they want")
         if asked == "yes":
             data["not_asked_reason"] = ""
         elif asked == "no":
@@ -312,13 +299,9 @@ class FirstContactForm(GovukForm):
     def clean(self) -> dict:
         data = super().clean()
         if data.get("spoke_with") == "representative" and not data.get("representative_name"):
-            self.add_error(
-                "representative_name", "Enter the name of the representative you spoke to"
-            )
+            self.add_error("representative_name", "Enter the name of the representative you spoke to")
         if data.get("contact_date") and data.get("contact_time"):
-            when = timezone.make_aware(
-                timezone.datetime.combine(data["contact_date"], data["contact_time"])
-            )
+            when = timezone.make_aware(timezone.datetime.combine(data["contact_date"], data["contact_time"]))
             if when > timezone.now():
                 self.add_error("contact_time", "The conversation must be in the past")
             data["contact_at"] = when

@@ -113,9 +113,7 @@ def store(journey: dict, form: forms.Form) -> None:
 def initial_for(journey: dict, step: Step) -> dict:
     answers = journey["answers"]
     return {
-        name: from_session(name, answers[name])
-        for name in step.form_class.base_fields
-        if name in answers
+        name: from_session(name, answers[name]) for name in step.form_class.base_fields if name in answers
     }
 
 

@@ -62,9 +62,9 @@ class ConcernQuerySet(models.QuerySet):
     def first_contact_overdue(self, now=None) -> "ConcernQuerySet":
         """Not yet spoken to, and more than 24 hours since the concern was received."""
         now = now or timezone.now()
-        return self.filter(
-            first_contacts__isnull=True, received_at__lt=now - first_contact_window()
-        ).exclude(status=Concern.Status.CLOSED)
+        return self.filter(first_contacts__isnull=True, received_at__lt=now - first_contact_window()).exclude(
+            status=Concern.Status.CLOSED
+        )
 
     def open(self) -> "ConcernQuerySet":
         return self.filter(
@@ -178,9 +178,7 @@ class Concern(models.Model):
     # Consent to raise the concern
     consent = models.CharField(max_length=20, choices=Consent.choices)
     consent_not_given_reason = models.TextField(max_length=2000, blank=True)
-    consent_not_sought_reason = models.CharField(
-        max_length=20, choices=NotSoughtReason.choices, blank=True
-    )
+    consent_not_sought_reason = models.CharField(max_length=20, choices=NotSoughtReason.choices, blank=True)
 
     # The three MSP questions, or why the person has not been asked yet
     msp_asked = models.BooleanField("The person was asked what they want")
@@ -245,9 +243,7 @@ class ConcernRiskType(models.Model):
     class Meta:
         ordering = ["risk_type"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["concern", "risk_type"], name="unique_concern_risk_type"
-            )
+            models.UniqueConstraint(fields=["concern", "risk_type"], name="unique_concern_risk_type")
         ]
 
     def __str__(self) -> str:
@@ -276,9 +272,7 @@ class FirstContact(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices)
     spoke_with = models.CharField(max_length=20, choices=SpokeWith.choices)
     representative_name = models.CharField(max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     wants = models.TextField("What they said they want to happen", max_length=2000)
     notes = models.TextField(max_length=5000, blank=True)
     history = HistoricalRecords()
@@ -318,9 +312,7 @@ class Decision(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     concern = models.OneToOneField(Concern, on_delete=models.CASCADE, related_name="decision")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    criterion_care_needs = models.BooleanField(
-        "The adult has needs for care and support", default=False
-    )
+    criterion_care_needs = models.BooleanField("The adult has needs for care and support", default=False)
     criterion_abuse_risk = models.BooleanField(
         "The adult is experiencing, or is at risk of, abuse or neglect", default=False
     )
@@ -329,25 +321,19 @@ class Decision(models.Model):
     )
     other_enquiry_reason = models.TextField(max_length=2000, blank=True)
     pathway = models.CharField(max_length=30, choices=categories.Pathway.choices, blank=True)
-    referred_agency = models.CharField(
-        max_length=20, choices=categories.ReferredAgency.choices, blank=True
-    )
+    referred_agency = models.CharField(max_length=20, choices=categories.ReferredAgency.choices, blank=True)
     no_further_action_reason = models.TextField(max_length=2000, blank=True)
     rationale = models.TextField("Reasons for the decision", max_length=5000)
     lead_practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    returned_comment = models.TextField(
-        "Why the decision was returned", max_length=2000, blank=True
-    )
+    returned_comment = models.TextField("Why the decision was returned", max_length=2000, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -175,10 +175,7 @@ def validate_decision(data: dict[str, Any]) -> dict[str, str]:
                 "A section 42 enquiry needs all three criteria to be met. If they are not, choose "
                 "other safeguarding enquiry or no enquiry"
             )
-    if (
-        outcome == Decision.Outcome.OTHER_ENQUIRY
-        and not data.get("other_enquiry_reason", "").strip()
-    ):
+    if outcome == Decision.Outcome.OTHER_ENQUIRY and not data.get("other_enquiry_reason", "").strip():
         errors["other_enquiry_reason"] = "Enter why an other safeguarding enquiry is proportionate"
     if outcome in (Decision.Outcome.SECTION_42, Decision.Outcome.OTHER_ENQUIRY) and not data.get(
         "lead_practitioner"
@@ -211,9 +208,7 @@ def record_decision(concern: Concern, user: User, data: dict[str, Any]) -> Decis
         "other_enquiry_reason": data.get("other_enquiry_reason", "") if outcome == "other" else "",
         "pathway": data.get("pathway", "") if outcome == "none" else "",
         "referred_agency": data.get("referred_agency", "") if outcome == "none" else "",
-        "no_further_action_reason": data.get("no_further_action_reason", "")
-        if outcome == "none"
-        else "",
+        "no_further_action_reason": data.get("no_further_action_reason", "") if outcome == "none" else "",
         "lead_practitioner": data.get("lead_practitioner") if outcome != "none" else None,
         "rationale": data.get("rationale", ""),
         "decided_by": user,

@@ -61,9 +61,7 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
             journey.store(state, form)
             journey.save(request, state)
             if slug == "immediate-danger" and form.cleaned_data["immediate_danger"] == "yes":
-                return redirect(
-                    reverse("concerns:raise_danger") + ("?change=1" if changing else "")
-                )
+                return redirect(reverse("concerns:raise_danger") + ("?change=1" if changing else ""))
             following = journey.next_step(request, step)
             if changing or following is None:
                 return redirect("concerns:raise_check")
@@ -202,9 +200,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             )
         )
         .select_related("assigned_to", "team", "person")
-        .prefetch_related(
-            Prefetch("risk_types", queryset=ConcernRiskType.objects.order_by("risk_type"))
-        )
+        .prefetch_related(Prefetch("risk_types", queryset=ConcernRiskType.objects.order_by("risk_type")))
         .order_by("-contact_overdue", "received_at")
     )
     page = Paginator(concerns, 50).get_page(request.GET.get("page"))
@@ -218,9 +214,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _concern(request: HttpRequest, reference: str, action: str = "view", log: bool = False):
     return get_record(
         request,
-        Concern.objects.select_related(
-            "person", "team", "assigned_to", "council", "raiser_organisation"
-        ),
+        Concern.objects.select_related("person", "team", "assigned_to", "council", "raiser_organisation"),
         action,
         log=log,
         reference=reference,
@@ -386,9 +380,7 @@ def first_contact(request: HttpRequest, reference: str) -> HttpResponse:
         )
         messages.success(request, "Conversation recorded")
 
-    return _triage_form_view(
-        request, reference, FirstContactForm, "concerns/first_contact.html", save
-    )
+    return _triage_form_view(request, reference, FirstContactForm, "concerns/first_contact.html", save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -408,9 +400,7 @@ def decision(request: HttpRequest, reference: str) -> HttpResponse:
     existing = Decision.objects.filter(concern=concern).first()
     initial = {}
     if existing:
-        initial = {
-            f: getattr(existing, f) for f in DecisionForm.base_fields if hasattr(existing, f)
-        }
+        initial = {f: getattr(existing, f) for f in DecisionForm.base_fields if hasattr(existing, f)}
     form = DecisionForm(request.POST or None, initial=initial, council_id=concern.council_id)
     if request.method == "POST" and form.is_valid():
         for field, message in services.validate_decision(form.cleaned_data).items():
@@ -425,9 +415,7 @@ def decision(request: HttpRequest, reference: str) -> HttpResponse:
             else:
                 messages.success(request, "Decision recorded. A team manager needs to sign it off.")
                 return redirect("concerns:detail", reference=concern.reference)
-    return render(
-        request, "concerns/decision.html", {"concern": concern, "form": form, "existing": existing}
-    )
+    return render(request, "concerns/decision.html", {"concern": concern, "form": form, "existing": existing})
 
 
 @require_http_methods(["GET", "POST"])
@@ -445,9 +433,7 @@ def sign_off(request: HttpRequest, reference: str) -> HttpResponse:
         if form.cleaned_data["action"] == "approve":
             enquiry = services.sign_off(decision, request.user)
             if enquiry:
-                messages.success(
-                    request, f"Decision signed off. Enquiry {enquiry.reference} opened"
-                )
+                messages.success(request, f"Decision signed off. Enquiry {enquiry.reference} opened")
             else:
                 messages.success(request, "Decision signed off. The concern is closed")
         else:

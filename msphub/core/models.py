@@ -18,9 +18,7 @@ class ReferenceSequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["prefix", "year"], name="unique_reference_sequence")
-        ]
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_reference_sequence")]
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
@@ -58,6 +56,4 @@ class AccessLog(models.Model):
         indexes = [models.Index(fields=["record_type", "record_id", "-at"])]
 
     def __str__(self) -> str:
-        return (
-            f"{self.user_id} {self.action} {self.record_type} {self.record_reference} at {self.at}"
-        )
+        return f"{self.user_id} {self.action} {self.record_type} {self.record_reference} at {self.at}"

@@ -35,12 +35,8 @@ class Enquiry(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=20, unique=True, editable=False)
-    council = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="enquiries"
-    )
-    concern = models.OneToOneField(
-        "concerns.Concern", on_delete=models.PROTECT, related_name="enquiry"
-    )
+    council = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="enquiries")
+    concern = models.OneToOneField("concerns.Concern", on_delete=models.PROTECT, related_name="enquiry")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enquiries")
     kind = models.CharField("Type", max_length=10, choices=Kind.choices)
     lead_practitioner = models.ForeignKey(

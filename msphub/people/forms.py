@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from msphub.accounts.models import User
 from msphub.core import categories
 from msphub.core.forms import GovukDateField, GovukForm, plain_text
 from msphub.core.validators import normalise_nhs_number, normalise_postcode, validate_nhs_number
@@ -20,9 +21,7 @@ def _nhs(value: str) -> str:
 
 class PersonSearchForm(GovukForm):
     name = forms.CharField(label="Name", max_length=200, required=False)
-    date_of_birth = GovukDateField(
-        label="Date of birth", label_for_errors="Date of birth", required=False
-    )
+    date_of_birth = GovukDateField(label="Date of birth", label_for_errors="Date of birth", required=False)
     nhs_number = forms.CharField(label="NHS number", max_length=20, required=False)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
 
@@ -67,9 +66,7 @@ class PersonForm(GovukForm):
         choices=categories.PRIMARY_SUPPORT_REASON,
         initial="Not Known",
     )
-    address = forms.CharField(
-        label="Address", max_length=500, required=False, widget=forms.Textarea
-    )
+    address = forms.CharField(label="Address", max_length=500, required=False, widget=forms.Textarea)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
     phone = forms.CharField(label="Phone number", max_length=40, required=False)
     communication_needs = forms.CharField(
@@ -113,9 +110,7 @@ class PersonForm(GovukForm):
 
 
 class RepresentativeForm(GovukForm):
-    name = forms.CharField(
-        label="Name", max_length=200, error_messages={"required": "Enter the name"}
-    )
+    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the name"})
     kind = forms.ChoiceField(
         label="Type of representative",
         choices=Representative.Kind.choices,
@@ -132,13 +127,9 @@ class RepresentativeForm(GovukForm):
     email = forms.EmailField(
         label="Email address",
         required=False,
-        error_messages={
-            "invalid": "Enter an email address in the correct format, like name@example.com"
-        },
+        error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
     )
-    address = forms.CharField(
-        label="Address", max_length=500, required=False, widget=forms.Textarea
-    )
+    address = forms.CharField(label="Address", max_length=500, required=False, widget=forms.Textarea)
 
     def clean_name(self) -> str:
         return plain_text(self.cleaned_data["name"])
@@ -148,3 +139,26 @@ class RepresentativeForm(GovukForm):
         if not (data.get("phone") or data.get("email") or data.get("address")) and not self.errors:
             self.add_error("phone", "Enter at least one way to contact the representative")
         return data
+
+
+class RestrictionForm(GovukForm):
+    restricted = forms.BooleanField(
+        label="Restrict this record",
+        required=False,
+        help_text="For example when the person works for the council or is known to staff. Only the "
+        "people named below and the safeguarding lead will be able to see the person and their concerns.",
+    )
+    restricted_to = forms.ModelMultipleChoiceField(
+        label="Who else may see it",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["restricted_to"].queryset = User.objects.filter(
+            organisation_id=council_id,
+            role__in=["practitioner", "team_manager"],
+            is_active=True,
+        ).order_by("first_name", "last_name")

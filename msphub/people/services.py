@@ -21,9 +21,7 @@ def search(
     qs = people
     for word in name.split():
         qs = qs.filter(
-            Q(given_name__icontains=word)
-            | Q(family_name__icontains=word)
-            | Q(preferred_name__icontains=word)
+            Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
         )
     if date_of_birth:
         qs = qs.filter(date_of_birth=date_of_birth)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<uuid:uuid>/edit/", views.person_edit, name="edit"),
     path("<uuid:uuid>/representatives/new/", views.representative_new, name="representative_new"),
     path("<uuid:uuid>/history/", views.person_history, name="history"),
+    path("<uuid:uuid>/restriction/", views.person_restriction, name="restriction"),
 ]

@@ -10,7 +10,7 @@ from msphub.core.access import access_log_for, get_record, visible
 from msphub.core.history import changes_for
 from msphub.enquiries.models import Enquiry
 
-from .forms import PersonForm, PersonSearchForm, RepresentativeForm
+from .forms import PersonForm, PersonSearchForm, RepresentativeForm, RestrictionForm
 from .models import Person, Representative
 from .services import likely_duplicates, search
 
@@ -36,9 +36,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None)
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        duplicates = likely_duplicates(
-            visible(request, Person.objects.all()), **form.duplicate_criteria()
-        )
+        duplicates = likely_duplicates(visible(request, Person.objects.all()), **form.duplicate_criteria())
         if duplicates and not request.POST.get("confirm_new"):
             form.add_error(
                 None,
@@ -61,9 +59,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
 
 
 def _person(request: HttpRequest, uuid, action: str = "view", log: bool = False) -> Person:
-    return get_record(
-        request, Person.objects.select_related("council", "team"), action, log=log, uuid=uuid
-    )
+    return get_record(request, Person.objects.select_related("council", "team"), action, log=log, uuid=uuid)
 
 
 @require_GET
@@ -74,9 +70,7 @@ def person_detail(request: HttpRequest, uuid) -> HttpResponse:
         .select_related("decision")
         .order_by("-received_at")
     )
-    enquiries = visible(request, Enquiry.objects.filter(person=person)).select_related(
-        "lead_practitioner"
-    )
+    enquiries = visible(request, Enquiry.objects.filter(person=person)).select_related("lead_practitioner")
     can_edit = visible(request, Person.objects.filter(pk=person.pk), "edit").exists()
     return render(
         request,
@@ -122,10 +116,27 @@ def representative_new(request: HttpRequest, uuid) -> HttpResponse:
 @require_GET
 def person_history(request: HttpRequest, uuid) -> HttpResponse:
     person = _person(request, uuid)
-    entries = changes_for(
-        [person.history.all(), Representative.history.filter(person_id=person.pk)]
-    )
+    entries = changes_for([person.history.all(), Representative.history.filter(person_id=person.pk)])
     access = access_log_for(person)[:200] if request.user.is_lead else None
-    return render(
-        request, "people/history.html", {"person": person, "entries": entries, "access": access}
+    return render(request, "people/history.html", {"person": person, "entries": entries, "access": access})
+
+
+@require_http_methods(["GET", "POST"])
+def person_restriction(request: HttpRequest, uuid) -> HttpResponse:
+    """Only the safeguarding lead restricts a record and names who may still see it."""
+    if not request.user.is_lead:
+        raise Http404
+    person = _person(request, uuid, "edit")
+    form = RestrictionForm(
+        request.POST or None,
+        council_id=person.council_id,
+        initial={"restricted": person.restricted, "restricted_to": list(person.restricted_to.all())},
     )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            person.restricted = form.cleaned_data["restricted"]
+            person.save(update_fields=["restricted"])
+            person.restricted_to.set(form.cleaned_data["restricted_to"])
+        messages.success(request, "Access to the record updated")
+        return redirect("people:detail", uuid=person.uuid)
+    return render(request, "people/restriction.html", {"form": form, "person": person})

@@ -44,9 +44,7 @@ def is_checked(field: forms.BoundField, value: object) -> bool:
 
 
 @register.inclusion_tag("includes/field.html")
-def govuk_field(
-    field: forms.BoundField, heading: bool = False, classes: str = "", hint: str = ""
-) -> dict:
+def govuk_field(field: forms.BoundField, heading: bool = False, classes: str = "", hint: str = "") -> dict:
     return {
         "field": field,
         "kind": widget_kind(field),

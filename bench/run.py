@@ -1,0 +1,162 @@
+"""`make bench`: time the busiest pages and the 24-hour measure on a council-sized data set.
+
+Builds its own database (var/bench.sqlite3, or BENCH_DATABASE_URL), fills it with bulk inserts,
+then times requests through Django's test client and counts their queries. Writes bench/RESULTS.md.
+Speed is measured here, never asserted in tests.
+"""
+
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msphub.settings")
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+)
+os.environ.setdefault("MSPHUB_TESTING", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from msphub.accounts.models import Organisation, Role, Team, User  # noqa: E402
+from msphub.concerns.models import Concern, ConcernRiskType, FirstContact  # noqa: E402
+from msphub.core import categories  # noqa: E402
+from msphub.people.models import Person  # noqa: E402
+
+CONCERNS = int(os.environ.get("BENCH_CONCERNS", "20000"))
+PEOPLE = CONCERNS // 2
+REPEATS = 5
+
+
+def build() -> tuple[User, Concern, Person]:
+    settings.ALLOWED_HOSTS = ["testserver"]
+    if os.environ["DATABASE_URL"].startswith("sqlite"):
+        Path(settings.DATABASES["default"]["NAME"]).unlink(missing_ok=True)
+    call_command("migrate", verbosity=0)
+    rng = random.Random(1)
+    council = Organisation.objects.create(name="Bench Council", kind="council", ons_code="E06000999")
+    team = Team.objects.create(organisation=council, name="Front Door")
+    user = User.objects.create_user(
+        "bench", password="bench-password-1", organisation=council, team=team, role=Role.PRACTITIONER
+    )
+    now = timezone.now()
+    people = Person.objects.bulk_create(
+        Person(
+            council=council,
+            given_name=f"Given{i}",
+            family_name=f"Family{i % 997}",
+            postcode=f"RV{i % 9 + 1} {i % 10}AB",
+        )
+        for i in range(PEOPLE)
+    )
+    concerns = Concern.objects.bulk_create(
+        Concern(
+            council=council,
+            reference=f"CON-2026-{i + 1:06d}",
+            received_at=now - timedelta(hours=rng.randint(1, 24 * 365)),
+            status=rng.choice(["received", "triage", "awaiting_sign_off", "enquiry", "closed"]),
+            raiser_kind="professional",
+            raiser_name="Raiser",
+            adult_given_name="Adult",
+            adult_family_name=f"Family{i % 997}",
+            what_happened="Bench",
+            location_of_risk=rng.choice(categories.LOCATION_OF_RISK)[0],
+            source_of_risk=rng.choice(categories.SOURCE_OF_RISK)[0],
+            consent="given",
+            msp_asked=True,
+            person=people[i % PEOPLE],
+            submission_token=uuid.uuid4(),
+        )
+        for i in range(CONCERNS)
+    )
+    ConcernRiskType.objects.bulk_create(
+        ConcernRiskType(concern=c, risk_type=rng.choice(categories.RISK_TYPE)[0]) for c in concerns
+    )
+    FirstContact.objects.bulk_create(
+        FirstContact(
+            concern=c,
+            contact_at=c.received_at + timedelta(hours=rng.randint(1, 48)),
+            method="phone",
+            spoke_with="adult",
+            recorded_by=user,
+            wants="Bench",
+        )
+        for c in concerns
+        if rng.random() < 0.7
+    )
+    return user, concerns[0], people[0]
+
+
+def measure(label: str, fn) -> dict:
+    fn()  # warm up
+    times, queries = [], 0
+    for _ in range(REPEATS):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1000)
+        queries = len(ctx.captured_queries)
+    return {"label": label, "median": statistics.median(times), "max": max(times), "queries": queries}
+
+
+def main() -> None:
+    started = time.perf_counter()
+    user, concern, person = build()
+    build_seconds = time.perf_counter() - started
+    client = Client()
+    client.force_login(user)
+
+    def get(url: str):
+        def run():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return run
+
+    rows = [
+        measure("Front-door queue, first page of open concerns", get("/concerns/")),
+        measure("Front-door queue, page 20", get("/concerns/?page=20")),
+        measure("Concern page (with person and provider history)", get(f"/concerns/{concern.reference}/")),
+        measure("Person search by last name", get("/people/?name=Family5")),
+        measure("Person page", get(f"/people/{person.uuid}/")),
+        measure("Home page counts", get("/accounts/home/")),
+        measure(
+            "24-hour first-contact measure (count, whole year)",
+            lambda: Concern.objects.filter(council=concern.council).first_contact_within_target().count(),
+        ),
+    ]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` on {timezone.localtime():%Y-%m-%d %H:%M} ({platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {connection.vendor}).",
+        f"Data: {CONCERNS:,} concerns about {PEOPLE:,} people in one council, about 70% with a first "
+        f"contact; built in {build_seconds:.1f} s. Each row: median and worst of {REPEATS} runs "
+        "after one warm-up, through Django's test client (no network).",
+        "",
+        "| what | median ms | worst ms | queries |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {r['label']} | {r['median']:.1f} | {r['max']:.1f} | {r['queries']} |" for r in rows]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
