@@ -14,6 +14,12 @@ from msphub.people.models import Person
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings) -> None:
+    """The production hasher is slow by design; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def council(db) -> Organisation:
     return Organisation.objects.create(

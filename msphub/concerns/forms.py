@@ -81,7 +81,7 @@ class AboutYouForm(GovukForm):
         self.fields["raiser_email"].widget.attrs["autocomplete"] = "email"
 
     def clean_raiser_name(self) -> str:
-        return plain_text(self.cleaned_data["raiser_name"])
+        return plain_text(self.cleaned_data["raiser_name"], "Enter your full name")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -117,14 +117,15 @@ class AboutAdultForm(GovukForm):
     )
 
     def clean_adult_given_name(self) -> str:
-        return plain_text(self.cleaned_data["adult_given_name"])
+        return plain_text(self.cleaned_data["adult_given_name"], "Enter the adult's first name")
 
     def clean_adult_family_name(self) -> str:
-        return plain_text(self.cleaned_data["adult_family_name"])
+        return plain_text(self.cleaned_data["adult_family_name"], "Enter the adult's last name")
 
     def clean_adult_date_of_birth(self):
         dob = self.cleaned_data.get("adult_date_of_birth")
-        if dob and dob > timezone.localdate().replace(year=timezone.localdate().year - 16):
+        today = timezone.localdate()
+        if dob and (today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))) < 18:
             raise ValidationError("Date of birth must be for an adult (aged 18 or over)")
         return dob
 

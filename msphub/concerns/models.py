@@ -40,12 +40,17 @@ class ConcernQuerySet(models.QuerySet):
         if action in ("view", "status") or user.is_lead and action == "triage":
             return qs
         if action == "triage":
-            mine = models.Q(assigned_to=user) | models.Q(team_id=user.team_id)
+            # A user without a team must not match every record that has no team.
+            mine = models.Q(assigned_to=user)
+            if user.team_id:
+                mine |= models.Q(team_id=user.team_id)
             return qs.filter(mine | models.Q(team__isnull=True, status=Concern.Status.RECEIVED))
         if action == "sign_off":
-            if not user.is_manager:
+            if not user.is_manager or not user.team_id:
                 return self.none()
-            return qs.filter(team_id=user.team_id)
+            # A decision recorded by someone without a team (the lead) goes to any team manager.
+            teamless = models.Q(team__isnull=True, status=Concern.Status.AWAITING_SIGN_OFF)
+            return qs.filter(models.Q(team_id=user.team_id) | teamless)
         return self.none()
 
     def with_first_contact(self) -> "ConcernQuerySet":

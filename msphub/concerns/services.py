@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, User
+from msphub.core import categories
 from msphub.core.models import ReferenceSequence
 from msphub.enquiries.models import Enquiry
 from msphub.people.models import Person
@@ -63,6 +64,12 @@ def raise_concern(
     existing = Concern.objects.filter(submission_token=submission_token).first()
     if existing:
         return existing, False
+    # Types of risk go to the national return, so only SAC labels are accepted, each once.
+    allowed = {label for label, _ in categories.RISK_TYPE}
+    risk_types = list(dict.fromkeys(answers.get("risk_types") or []))
+    unknown = [r for r in risk_types if r not in allowed]
+    if unknown or not risk_types:
+        raise ValidationError({"risk_types": "Select at least one kind of abuse or neglect from the list"})
     fields = {name: answers.get(name) for name in CONCERN_FIELDS if name in answers}
     for name, value in list(fields.items()):
         if value is None and Concern._meta.get_field(name).get_internal_type() in (
@@ -90,16 +97,20 @@ def raise_concern(
             concern.full_clean(exclude=["reference"])
             concern.save()
             ConcernRiskType.objects.bulk_create(
-                ConcernRiskType(concern=concern, risk_type=r) for r in answers.get("risk_types", [])
+                ConcernRiskType(concern=concern, risk_type=r) for r in risk_types
             )
     except IntegrityError:
-        # Two posts of the same form raced; the other one won.
-        return Concern.objects.get(submission_token=submission_token), False
+        # Two posts of the same form raced and the other one won; anything else is a real error.
+        existing = Concern.objects.filter(submission_token=submission_token).first()
+        if existing is None:
+            raise
+        return existing, False
     return concern, True
 
 
 def pick_up(concern: Concern, user: User) -> None:
     """A practitioner takes an unallocated concern from the front-door queue for their team."""
+    ensure_open(concern)
     with transaction.atomic():
         concern.assigned_to = user
         concern.team = user.team
@@ -161,10 +172,17 @@ def add_note(concern: Concern, user: User, text: str) -> ConcernNote:
     return note
 
 
-def validate_decision(data: dict[str, Any]) -> dict[str, str]:
+def validate_decision(data: dict[str, Any], council_id: int | None = None) -> dict[str, str]:
     """The decision rules; returns {field: message} for everything wrong."""
     errors: dict[str, str] = {}
     outcome = data.get("outcome")
+    lead = data.get("lead_practitioner")
+    if (
+        lead is not None
+        and council_id is not None
+        and not (lead.does_casework and lead.organisation_id == council_id and lead.is_active)
+    ):
+        errors["lead_practitioner"] = "Select a practitioner from this council to lead the enquiry"
     if outcome == Decision.Outcome.SECTION_42:
         if not (
             data.get("criterion_care_needs")
@@ -196,7 +214,7 @@ def record_decision(concern: Concern, user: User, data: dict[str, Any]) -> Decis
     ensure_open(concern)
     if concern.person_id is None:
         raise ValidationError("Link the concern to a person before recording a decision.")
-    errors = validate_decision(data)
+    errors = validate_decision(data, concern.council_id)
     if errors:
         raise ValidationError(errors)
     outcome = data["outcome"]
@@ -227,13 +245,20 @@ def record_decision(concern: Concern, user: User, data: dict[str, Any]) -> Decis
 
 
 def can_sign_off(decision: Decision, user: User) -> bool:
-    """Only a team manager of the concern's team, and not the person who made the decision."""
+    """Only a team manager of the concern's team, not the person who made the decision, and only
+    while the decision is waiting (not yet signed off, not returned)."""
+    concern_team = decision.concern.team_id
     return (
         user.is_manager
         and user.team_id is not None
-        and decision.concern.team_id == user.team_id
+        and user.organisation_id == decision.concern.council_id
+        # A concern triaged by someone without a team (the safeguarding lead) may be signed off by
+        # any team manager of the council.
+        and (concern_team is None or concern_team == user.team_id)
         and decision.decided_by_id != user.pk
         and not decision.is_signed_off
+        # A returned decision waits for the practitioner to decide again.
+        and not decision.returned_comment
     )
 
 

@@ -211,7 +211,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _concern(request: HttpRequest, reference: str, action: str = "view", log: bool = False):
+def _concern(request: HttpRequest, reference: str, action: str = "view", log: bool = True):
     return get_record(
         request,
         Concern.objects.select_related("person", "team", "assigned_to", "council", "raiser_organisation"),
@@ -221,9 +221,17 @@ def _concern(request: HttpRequest, reference: str, action: str = "view", log: bo
     )
 
 
+def _open_concern(request: HttpRequest, reference: str) -> Concern:
+    """A concern the user may triage and that is still open; decided ones are 404 to triage pages."""
+    concern = _concern(request, reference, "triage")
+    if concern.status in (Concern.Status.ENQUIRY, Concern.Status.CLOSED):
+        raise Http404
+    return concern
+
+
 @require_GET
 def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _concern(request, reference, log=True)
+    concern = _concern(request, reference)
     person_history = provider_history = Concern.objects.none()
     year_ago = concern.received_at - timedelta(days=365)
     if concern.person_id:
@@ -273,7 +281,7 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def pick_up(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _concern(request, reference, "triage")
+    concern = _open_concern(request, reference)
     services.pick_up(concern, request.user)
     messages.success(request, f"{concern.reference} is assigned to you")
     return redirect("concerns:detail", reference=concern.reference)
@@ -281,12 +289,13 @@ def pick_up(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def link_person(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _concern(request, reference, "triage")
-    if concern.status in ("enquiry", "closed"):
-        raise Http404
+    concern = _open_concern(request, reference)
     people = visible(request, Person.objects.all())
     if request.method == "POST":
-        person = people.filter(uuid=request.POST.get("person")).first()
+        try:
+            person = people.filter(uuid=uuid.UUID(request.POST.get("person", ""))).first()
+        except ValueError:
+            person = None
         if person is None:
             messages.error(request, "Select a person")
         else:
@@ -318,9 +327,7 @@ def link_person(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def new_person(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _concern(request, reference, "triage")
-    if concern.status in ("enquiry", "closed"):
-        raise Http404
+    concern = _open_concern(request, reference)
     people = visible(request, Person.objects.all())
     initial = {
         "given_name": concern.adult_given_name,
@@ -353,9 +360,7 @@ def new_person(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _triage_form_view(request, reference, form_class, template, save):
-    concern = _concern(request, reference, "triage")
-    if concern.status in ("enquiry", "closed"):
-        raise Http404
+    concern = _open_concern(request, reference)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         save(concern, form.cleaned_data)
@@ -394,16 +399,14 @@ def add_note(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def decision(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _concern(request, reference, "triage")
-    if concern.status in ("enquiry", "closed"):
-        raise Http404
+    concern = _open_concern(request, reference)
     existing = Decision.objects.filter(concern=concern).first()
     initial = {}
     if existing:
         initial = {f: getattr(existing, f) for f in DecisionForm.base_fields if hasattr(existing, f)}
     form = DecisionForm(request.POST or None, initial=initial, council_id=concern.council_id)
     if request.method == "POST" and form.is_valid():
-        for field, message in services.validate_decision(form.cleaned_data).items():
+        for field, message in services.validate_decision(form.cleaned_data, concern.council_id).items():
             form.add_error(None if field == "criteria" else field, message)
         if concern.person_id is None:
             form.add_error(None, "Link the concern to a person before recording a decision")

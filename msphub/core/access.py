@@ -24,12 +24,16 @@ def visible(request: HttpRequest, queryset: QuerySet, action: str = "view") -> Q
 def get_record(
     request: HttpRequest, queryset: QuerySet, action: str = "view", log: bool = True, **lookup: Any
 ) -> Model:
-    """Fetch one record the user may see or act on, or raise 404; log the view."""
+    """Fetch one record the user may see or act on, or raise 404.
+
+    Every page that shows the record (any GET) writes an access-log entry; POSTs change the record
+    and are kept in its history instead.
+    """
     try:
         record = visible(request, queryset, action).get(**lookup)
     except queryset.model.DoesNotExist as exc:
         raise Http404("No such record") from exc
-    if log and action == "view":
+    if log and request.method == "GET":
         log_view(request, record)
     return record
 

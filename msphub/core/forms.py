@@ -36,7 +36,12 @@ class GovukDateField(forms.MultiValueField):
     def __init__(self, *, label_for_errors: str, past_only: bool = True, **kwargs: Any) -> None:
         self.label_for_errors = label_for_errors
         self.past_only = past_only
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        # The parts are optional on their own so compress() can say exactly which one is missing.
+        fields = (
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+        )
         kwargs.setdefault("require_all_fields", False)
         super().__init__(fields, **kwargs)
         self.error_messages["required"] = f"Enter {label_for_errors.lower()}"
@@ -97,6 +102,12 @@ def clean_text(value: str) -> str:
     return (value or "").strip()
 
 
-def plain_text(value: str) -> str:
-    """For short single-line fields (names): tags removed, since a name never contains markup."""
-    return strip_tags(value or "").strip()
+def plain_text(value: str, required_message: str | None = None) -> str:
+    """For short single-line fields (names): tags removed, since a name never contains markup.
+
+    With ``required_message``, a value that was only markup counts as not given.
+    """
+    text = strip_tags(value or "").strip()
+    if required_message and not text:
+        raise ValidationError(required_message)
+    return text

@@ -23,15 +23,15 @@ def normalise_nhs_number(value: str) -> str:
 
 def is_valid_nhs_number(value: str) -> bool:
     digits = normalise_nhs_number(value)
-    if not re.fullmatch(r"\d{10}", digits):
+    if not re.fullmatch(r"[0-9]{10}", digits):
         return False
     return nhs_number_check_digit(digits[:9]) == int(digits[9])
 
 
 def validate_nhs_number(value: str) -> None:
     digits = normalise_nhs_number(value)
-    if not re.fullmatch(r"\d{10}", digits):
-        raise ValidationError("NHS number must be 10 digits, like 485 777 3456", code="nhs_length")
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        raise ValidationError("NHS number must be 10 digits, like 943 476 5919", code="nhs_length")
     if not is_valid_nhs_number(digits):
         raise ValidationError(
             "Enter a valid NHS number: the last digit does not match the others", code="nhs_check"

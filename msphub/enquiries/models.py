@@ -21,7 +21,10 @@ class EnquiryQuerySet(models.QuerySet):
             qs = qs.exclude(person__in=hidden)
         if action == "view" or user.is_lead:
             return qs
-        return qs.filter(models.Q(lead_practitioner=user) | models.Q(team_id=user.team_id))
+        mine = models.Q(lead_practitioner=user)
+        if user.team_id:
+            mine |= models.Q(team_id=user.team_id)
+        return qs.filter(mine)
 
 
 class Enquiry(models.Model):

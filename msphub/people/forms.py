@@ -55,7 +55,7 @@ class PersonForm(GovukForm):
         help_text="For example, 27 3 1941",
     )
     nhs_number = forms.CharField(
-        label="NHS number", max_length=20, required=False, help_text="10 digits, like 485 777 3456"
+        label="NHS number", max_length=20, required=False, help_text="10 digits, like 943 476 5919"
     )
     gender = forms.ChoiceField(label="Gender", choices=categories.GENDER, initial="Not Known")
     ethnicity = forms.ChoiceField(
@@ -78,10 +78,10 @@ class PersonForm(GovukForm):
     )
 
     def clean_given_name(self) -> str:
-        return plain_text(self.cleaned_data["given_name"])
+        return plain_text(self.cleaned_data["given_name"], "Enter the first name")
 
     def clean_family_name(self) -> str:
-        return plain_text(self.cleaned_data["family_name"])
+        return plain_text(self.cleaned_data["family_name"], "Enter the last name")
 
     def clean_preferred_name(self) -> str:
         return plain_text(self.cleaned_data.get("preferred_name", ""))
@@ -132,7 +132,7 @@ class RepresentativeForm(GovukForm):
     address = forms.CharField(label="Address", max_length=500, required=False, widget=forms.Textarea)
 
     def clean_name(self) -> str:
-        return plain_text(self.cleaned_data["name"])
+        return plain_text(self.cleaned_data["name"], "Enter the name")
 
     def clean(self) -> dict:
         data = super().clean()

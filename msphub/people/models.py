@@ -26,8 +26,9 @@ class PersonQuerySet(models.QuerySet):
         if action == "view" or user.is_lead:
             return qs
         # Practitioners and managers change the records their team owns or works on.
-        team_concerns = models.Q(concerns__team_id=user.team_id) if user.team_id else models.Q()
-        return qs.filter(models.Q(team_id=user.team_id) | team_concerns).distinct()
+        if not user.team_id:
+            return qs.filter(created_by=user)
+        return qs.filter(models.Q(team_id=user.team_id) | models.Q(concerns__team_id=user.team_id)).distinct()
 
 
 class Person(models.Model):
@@ -78,7 +79,7 @@ class Person(models.Model):
     restricted_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     history = HistoricalRecords(excluded_fields=["created_at"])
 

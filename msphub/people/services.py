@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from msphub.core.validators import normalise_nhs_number
+from msphub.core.validators import normalise_nhs_number, normalise_postcode
 
 from .models import Person
 
@@ -19,6 +20,7 @@ def search(
 ) -> QuerySet[Person]:
     """People matching every criterion given; each word of a name may match any name field."""
     qs = people
+    postcode = _postcode(postcode)
     for word in name.split():
         qs = qs.filter(
             Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
@@ -54,6 +56,7 @@ def likely_duplicates(
     postcode, are likely enough that a practitioner should look before creating a new record.
     """
     given, family = given_name.strip(), family_name.strip()
+    postcode = _postcode(postcode)
     nhs = normalise_nhs_number(nhs_number)
     rules: list[tuple[Q, str]] = []
     if nhs:
@@ -90,7 +93,10 @@ def likely_duplicates(
     combined = Q()
     for rule, _ in rules:
         combined |= rule
-    matches = list(people.filter(combined)[: limit * 2])
+    # NHS-number matches are fetched on their own so weaker name matches can never crowd them out.
+    matches = list(people.filter(rules[0][0])[:limit]) if nhs else []
+    seen = {p.pk for p in matches}
+    matches += [p for p in people.filter(combined).exclude(pk__in=seen)[: limit * 2]]
     found = []
     for person in matches:
         reasons = [label for rule, label in rules if _matches(person, rule)]
@@ -113,3 +119,11 @@ def _matches(person: Person, rule: Q) -> bool:
         if not ok:
             return False
     return True
+
+
+def _postcode(value: str) -> str:
+    """Postcodes are stored normalised; compare typed ones the same way (raw if not a postcode)."""
+    try:
+        return normalise_postcode(value)
+    except ValidationError:
+        return (value or "").strip()

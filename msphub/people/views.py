@@ -58,13 +58,13 @@ def person_new(request: HttpRequest) -> HttpResponse:
     return render(request, "people/form.html", {"form": form, "duplicates": duplicates})
 
 
-def _person(request: HttpRequest, uuid, action: str = "view", log: bool = False) -> Person:
+def _person(request: HttpRequest, uuid, action: str = "view", log: bool = True) -> Person:
     return get_record(request, Person.objects.select_related("council", "team"), action, log=log, uuid=uuid)
 
 
 @require_GET
 def person_detail(request: HttpRequest, uuid) -> HttpResponse:
-    person = _person(request, uuid, log=True)
+    person = _person(request, uuid)
     concerns = (
         visible(request, Concern.objects.filter(person=person))
         .select_related("decision")
