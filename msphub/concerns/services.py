@@ -113,7 +113,8 @@ def pick_up(concern: Concern, user: User) -> None:
     ensure_open(concern)
     with transaction.atomic():
         concern.assigned_to = user
-        concern.team = user.team
+        # The safeguarding lead has no team: a concern already with a team stays with it.
+        concern.team = user.team or concern.team
         if concern.status == Concern.Status.RECEIVED:
             concern.status = Concern.Status.TRIAGE
         concern.save(update_fields=["assigned_to", "team", "status"])
