@@ -1,0 +1,921 @@
+"""Fixed content for the demo data: organisations, users, names and the words people use.
+
+Everything here is invented. Phone numbers come from Ofcom's ranges reserved for drama (01632 960xxx,
+07700 900xxx), NHS numbers from the 999 range that is never issued to patients, postcode areas (RV,
+HL) do not exist and email addresses use example domains, so nothing can reach a real person.
+"""
+
+from dataclasses import dataclass, field
+
+PASSWORD = "msphub-demo-2026"  # noqa: S105 - published demo password, only ever set on demo users
+
+RIVERSIDE = {"name": "Riverside Council", "ons_code": "E06000901", "region": "North West"}
+HILLSIDE = {"name": "Hillside Council", "ons_code": "E06000902", "region": "North West"}
+COUNCILS = [RIVERSIDE, HILLSIDE]
+
+FRONT_DOOR = "Front Door (MASH)"
+LOCALITY = "Locality Team East"
+HILLSIDE_TEAM = "Adult Safeguarding Team"
+
+# Partner agencies that work with Riverside; the care providers are also what concerns are about.
+PARTNERS = [
+    ("Riverside Police", "police"),
+    ("Riverside NHS Foundation Trust", "nhs_trust"),
+    ("Riverside Integrated Care Board", "icb"),
+    ("Sunrise Home Care Ltd", "care_provider"),
+    ("Riverside Housing Association", "housing"),
+    ("Meadowview Care Home", "care_provider"),
+    ("Oakwood Nursing Home", "care_provider"),
+    ("Willow Court Care Home", "care_provider"),
+    ("Brookside Day Centre", "care_provider"),
+    ("Riverside Advocacy Hub", "advocacy"),
+]
+PARTNER_NAMES = [name for name, _ in PARTNERS]
+
+# Where each provider's care happens, so location of risk matches the provider named.
+PROVIDER_LOCATION = {
+    "Sunrise Home Care Ltd": "Own Home",
+    "Meadowview Care Home": "Care Home - Residential",
+    "Willow Court Care Home": "Care Home - Residential",
+    "Oakwood Nursing Home": "Care Home - Nursing",
+    "Brookside Day Centre": "Community Service",
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    organisation: str | None
+    team: str | None = None
+    job_title: str = ""
+    is_staff: bool = False
+    is_superuser: bool = False
+
+
+USERS = [
+    DemoUser(
+        "practitioner", "Priya", "Sharma", "practitioner", "Riverside Council", FRONT_DOOR, "Social worker"
+    ),
+    DemoUser(
+        "practitioner2",
+        "Tom",
+        "Whitfield",
+        "practitioner",
+        "Riverside Council",
+        LOCALITY,
+        "Senior social worker",
+    ),
+    DemoUser(
+        "manager",
+        "Janet",
+        "O'Connor",
+        "team_manager",
+        "Riverside Council",
+        FRONT_DOOR,
+        "Team manager, Front Door",
+    ),
+    DemoUser(
+        "manager2",
+        "Marcus",
+        "Reid",
+        "team_manager",
+        "Riverside Council",
+        LOCALITY,
+        "Team manager, Locality East",
+    ),
+    DemoUser(
+        "lead",
+        "Helen",
+        "Baxter",
+        "safeguarding_lead",
+        "Riverside Council",
+        None,
+        "Principal social worker and safeguarding lead",
+        is_staff=True,
+    ),
+    DemoUser(
+        "partner",
+        "Sam",
+        "Holloway",
+        "partner_referrer",
+        "Riverside Police",
+        None,
+        "Detective constable, Public Protection Unit",
+    ),
+    DemoUser(
+        "partner2",
+        "Grace",
+        "Adeyemi",
+        "partner_referrer",
+        "Riverside NHS Foundation Trust",
+        None,
+        "Named nurse for safeguarding adults",
+    ),
+    DemoUser(
+        "board",
+        "Richard",
+        "Lane",
+        "board_viewer",
+        "Riverside Council",
+        None,
+        "Independent chair, Safeguarding Adults Board",
+    ),
+    DemoUser("hillside", "Aisha", "Khan", "practitioner", "Hillside Council", HILLSIDE_TEAM, "Social worker"),
+    # Not in the original list of personas: Hillside needs a manager to sign its decisions off,
+    # or none of its concerns could reach an enquiry or be closed.
+    DemoUser(
+        "hillside_manager",
+        "David",
+        "Morgan",
+        "team_manager",
+        "Hillside Council",
+        HILLSIDE_TEAM,
+        "Team manager",
+    ),
+    DemoUser(
+        "admin", "Nadia", "Hussain", "", None, None, "System administrator", is_staff=True, is_superuser=True
+    ),
+]
+USERNAMES = [u.username for u in USERS]
+
+# The safeguarding lead administers organisations, teams and users through the Django admin.
+LEAD_PERMISSIONS = [
+    f"{action}_{model}" for model in ("organisation", "team", "user") for action in ("add", "change", "view")
+]
+
+# --- Names ------------------------------------------------------------------------------------------
+
+# Name pools, each a string of names split on spaces.
+NAMES = {
+    "white_old_f": (
+        "Margaret Joan Dorothy Patricia Barbara Jean Sheila Brenda Irene Doreen Maureen Elsie Edna "
+        "Mavis Betty Eileen Audrey Pauline Kathleen Valerie Hilda Winifred Gladys June"
+    ).split(),
+    "white_old_m": (
+        "John David Peter Brian Kenneth Derek Alan Raymond Ronald Arthur Stanley Frank Dennis "
+        "Geoffrey Norman Leonard Bernard Keith Roy Harold"
+    ).split(),
+    "white_young_f": (
+        "Emma Sarah Rebecca Claire Hannah Lisa Kirsty Nicola Laura Gemma Chloe Amy Stacey Joanne "
+        "Agnieszka Katarzyna"
+    ).split(),
+    "white_young_m": (
+        "Gary Paul Mark Daniel Liam Craig Steven Jamie Lee Ryan Darren Kyle Shaun Wayne Tomasz Piotr"
+    ).split(),
+    "white_family": (
+        "Smith Jones Taylor Brown Wilson Evans Thomas Johnson Roberts Walker Wright Robinson "
+        "Thompson Hughes Edwards Green Hall Wood Harris Lewis Martin Jackson Turner Hill Cooper "
+        "Morris Ward Moore King Watson Baker Harrison Murphy Kelly O'Brien Fletcher Holt Barlow "
+        "Ashworth Kershaw Pilling Nowak Kowalski Whittaker Duckworth Hargreaves Brennan McCarthy"
+    ).split(),
+    "asian_f": (
+        "Parveen Nasreen Shabana Amrit Gurpreet Sunita Rukhsana Farzana Kulwinder Zainab Ayesha "
+        "Hina Meena Jaswinder"
+    ).split(),
+    "asian_m": (
+        "Mohammed Abdul Rajinder Harjit Imran Tariq Sanjay Anil Mushtaq Iqbal Arif Yusuf Kamal Jagdish"
+    ).split(),
+    "asian_family": (
+        "Patel Khan Hussain Ahmed Singh Akhtar Iqbal Shah Sharma Mistry Ali Rahman Chowdhury "
+        "Mahmood Sandhu Parmar"
+    ).split(),
+    "black_f": (
+        "Grace Mercy Gloria Beverley Yvonne Marcia Blessing Abena Hyacinth Precious Comfort Pearl"
+    ).split(),
+    "black_m": (
+        "Winston Delroy Clive Emmanuel Kwame Samuel Tunde Desmond Leroy Joseph Godfrey Everton"
+    ).split(),
+    "black_family": (
+        "Campbell Williams Okafor Mensah Adeyemi Asante Francis Richards Bailey Okonkwo Boateng "
+        "Reid Grant Forbes"
+    ).split(),
+    "other_f": "Mei Ling Fatima Leila Maria Elena Nadia Shirin Ana".split(),
+    "other_m": "Wei Ahmad Omar Carlos Dimitri Hassan Reza Minh Andrei".split(),
+    "other_family": (
+        "Chen Wong Li Nguyen Hassan Karimi Mohammadi Rodriguez Popescu Ibrahim Yilmaz Tran"
+    ).split(),
+}
+
+# Which name pools fit each SAC ethnicity ("Refused" and "not known" people still have names).
+ETHNICITY_POOLS = {
+    "White": ["white"],
+    "Mixed / Multiple": ["white", "black", "asian"],
+    "Asian / Asian British": ["asian"],
+    "Black / African / Caribbean / Black British": ["black"],
+    "Other Ethnic Group": ["other"],
+    "Refused": ["white", "asian"],
+    "Undeclared / Not Known": ["white", "black", "asian", "other"],
+}
+
+# Roughly the make-up of a northern English town's adults known to social care.
+ETHNICITY_WEIGHTS = [
+    ("White", 80),
+    ("Asian / Asian British", 8),
+    ("Black / African / Caribbean / Black British", 3),
+    ("Mixed / Multiple", 2),
+    ("Other Ethnic Group", 2),
+    ("Refused", 1),
+    ("Undeclared / Not Known", 4),
+]
+
+STREETS = [
+    "Mill Lane",
+    "Church Street",
+    "Station Road",
+    "Victoria Terrace",
+    "Albert Road",
+    "Park View",
+    "Canal Side",
+    "Weavers Close",
+    "Brook Street",
+    "Chapel Row",
+    "Moor Lane",
+    "Queens Drive",
+    "Bridge Street",
+    "Orchard Way",
+    "Cotton Street",
+    "Riverside Walk",
+    "Hollins Road",
+    "Ashfield Avenue",
+    "Kingsway",
+    "Blackthorn Court",
+]
+RIVERSIDE_TOWNS = ["Riverside", "Riverside", "Lowbridge", "Eastmoor", "Kingsford"]
+HILLSIDE_TOWNS = ["Hillside", "Upper Fold", "Crag Bottom"]
+
+# Postcode inward letters never use C, I, K, M, O or V.
+POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
+NEEDS_BY_SUPPORT = {
+    "Physical Support": [
+        "Mobility problems after a stroke; uses a wheelchair",
+        "Arthritis and falls; two care visits a day",
+        "Parkinson's disease; needs help with washing and dressing",
+        "COPD; housebound and on oxygen",
+    ],
+    "Sensory Support": [
+        "Registered blind; lives alone",
+        "Profoundly deaf; uses British Sign Language",
+        "Sight and hearing loss",
+    ],
+    "Support with Memory and Cognition": [
+        "Dementia; lives alone with four care visits a day",
+        "Alzheimer's disease; {their} partner is the main carer",
+        "Vascular dementia; in a care home",
+        "Memory problems, not yet diagnosed",
+    ],
+    "Learning Disability Support": [
+        "Learning disability; lives in supported accommodation",
+        "Learning disability and autism; lives with {their} mum",
+        "Mild learning disability; lives independently with a support worker",
+    ],
+    "Mental Health Support": [
+        "Schizophrenia; supported by the community mental health team",
+        "Bipolar disorder; recently discharged from hospital",
+        "Depression and alcohol use",
+        "Long-term anxiety; rarely leaves the flat",
+    ],
+    "Social Support": [
+        "Isolated since {their} partner died; no regular services",
+        "Carer for {their} son; struggling to cope",
+        "Substance misuse; sofa surfing",
+    ],
+    "No Support Reason": [""],
+    "Not Known": [""],
+}
+
+COMMUNICATION_NEEDS = [
+    "Profoundly deaf; uses British Sign Language",
+    "Speaks Punjabi; needs an interpreter",
+    "Speaks Urdu; her son usually interprets but should not for this",
+    "Easy read information, please",
+    "Wears hearing aids; speak slowly and face him",
+    "Speaks Polish; some English",
+    "Uses a communication board after a stroke",
+]
+
+REPRESENTATIVE_KINDS = [
+    ("family", "Daughter", 30),
+    ("family", "Son", 20),
+    ("family", "Wife", 6),
+    ("family", "Husband", 6),
+    ("family", "Niece", 6),
+    ("friend", "Friend", 8),
+    ("friend", "Neighbour", 6),
+    ("carer", "Carer", 8),
+    ("advocate", "IMCA", 6),
+    ("advocate", "Care Act advocate", 4),
+]
+
+# --- The adult's own words -------------------------------------------------------------------------
+
+WANTS = [
+    "I want it to stop",
+    "I want to stay in my own home",
+    "I don't want any fuss",
+    "I want to feel safe at night",
+    "I just want things to go back to how they were",
+    "I want someone to check on me",
+    "I want to be left alone to get on with it",
+    "I want to know it won't happen to anyone else",
+    "I want to be listened to for once",
+]
+HOW = [
+    "Talk to me at home, not on the phone",
+    "Please speak to my daughter first",
+    "In the mornings, I get tired later on",
+    "With my support worker there",
+    "Slowly, one step at a time",
+    "I don't want lots of different people coming round",
+    "Write it down so I can read it again",
+    "Not while he is in the house",
+    "Ring my mobile, not the landline",
+]
+OUTCOMES = [
+    "To feel safe at home",
+    "To keep my independence",
+    "An apology",
+    "To still see my family",
+    "To sleep without worrying",
+    "For it not to happen to anybody else",
+    "To be able to go out again",
+    "To have a say in what happens",
+    "To know who to ring if it happens again",
+]
+# Why the raiser did not ask, and why they raised it without agreement ({name} etc. filled in).
+NOT_ASKED = [
+    "{name} was in hospital and too unwell to talk about it",
+    "{name} could not understand the question on the day; {their} family know I am raising this",
+    "I am a neighbour and have not spoken to {them} about it",
+    "It was not safe to ask with other people in the room",
+    "I only heard about it second-hand and have not seen {them} since",
+    "{name} was asleep when I visited and I did not want to wake {them}",
+]
+CONSENT_NOT_GIVEN = [
+    "{name} is frightened of what will happen if anyone finds out, but I think {they_are} at serious risk",
+    "{name} says {they_are} fine, but I am worried {they_are} not safe",
+    "{name} does not want any fuss, but other people may be at risk too",
+    "{name} asked me not to tell anyone; I think this is getting worse",
+]
+NOT_SOUGHT_REASON_BY_RAISER = {"police": "crime", "bank": "crime", "provider": "others_at_risk"}
+
+FIRST_CONTACT_NOTES = [
+    "Visited with a colleague. {name} was pleased to have someone to talk to.",
+    "{name} was tired and wanted to keep the conversation short; agreed to a visit next week.",
+    "Talked through what a safeguarding enquiry is and what might happen next.",
+    "{name} was upset but clear about what {they_want}.",
+    "Explained {their} rights and gave the number of the advocacy hub.",
+    "",
+]
+
+TRIAGE_NOTES = [
+    "Checked with the GP surgery: {name} is known to them; no recent concerns recorded.",
+    "Police check: no previous call-outs to the address.",
+    "Checked the council's records: {name} has a care package of four calls a day.",
+    "Spoke to {their} daughter, who has noticed the same and is worried.",
+    "Checked with the community mental health team: {name} is open to them; care coordinator informed.",
+    "Rang the district nursing team; they visit twice a week and will look out for this.",
+    "Housing officer visited last month and had no concerns about the property.",
+    "Asked the hospital discharge team for the discharge summary; received and on file.",
+]
+PROVIDER_NOTES = [
+    "Spoke to the registered manager at {provider}; the carer has been taken off visits while this "
+    "is looked into.",
+    "CQC's latest report for {provider} says 'Requires improvement' for safety.",
+    "{provider} has sent its own incident report and care records for the last fortnight.",
+    "This is not the first concern about {provider} this year; told the quality team.",
+]
+
+RETURN_COMMENTS = [
+    "Please record what {name} told you {they_want} before we decide.",
+    "The rationale does not say why {name} cannot protect {themself}. Please add the detail.",
+    "Have we checked with the police whether they are already investigating?",
+]
+
+RATIONALE = {
+    "s42": [
+        "{name} has care and support needs, there is reasonable cause to suspect {they_are} at risk of "
+        "abuse or neglect, and because of those needs {they_cannot} protect {themself}. Section 42 "
+        "enquiry needed.",
+        "All three criteria are met. {name} has told us what {they_want}; the enquiry will be led with "
+        "{them}.",
+        "Criteria met. Risk is ongoing and others may be at risk too, so a section 42 enquiry is needed.",
+    ],
+    "other": [
+        "Not all section 42 criteria are met, but an enquiry is proportionate given the level of risk.",
+        "{name} does not have care and support needs, but is at risk and has asked for help.",
+    ],
+    "none": [
+        "Risk has been dealt with and {name} is happy with the plan. No enquiry needed.",
+        "The criteria are not met: {name} can protect {themself} and has chosen how to deal with this.",
+        "Information gathered shows no ongoing risk; support is better offered another way.",
+        "{name} has capacity to make this decision and does not want an enquiry; risk is low.",
+    ],
+}
+OTHER_ENQUIRY_REASONS = [
+    "Does not have care and support needs but is at risk of domestic abuse and wants help.",
+    "Care and support needs are not confirmed, but the risk of financial abuse is high.",
+    "Is able to protect themselves in most situations, but the risk from exploitation is rising.",
+]
+NFA_REASONS = [
+    "Duplicate of a concern already being looked at under another reference.",
+    "A disagreement between neighbours; no care and support needs and no risk identified.",
+    "The adult has capacity, has dealt with it themselves and wants nothing further.",
+]
+
+# What happens to concerns that do not become enquiries (categories.Pathway values) and, for
+# referrals, to whom (categories.ReferredAgency values).
+PATHWAY_WEIGHTS = [
+    ("information_advice", 22),
+    ("signposted", 14),
+    ("care_needs", 24),
+    ("referred", 16),
+    ("provider_managed", 12),
+    ("nfa", 12),
+]
+REFERRED_AGENCY_WEIGHTS = [("police", 35), ("nhs", 25), ("housing", 20), ("cqc", 10), ("other", 10)]
+
+# --- Scenarios: what concerns are about, with the figures in ../shared/domain/data.md in mind ---------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    weight: int
+    risk_types: tuple[str, ...]
+    # A further risk type sometimes recorded alongside, with its chance.
+    extra_risk: tuple[tuple[str, float], ...]
+    locations: tuple[tuple[str, int], ...]
+    sources: tuple[tuple[str, int], ...]
+    raisers: tuple[tuple[str, int], ...]
+    texts: tuple[str, ...]
+    wants: tuple[str, ...]
+    ages: tuple[int, int]
+    support: tuple[tuple[str, int], ...]
+    female: float = 0.6
+    providers: tuple[str, ...] = ()
+    s42: float = 0.4
+    other: float = 0.05
+    # How likely the same adult is the subject of another concern ("revolving door").
+    repeat: float = 1.0
+    pathways: tuple[tuple[str, int], ...] = field(default=tuple(PATHWAY_WEIGHTS))
+
+
+SCENARIOS = [
+    Scenario(
+        key="home_care_neglect",
+        weight=7,
+        risk_types=("Neglect and Acts of Omission",),
+        extra_risk=(("Psychological Abuse", 0.1),),
+        locations=(("Own Home", 1),),
+        sources=(("Service Provider", 1),),
+        raisers=(("nhs", 4), ("family", 4), ("provider", 2), ("self", 1)),
+        texts=(
+            (
+                "Carers from {provider} missed three visits this week. {name} was found without food and "
+                "in wet clothes by {their} neighbour."
+            ),
+            (
+                "{name}'s medication has not been given for four days; the carers from {provider} said "
+                "they were not told."
+            ),
+            (
+                "The evening call from {provider} keeps coming at 5pm and {name} is put to bed then, "
+                "which {they_do_not} want."
+            ),
+        ),
+        wants=(
+            "I want a different carer",
+            "I want them to come when they say they will",
+            "I want to stay in my own home",
+        ),
+        ages=(70, 98),
+        support=(("Physical Support", 5), ("Support with Memory and Cognition", 4)),
+        providers=("Sunrise Home Care Ltd",),
+        s42=0.45,
+        pathways=(("provider_managed", 40), ("care_needs", 30), ("information_advice", 15), ("nfa", 15)),
+    ),
+    Scenario(
+        key="family_financial",
+        weight=7,
+        risk_types=("Financial or Material Abuse",),
+        extra_risk=(("Psychological Abuse", 0.3),),
+        locations=(("Own Home", 1),),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("family", 3), ("bank", 2), ("nhs", 1), ("police", 2), ("public", 1)),
+        texts=(
+            (
+                "{their_cap} son has been taking money from {their} bank card; bills are unpaid and there"
+                " is no food in the house."
+            ),
+            "A grandson has moved in and {name} has been asked to sign over the house.",
+            "The bank has seen large cash withdrawals every week from {name}'s account by a relative.",
+        ),
+        wants=(
+            "I don't want my son to get into trouble",
+            "I just want my money back",
+            "I want to keep seeing my grandson",
+            "I want him to move out",
+        ),
+        ages=(65, 95),
+        support=(("Support with Memory and Cognition", 4), ("Physical Support", 3), ("Social Support", 1)),
+        s42=0.45,
+    ),
+    Scenario(
+        key="self_neglect",
+        weight=6,
+        risk_types=("Self-Neglect",),
+        extra_risk=(),
+        locations=(("Own Home", 1),),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("housing", 3), ("nhs", 2), ("public", 2), ("police", 1)),
+        texts=(
+            "{name}'s flat is full of rubbish and there is no heating; {they_are} refusing help.",
+            "Hoarding has blocked the stairs and the fire service are worried about the risk of fire.",
+            "{name} has stopped eating properly and the gas has been cut off.",
+        ),
+        wants=(
+            "I want to be left alone to get on with it",
+            "I want help with the house but I'm not moving",
+            "I don't want to go into a home",
+        ),
+        ages=(40, 90),
+        support=(("Mental Health Support", 3), ("Physical Support", 2), ("Social Support", 2)),
+        female=0.45,
+        s42=0.2,
+        other=0.2,
+        repeat=3.0,
+    ),
+    Scenario(
+        key="domestic",
+        weight=6,
+        risk_types=("Domestic Abuse",),
+        extra_risk=(("Physical Abuse", 0.5), ("Psychological Abuse", 0.4)),
+        locations=(("Own Home", 1),),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("police", 6), ("nhs", 2), ("family", 1)),
+        texts=(
+            (
+                "Police attended after a neighbour heard shouting; {their} partner had pushed {name} "
+                "against the wall."
+            ),
+            "{name} came to A&E with a broken wrist and said {their} husband grabbed {them}.",
+            "{name}'s husband, who is also {their} carer, controls the money and stops visitors.",
+        ),
+        wants=(
+            "I want it to stop",
+            "I don't want him arrested, I want him to get help",
+            "I want to feel safe at night",
+            "I want to stay with him but not like this",
+        ),
+        ages=(30, 85),
+        support=(("Physical Support", 3), ("Mental Health Support", 2), ("No Support Reason", 1)),
+        female=0.8,
+        s42=0.35,
+        other=0.2,
+        repeat=2.5,
+    ),
+    Scenario(
+        key="carer_neglect",
+        weight=4,
+        risk_types=("Neglect and Acts of Omission",),
+        extra_risk=(),
+        locations=(("Own Home", 1),),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("nhs", 4), ("family", 1), ("provider", 1)),
+        texts=(
+            (
+                "The district nurse found a grade 3 pressure sore; {their} daughter, who cares for "
+                "{name}, is exhausted."
+            ),
+            (
+                "{name} was found on the floor by the carer from the night before; {their} husband could "
+                "not lift {them}."
+            ),
+        ),
+        wants=("I don't want my daughter to get into trouble", "I want more help so she can have a rest"),
+        ages=(75, 98),
+        support=(("Physical Support", 4), ("Support with Memory and Cognition", 3)),
+        s42=0.3,
+        pathways=(("care_needs", 60), ("information_advice", 20), ("signposted", 20)),
+    ),
+    Scenario(
+        key="care_home_neglect",
+        weight=13,
+        risk_types=("Neglect and Acts of Omission",),
+        extra_risk=(("Organisational Abuse", 0.3),),
+        locations=(),
+        sources=(("Service Provider", 1),),
+        raisers=(("nhs", 4), ("family", 3), ("provider", 2)),
+        texts=(
+            (
+                "{name} was admitted to hospital from {provider} dehydrated and with an untreated "
+                "pressure sore."
+            ),
+            (
+                "On a visit to {provider}, {name} was found in soiled bedding at 2pm; no one had checked "
+                "on {them} since breakfast."
+            ),
+            "{name} had a fall at {provider} that was not reported for two days.",
+            (
+                "Medication records at {provider} show {name} missed {their} Parkinson's medication three"
+                " times."
+            ),
+        ),
+        wants=(
+            "I want the staff to be trained properly",
+            "I want to move somewhere else",
+            "I want my daughter to be told what happened",
+        ),
+        ages=(75, 100),
+        support=(("Support with Memory and Cognition", 5), ("Physical Support", 4)),
+        female=0.7,
+        providers=("Meadowview Care Home", "Oakwood Nursing Home", "Willow Court Care Home"),
+        s42=0.5,
+        pathways=(("provider_managed", 60), ("referred", 20), ("information_advice", 20)),
+    ),
+    Scenario(
+        key="care_home_physical",
+        weight=7,
+        risk_types=("Physical Abuse",),
+        extra_risk=(("Psychological Abuse", 0.3),),
+        locations=(),
+        sources=(("Service Provider", 1),),
+        raisers=(("provider", 4), ("family", 2), ("nhs", 1)),
+        texts=(
+            ("{name} told a nurse that a night carer at {provider} grabbed {their} arm; there is bruising."),
+            (
+                "A member of staff at {provider} reported a colleague shouting at {name} and pulling "
+                "{them} up by the arms."
+            ),
+        ),
+        wants=("I want them to say sorry", "I don't want that carer near me again", "I want it to stop"),
+        ages=(70, 100),
+        support=(("Support with Memory and Cognition", 5), ("Physical Support", 2)),
+        female=0.65,
+        providers=("Meadowview Care Home", "Oakwood Nursing Home", "Willow Court Care Home"),
+        s42=0.55,
+    ),
+    Scenario(
+        key="resident_on_resident",
+        weight=3,
+        risk_types=("Physical Abuse",),
+        extra_risk=(),
+        locations=(),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("provider", 1),),
+        texts=("Another resident at {provider} hit {name} in the lounge; staff separated them.",),
+        wants=("I want to feel safe in my room",),
+        ages=(75, 100),
+        support=(("Support with Memory and Cognition", 1),),
+        providers=("Meadowview Care Home", "Oakwood Nursing Home", "Willow Court Care Home"),
+        s42=0.3,
+        pathways=(("provider_managed", 80), ("information_advice", 20)),
+    ),
+    Scenario(
+        key="scam",
+        weight=6,
+        risk_types=("Financial or Material Abuse",),
+        extra_risk=(),
+        locations=(("In the Community", 2), ("Own Home", 1)),
+        sources=(("Other - Unknown to individual", 1),),
+        raisers=(("police", 3), ("family", 2), ("bank", 2)),
+        texts=(
+            "A doorstep trader charged {name} £4,000 for roof work that was never done.",
+            "{name} has sent money to someone {they_have} met online and been told to keep it secret.",
+            (
+                "Scam phone calls every day; {name} gave {their} card details to a caller claiming to be "
+                "the bank."
+            ),
+        ),
+        wants=(
+            "I just want my money back",
+            "I feel so stupid, I don't want anyone to know",
+            "I want the police to catch them",
+        ),
+        ages=(65, 95),
+        support=(("Support with Memory and Cognition", 2), ("Social Support", 2), ("No Support Reason", 1)),
+        s42=0.15,
+        other=0.1,
+        pathways=(("referred", 40), ("information_advice", 40), ("signposted", 20)),
+    ),
+    Scenario(
+        key="hate_crime",
+        weight=4,
+        risk_types=("Discriminatory Abuse",),
+        extra_risk=(("Psychological Abuse", 0.7),),
+        locations=(("In the Community", 1),),
+        sources=(("Other - Known to individual", 1), ("Other - Unknown to individual", 1)),
+        raisers=(("police", 2), ("self", 1), ("housing", 1)),
+        texts=(
+            (
+                "Young people on the estate shout abuse at {name} about {their} disability and have "
+                "thrown eggs at {their} window."
+            ),
+        ),
+        wants=("I want to be able to go to the shop without being called names", "I want it to stop"),
+        ages=(20, 70),
+        support=(("Learning Disability Support", 3), ("Physical Support", 1)),
+        female=0.4,
+        s42=0.25,
+        other=0.2,
+    ),
+    Scenario(
+        key="hospital_discharge",
+        weight=6,
+        risk_types=("Neglect and Acts of Omission",),
+        extra_risk=(),
+        locations=(("Hospital - Acute", 1),),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("family", 2), ("provider", 2), ("nhs", 1)),
+        texts=(
+            ("{name} was discharged from hospital at 11pm with no care package and no key to {their} house."),
+            "{name} was sent home from the ward with a cannula still in {their} arm and no medication.",
+        ),
+        wants=("I want to know it won't happen to anyone else", "I want someone to say sorry"),
+        ages=(70, 95),
+        support=(("Physical Support", 3), ("Support with Memory and Cognition", 1)),
+        s42=0.3,
+        pathways=(("referred", 60), ("information_advice", 40)),
+    ),
+    Scenario(
+        key="mental_health_ward",
+        weight=3,
+        risk_types=("Physical Abuse",),
+        extra_risk=(("Psychological Abuse", 0.4),),
+        locations=(("Hospital - Mental Health", 1),),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("nhs", 1),),
+        texts=(
+            "Another patient on the ward assaulted {name}; {they_are} frightened to leave {their} room.",
+            "{name} says a member of staff restrained {them} roughly and laughed about it.",
+        ),
+        wants=("I want to go home", "I want to be moved to a different ward"),
+        ages=(20, 70),
+        support=(("Mental Health Support", 1),),
+        female=0.45,
+        s42=0.45,
+    ),
+    Scenario(
+        key="community_hospital",
+        weight=2,
+        risk_types=("Neglect and Acts of Omission",),
+        extra_risk=(),
+        locations=(("Hospital - Community", 1),),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("family", 2), ("nhs", 1)),
+        texts=(
+            (
+                "{name} developed a pressure sore during a stay on the rehabilitation ward that was not "
+                "treated."
+            ),
+        ),
+        wants=("I want to go home", "I want the nurses to listen to me"),
+        ages=(75, 98),
+        support=(("Physical Support", 1),),
+        s42=0.35,
+    ),
+    Scenario(
+        key="day_centre",
+        weight=3,
+        risk_types=("Psychological Abuse",),
+        extra_risk=(("Neglect and Acts of Omission", 0.4),),
+        locations=(),
+        sources=(("Service Provider", 1),),
+        raisers=(("family", 2), ("provider", 1)),
+        texts=(
+            "{name} came home from {provider} upset and said staff had called {them} names.",
+            "{name} was left on the minibus from {provider} for an hour in the heat.",
+        ),
+        wants=("I still want to go to the day centre", "I want a different key worker"),
+        ages=(20, 80),
+        support=(("Learning Disability Support", 3), ("Support with Memory and Cognition", 1)),
+        providers=("Brookside Day Centre",),
+    ),
+    Scenario(
+        key="cuckooing",
+        weight=3,
+        risk_types=("Financial or Material Abuse",),
+        extra_risk=(("Psychological Abuse", 0.6),),
+        locations=(("Own Home", 1),),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("police", 3), ("housing", 2)),
+        texts=(
+            (
+                "Local dealers are using {name}'s flat to sell drugs; {they_are} too scared to tell them "
+                "to leave."
+            ),
+        ),
+        wants=("I want my flat back", "I don't want anyone to know I told you"),
+        ages=(20, 60),
+        support=(("Learning Disability Support", 2), ("Mental Health Support", 2)),
+        female=0.3,
+        s42=0.5,
+        other=0.2,
+        repeat=2.0,
+    ),
+    Scenario(
+        key="sexual_abuse",
+        weight=2,
+        risk_types=("Sexual Abuse",),
+        extra_risk=(),
+        locations=(("Own Home", 1), ("Care Home - Nursing", 1)),
+        sources=(("Other - Known to individual", 1),),
+        raisers=(("nhs", 1), ("police", 1)),
+        texts=(
+            (
+                "{name} has told {their} support worker that a man who visits touched {them} when "
+                "{they_do_not} want it."
+            ),
+        ),
+        wants=("I want it to stop", "I want to talk to a woman"),
+        ages=(18, 90),
+        support=(("Learning Disability Support", 2), ("Support with Memory and Cognition", 1)),
+        female=0.85,
+        s42=0.8,
+    ),
+    Scenario(
+        key="modern_slavery",
+        weight=1,
+        risk_types=("Modern Slavery",),
+        extra_risk=(),
+        locations=(("Other", 1),),
+        sources=(("Other - Unknown to individual", 1),),
+        raisers=(("police", 1),),
+        texts=("{name} was found working at a car wash without pay and sleeping on the premises.",),
+        wants=("I want to be safe and get paid", "I don't want to be sent away"),
+        ages=(20, 50),
+        support=(("No Support Reason", 1), ("Learning Disability Support", 1)),
+        female=0.2,
+        s42=0.6,
+        other=0.3,
+    ),
+    Scenario(
+        key="sexual_exploitation",
+        weight=1,
+        risk_types=("Sexual Exploitation",),
+        extra_risk=(("Psychological Abuse", 0.5),),
+        locations=(("In the Community", 1),),
+        sources=(("Other - Unknown to individual", 1),),
+        raisers=(("police", 1), ("family", 1)),
+        texts=("{name} is meeting older men {they_have} met online, who give {them} alcohol and money.",),
+        wants=("I want my mum to stop worrying", "I want them to stop messaging me"),
+        ages=(18, 30),
+        support=(("Learning Disability Support", 2), ("Mental Health Support", 1)),
+        female=0.85,
+        s42=0.7,
+        other=0.2,
+    ),
+]
+
+# Raisers without an account (partner users are chosen in the builder). Names are invented.
+PROFESSIONAL_RAISERS = {
+    "police": [
+        ("PC Dan Whitworth", "Police constable", "Riverside Police"),
+        ("PC Kerry Shaw", "Neighbourhood officer", "Riverside Police"),
+    ],
+    "nhs": [
+        ("Lucy Bramwell", "District nurse", "Riverside NHS Foundation Trust"),
+        ("Dr Omar Siddiqui", "GP", "Lowbridge Medical Practice"),
+        ("Tracey Holden", "Ward sister", "Riverside NHS Foundation Trust"),
+    ],
+    "provider": [("Karen Whitehead", "Registered manager", None), ("Joe Platt", "Senior carer", None)],
+    "housing": [("Michelle Dawson", "Housing officer", "Riverside Housing Association")],
+    "bank": [("Ian Crossley", "Vulnerable customers team", "Northgate Bank")],
+}
+HILLSIDE_PROFESSIONAL_RAISERS = {
+    "police": [("PC Gareth Lloyd", "Police constable", "Hillside Police")],
+    "nhs": [("Rachel Knowles", "Community nurse", "Hillside Community Health")],
+    "provider": [("Sue Mellor", "Care manager", "Fellside Care")],
+    "housing": [("Tony Bright", "Tenancy officer", "Hillside Homes")],
+    "bank": [("Ian Crossley", "Vulnerable customers team", "Northgate Bank")],
+}
+# Hillside's own providers (not partner organisations in the demo), by location of care.
+HILLSIDE_PROVIDERS = {
+    "Own Home": "Fellside Care",
+    "Care Home - Residential": "Heather Bank Care Home",
+    "Care Home - Nursing": "Moorlands Nursing Home",
+    "Community Service": "Crag Bottom Day Service",
+}
+PREFERRED_NAMES = {
+    "Margaret": "Peggy",
+    "Patricia": "Pat",
+    "Kenneth": "Ken",
+    "Dorothy": "Dot",
+    "Raymond": "Ray",
+    "Ronald": "Ron",
+    "Elizabeth": "Liz",
+    "Geoffrey": "Geoff",
+    "Leonard": "Len",
+    "Winifred": "Winnie",
+    "Mohammed": "Mo",
+    "Katarzyna": "Kasia",
+}
+FAMILY_RAISER_ROLES = {
+    "f": ["Daughter", "Niece", "Sister", "Friend"],
+    "m": ["Son", "Grandson", "Nephew", "Friend"],
+}
+PUBLIC_RAISER_ROLES = ["Neighbour", "Shop worker", "Member of the public", "Church volunteer"]

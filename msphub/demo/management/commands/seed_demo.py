@@ -1,0 +1,55 @@
+"""python manage.py seed_demo [--seed N] [--force]: build (or rebuild) the demo councils' data."""
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from msphub.concerns.models import Concern
+from msphub.demo import content
+from msphub.demo.build import DemoBuilder
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo councils, partners, users and about 320 concerns at every stage. Running it again "
+        "deletes the demo councils' casework and rebuilds the same data."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Random seed; the same seed gives the same data"
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Run even though DEBUG is off (it deletes demo casework)"
+        )
+
+    def handle(self, *args: Any, seed: int, force: bool, **options: Any) -> None:
+        # Rebuilding deletes every concern, person and enquiry of the demo councils; a production
+        # database that happens to hold a council with a demo ONS code must not lose them by accident.
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo deletes and rebuilds the demo councils' records, so it only runs with "
+                "DEBUG on. Use --force to run it anyway."
+            )
+        started = time.monotonic()
+        summary = DemoBuilder(seed=seed).build()
+        seconds = time.monotonic() - started
+
+        out = self.stdout
+        out.write(f"Demo data built with seed {seed} in {seconds:.1f}s.")
+        for council in (content.RIVERSIDE["name"], content.HILLSIDE["name"]):
+            counts = [
+                f"{label.lower()} {summary['by_status'].get((council, value), 0)}"
+                for value, label in Concern.Status.choices
+            ]
+            out.write(f"  {council}: " + ", ".join(counts))
+        out.write(
+            f"  {summary['concerns']} concerns about {summary['people']} people "
+            f"({summary['repeat_concerns']} repeat concerns); enquiries: {summary['s42']} section 42, "
+            f"{summary['other']} other; spoken to within 24 hours: {summary['within_24h']}; "
+            f"first contact overdue: {summary['overdue']}"
+        )
+        out.write(f"  {summary['users']} users ({', '.join(content.USERNAMES)}), password {content.PASSWORD}")
+        out.write(self.style.SUCCESS("Done."))
