@@ -60,7 +60,7 @@ class UserAdmin(DjangoUserAdmin):
         "role",
         "is_active",
     ]
-    list_filter = ["role", "is_active", "organisation"]
+    list_filter = ["role", "is_active"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (
@@ -79,7 +79,12 @@ class UserAdmin(DjangoUserAdmin):
         if scope is None:
             return qs
         council = request.user.organisation_id
-        return qs.filter(Q(organisation_id=council) | Q(organisation__councils=council)).distinct()
+        # Superuser accounts are out of a lead's reach, or a password reset would hand them its powers.
+        return (
+            qs.filter(Q(organisation_id=council) | Q(organisation__councils=council))
+            .exclude(is_superuser=True)
+            .distinct()
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
