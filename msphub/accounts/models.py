@@ -25,6 +25,12 @@ class Organisation(models.Model):
         validators=[RegexValidator(r"^[EWSN]\d{8}$", "Enter a nine-character ONS code, like E09000001")],
     )
     region = models.CharField(max_length=100, blank=True)
+    review_interval_days = models.PositiveSmallIntegerField(
+        "Days between enquiry reviews",
+        default=28,
+        help_text="Councils only: an open enquiry is due a review this many days after it started "
+        "or was last reviewed.",
+    )
     # Partner agencies work with one or more councils; a concern they raise goes to a council.
     councils = models.ManyToManyField(
         "self",
@@ -68,6 +74,7 @@ class Role(models.TextChoices):
     SAFEGUARDING_LEAD = "safeguarding_lead", "Safeguarding lead"
     PARTNER_REFERRER = "partner_referrer", "Partner referrer"
     BOARD_VIEWER = "board_viewer", "Board viewer"
+    PARTNER_ENQUIRY_OFFICER = "partner_enquiry_officer", "Partner enquiry officer"
 
 
 COUNCIL_CASEWORK_ROLES = {Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SAFEGUARDING_LEAD}
@@ -106,6 +113,11 @@ class User(AbstractUser):
     @property
     def is_partner_referrer(self) -> bool:
         return self.role == Role.PARTNER_REFERRER and self.organisation_id is not None
+
+    @property
+    def is_partner_enquiry_officer(self) -> bool:
+        """Makes section 42 enquiries on a council's behalf (a mental health trust, a care provider)."""
+        return self.role == Role.PARTNER_ENQUIRY_OFFICER and self.organisation_id is not None
 
     @property
     def is_board_viewer(self) -> bool:

@@ -14,6 +14,7 @@ from msphub.accounts.models import Organisation, User
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
 from msphub.enquiries.models import Enquiry
+from msphub.enquiries.services import open_enquiry
 from msphub.people.models import Person
 
 from .models import Concern, ConcernNote, ConcernRiskType, Decision, FirstContact
@@ -274,17 +275,7 @@ def sign_off(decision: Decision, user: User) -> Enquiry | None:
         decision.save(update_fields=["signed_off_by", "signed_off_at"])
         enquiry = None
         if decision.opens_enquiry:
-            lead = decision.lead_practitioner
-            enquiry = Enquiry.objects.create(
-                reference=ReferenceSequence.next_reference("ENQ"),
-                council=concern.council,
-                concern=concern,
-                person=concern.person,
-                kind=decision.outcome,
-                lead_practitioner=lead,
-                team=lead.team,
-                started_at=decision.signed_off_at,
-            )
+            enquiry = open_enquiry(concern, decision, decision.signed_off_at)
             concern.status = Concern.Status.ENQUIRY
         else:
             concern.status = Concern.Status.CLOSED

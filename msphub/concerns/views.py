@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from msphub.accounts.models import Organisation
 from msphub.core.access import access_log_for, get_record, visible
+from msphub.core.forms import posted
 from msphub.core.history import changes_for
 from msphub.enquiries.models import Enquiry
 from msphub.people.forms import PersonForm, PersonSearchForm
@@ -172,6 +173,7 @@ QUEUE_FILTERS = {
     "mine": ("Assigned to me", None),
     "team": ("My team's", None),
     "sign_off": ("Awaiting sign-off", Q(status=Concern.Status.AWAITING_SIGN_OFF)),
+    "overdue": ("First contact overdue", None),
 }
 
 
@@ -191,6 +193,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         condition = Q(assigned_to=request.user)
     elif show == "team":
         condition = Q(team_id=request.user.team_id)
+    elif show == "overdue":
+        condition = Q(first_contact_at__isnull=True, received_at__lt=due_by)
     concerns = (
         concerns.filter(condition)
         .annotate(
@@ -338,7 +342,7 @@ def new_person(request: HttpRequest, reference: str) -> HttpResponse:
         "phone": concern.adult_phone,
         "communication_needs": concern.adult_communication_needs,
     }
-    form = PersonForm(request.POST or None, initial=initial)
+    form = PersonForm(posted(request), initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         duplicates = likely_duplicates(people, **form.duplicate_criteria())
@@ -361,7 +365,7 @@ def new_person(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _triage_form_view(request, reference, form_class, template, save):
     concern = _open_concern(request, reference)
-    form = form_class(request.POST or None)
+    form = form_class(posted(request))
     if request.method == "POST" and form.is_valid():
         save(concern, form.cleaned_data)
         return redirect("concerns:detail", reference=concern.reference)
@@ -404,7 +408,7 @@ def decision(request: HttpRequest, reference: str) -> HttpResponse:
     initial = {}
     if existing:
         initial = {f: getattr(existing, f) for f in DecisionForm.base_fields if hasattr(existing, f)}
-    form = DecisionForm(request.POST or None, initial=initial, council_id=concern.council_id)
+    form = DecisionForm(posted(request), initial=initial, council_id=concern.council_id)
     if request.method == "POST" and form.is_valid():
         for field, message in services.validate_decision(form.cleaned_data, concern.council_id).items():
             form.add_error(None if field == "criteria" else field, message)
@@ -431,7 +435,7 @@ def sign_off(request: HttpRequest, reference: str) -> HttpResponse:
     )
     if decision is None or not services.can_sign_off(decision, request.user):
         raise Http404
-    form = SignOffForm(request.POST or None)
+    form = SignOffForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["action"] == "approve":
             enquiry = services.sign_off(decision, request.user)

@@ -108,3 +108,67 @@ def age_band(age: int | None) -> str:
     if age < 95:
         return "85-94"
     return "95+"
+
+
+# --- Enquiries and closure (SAC tables SG2c, SG2e, SG3a, SG4a) ------------------------------
+
+RISK_ASSESSMENT_OUTCOME = _choices(
+    "Risk identified and action taken",
+    "Risk identified and no action taken",
+    "Risk Assessment inconclusive and action taken",
+    "Risk Assessment inconclusive and no action taken",
+    "No risk identified and action taken",
+    "No risk identified and no action taken",
+    "Enquiry ceased at individual's request and no action taken",
+)
+
+RISK_OUTCOME = _choices("Risk remained", "Risk reduced", "Risk removed")
+
+MENTAL_CAPACITY = _choices(
+    "Yes, they lacked capacity",
+    "No, they did not lack capacity",
+    "Don't know",
+    "Not recorded",
+)
+LACKED_CAPACITY = "Yes, they lacked capacity"
+
+MSP_ASKED = _choices(
+    "Yes they were asked and outcomes were expressed",
+    "Yes they were asked but no outcomes were expressed",
+    "No",
+    "Don't Know",
+    "Not Recorded",
+)
+ASKED_AND_EXPRESSED = "Yes they were asked and outcomes were expressed"
+ASKED_NONE_EXPRESSED = "Yes they were asked but no outcomes were expressed"
+
+ACHIEVEMENT = _choices("Fully Achieved", "Partially Achieved", "Not Achieved")
+
+DESIRED_OUTCOME_CATEGORY = _choices(
+    "Be and feel safer",
+    "Stop the abuse or neglect",
+    "Keep or repair key relationships",
+    "Gain or keep control over the situation",
+    "Know it will not happen to anyone else",
+    "Justice (an apology, prosecution, disciplinary or other action)",
+    "Be involved in decisions",
+    "Be able to protect myself in future",
+    "Exercise choice (for example where I live)",
+    "Know where to get help",
+    "Be less isolated",
+    "Help to recover",
+    "Other",
+)
+
+FEEDBACK_ANSWER = _choices("Definitely", "To some extent", "Not at all", "Don't know", "Prefer not to say")
+
+
+def overall_achievement(achievements: list[str]) -> str | None:
+    """SG4a: all fully achieved gives Fully; none achieved at all gives Not; anything else Partially."""
+    if not achievements:
+        return None
+    if all(a == "Fully Achieved" for a in achievements):
+        return "Fully Achieved"
+    if all(a == "Not Achieved" for a in achievements):
+        return "Not Achieved"
+    return "Partially Achieved"

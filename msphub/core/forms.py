@@ -111,3 +111,8 @@ def plain_text(value: str, required_message: str | None = None) -> str:
     if required_message and not text:
         raise ValidationError(required_message)
     return text
+
+
+def posted(request) -> Any:
+    """The submitted data on POST (even when empty, so the form is validated), None on GET."""
+    return request.POST if request.method == "POST" else None

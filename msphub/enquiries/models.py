@@ -1,30 +1,63 @@
-"""The enquiry a signed-off decision opens. Casework 2 builds the rest of the record on this."""
+"""The enquiry, person-led from start to close: desired outcomes in the person's own words,
+reviews, involvement, mental capacity and advocacy, risk and the safeguarding plan, closure with
+the SAC items, and the person's feedback."""
 
 import uuid
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from msphub.core import categories
 from msphub.people.models import Person
 
 
 class EnquiryQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view") -> "EnquiryQuerySet":
-        """Council staff view the council's enquiries; own/team may edit (access.md)."""
-        if not user.is_authenticated or not user.does_casework:
+        """Enquiries the user may see or act on (../shared/domain/access.md).
+
+        Actions: "view" (council staff; a partner enquiry officer for the enquiries their agency
+        makes), "edit" (own or team; the lead; the partner making it), "sign_off" (a team manager
+        for their team's enquiries), "feedback" (who may read the person's feedback words).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_partner_enquiry_officer:
+            if action == "sign_off":
+                return self.none()
+            return self.filter(making_organisation_id=user.organisation_id)
+        if not user.does_casework:
             return self.none()
         qs = self.filter(council_id=user.organisation_id)
         if not user.is_lead:
             hidden = Person.objects.filter(restricted=True).exclude(restricted_to=user)
             qs = qs.exclude(person__in=hidden)
-        if action == "view" or user.is_lead:
+        if action == "view" or user.is_lead and action in ("edit", "feedback"):
             return qs
-        mine = models.Q(lead_practitioner=user)
-        if user.team_id:
-            mine |= models.Q(team_id=user.team_id)
-        return qs.filter(mine)
+        if action in ("edit", "feedback"):
+            mine = models.Q(lead_practitioner=user)
+            if user.team_id:
+                mine |= models.Q(team_id=user.team_id)
+            return qs.filter(mine)
+        if action == "sign_off":
+            if not user.is_manager or not user.team_id:
+                return self.none()
+            return qs.filter(team_id=user.team_id)
+        return self.none()
+
+    def open(self) -> "EnquiryQuerySet":
+        return self.exclude(status=Enquiry.Status.CLOSED)
+
+    def review_overdue(self, today: date | None = None) -> "EnquiryQuerySet":
+        return self.open().filter(next_review_due__lt=today or timezone.localdate())
+
+    def with_overdue_actions(self, today: date | None = None) -> "EnquiryQuerySet":
+        late = PlanAction.objects.filter(
+            enquiry=models.OuterRef("pk"), done_on__isnull=True, due_on__lt=today or timezone.localdate()
+        )
+        return self.annotate(has_overdue_action=models.Exists(late))
 
 
 class Enquiry(models.Model):
@@ -34,7 +67,21 @@ class Enquiry(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        CLOSURE_REQUESTED = "closure_requested", "Closure awaiting sign-off"
         CLOSED = "closed", "Closed"
+
+    class NoOutcomesReason(models.TextChoices):
+        CHOSE_NOT_TO_SAY = "chose_not_to_say", "The person chose not to say what they want"
+        NOT_ASKED_YET = "not_asked_yet", "The person could not be asked yet"
+        NO_REPRESENTATIVE = "no_representative", "The person lacks capacity and has no representative yet"
+
+    class ClosureReason(models.TextChoices):
+        COMPLETE = "complete", "Enquiry complete"
+        PERSONS_REQUEST = "persons_request", "Ceased at the person's request"
+        NOT_SUBSTANTIATED = "not_substantiated", "Concern not substantiated"
+        DIED = "died", "The person died"
+        MOVED = "moved", "The person moved out of the area"
+        OTHER = "other", "Other"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(max_length=20, unique=True, editable=False)
@@ -48,15 +95,299 @@ class Enquiry(models.Model):
     team = models.ForeignKey(
         "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="enquiries"
     )
+    making_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enquiries_made",
+        verbose_name="Partner making the enquiry on the council's behalf",
+    )
     started_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    history = HistoricalRecords()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    # Kept on the row (not derived per request) so caseloads can filter and sort on it in the database.
+    next_review_due = models.DateField(null=True, blank=True, db_index=True)
 
+    # Desired outcomes: when there are none, why
+    no_outcomes_reason = models.CharField(max_length=30, choices=NoOutcomesReason.choices, blank=True)
+
+    # Taking part: prompts an advocacy referral when needed
+    substantial_difficulty = models.BooleanField(
+        "The person has substantial difficulty taking part", default=False
+    )
+    has_appropriate_person = models.BooleanField(
+        "An appropriate family member or friend can support them", null=True, blank=True
+    )
+
+    # Risk
+    risk_assessment = models.TextField(max_length=5000, blank=True)
+    risk_assessment_outcome = models.CharField(
+        max_length=70, choices=categories.RISK_ASSESSMENT_OUTCOME, blank=True
+    )
+    risk_outcome = models.CharField(max_length=20, choices=categories.RISK_OUTCOME, blank=True)
+
+    # Closure (SAC items)
+    msp_asked = models.CharField(
+        "Asked about desired outcomes", max_length=60, choices=categories.MSP_ASKED, blank=True
+    )
+    mental_capacity = models.CharField(
+        "Lacked capacity to make decisions about the safeguarding",
+        max_length=40,
+        choices=categories.MENTAL_CAPACITY,
+        blank=True,
+    )
+    capacity_supported = models.BooleanField(
+        "Supported by an advocate, family member or friend", null=True, blank=True
+    )
+    closure_reason = models.CharField(max_length=30, choices=ClosureReason.choices, blank=True)
+    closure_note = models.TextField(max_length=5000, blank=True)
+    closure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closure_requested_at = models.DateTimeField(null=True, blank=True)
+    closure_returned_comment = models.TextField(max_length=2000, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    history = HistoricalRecords()
     objects = EnquiryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
         verbose_name_plural = "enquiries"
+        indexes = [models.Index(fields=["council", "status", "next_review_due"])]
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    def review_interval(self) -> timedelta:
+        return timedelta(days=self.council.review_interval_days)
+
+
+class DesiredOutcome(models.Model):
+    """What the person wants, in their own words, with a category for counting."""
+
+    class ExpressedBy(models.TextChoices):
+        ADULT = "adult", "The adult"
+        REPRESENTATIVE = "representative", "Their representative"
+
+    class NegotiatedReason(models.TextChoices):
+        LAW = "law", "The law"
+        OTHERS_SAFETY = "others_safety", "Other people's safety"
+        PUBLIC_INTEREST = "public_interest", "The public interest"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="outcomes")
+    words = models.TextField("What the person wants, in their own words", max_length=2000)
+    category = models.CharField(max_length=80, choices=categories.DESIRED_OUTCOME_CATEGORY)
+    expressed_by = models.CharField(max_length=20, choices=ExpressedBy.choices)
+    representative_name = models.CharField(max_length=200, blank=True)
+    expressed_on = models.DateField()
+    negotiated_outcome = models.TextField(max_length=2000, blank=True)
+    negotiated_reason = models.CharField(max_length=20, choices=NegotiatedReason.choices, blank=True)
+    negotiated_note = models.TextField(max_length=2000, blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_reason = models.TextField(max_length=2000, blank=True)
+    achievement = models.CharField(max_length=20, choices=categories.ACHIEVEMENT, blank=True)
+    achievement_note = models.TextField(max_length=2000, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["expressed_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.words[:60]
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class Review(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="reviews")
+    held_on = models.DateField("Date of the review")
+    participants = models.TextField("Who took part", max_length=1000)
+    persons_view = models.TextField("The person's view, in their own words", max_length=5000)
+    outcome_changes = models.TextField("Changes to outcomes agreed", max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.enquiry} on {self.held_on}"
+
+
+class ReviewProgress(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="progress")
+    outcome = models.ForeignKey(DesiredOutcome, on_delete=models.CASCADE, related_name="progress")
+    progress = models.TextField(max_length=2000)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "outcome"], name="one_progress_per_outcome")]
+
+    def __str__(self) -> str:
+        return self.progress[:60]
+
+
+class Involvement(models.Model):
+    """A contact or meeting, and whether and how the adult took part."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", "Visit"
+        MEETING = "meeting", "Meeting"
+        PHONE = "phone", "Phone call"
+        VIDEO = "video", "Video call"
+        OTHER = "other", "Other contact"
+
+    class Participation(models.TextChoices):
+        HOME = "home", "In person, at home"
+        ELSEWHERE = "elsewhere", "In person, somewhere else"
+        PHONE_VIDEO = "phone_video", "By phone or video"
+        REPRESENTATIVE = "representative", "Through a representative"
+        ADVOCATE = "advocate", "Through an advocate"
+        CHOSE_NOT = "chose_not", "Chose not to take part"
+        NOT_PRESENT = "not_present", "Did not take part (for example a professionals' meeting)"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="involvements")
+    held_on = models.DateField("Date")
+    kind = models.CharField("Type", max_length=20, choices=Kind.choices)
+    place = models.CharField(max_length=200, blank=True)
+    attendees = models.TextField("Who attended", max_length=1000)
+    participation = models.CharField("How the adult took part", max_length=20, choices=Participation.choices)
+    minutes = models.TextField("Short minutes", max_length=5000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    TOOK_PART = {"home", "elsewhere", "phone_video", "representative", "advocate"}
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.held_on}"
+
+
+class CapacityAssessment(models.Model):
+    """Decision-specific: capacity is assumed unless an assessment of a specific decision shows otherwise."""
+
+    class Outcome(models.TextChoices):
+        HAS_CAPACITY = "has", "Has capacity to make this decision"
+        LACKS_CAPACITY = "lacks", "Lacks capacity to make this decision"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="capacity_assessments")
+    decision = models.CharField("The decision", max_length=300)
+    assessed_on = models.DateField("Date of assessment")
+    assessor = models.CharField(max_length=200)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    notes = models.TextField(max_length=5000, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.decision
+
+
+class BestInterestsDecision(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="best_interests_decisions")
+    decision = models.CharField("The decision", max_length=300)
+    decided_on = models.DateField("Date")
+    decision_maker = models.CharField(max_length=200)
+    consulted = models.TextField("Who was consulted", max_length=2000)
+    outcome = models.TextField("What was decided and why", max_length=5000)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.decision
+
+
+class AdvocacyReferral(models.Model):
+    class Kind(models.TextChoices):
+        CARE_ACT = "care_act", "Care Act independent advocate"
+        IMCA = "imca", "Independent mental capacity advocate (IMCA)"
+        FAMILY_FRIEND = "family_friend", "Family member or friend"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="advocacy_referrals")
+    kind = models.CharField("Type of advocacy", max_length=20, choices=Kind.choices)
+    referred_on = models.DateField("Date of referral")
+    started_on = models.DateField("Date advocacy started", null=True, blank=True)
+    advocate_name = models.CharField(max_length=200, blank=True)
+    advocate_organisation = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-referred_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} referred {self.referred_on}"
+
+
+class PlanAction(models.Model):
+    """A safeguarding plan action, owned by a named agency."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="plan_actions")
+    action = models.TextField("What will be done", max_length=2000)
+    owner_agency = models.CharField("Agency responsible", max_length=200)
+    due_on = models.DateField("Due date")
+    done_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.action[:60]
+
+
+class Feedback(models.Model):
+    """The person's feedback (2018 MSP outcomes framework, questions 4 to 7; all optional)."""
+
+    class Version(models.TextChoices):
+        ADULT = "adult", "The adult"
+        REPRESENTATIVE = "representative", "A representative (family, friend, carer or IMCA)"
+
+    class AskedBy(models.TextChoices):
+        PRACTITIONER = "practitioner", "The practitioner, at closure"
+        INDEPENDENT = "independent", "Someone independent of the enquiry"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="feedback")
+    version = models.CharField(max_length=20, choices=Version.choices)
+    representative_relationship = models.CharField(max_length=100, blank=True)
+    asked_by = models.CharField(max_length=20, choices=AskedBy.choices)
+    asked_on = models.DateField()
+    listened_to = models.CharField(max_length=20, choices=categories.FEEDBACK_ANSWER, blank=True)
+    involved = models.CharField(max_length=20, choices=categories.FEEDBACK_ANSWER, blank=True)
+    safer = models.CharField(max_length=20, choices=categories.FEEDBACK_ANSWER, blank=True)
+    happy_with_ending = models.CharField(max_length=20, choices=categories.FEEDBACK_ANSWER, blank=True)
+    comments = models.TextField("Anything you want to tell us", max_length=5000, blank=True)
+    consent_to_quote = models.BooleanField(
+        "Agrees to the words being quoted anonymously to the Board", default=False
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-asked_on", "-pk"]
+        verbose_name_plural = "feedback"
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.enquiry} ({self.get_version_display()})"

@@ -1,17 +1,506 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from msphub.core.access import get_record
+from msphub.core.access import access_log_for, get_record, visible
+from msphub.core.forms import posted
+from msphub.core.history import changes_for
 
-from .models import Enquiry
+from . import forms, services
+from .models import (
+    AdvocacyReferral,
+    BestInterestsDecision,
+    CapacityAssessment,
+    DesiredOutcome,
+    Enquiry,
+    Feedback,
+    Involvement,
+    PlanAction,
+    Review,
+)
+
+
+def _enquiry(request: HttpRequest, reference: str, action: str = "view") -> Enquiry:
+    return get_record(
+        request,
+        Enquiry.objects.select_related(
+            "person", "lead_practitioner", "team", "concern", "council", "making_organisation"
+        ),
+        action,
+        reference=reference,
+    )
+
+
+def _open_enquiry(request: HttpRequest, reference: str) -> Enquiry:
+    """An enquiry the user may change and that is still open; closed ones are 404 to edit pages."""
+    enquiry = _enquiry(request, reference, "edit")
+    if enquiry.status != Enquiry.Status.OPEN:
+        raise Http404
+    return enquiry
+
+
+def _done(request: HttpRequest, enquiry: Enquiry, message: str, anchor: str = "") -> HttpResponse:
+    messages.success(request, message)
+    return redirect(f"/enquiries/{enquiry.reference}/{'#' + anchor if anchor else ''}")
+
+
+# --- Caseloads -------------------------------------------------------------------------------
+
+
+@require_GET
+def caseload(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.does_casework or user.is_partner_enquiry_officer):
+        raise Http404
+    filters = forms.CaseloadFilterForm(request.GET or None)
+    filters.is_valid()
+    data = getattr(filters, "cleaned_data", {})
+    show = data.get("show") or ("all" if user.is_partner_enquiry_officer or user.is_lead else "mine")
+    sort = data.get("sort") or "next_review_due"
+    today = timezone.localdate()
+    enquiries = visible(request, Enquiry.objects.all()).with_overdue_actions(today)
+    if show == "mine":
+        enquiries = enquiries.open().filter(lead_practitioner=user)
+    elif show == "team":
+        enquiries = enquiries.open().filter(team_id=user.team_id) if user.team_id else enquiries.none()
+    elif show == "review_overdue":
+        enquiries = enquiries.review_overdue(today)
+    elif show == "actions_overdue":
+        enquiries = enquiries.open().filter(has_overdue_action=True)
+    elif show == "sign_off":
+        enquiries = enquiries.filter(status=Enquiry.Status.CLOSURE_REQUESTED)
+    elif show == "closed":
+        enquiries = enquiries.filter(status=Enquiry.Status.CLOSED)
+        sort = data.get("sort") or "-started_at"
+    else:
+        enquiries = enquiries.open()
+    if data.get("kind"):
+        enquiries = enquiries.filter(kind=data["kind"])
+    enquiries = (
+        enquiries.select_related("person", "lead_practitioner", "team", "making_organisation")
+        .annotate(outcome_count=Count("outcomes", filter=Q(outcomes__withdrawn_on__isnull=True)))
+        .order_by(sort, "reference")
+    )
+    page = Paginator(enquiries, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "enquiries/caseload.html",
+        {
+            "page": page,
+            "filters": filters,
+            "show": show,
+            "sort": sort,
+            "kind": data.get("kind", ""),
+            "show_choices": forms.CaseloadFilterForm.SHOW,
+            "query": query.urlencode(),
+            "today": today,
+        },
+    )
+
+
+@require_GET
+def feedback_due(request: HttpRequest) -> HttpResponse:
+    """People whose enquiry closed in the last eight weeks and who have not been asked yet."""
+    if not request.user.does_casework:
+        raise Http404
+    enquiries = (
+        services.feedback_due(visible(request, Enquiry.objects.all()))
+        .select_related("person", "lead_practitioner")
+        .order_by("closed_at")
+    )
+    page = Paginator(enquiries, 25).get_page(request.GET.get("page"))
+    return render(request, "enquiries/feedback_due.html", {"page": page})
+
+
+# --- The enquiry page -------------------------------------------------------------------------
 
 
 @require_GET
 def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = get_record(
+    enquiry = _enquiry(request, reference)
+    can_edit = visible(request, Enquiry.objects.filter(pk=enquiry.pk), "edit").exists()
+    can_read_feedback = visible(request, Enquiry.objects.filter(pk=enquiry.pk), "feedback").exists()
+    outcomes = list(enquiry.outcomes.all())
+    reviews = list(enquiry.reviews.select_related("recorded_by").prefetch_related("progress__outcome"))
+    today = timezone.localdate()
+    return render(
         request,
-        Enquiry.objects.select_related("person", "lead_practitioner", "team", "concern"),
-        reference=reference,
+        "enquiries/detail.html",
+        {
+            "enquiry": enquiry,
+            "can_edit": can_edit and enquiry.status == Enquiry.Status.OPEN,
+            "can_sign_off": services.can_sign_off_closure(enquiry, request.user),
+            "active_outcomes": [o for o in outcomes if o.is_active],
+            "withdrawn_outcomes": [o for o in outcomes if not o.is_active],
+            "reviews": reviews,
+            "review_overdue": enquiry.is_open
+            and enquiry.next_review_due is not None
+            and enquiry.next_review_due < today,
+            "involvements": enquiry.involvements.all(),
+            "capacity_assessments": enquiry.capacity_assessments.all(),
+            "best_interests": enquiry.best_interests_decisions.all(),
+            "advocacy": enquiry.advocacy_referrals.all(),
+            "advocacy_prompt": services.advocacy_prompt(enquiry),
+            "actions": enquiry.plan_actions.all(),
+            "feedback": enquiry.feedback.all() if can_read_feedback else None,
+            "today": today,
+        },
     )
-    return render(request, "enquiries/detail.html", {"enquiry": enquiry})
+
+
+@require_http_methods(["GET", "POST"])
+def enquiry_details(request: HttpRequest, reference: str) -> HttpResponse:
+    """Lead practitioner and the partner making the enquiry: managers and the lead allocate."""
+    enquiry = _open_enquiry(request, reference)
+    if not (request.user.is_manager or request.user.is_lead):
+        raise Http404
+    form = forms.EnquiryDetailsForm(
+        posted(request),
+        council_id=enquiry.council_id,
+        initial={
+            "lead_practitioner": enquiry.lead_practitioner,
+            "making_organisation": enquiry.making_organisation,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        lead = form.cleaned_data["lead_practitioner"]
+        enquiry.lead_practitioner = lead
+        enquiry.team = lead.team or enquiry.team
+        enquiry.making_organisation = form.cleaned_data["making_organisation"]
+        enquiry.save(update_fields=["lead_practitioner", "team", "making_organisation"])
+        return _done(request, enquiry, "Enquiry details updated")
+    return render(
+        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Lead and partner"}
+    )
+
+
+# --- Outcomes --------------------------------------------------------------------------------
+
+
+def _outcome_data(form: forms.OutcomeForm) -> dict:
+    data = {k: form.cleaned_data[k] for k in forms.OutcomeForm.base_fields}
+    data["negotiated_reason"] = data.get("negotiated_reason") or ""
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+def outcome_new(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    form = forms.OutcomeForm(posted(request), initial={"expressed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.add_outcome(enquiry, _outcome_data(form))
+        return _done(request, enquiry, "Desired outcome added", "outcomes")
+    return render(
+        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Add a desired outcome"}
+    )
+
+
+def _outcome(enquiry: Enquiry, outcome_uuid) -> DesiredOutcome:
+    outcome = enquiry.outcomes.filter(uuid=outcome_uuid, withdrawn_on__isnull=True).first()
+    if outcome is None:
+        raise Http404
+    return outcome
+
+
+@require_http_methods(["GET", "POST"])
+def outcome_edit(request: HttpRequest, reference: str, outcome_uuid) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    outcome = _outcome(enquiry, outcome_uuid)
+    initial = {name: getattr(outcome, name) for name in forms.OutcomeForm.base_fields}
+    form = forms.OutcomeForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.change_outcome(outcome, _outcome_data(form))
+        return _done(request, enquiry, "Desired outcome changed", "outcomes")
+    return render(
+        request,
+        "enquiries/form.html",
+        {"enquiry": enquiry, "form": form, "title": "Change a desired outcome"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def outcome_withdraw(request: HttpRequest, reference: str, outcome_uuid) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    outcome = _outcome(enquiry, outcome_uuid)
+    form = forms.WithdrawOutcomeForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.withdraw_outcome(outcome, form.cleaned_data["withdrawn_reason"])
+        return _done(request, enquiry, "Desired outcome withdrawn", "outcomes")
+    return render(
+        request,
+        "enquiries/form.html",
+        {"enquiry": enquiry, "form": form, "title": "Withdraw a desired outcome", "quote": outcome.words},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def no_outcomes(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    form = forms.NoOutcomesForm(posted(request), initial={"no_outcomes_reason": enquiry.no_outcomes_reason})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_no_outcomes_reason(enquiry, form.cleaned_data["no_outcomes_reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _done(request, enquiry, "Reason recorded", "outcomes")
+    return render(
+        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "No desired outcomes"}
+    )
+
+
+# --- Reviews and the other parts of the record ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def review_new(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    outcomes = list(enquiry.outcomes.filter(withdrawn_on__isnull=True))
+    form = forms.ReviewForm(posted(request), outcomes=outcomes, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.record_review(enquiry, request.user, form.review_data(), form.progress())
+        return _done(request, enquiry, "Review recorded", "reviews")
+    return render(
+        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Record a review"}
+    )
+
+
+# Parts of the record added with one simple form each: (form, model, title, message, anchor).
+SIMPLE_RECORDS = {
+    "involvement": (forms.InvolvementForm, Involvement, "Record a contact or meeting", "Contact recorded"),
+    "capacity": (
+        forms.CapacityForm,
+        CapacityAssessment,
+        "Record a capacity assessment",
+        "Assessment recorded",
+    ),
+    "best-interests": (
+        forms.BestInterestsForm,
+        BestInterestsDecision,
+        "Record a best-interests decision",
+        "Best-interests decision recorded",
+    ),
+    "advocacy": (
+        forms.AdvocacyForm,
+        AdvocacyReferral,
+        "Record an advocacy referral",
+        "Advocacy referral recorded",
+    ),
+    "actions": (forms.PlanActionForm, PlanAction, "Add a safeguarding plan action", "Action added"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def record_new(request: HttpRequest, reference: str, part: str) -> HttpResponse:
+    if part not in SIMPLE_RECORDS:
+        raise Http404
+    form_class, model, title, message = SIMPLE_RECORDS[part]
+    enquiry = _open_enquiry(request, reference)
+    form = form_class(posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in {f.name for f in model._meta.fields}}
+        services.add_record(enquiry, model, data, request.user)
+        return _done(request, enquiry, message, part)
+    return render(request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": title})
+
+
+@require_http_methods(["GET", "POST"])
+def advocacy_started(request: HttpRequest, reference: str, referral_uuid) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    referral = enquiry.advocacy_referrals.filter(uuid=referral_uuid).first()
+    if referral is None:
+        raise Http404
+    initial = {name: getattr(referral, name) for name in forms.AdvocacyForm.base_fields}
+    form = forms.AdvocacyForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        for name, value in form.cleaned_data.items():
+            setattr(referral, name, value)
+        referral.full_clean()
+        referral.save()
+        return _done(request, enquiry, "Advocacy referral updated", "advocacy")
+    return render(
+        request,
+        "enquiries/form.html",
+        {"enquiry": enquiry, "form": form, "title": "Update an advocacy referral"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def participation(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    appropriate = {True: "yes", False: "no", None: "unknown"}[enquiry.has_appropriate_person]
+    form = forms.ParticipationForm(
+        posted(request),
+        initial={
+            "substantial_difficulty": "yes" if enquiry.substantial_difficulty else "no",
+            "has_appropriate_person": appropriate,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        enquiry.substantial_difficulty = form.cleaned_data["substantial_difficulty"] == "yes"
+        enquiry.has_appropriate_person = {"yes": True, "no": False}.get(
+            form.cleaned_data["has_appropriate_person"]
+        )
+        enquiry.save(update_fields=["substantial_difficulty", "has_appropriate_person"])
+        return _done(request, enquiry, "Taking part recorded", "capacity")
+    return render(
+        request,
+        "enquiries/form.html",
+        {"enquiry": enquiry, "form": form, "title": "Taking part in the enquiry"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def risk(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    form = forms.RiskForm(
+        posted(request),
+        initial={
+            "risk_assessment": enquiry.risk_assessment,
+            "risk_assessment_outcome": enquiry.risk_assessment_outcome,
+            "risk_outcome": enquiry.risk_outcome,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        for name in ("risk_assessment", "risk_assessment_outcome", "risk_outcome"):
+            setattr(enquiry, name, form.cleaned_data.get(name) or "")
+        enquiry.save(update_fields=["risk_assessment", "risk_assessment_outcome", "risk_outcome"])
+        return _done(request, enquiry, "Risk assessment saved", "risk")
+    return render(
+        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Risk assessment"}
+    )
+
+
+@require_POST
+def action_done(request: HttpRequest, reference: str, action_uuid) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    updated = enquiry.plan_actions.filter(uuid=action_uuid, done_on__isnull=True)
+    action = updated.first()
+    if action is None:
+        raise Http404
+    action.done_on = timezone.localdate()
+    action.save(update_fields=["done_on"])
+    return _done(request, enquiry, "Action marked as done", "actions")
+
+
+# --- Closure ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def close(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _open_enquiry(request, reference)
+    outcomes = list(enquiry.outcomes.filter(withdrawn_on__isnull=True))
+    initial = services.closure_prefill(enquiry)
+    initial["capacity_supported"] = {True: "yes", False: "no"}.get(initial["capacity_supported"])
+    for outcome in outcomes:
+        initial[f"achievement_{outcome.pk}"] = outcome.achievement
+        initial[f"achievement_note_{outcome.pk}"] = outcome.achievement_note
+    form = forms.ClosureForm(posted(request), outcomes=outcomes, initial=initial)
+    missing: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data, achievements, notes = form.service_data()
+        missing = services.request_closure(enquiry, request.user, data, achievements, notes)
+        if not missing:
+            return _done(request, enquiry, "Closure sent to a team manager to sign off")
+    return render(
+        request,
+        "enquiries/close.html",
+        {"enquiry": enquiry, "form": form, "missing": missing, "outcomes": outcomes, "prefilled": initial},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def close_sign_off(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _enquiry(request, reference, "sign_off")
+    if not services.can_sign_off_closure(enquiry, request.user):
+        raise Http404
+    form = forms.SignOffClosureForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["action"] == "approve":
+            services.sign_off_closure(enquiry, request.user)
+            return _done(request, enquiry, "Closure signed off. The enquiry is closed")
+        services.return_closure(enquiry, request.user, form.cleaned_data["returned_comment"])
+        return _done(request, enquiry, "Closure returned to the lead practitioner")
+    outcomes = enquiry.outcomes.filter(withdrawn_on__isnull=True)
+    return render(
+        request, "enquiries/close_sign_off.html", {"enquiry": enquiry, "form": form, "outcomes": outcomes}
+    )
+
+
+# --- Feedback --------------------------------------------------------------------------------
+
+
+def _version(request: HttpRequest) -> str:
+    version = request.GET.get("version", Feedback.Version.ADULT)
+    if version not in Feedback.Version.values:
+        raise Http404
+    return version
+
+
+@require_http_methods(["GET", "POST"])
+def feedback_new(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _enquiry(request, reference, "feedback")
+    version = _version(request)
+    form = forms.FeedbackForm(posted(request), version=version, initial={"asked_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v is not None}
+        data.setdefault("representative_relationship", "")
+        services.record_feedback(enquiry, request.user, {"version": version, **data})
+        return _done(request, enquiry, "Feedback recorded. Thank you for asking", "feedback")
+    title = "The person's feedback" if version == "adult" else "A representative's feedback"
+    return render(
+        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": title, "version": version}
+    )
+
+
+@require_GET
+def feedback_easy_read(request: HttpRequest, reference: str) -> HttpResponse:
+    """A printable easy-read questionnaire (PDF); it carries no personal details, only the reference."""
+    from weasyprint import HTML  # imported here: only this page needs it, and it is slow to import
+
+    enquiry = _enquiry(request, reference, "feedback")
+    version = _version(request)
+    index = 0 if version == Feedback.Version.ADULT else 1
+    questions = [wording[index] for wording in services.FEEDBACK_QUESTIONS.values()]
+    html = render_to_string(
+        "enquiries/easy_read.html",
+        {
+            "enquiry": enquiry,
+            "questions": questions,
+            "version": version,
+            "answers": Feedback._meta.get_field("safer").choices,
+        },
+    )
+    pdf = HTML(string=html).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="feedback-{enquiry.reference}-{version}.pdf"'
+    return response
+
+
+@require_GET
+def history(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = _enquiry(request, reference)
+    entries = changes_for(
+        [
+            enquiry.history.all(),
+            DesiredOutcome.history.filter(enquiry_id=enquiry.pk),
+            Review.history.filter(enquiry_id=enquiry.pk),
+            Involvement.history.filter(enquiry_id=enquiry.pk),
+            CapacityAssessment.history.filter(enquiry_id=enquiry.pk),
+            BestInterestsDecision.history.filter(enquiry_id=enquiry.pk),
+            AdvocacyReferral.history.filter(enquiry_id=enquiry.pk),
+            PlanAction.history.filter(enquiry_id=enquiry.pk),
+        ]
+    )
+    access = access_log_for(enquiry)[:200] if request.user.is_lead else None
+    return render(
+        request, "enquiries/history.html", {"enquiry": enquiry, "entries": entries, "access": access}
+    )

@@ -14,7 +14,14 @@ from msphub.core.validators import format_nhs_number, validate_nhs_number
 class PersonQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view") -> "PersonQuerySet":
         """Records the user may see ("view") or change ("edit"); see ../shared/domain/access.md."""
-        if not user.is_authenticated or not user.does_casework:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_partner_enquiry_officer:
+            # A partner making an enquiry sees the person it is about, and changes nothing.
+            if action != "view":
+                return self.none()
+            return self.filter(enquiries__making_organisation_id=user.organisation_id).distinct()
+        if not user.does_casework:
             return self.none()
         qs = self.filter(council_id=user.organisation_id)
         if not user.is_lead:

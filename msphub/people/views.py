@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from msphub.concerns.models import Concern
 from msphub.core.access import access_log_for, get_record, visible
+from msphub.core.forms import posted
 from msphub.core.history import changes_for
 from msphub.enquiries.models import Enquiry
 
@@ -33,7 +34,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_new(request: HttpRequest) -> HttpResponse:
     _require_casework(request)
-    form = PersonForm(request.POST or None)
+    form = PersonForm(posted(request))
     duplicates = []
     if request.method == "POST" and form.is_valid():
         duplicates = likely_duplicates(visible(request, Person.objects.all()), **form.duplicate_criteria())
@@ -90,7 +91,7 @@ def person_detail(request: HttpRequest, uuid) -> HttpResponse:
 def person_edit(request: HttpRequest, uuid) -> HttpResponse:
     person = _person(request, uuid, "edit")
     initial = {name: getattr(person, name) for name in PersonForm.base_fields}
-    form = PersonForm(request.POST or None, initial=initial)
+    form = PersonForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             for name, value in form.cleaned_data.items():
@@ -105,7 +106,7 @@ def person_edit(request: HttpRequest, uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def representative_new(request: HttpRequest, uuid) -> HttpResponse:
     person = _person(request, uuid, "edit")
-    form = RepresentativeForm(request.POST or None)
+    form = RepresentativeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         Representative.objects.create(person=person, **form.cleaned_data)
         messages.success(request, "Representative added")
@@ -128,7 +129,7 @@ def person_restriction(request: HttpRequest, uuid) -> HttpResponse:
         raise Http404
     person = _person(request, uuid, "edit")
     form = RestrictionForm(
-        request.POST or None,
+        posted(request),
         council_id=person.council_id,
         initial={"restricted": person.restricted, "restricted_to": list(person.restricted_to.all())},
     )

@@ -1,0 +1,374 @@
+"""Forms for the enquiry record. Every question is worded as a practitioner would ask it."""
+
+from typing import Any
+
+from django import forms
+
+from msphub.accounts.models import Organisation, User
+from msphub.core import categories
+from msphub.core.forms import GovukDateField, GovukForm, clean_text
+
+from . import services
+from .models import (
+    AdvocacyReferral,
+    CapacityAssessment,
+    DesiredOutcome,
+    Enquiry,
+    Feedback,
+    Involvement,
+)
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _area(label: str, required: str | None = None, max_length: int = 2000, **kw: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required is not None,
+        widget=forms.Textarea,
+        error_messages={"required": required} if required else {},
+        **kw,
+    )
+
+
+def _text(label: str, required: str | None = None, max_length: int = 200, **kw: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required is not None,
+        error_messages={"required": required} if required else {},
+        **kw,
+    )
+
+
+def _radios(label: str, choices, required: str | None = None, **kw: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        required=required is not None,
+        error_messages={"required": required} if required else {},
+        **kw,
+    )
+
+
+class TextCleaningForm(GovukForm):
+    """Trims free text so that only spaces count as not given."""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, str):
+                data[name] = clean_text(value)
+        for name, field in self.fields.items():
+            if field.required and isinstance(field, forms.CharField) and name in data and not data[name]:
+                self.add_error(name, field.error_messages["required"])
+        return data
+
+
+class EnquiryDetailsForm(GovukForm):
+    lead_practitioner = forms.ModelChoiceField(
+        label="Lead practitioner",
+        queryset=User.objects.none(),
+        error_messages={"required": "Select the lead practitioner"},
+    )
+    making_organisation = forms.ModelChoiceField(
+        label="Is a partner making the enquiry on the council's behalf?",
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="No, the council is making it",
+        help_text="For example a mental health trust or a care provider",
+    )
+
+    def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead_practitioner"].queryset = User.objects.filter(
+            organisation_id=council_id,
+            role__in=["practitioner", "team_manager", "safeguarding_lead"],
+            is_active=True,
+        ).order_by("first_name", "last_name")
+        self.fields["making_organisation"].queryset = Organisation.objects.filter(
+            councils=council_id
+        ).exclude(kind=Organisation.Kind.COUNCIL)
+
+
+class OutcomeForm(TextCleaningForm):
+    words = _area(
+        "What does the person want, in their own words?",
+        "Enter what the person wants, in their own words",
+        help_text="Write it as they said it, for example \u201cI want my son to stop taking my money\u201d",
+    )
+    category = forms.ChoiceField(
+        label="Category (for counting)",
+        choices=[("", "Choose a category"), *categories.DESIRED_OUTCOME_CATEGORY],
+        error_messages={"required": "Select a category"},
+    )
+    expressed_by = _radios("Who said this?", DesiredOutcome.ExpressedBy.choices, "Select who said this")
+    representative_name = _text("Representative's name and relationship (if a representative said it)")
+    expressed_on = GovukDateField(label="When did they say it?", label_for_errors="The date")
+    negotiated_outcome = _area(
+        "Negotiated outcome (if it cannot be met as the person said it)",
+        help_text="What was agreed with the person instead",
+    )
+    negotiated_reason = _radios("Why it had to be negotiated", DesiredOutcome.NegotiatedReason.choices)
+    negotiated_note = _area("More about why")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("expressed_by") == "representative" and not data.get("representative_name"):
+            self.add_error("representative_name", "Enter the name of the representative who said it")
+        if data.get("negotiated_outcome") and not data.get("negotiated_reason"):
+            self.add_error("negotiated_reason", "Select why the outcome had to be negotiated")
+        if data.get("negotiated_reason") and not data.get("negotiated_outcome"):
+            self.add_error("negotiated_outcome", "Enter the negotiated outcome")
+        return data
+
+
+class WithdrawOutcomeForm(TextCleaningForm):
+    withdrawn_reason = _area("Why is this outcome being withdrawn?", "Enter why the outcome is withdrawn")
+
+
+class NoOutcomesForm(GovukForm):
+    no_outcomes_reason = _radios(
+        "Why are there no desired outcomes recorded?",
+        Enquiry.NoOutcomesReason.choices,
+        "Select why there are no desired outcomes",
+    )
+
+
+class ReviewForm(TextCleaningForm):
+    held_on = GovukDateField(label="Date of the review", label_for_errors="The date of the review")
+    participants = _area("Who took part?", "Enter who took part", max_length=1000)
+    persons_view = _area(
+        "What is the person's view, in their own words?",
+        "Enter the person's view",
+        max_length=5000,
+    )
+    outcome_changes = _area(
+        "Changes to outcomes agreed",
+        help_text="Add, reword or withdraw outcomes on the enquiry page; note here what was agreed",
+    )
+
+    def __init__(self, *args: Any, outcomes: list[DesiredOutcome], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcomes = outcomes
+        for outcome in outcomes:
+            self.fields[f"progress_{outcome.pk}"] = forms.CharField(
+                label=f"Progress on \u201c{outcome.words[:100]}\u201d",
+                max_length=2000,
+                required=False,
+                widget=forms.Textarea,
+                error_messages={"max_length": "Progress must be 2,000 characters or fewer"},
+            )
+
+    def progress(self) -> dict[int, str]:
+        return {o.pk: self.cleaned_data.get(f"progress_{o.pk}", "") for o in self.outcomes}
+
+    def review_data(self) -> dict[str, Any]:
+        return {
+            k: self.cleaned_data[k] for k in ("held_on", "participants", "persons_view", "outcome_changes")
+        }
+
+
+class InvolvementForm(TextCleaningForm):
+    held_on = GovukDateField(label="Date", label_for_errors="The date")
+    kind = _radios("Type of contact", Involvement.Kind.choices, "Select the type of contact")
+    place = _text("Where")
+    attendees = _area("Who attended?", "Enter who attended", max_length=1000)
+    participation = _radios(
+        "How did the adult take part?", Involvement.Participation.choices, "Select how the adult took part"
+    )
+    minutes = _area("Short minutes", max_length=5000)
+
+
+class CapacityForm(TextCleaningForm):
+    decision = _text(
+        "Which decision was capacity assessed for?",
+        "Enter the decision",
+        max_length=300,
+        help_text="Capacity is decision-specific, for example \u201cwhether to stop seeing her son\u201d",
+    )
+    assessed_on = GovukDateField(label="Date of assessment", label_for_errors="The date of assessment")
+    assessor = _text("Who assessed?", "Enter who assessed")
+    outcome = _radios("Outcome", CapacityAssessment.Outcome.choices, "Select the outcome")
+    notes = _area("Notes", max_length=5000)
+
+
+class BestInterestsForm(TextCleaningForm):
+    decision = _text("Decision", "Enter the decision", max_length=300)
+    decided_on = GovukDateField(label="Date", label_for_errors="The date")
+    decision_maker = _text("Decision maker", "Enter the decision maker")
+    consulted = _area("Who was consulted?", "Enter who was consulted")
+    outcome = _area("What was decided and why?", "Enter what was decided and why", max_length=5000)
+
+
+class AdvocacyForm(TextCleaningForm):
+    kind = _radios("Type of advocacy", AdvocacyReferral.Kind.choices, "Select the type of advocacy")
+    referred_on = GovukDateField(label="Date of referral", label_for_errors="The date of referral")
+    started_on = GovukDateField(
+        label="Date advocacy started (if it has)", label_for_errors="The start date", required=False
+    )
+    advocate_name = _text("Advocate's name")
+    advocate_organisation = _text("Advocate's organisation")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("started_on") and data.get("referred_on") and data["started_on"] < data["referred_on"]:
+            self.add_error("started_on", "The start date must be on or after the date of referral")
+        return data
+
+
+class ParticipationForm(GovukForm):
+    substantial_difficulty = _radios(
+        "Does the person have substantial difficulty taking part in the enquiry?",
+        YES_NO,
+        "Select yes if the person has substantial difficulty taking part",
+        help_text="Understanding, retaining or weighing information, or communicating their views",
+    )
+    has_appropriate_person = _radios(
+        "Is there an appropriate family member or friend who can support them?",
+        [("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet")],
+        "Select whether there is an appropriate person",
+    )
+
+
+class RiskForm(TextCleaningForm):
+    risk_assessment = _area("Risk assessment", "Enter the risk assessment", max_length=5000)
+    risk_assessment_outcome = _radios(
+        "Outcome of the risk assessment", categories.RISK_ASSESSMENT_OUTCOME, required=None
+    )
+    risk_outcome = _radios(
+        "If risk was identified and action taken: what happened to the risk?",
+        categories.RISK_OUTCOME,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("risk_assessment_outcome") == "Risk identified and action taken":
+            if not data.get("risk_outcome"):
+                self.add_error("risk_outcome", "Select whether the risk remained, was reduced or was removed")
+        else:
+            data["risk_outcome"] = ""
+        return data
+
+
+class PlanActionForm(TextCleaningForm):
+    action = _area("What will be done?", "Enter what will be done")
+    owner_agency = _text("Which agency is responsible?", "Enter the agency responsible")
+    due_on = GovukDateField(label="Due date", label_for_errors="The due date", past_only=False)
+
+
+class ClosureForm(GovukForm):
+    """Closure is lenient field by field: what is missing is listed by services.closure_missing."""
+
+    closure_reason = _radios("Reason for closing", Enquiry.ClosureReason.choices)
+    closure_note = _area("Closing summary", max_length=5000)
+    msp_asked = _radios(
+        "Was the person or their representative asked about the outcomes they wanted?", categories.MSP_ASKED
+    )
+    risk_assessment_outcome = _radios("Risk assessment outcome", categories.RISK_ASSESSMENT_OUTCOME)
+    risk_outcome = _radios(
+        "If risk was identified and action taken: the risk outcome", categories.RISK_OUTCOME
+    )
+    mental_capacity = _radios(
+        "Did the person lack capacity to make decisions about the safeguarding?", categories.MENTAL_CAPACITY
+    )
+    capacity_supported = _radios(
+        "If they lacked capacity: were they supported by an advocate, family member or friend?", YES_NO
+    )
+
+    def __init__(self, *args: Any, outcomes: list[DesiredOutcome], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcomes = outcomes
+        for outcome in outcomes:
+            self.fields[f"achievement_{outcome.pk}"] = forms.ChoiceField(
+                label=f"Was \u201c{outcome.words[:100]}\u201d achieved?",
+                choices=categories.ACHIEVEMENT,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            self.fields[f"achievement_note_{outcome.pk}"] = forms.CharField(
+                label="Note", max_length=2000, required=False, widget=forms.Textarea
+            )
+
+    def service_data(self) -> tuple[dict[str, Any], dict[int, str], dict[int, str]]:
+        data = dict(self.cleaned_data)
+        supported = data.get("capacity_supported")
+        data["capacity_supported"] = {"yes": True, "no": False}.get(supported)
+        achievements = {o.pk: data.get(f"achievement_{o.pk}", "") for o in self.outcomes}
+        notes = {o.pk: clean_text(data.get(f"achievement_note_{o.pk}", "")) for o in self.outcomes}
+        return data, achievements, notes
+
+
+class SignOffClosureForm(GovukForm):
+    action = _radios(
+        "Do you agree the enquiry can close?",
+        [("approve", "Yes, sign off the closure"), ("return", "No, return it to the lead practitioner")],
+        "Select whether the enquiry can close",
+    )
+    returned_comment = _area("If you are returning it, why?")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "return" and not clean_text(data.get("returned_comment", "")):
+            self.add_error("returned_comment", "Enter why the closure is being returned")
+        return data
+
+
+class FeedbackForm(TextCleaningForm):
+    representative_relationship = _text(
+        "Relationship to the person (for a representative)", help_text="For example daughter, friend, IMCA"
+    )
+    asked_by = _radios("Who asked?", Feedback.AskedBy.choices, "Select who asked")
+    asked_on = GovukDateField(label="Date asked", label_for_errors="The date asked")
+    comments = _area("Is there anything you want to tell us?", max_length=5000)
+    consent_to_quote = forms.BooleanField(
+        label="I agree that my words can be shared with the Safeguarding Adults Board without my name",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, version: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = version
+        index = 0 if version == Feedback.Version.ADULT else 1
+        for name, wording in services.FEEDBACK_QUESTIONS.items():
+            self.fields[name] = _radios(wording[index], categories.FEEDBACK_ANSWER, help_text="Optional")
+        order = ["asked_by", "asked_on", "representative_relationship", *services.FEEDBACK_QUESTIONS]
+        order += ["comments", "consent_to_quote"]
+        if version == Feedback.Version.ADULT:
+            del self.fields["representative_relationship"]
+            order.remove("representative_relationship")
+        self.order_fields(order)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.version == Feedback.Version.REPRESENTATIVE and not data.get("representative_relationship"):
+            self.add_error(
+                "representative_relationship", "Enter the representative's relationship to the person"
+            )
+        if data.get("consent_to_quote") and not data.get("comments"):
+            self.add_error("consent_to_quote", "There are no words to quote: enter them, or untick the box")
+        return data
+
+
+class CaseloadFilterForm(forms.Form):
+    SHOW = [
+        ("mine", "My enquiries"),
+        ("team", "My team's"),
+        ("all", "All open enquiries"),
+        ("review_overdue", "Reviews overdue"),
+        ("actions_overdue", "Actions overdue"),
+        ("sign_off", "Awaiting closure sign-off"),
+        ("closed", "Closed"),
+    ]
+    SORT = [
+        ("next_review_due", "Next review due"),
+        ("-started_at", "Newest first"),
+        ("started_at", "Oldest first"),
+        ("reference", "Reference"),
+        ("person__family_name", "Person's last name"),
+    ]
+    show = forms.ChoiceField(choices=SHOW, required=False)
+    kind = forms.ChoiceField(label="Type", choices=[("", "All types"), *Enquiry.Kind.choices], required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=SORT, required=False)

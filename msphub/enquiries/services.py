@@ -1,0 +1,327 @@
+"""The rules of the enquiry: opening it, outcomes, reviews, advocacy prompts, closure and feedback.
+
+Each write is one transaction; views stay thin and call these.
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from msphub.accounts.models import User
+from msphub.core import categories
+from msphub.core.models import ReferenceSequence
+
+from .models import (
+    AdvocacyReferral,
+    CapacityAssessment,
+    DesiredOutcome,
+    Enquiry,
+    Feedback,
+    Review,
+    ReviewProgress,
+)
+
+FEEDBACK_WINDOW = timedelta(weeks=8)
+
+# The person's feedback questions (data.md), adult and representative wording.
+FEEDBACK_QUESTIONS = {
+    "listened_to": ("Did you feel listened to?", "Do you feel the person was listened to?"),
+    "involved": (
+        "Were you involved as much as you wanted to be?",
+        "Were you and the person involved as much as you wanted to be?",
+    ),
+    "safer": (
+        "Do you feel safer now because of the help you had?",
+        "Do you feel the person is safer now because of the help they had?",
+    ),
+    "happy_with_ending": ("Are you happy with how things ended?", "Are you happy with how things ended?"),
+}
+
+
+def open_enquiry(concern, decision, started_at) -> Enquiry:
+    """Open the enquiry a signed-off decision asks for; its first review falls due after the interval."""
+    lead = decision.lead_practitioner
+    enquiry = Enquiry(
+        reference=ReferenceSequence.next_reference("ENQ"),
+        council=concern.council,
+        concern=concern,
+        person=concern.person,
+        kind=decision.outcome,
+        lead_practitioner=lead,
+        team=lead.team or concern.team,
+        started_at=started_at,
+    )
+    enquiry.next_review_due = timezone.localtime(started_at).date() + timedelta(
+        days=concern.council.review_interval_days
+    )
+    enquiry.save()
+    return enquiry
+
+
+def ensure_open(enquiry: Enquiry) -> None:
+    if enquiry.status == Enquiry.Status.CLOSED:
+        raise ValidationError("This enquiry is closed; its record can no longer change.")
+
+
+# --- Desired outcomes --------------------------------------------------------------------------
+
+
+def add_outcome(enquiry: Enquiry, data: dict[str, Any]) -> DesiredOutcome:
+    ensure_open(enquiry)
+    with transaction.atomic():
+        outcome = DesiredOutcome(enquiry=enquiry, **data)
+        outcome.full_clean()
+        outcome.save()
+        if enquiry.no_outcomes_reason:
+            enquiry.no_outcomes_reason = ""
+            enquiry.save(update_fields=["no_outcomes_reason"])
+    return outcome
+
+
+def change_outcome(outcome: DesiredOutcome, data: dict[str, Any]) -> DesiredOutcome:
+    """Reword, recategorise or negotiate an outcome; the history keeps what it said before."""
+    ensure_open(outcome.enquiry)
+    if data.get("negotiated_outcome") and not data.get("negotiated_reason"):
+        raise ValidationError({"negotiated_reason": "Select why the outcome had to be negotiated"})
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(outcome, name, value)
+        outcome.full_clean()
+        outcome.save()
+    return outcome
+
+
+def withdraw_outcome(outcome: DesiredOutcome, reason: str, on: date | None = None) -> None:
+    ensure_open(outcome.enquiry)
+    if not reason.strip():
+        raise ValidationError({"withdrawn_reason": "Enter why the outcome is withdrawn"})
+    with transaction.atomic():
+        outcome.withdrawn_on = on or timezone.localdate()
+        outcome.withdrawn_reason = reason
+        outcome.save(update_fields=["withdrawn_on", "withdrawn_reason"])
+
+
+def set_no_outcomes_reason(enquiry: Enquiry, reason: str) -> None:
+    ensure_open(enquiry)
+    if enquiry.outcomes.filter(withdrawn_on__isnull=True).exists():
+        raise ValidationError("The person has desired outcomes recorded; withdraw them first.")
+    with transaction.atomic():
+        enquiry.no_outcomes_reason = reason
+        enquiry.save(update_fields=["no_outcomes_reason"])
+
+
+# --- Reviews, involvement, capacity, advocacy, plan -------------------------------------------
+
+
+def record_review(enquiry: Enquiry, user: User, data: dict[str, Any], progress: dict[int, str]) -> Review:
+    """Record a review and its progress on each outcome; the next review falls due after the interval."""
+    ensure_open(enquiry)
+    with transaction.atomic():
+        review = Review.objects.create(enquiry=enquiry, recorded_by=user, **data)
+        active = {o.pk for o in enquiry.outcomes.filter(withdrawn_on__isnull=True)}
+        ReviewProgress.objects.bulk_create(
+            ReviewProgress(review=review, outcome_id=pk, progress=text)
+            for pk, text in progress.items()
+            if pk in active and text.strip()
+        )
+        latest = max(review.held_on, *enquiry.reviews.values_list("held_on", flat=True))
+        enquiry.next_review_due = latest + enquiry.review_interval()
+        enquiry.save(update_fields=["next_review_due"])
+    return review
+
+
+def add_record(enquiry: Enquiry, model, data: dict[str, Any], user: User | None = None):
+    """Add an involvement, capacity assessment, best-interests decision, advocacy referral or action."""
+    ensure_open(enquiry)
+    with transaction.atomic():
+        record = model(enquiry=enquiry, **data)
+        if user is not None and hasattr(record, "recorded_by_id"):
+            record.recorded_by = user
+        record.full_clean()
+        record.save()
+    return record
+
+
+def advocacy_prompt(enquiry: Enquiry) -> str | None:
+    """Why an advocacy referral is needed now, or None.
+
+    A person who lacks capacity (any decision-specific assessment) or has substantial difficulty
+    taking part, and has no appropriate family member or friend, must be offered an advocate.
+    """
+    if enquiry.status == Enquiry.Status.CLOSED:
+        return None
+    lacks = enquiry.capacity_assessments.filter(outcome=CapacityAssessment.Outcome.LACKS_CAPACITY).exists()
+    if not (lacks or enquiry.substantial_difficulty):
+        return None
+    if enquiry.has_appropriate_person:
+        return None
+    if enquiry.advocacy_referrals.exclude(kind=AdvocacyReferral.Kind.FAMILY_FRIEND).exists():
+        return None
+    why = (
+        "lacks capacity for a decision in this enquiry" if lacks else "has substantial difficulty taking part"
+    )
+    return f"The person {why} and has no appropriate person to support them: refer them for advocacy."
+
+
+# --- Closure -------------------------------------------------------------------------------------
+
+
+def closure_prefill(enquiry: Enquiry) -> dict[str, Any]:
+    """The SAC closure items the record already answers."""
+    active = [o for o in enquiry.outcomes.all() if o.is_active]
+    if active:
+        msp_asked = categories.ASKED_AND_EXPRESSED
+    elif enquiry.no_outcomes_reason == Enquiry.NoOutcomesReason.CHOSE_NOT_TO_SAY:
+        msp_asked = categories.ASKED_NONE_EXPRESSED
+    elif enquiry.no_outcomes_reason:
+        msp_asked = "No"
+    else:
+        msp_asked = ""
+    assessments = list(enquiry.capacity_assessments.all())
+    lacked = any(a.outcome == CapacityAssessment.Outcome.LACKS_CAPACITY for a in assessments)
+    if lacked:
+        capacity = categories.LACKED_CAPACITY
+    elif assessments:
+        capacity = "No, they did not lack capacity"
+    else:
+        capacity = ""
+    supported = None
+    if lacked:
+        started = any(r.started_on for r in enquiry.advocacy_referrals.all())
+        supported = True if (started or enquiry.has_appropriate_person) else None
+    return {
+        "msp_asked": enquiry.msp_asked or msp_asked,
+        "risk_assessment_outcome": enquiry.risk_assessment_outcome,
+        "risk_outcome": enquiry.risk_outcome,
+        "mental_capacity": enquiry.mental_capacity or capacity,
+        "capacity_supported": enquiry.capacity_supported
+        if enquiry.capacity_supported is not None
+        else supported,
+        "closure_reason": enquiry.closure_reason,
+        "closure_note": enquiry.closure_note,
+    }
+
+
+def closure_missing(enquiry: Enquiry, data: dict[str, Any], achievements: dict[int, str]) -> list[str]:
+    """Everything that must be answered before the enquiry can close, each named."""
+    missing: list[str] = []
+    active = [o for o in enquiry.outcomes.all() if o.is_active]
+    if not data.get("closure_reason"):
+        missing.append("Select the reason for closing the enquiry")
+    msp_asked = data.get("msp_asked")
+    if not msp_asked:
+        missing.append("Select whether the person or their representative was asked about desired outcomes")
+    elif msp_asked == categories.ASKED_AND_EXPRESSED and not active:
+        missing.append("Record the person's desired outcomes, since they expressed some")
+    elif active and msp_asked != categories.ASKED_AND_EXPRESSED:
+        missing.append(
+            "Desired outcomes are recorded, so select 'Yes they were asked and outcomes were expressed'"
+        )
+    if msp_asked == categories.ASKED_AND_EXPRESSED:
+        for outcome in active:
+            if achievements.get(outcome.pk) not in dict(categories.ACHIEVEMENT):
+                missing.append(f"Select whether this outcome was achieved: \u201c{outcome.words[:80]}\u201d")
+    risk = data.get("risk_assessment_outcome")
+    if not risk:
+        missing.append("Select the outcome of the risk assessment")
+    if risk == "Risk identified and action taken" and not data.get("risk_outcome"):
+        missing.append("Select whether the risk remained, was reduced or was removed")
+    capacity = data.get("mental_capacity")
+    if not capacity:
+        missing.append("Select whether the person lacked capacity to make decisions about the safeguarding")
+    elif capacity == categories.LACKED_CAPACITY and data.get("capacity_supported") is None:
+        missing.append("Select whether the person was supported by an advocate, family member or friend")
+    return missing
+
+
+def request_closure(
+    enquiry: Enquiry, user: User, data: dict[str, Any], achievements: dict[int, str], notes: dict[int, str]
+) -> list[str]:
+    """Ask for closure; returns what is missing (nothing saved) or [] once it awaits sign-off."""
+    ensure_open(enquiry)
+    missing = closure_missing(enquiry, data, achievements)
+    if missing:
+        return missing
+    risk_identified_action = data.get("risk_assessment_outcome") == "Risk identified and action taken"
+    lacked = data.get("mental_capacity") == categories.LACKED_CAPACITY
+    with transaction.atomic():
+        for outcome in enquiry.outcomes.filter(withdrawn_on__isnull=True):
+            outcome.achievement = achievements.get(outcome.pk, "")
+            outcome.achievement_note = notes.get(outcome.pk, "")
+            outcome.save(update_fields=["achievement", "achievement_note"])
+        enquiry.msp_asked = data["msp_asked"]
+        enquiry.risk_assessment_outcome = data["risk_assessment_outcome"]
+        enquiry.risk_outcome = data.get("risk_outcome", "") if risk_identified_action else ""
+        enquiry.mental_capacity = data["mental_capacity"]
+        enquiry.capacity_supported = data.get("capacity_supported") if lacked else None
+        enquiry.closure_reason = data["closure_reason"]
+        enquiry.closure_note = data.get("closure_note", "")
+        enquiry.closure_requested_by = user
+        enquiry.closure_requested_at = timezone.now()
+        enquiry.closure_returned_comment = ""
+        enquiry.status = Enquiry.Status.CLOSURE_REQUESTED
+        enquiry.save()
+    return []
+
+
+def can_sign_off_closure(enquiry: Enquiry, user: User) -> bool:
+    """A team manager of the enquiry's team who did not ask for the closure."""
+    return (
+        enquiry.status == Enquiry.Status.CLOSURE_REQUESTED
+        and user.is_manager
+        and user.organisation_id == enquiry.council_id
+        and user.team_id is not None
+        and (enquiry.team_id is None or enquiry.team_id == user.team_id)
+        and enquiry.closure_requested_by_id != user.pk
+    )
+
+
+def sign_off_closure(enquiry: Enquiry, user: User) -> None:
+    if not can_sign_off_closure(enquiry, user):
+        raise PermissionDenied
+    with transaction.atomic():
+        enquiry.status = Enquiry.Status.CLOSED
+        enquiry.signed_off_by = user
+        enquiry.closed_at = timezone.now()
+        enquiry.next_review_due = None
+        enquiry.save(update_fields=["status", "signed_off_by", "closed_at", "next_review_due"])
+        concern = enquiry.concern
+        concern.status = concern.Status.CLOSED
+        concern.save(update_fields=["status"])
+
+
+def return_closure(enquiry: Enquiry, user: User, comment: str) -> None:
+    if not can_sign_off_closure(enquiry, user):
+        raise PermissionDenied
+    if not comment.strip():
+        raise ValidationError({"returned_comment": "Enter why the closure is being returned"})
+    with transaction.atomic():
+        enquiry.status = Enquiry.Status.OPEN
+        enquiry.closure_returned_comment = comment
+        enquiry.save(update_fields=["status", "closure_returned_comment"])
+
+
+# --- Feedback ----------------------------------------------------------------------------------
+
+
+def record_feedback(enquiry: Enquiry, user: User, data: dict[str, Any]) -> Feedback:
+    """Feedback is asked at closure or within eight weeks of it; every question is optional."""
+    # Asking while the enquiry is open is allowed: it avoids "opening old wounds" later.
+    with transaction.atomic():
+        feedback = Feedback(enquiry=enquiry, recorded_by=user, **data)
+        feedback.full_clean()
+        feedback.save()
+    return feedback
+
+
+def feedback_due(enquiries: QuerySet, today: date | None = None) -> QuerySet:
+    """Closed in the last eight weeks and nobody has asked the person (or representative) yet."""
+    today = today or timezone.localdate()
+    since = timezone.make_aware(
+        timezone.datetime.combine(today - FEEDBACK_WINDOW, timezone.datetime.min.time())
+    )
+    return enquiries.filter(status=Enquiry.Status.CLOSED, closed_at__gte=since, feedback__isnull=True)
