@@ -59,6 +59,17 @@ def person_new(request: HttpRequest) -> HttpResponse:
     return render(request, "people/form.html", {"form": form, "duplicates": duplicates})
 
 
+def timeline(concerns, enquiries) -> list[dict]:
+    """The person's concerns and enquiries, newest first, as one list of events."""
+    events = [{"at": c.received_at, "kind": "concern", "record": c} for c in concerns] + [
+        {"at": e.started_at, "kind": "enquiry", "record": e} for e in enquiries
+    ]
+    for e in enquiries:
+        if e.closed_at:
+            events.append({"at": e.closed_at, "kind": "enquiry_closed", "record": e})
+    return sorted(events, key=lambda event: event["at"], reverse=True)
+
+
 def _person(request: HttpRequest, uuid, action: str = "view", log: bool = True) -> Person:
     return get_record(request, Person.objects.select_related("council", "team"), action, log=log, uuid=uuid)
 
@@ -78,8 +89,7 @@ def person_detail(request: HttpRequest, uuid) -> HttpResponse:
         "people/detail.html",
         {
             "person": person,
-            "concerns": concerns,
-            "enquiries": enquiries,
+            "timeline": timeline(concerns, enquiries),
             "representatives": person.representatives.all(),
             "can_edit": can_edit,
             "age": person.age_on(timezone.localdate()),
