@@ -37,6 +37,7 @@ from django.utils import timezone  # noqa: E402
 from msphub.accounts.models import Organisation, Role, Team, User  # noqa: E402
 from msphub.concerns.models import Concern, ConcernRiskType, FirstContact  # noqa: E402
 from msphub.core import categories  # noqa: E402
+from msphub.enquiries.models import DesiredOutcome, Enquiry, PlanAction, Review  # noqa: E402
 from msphub.people.models import Person  # noqa: E402
 
 CONCERNS = int(os.environ.get("BENCH_CONCERNS", "20000"))
@@ -100,7 +101,48 @@ def build() -> tuple[User, Concern, Person]:
         for c in concerns
         if rng.random() < 0.7
     )
-    return user, concerns[0], people[0]
+    enquiry_concerns = [c for c in concerns if c.status in ("enquiry", "closed")][: CONCERNS // 4]
+    enquiries = Enquiry.objects.bulk_create(
+        Enquiry(
+            reference=f"ENQ-2026-{i + 1:06d}",
+            council=council,
+            concern=c,
+            person=c.person,
+            kind="s42",
+            lead_practitioner=user,
+            team=team,
+            started_at=c.received_at + timedelta(days=2),
+            status="closed" if c.status == "closed" else "open",
+            next_review_due=(c.received_at + timedelta(days=30)).date(),
+        )
+        for i, c in enumerate(enquiry_concerns)
+    )
+    DesiredOutcome.objects.bulk_create(
+        DesiredOutcome(
+            enquiry=e,
+            words=f"I want it to stop ({n})",
+            category=categories.DESIRED_OUTCOME_CATEGORY[n][0],
+            expressed_by="adult",
+            expressed_on=e.started_at.date(),
+        )
+        for e in enquiries
+        for n in range(2)
+    )
+    Review.objects.bulk_create(
+        Review(
+            enquiry=e,
+            held_on=e.started_at.date() + timedelta(days=20),
+            participants="The person",
+            persons_view="Better",
+            recorded_by=user,
+        )
+        for e in enquiries
+    )
+    PlanAction.objects.bulk_create(
+        PlanAction(enquiry=e, action="Visit", owner_agency="Council", due_on=e.started_at.date())
+        for e in enquiries
+    )
+    return user, concerns[0], people[0], enquiries[0]
 
 
 def measure(label: str, fn) -> dict:
@@ -117,7 +159,7 @@ def measure(label: str, fn) -> dict:
 
 def main() -> None:
     started = time.perf_counter()
-    user, concern, person = build()
+    user, concern, person, enquiry = build()
     build_seconds = time.perf_counter() - started
     client = Client()
     client.force_login(user)
@@ -136,6 +178,10 @@ def main() -> None:
         measure("Person search by last name", get("/people/?name=Family5")),
         measure("Person page", get(f"/people/{person.uuid}/")),
         measure("Home page counts", get("/accounts/home/")),
+        measure("Caseload, my open enquiries (sorted by next review)", get("/enquiries/")),
+        measure("Caseload, reviews overdue", get("/enquiries/?show=review_overdue")),
+        measure("Caseload, actions overdue, page 10", get("/enquiries/?show=actions_overdue&page=10")),
+        measure("Enquiry page", get(f"/enquiries/{enquiry.reference}/")),
         measure(
             "24-hour first-contact measure (count, whole year)",
             lambda: Concern.objects.filter(council=concern.council).first_contact_within_target().count(),
@@ -147,7 +193,8 @@ def main() -> None:
         f"Written by `make bench` on {timezone.localtime():%Y-%m-%d %H:%M} ({platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {connection.vendor}).",
         f"Data: {CONCERNS:,} concerns about {PEOPLE:,} people in one council, about 70% with a first "
-        f"contact; built in {build_seconds:.1f} s. Each row: median and worst of {REPEATS} runs "
+        f"contact, {Enquiry.objects.count():,} enquiries with two desired outcomes, a review and an "
+        f"action each; built in {build_seconds:.1f} s. Each row: median and worst of {REPEATS} runs "
         "after one warm-up, through Django's test client (no network).",
         "",
         "| what | median ms | worst ms | queries |",
