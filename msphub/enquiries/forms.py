@@ -289,7 +289,10 @@ class ClosureForm(GovukForm):
                 required=False,
             )
             self.fields[f"achievement_note_{outcome.pk}"] = forms.CharField(
-                label="Note", max_length=2000, required=False, widget=forms.Textarea
+                label=f"Note on \u201c{outcome.words[:100]}\u201d (optional)",
+                max_length=2000,
+                required=False,
+                widget=forms.Textarea,
             )
 
     def service_data(self) -> tuple[dict[str, Any], dict[int, str], dict[int, str]]:
