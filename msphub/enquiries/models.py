@@ -6,6 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -27,7 +28,8 @@ class EnquiryQuerySet(models.QuerySet):
         if user.is_partner_enquiry_officer:
             if action == "sign_off":
                 return self.none()
-            return self.filter(making_organisation_id=user.organisation_id)
+            hidden = Person.objects.filter(restricted=True).exclude(restricted_to=user)
+            return self.filter(making_organisation_id=user.organisation_id).exclude(person__in=hidden)
         if not user.does_casework:
             return self.none()
         qs = self.filter(council_id=user.organisation_id)
@@ -44,14 +46,16 @@ class EnquiryQuerySet(models.QuerySet):
         if action == "sign_off":
             if not user.is_manager or not user.team_id:
                 return self.none()
-            return qs.filter(team_id=user.team_id)
+            # An enquiry led by someone without a team (the lead) goes to any team manager.
+            return qs.filter(models.Q(team_id=user.team_id) | models.Q(team__isnull=True))
         return self.none()
 
     def open(self) -> "EnquiryQuerySet":
         return self.exclude(status=Enquiry.Status.CLOSED)
 
     def review_overdue(self, today: date | None = None) -> "EnquiryQuerySet":
-        return self.open().filter(next_review_due__lt=today or timezone.localdate())
+        """Open (not awaiting closure sign-off) and past the review date; due today is not overdue."""
+        return self.filter(status=Enquiry.Status.OPEN, next_review_due__lt=today or timezone.localdate())
 
     def with_overdue_actions(self, today: date | None = None) -> "EnquiryQuerySet":
         late = PlanAction.objects.filter(
@@ -207,6 +211,17 @@ class DesiredOutcome(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_on is None
+
+    def clean(self) -> None:
+        errors = {}
+        if self.negotiated_outcome.strip() and not self.negotiated_reason:
+            errors["negotiated_reason"] = "Select why the outcome had to be negotiated"
+        if self.negotiated_reason and not self.negotiated_outcome.strip():
+            errors["negotiated_outcome"] = "Enter the negotiated outcome"
+        if self.expressed_by == self.ExpressedBy.REPRESENTATIVE and not self.representative_name.strip():
+            errors["representative_name"] = "Enter the name of the representative who said it"
+        if errors:
+            raise ValidationError(errors)
 
 
 class Review(models.Model):
@@ -391,3 +406,12 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback on {self.enquiry} ({self.get_version_display()})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.version == self.Version.REPRESENTATIVE and not self.representative_relationship.strip():
+            errors["representative_relationship"] = "Enter the representative's relationship to the person"
+        if self.consent_to_quote and not self.comments.strip():
+            errors["consent_to_quote"] = "There are no words to quote: enter them, or untick the box"
+        if errors:
+            raise ValidationError(errors)

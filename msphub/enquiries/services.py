@@ -85,8 +85,6 @@ def add_outcome(enquiry: Enquiry, data: dict[str, Any]) -> DesiredOutcome:
 def change_outcome(outcome: DesiredOutcome, data: dict[str, Any]) -> DesiredOutcome:
     """Reword, recategorise or negotiate an outcome; the history keeps what it said before."""
     ensure_open(outcome.enquiry)
-    if data.get("negotiated_outcome") and not data.get("negotiated_reason"):
-        raise ValidationError({"negotiated_reason": "Select why the outcome had to be negotiated"})
     with transaction.atomic():
         for name, value in data.items():
             setattr(outcome, name, value)
@@ -242,7 +240,8 @@ def request_closure(
     enquiry: Enquiry, user: User, data: dict[str, Any], achievements: dict[int, str], notes: dict[int, str]
 ) -> list[str]:
     """Ask for closure; returns what is missing (nothing saved) or [] once it awaits sign-off."""
-    ensure_open(enquiry)
+    if enquiry.status != Enquiry.Status.OPEN:
+        raise ValidationError("Only an open enquiry can be sent for closure.")
     missing = closure_missing(enquiry, data, achievements)
     if missing:
         return missing

@@ -112,7 +112,7 @@ def feedback_due(request: HttpRequest) -> HttpResponse:
     if not request.user.does_casework:
         raise Http404
     enquiries = (
-        services.feedback_due(visible(request, Enquiry.objects.all()))
+        services.feedback_due(visible(request, Enquiry.objects.all(), "feedback"))
         .select_related("person", "lead_practitioner")
         .order_by("closed_at")
     )
@@ -141,7 +141,7 @@ def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "active_outcomes": [o for o in outcomes if o.is_active],
             "withdrawn_outcomes": [o for o in outcomes if not o.is_active],
             "reviews": reviews,
-            "review_overdue": enquiry.is_open
+            "review_overdue": enquiry.status == Enquiry.Status.OPEN
             and enquiry.next_review_due is not None
             and enquiry.next_review_due < today,
             "involvements": enquiry.involvements.all(),

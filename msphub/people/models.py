@@ -20,7 +20,11 @@ class PersonQuerySet(models.QuerySet):
             # A partner making an enquiry sees the person it is about, and changes nothing.
             if action != "view":
                 return self.none()
-            return self.filter(enquiries__making_organisation_id=user.organisation_id).distinct()
+            visible = self.filter(enquiries__making_organisation_id=user.organisation_id)
+            named = Person.restricted_to.through.objects.filter(
+                person_id=models.OuterRef("pk"), user_id=user.pk
+            )
+            return visible.filter(models.Q(restricted=False) | models.Exists(named)).distinct()
         if not user.does_casework:
             return self.none()
         qs = self.filter(council_id=user.organisation_id)
