@@ -1,7 +1,7 @@
 """The seed_demo command: safe by default, the same data on every run, and a realistic mix."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,15 +12,25 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Team, User
 from msphub.concerns.models import Concern, ConcernRiskType, Decision
+from msphub.core import categories
 from msphub.core.models import ReferenceSequence
 from msphub.core.validators import is_valid_nhs_number, normalise_postcode
 from msphub.demo import content
-from msphub.enquiries.models import Enquiry
+from msphub.enquiries import services as enquiry_services
+from msphub.enquiries.models import (
+    AdvocacyReferral,
+    DesiredOutcome,
+    Enquiry,
+    Feedback,
+    Involvement,
+    PlanAction,
+    Review,
+)
 from msphub.people.models import Person
 
 LONDON = ZoneInfo("Europe/London")
@@ -34,9 +44,33 @@ def seed(**options: Any) -> str:
     return out.getvalue()
 
 
+# How linked rows are named across runs, where primary keys differ (others by their uuid).
+NATURAL_KEYS = {"Enquiry": "reference", "Concern": "reference", "User": "username", "Organisation": "name"}
+
+
+def natural_rows(model) -> list[tuple]:
+    """Every row of a table with its primary key left out and each link given by a natural key."""
+    names = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.name == "id":
+            continue
+        if f.is_relation:
+            target = f.related_model.__name__
+            names.append(f"{f.name}__{NATURAL_KEYS.get(target, 'name' if target == 'Team' else 'uuid')}")
+        else:
+            names.append(f.name)
+    return sorted(model.objects.values_list(*names), key=repr)
+
+
 def snapshot() -> dict[str, Any]:
-    """Everything a rerun must reproduce: row counts of every table, references, names and times."""
+    """Everything a rerun must reproduce: row counts of every table, references, names and times,
+    and every row of the casework (people, concerns, enquiries) and of its history."""
     return {
+        "casework": {
+            model._meta.label: natural_rows(model)
+            for app in ("people", "concerns", "enquiries")
+            for model in apps.get_app_config(app).get_models()
+        },
         "counts": {model._meta.label: model.objects.count() for model in apps.get_models()},
         "concerns": list(
             Concern.objects.order_by("reference").values_list(
@@ -99,6 +133,11 @@ def test_running_twice_gives_exactly_the_same_data():
     # References start again from 1 on every run.
     assert min(references) == "CON-2026-000001"
     assert min(row[0] for row in first["enquiries"]) == "ENQ-2026-000001"
+    # The enquiry record and its history were compared above; make sure they were not empty.
+    record = first["casework"]
+    for model in (DesiredOutcome, Review, Involvement, PlanAction, Feedback, Enquiry):
+        assert record[model._meta.label] and record[model.history.model._meta.label]
+    assert "Enquiries: open" in output
     names = Counter(Person.objects.values_list("council_id", "given_name", "family_name"))
     assert max(names.values()) == 1
 
@@ -181,3 +220,111 @@ def test_the_mix_looks_like_a_real_council(settings):
     assert hillside.does_casework and hillside.organisation.ons_code == "E06000902"
     assert User.objects.get(username="manager").is_manager
     assert User.objects.get(username="board").is_board_viewer
+    partner_eo = authenticate(username="partner_eo", password=content.PASSWORD)
+    assert partner_eo is not None and partner_eo.is_partner_enquiry_officer
+    assert partner_eo.organisation.name == "Riverside NHS Foundation Trust"
+
+    check_enquiries(riverside, now)
+
+
+def check_enquiries(riverside: Organisation, now: datetime) -> None:
+    """Enquiries at every stage, with the mixes of data.md, in order and in the past."""
+    today = timezone.localdate(now)
+    enquiries = Enquiry.objects.filter(council=riverside)
+    open_ = enquiries.open()
+    closed = enquiries.filter(status=Enquiry.Status.CLOSED)
+
+    # Every stage, and something on each list a practitioner or manager works from.
+    assert set(enquiries.values_list("status", flat=True)) == set(Enquiry.Status.values)
+    assert enquiries.review_overdue(today).exists()
+    assert open_.with_overdue_actions(today).filter(has_overdue_action=True).exists()
+    assert any(enquiry_services.advocacy_prompt(e) for e in open_)
+    assert enquiry_services.feedback_due(enquiries, today).exists()
+    new = open_.filter(outcomes__isnull=True, started_at__gte=now - timedelta(days=14))
+    assert new.exists()
+    assert open_.filter(status=Enquiry.Status.OPEN).exclude(closure_returned_comment="").exists()
+    returned_then_closed = (
+        Enquiry.history.filter(status=Enquiry.Status.OPEN, id__in=closed.values("pk"))
+        .exclude(closure_returned_comment="")
+        .exists()
+    )
+    assert returned_then_closed
+
+    # Closed by a manager of the enquiry's team who did not ask for the closure.
+    for e in closed.select_related("signed_off_by"):
+        assert e.signed_off_by.is_manager and e.signed_off_by.team_id == e.team_id
+        assert e.signed_off_by_id != e.closure_requested_by_id
+        assert e.concern.status == Concern.Status.CLOSED
+    # Timestamps in order and in the past, and the first review due an interval after the start.
+    for e in enquiries.select_related("concern"):
+        assert e.concern.received_at <= e.started_at < now
+        if e.closure_requested_at:
+            assert e.started_at < e.closure_requested_at < now
+        if e.closed_at:
+            assert e.closure_requested_at < e.closed_at < now
+        start = timezone.localdate(e.started_at)
+        assert all(start <= d <= today for d in e.reviews.values_list("held_on", flat=True))
+        assert all(start <= d <= today for d in e.involvements.values_list("held_on", flat=True))
+        assert all(start <= d <= today for d in e.outcomes.values_list("expressed_on", flat=True))
+        dates = list(e.history.order_by("history_date").values_list("history_date", "started_at"))
+        assert dates[0][0] == e.started_at and all(
+            at < now and started == e.started_at for at, started in dates
+        )
+    assert not Enquiry.history.filter(history_date__gt=now).exists()
+    assert not DesiredOutcome.history.filter(history_date__gt=now).exists()
+
+    # Making Safeguarding Personal: most asked and said what they wanted, some chose not to.
+    asked = Counter(closed.values_list("msp_asked", flat=True))
+    assert 0.65 <= asked[categories.ASKED_AND_EXPRESSED] / closed.count() <= 0.95
+    assert asked[categories.ASKED_NONE_EXPRESSED] and asked["No"]
+    outcomes = DesiredOutcome.objects.filter(enquiry__council=riverside)
+    per_enquiry = Counter(outcomes.values_list("enquiry_id", flat=True))
+    assert set(per_enquiry.values()) == {1, 2, 3}
+    assert outcomes.values("category").distinct().count() >= 8
+    assert outcomes.filter(expressed_by="representative").exclude(representative_name="").exists()
+    assert outcomes.exclude(negotiated_outcome="").exclude(negotiated_reason="").exists()
+    assert outcomes.exclude(withdrawn_on=None).exclude(withdrawn_reason="").exists()
+    # Some outcomes were reworded, so their history holds more than one wording.
+    wordings = DesiredOutcome.history.filter(id__in=outcomes.values("pk")).values_list("id", "words")
+    assert max(Counter(pk for pk, _ in set(wordings)).values()) >= 2
+    achieved = Counter(
+        outcomes.filter(enquiry__in=closed, withdrawn_on=None).values_list("achievement", flat=True)
+    )
+    assert achieved["Fully Achieved"] > achieved["Partially Achieved"] > achieved["Not Achieved"] > 0
+
+    # About one in five lacked capacity; most of them were supported.
+    lacked = closed.filter(mental_capacity=categories.LACKED_CAPACITY)
+    assert 0.1 <= lacked.count() / closed.count() <= 0.35
+    assert lacked.filter(capacity_supported=True).count() > lacked.count() / 2
+    kinds = set(AdvocacyReferral.objects.filter(enquiry__council=riverside).values_list("kind", flat=True))
+    assert {"care_act", "imca"} <= kinds
+
+    # Risk: action taken where risk was identified is most common, and then mostly reduced or removed.
+    risk = Counter(closed.values_list("risk_assessment_outcome", flat=True))
+    assert risk.most_common(1)[0][0] == "Risk identified and action taken" and len(risk) >= 5
+    risk_outcomes = Counter(closed.exclude(risk_outcome="").values_list("risk_outcome", flat=True))
+    assert risk_outcomes["Risk reduced"] + risk_outcomes["Risk removed"] > 2 * risk_outcomes["Risk remained"]
+
+    # The adult took part, in person or through someone, in most contacts; some chose not to.
+    taking_part = Counter(
+        Involvement.objects.filter(enquiry__council=riverside).values_list("participation", flat=True)
+    )
+    took_part = sum(n for k, n in taking_part.items() if k in Involvement.TOOK_PART)
+    assert took_part / taking_part.total() > 0.6 and taking_part["chose_not"]
+
+    # Feedback: both versions, mostly positive, some blanks and some words to quote.
+    feedback = Feedback.objects.filter(enquiry__council=riverside)
+    assert set(feedback.values_list("version", flat=True)) == {"adult", "representative"}
+    answers = Counter(a for row in feedback.values_list(*enquiry_services.FEEDBACK_QUESTIONS) for a in row)
+    assert answers.most_common(1)[0][0] == "Definitely"
+    assert answers["Definitely"] + answers["To some extent"] > 0.7 * answers.total()
+    assert feedback.filter(
+        Q(listened_to="") | Q(involved="") | Q(safer="") | Q(happy_with_ending="")
+    ).exists()
+    assert feedback.filter(consent_to_quote=True).exclude(comments="").exists()
+
+    # Some enquiries are made by the NHS trust, which sees those and no others.
+    partner_eo = User.objects.get(username="partner_eo")
+    made = enquiries.filter(making_organisation=partner_eo.organisation)
+    assert made.filter(status=Enquiry.Status.CLOSED).exists() and made.exclude(status="closed").exists()
+    assert set(Enquiry.objects.for_user(partner_eo)) == set(made)

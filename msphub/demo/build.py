@@ -8,6 +8,10 @@ The services stamp records with the real time; afterwards the builder moves the 
 the simulated ones with bulk updates, so concerns spread over the last twelve months. Change
 history is stamped at creation through simple_history's pre_create_historical_record signal with
 the simulated time and acting user, so the history pages tell the same story as the records.
+Where a service draws a random uuid, the builder writes a seeded one over it in the same way.
+
+Once a council's concerns exist, the enquiries they opened are played through their stages, from
+newly opened to closed with feedback (enquiry_stages.py).
 """
 
 import math
@@ -30,15 +34,40 @@ from msphub.concerns import services
 from msphub.concerns.models import Concern, ConcernNote, Decision, FirstContact
 from msphub.core.models import AccessLog, ReferenceSequence
 from msphub.core.validators import nhs_number_check_digit
-from msphub.enquiries.models import Enquiry
+from msphub.enquiries import services as services_enquiries
+from msphub.enquiries.models import (
+    AdvocacyReferral,
+    BestInterestsDecision,
+    CapacityAssessment,
+    DesiredOutcome,
+    Enquiry,
+    Feedback,
+    Involvement,
+    PlanAction,
+    Review,
+)
 from msphub.people.models import Person, Representative
 
 from . import content as c
+from .enquiry_stages import EnquiryPlan, EnquiryStagesMixin
+
+# The parts of the enquiry record; they go with their enquiry, but their history rows stay behind.
+ENQUIRY_PARTS = (
+    DesiredOutcome,
+    Review,
+    Involvement,
+    CapacityAssessment,
+    BestInterestsDecision,
+    AdvocacyReferral,
+    PlanAction,
+    Feedback,
+)
 
 # How many concerns each council gets at each stage. "fresh" concerns arrived in the hours before
-# the anchor and are not yet overdue; "overdue" ones have waited more than a day in the queue.
-RIVERSIDE_STAGES = {"fresh": 6, "overdue": 8, "triage": 26, "awaiting": 12, "decided": 248}
-HILLSIDE_STAGES = {"fresh": 1, "overdue": 1, "triage": 3, "awaiting": 1, "decided": 14}
+# the anchor and are not yet overdue; "overdue" ones have waited more than a day in the queue;
+# "opened" ones became section 42 enquiries in the last few days, so some enquiries are new.
+RIVERSIDE_STAGES = {"fresh": 6, "overdue": 8, "triage": 26, "awaiting": 12, "decided": 248, "opened": 3}
+HILLSIDE_STAGES = {"fresh": 1, "overdue": 1, "triage": 3, "awaiting": 1, "decided": 14, "opened": 1}
 
 # Other enquiries are far fewer than section 42 ones nationally (roughly one for every eight).
 OTHER_SCALE = 0.5
@@ -99,6 +128,8 @@ def remove_demo_data() -> None:
     Person.objects.filter(pk__in=person_ids).delete()
 
     # Deleting writes "-" history rows; these go too, so history tables do not grow across runs.
+    for model in ENQUIRY_PARTS:
+        model.history.model.objects.filter(enquiry_id__in=enquiry_ids).delete()
     h_enquiry.objects.filter(id__in=enquiry_ids).delete()
     h_concern.objects.filter(id__in=concern_ids).delete()
     for model in (FirstContact, ConcernNote, Decision):
@@ -174,6 +205,7 @@ class Slot:
     decision: float | None = None
     sign_off: float | None = None
     returned: bool = False
+    outcome: str | None = None  # decided in advance ("s42" for a recently opened enquiry)
 
 
 @dataclass
@@ -221,7 +253,7 @@ def pronouns(gender: str) -> dict[str, str]:
 # --- The builder ---------------------------------------------------------------------------------
 
 
-class DemoBuilder:
+class DemoBuilder(EnquiryStagesMixin):
     def __init__(self, seed: int = 1) -> None:
         self.rng = random.Random(seed)
         self.anchor = local_midnight_today()
@@ -233,9 +265,11 @@ class DemoBuilder:
         self.history_values: dict[type, dict[str, Any]] = {}
         # Simulated timestamps by model and primary key, written over the real ones at the end. Kept
         # apart from the instances, which the services may reload with the real times.
-        self.backdates: dict[type, dict[int, dict[str, datetime]]] = {
+        self.backdates: dict[type, dict[int, dict[str, datetime | None]]] = {
             model: {} for model in (Concern, ConcernNote, Decision, Enquiry, Person)
         }
+        # The enquiries a council's concerns opened, played through their stages once all exist.
+        self.opened: list[EnquiryPlan] = []
 
     # Entry point
 
@@ -324,6 +358,8 @@ class DemoBuilder:
             user.groups.clear()
             user.user_permissions.set(lead_permissions if spec.username == "lead" else [])
             self.users[spec.username] = user
+        # Who signs off a team's enquiry closures.
+        self.team_managers = {u.team_id: u for u in self.users.values() if u.role == "team_manager"}
 
     # History stamping
 
@@ -391,6 +427,8 @@ class DemoBuilder:
             slots.append(self._awaiting_slot())
         for _ in range(stages["decided"]):
             slots.append(self._decided_slot())
+        for _ in range(stages["opened"]):
+            slots.append(self._opened_slot())
         slots.sort(key=lambda s: s.received_at)
         return slots
 
@@ -450,6 +488,16 @@ class DemoBuilder:
         earliest = math.ceil((decision + sign_off) / 24) + 1
         received_at = self._received_on(self.rng.randint(max(earliest, 3), 365))
         return Slot("decided", received_at, pickup, contact, decision, decision + sign_off, returned)
+
+    def _opened_slot(self) -> Slot:
+        """A concern decided and signed off in the last few days as a section 42 enquiry."""
+        slot = Slot("decided", self._received_on(self.rng.randint(4, 11)), outcome="s42")
+        age = self._age(slot.received_at)
+        slot.pickup = self.rng.uniform(0.2, 4)
+        slot.contact = self._within_a_day(slot.pickup)
+        slot.decision = self.rng.uniform(slot.contact + 1, min(slot.contact + 72, age * 0.6))
+        slot.sign_off = slot.decision + self.rng.uniform(0.5, min(24.0, age - slot.decision - 1))
+        return slot
 
     # People
 
@@ -568,12 +616,16 @@ class DemoBuilder:
         else:
             self.front = self.locality = (self.users["hillside"], self.users["hillside_manager"])
         seen: list[PersonPlan] = []
+        self.opened = []
         for slot in self._slots(setup.stages):
             person = self._who(setup, seen, slot.received_at)
             repeat = person in seen
             self._concern(setup, slot, person, self._scenario_for(person, repeat))
             if not repeat:
                 seen.append(person)
+        self._plan_enquiries(self.opened, minimums=setup.key == "riverside")
+        for plan in self.opened:
+            self._run_enquiry(plan)
 
     def _raiser(
         self, setup: CouncilSetup, kind: str, person: PersonPlan, provider: str
@@ -696,9 +748,13 @@ class DemoBuilder:
         rng = self.rng
         received = slot.received_at
         answers, raiser_user, wants = self._answers(setup, slot, person, scenario)
-        self.history_values = {Concern: {"received_at": received}}
+        concern_uuid = self._uuid()
+        self.history_values = {Concern: {"received_at": received, "uuid": concern_uuid}}
         self._step(received, 0, raiser_user)
         concern, _ = services.raise_concern(answers, setup.council, self._uuid(), user=raiser_user)
+        # Seeded like the times, but now: services save the instance, and the history copies it.
+        Concern.objects.filter(pk=concern.pk).update(uuid=concern_uuid)
+        concern.uuid = concern_uuid
         self.backdates[Concern][concern.pk] = {"received_at": received}
         if slot.stage == "received":
             return
@@ -711,7 +767,7 @@ class DemoBuilder:
         # Decide first, so a concern heading for an enquiry is never left without a conversation.
         outcome = None
         if slot.decision is not None:
-            outcome = self._outcome(scenario)
+            outcome = slot.outcome or self._outcome(scenario)
             if slot.contact is None and outcome != "none":
                 slot.contact = min(self._within_a_day(slot.pickup), slot.decision - 0.5)
         words = person.words | {"provider": answers["care_provider_name"]}
@@ -733,13 +789,22 @@ class DemoBuilder:
             return
 
         data = self._decision_data(outcome, scenario, practitioner, words)
+        # The services draw random uuids; the demo's are written over them, like the times.
+        decision_uuid = self._uuid()
         if slot.returned:
             # A first go the manager sends back; the practitioner finds out more and decides again.
             first_at = slot.decision * 0.6 if slot.stage == "decided" else slot.decision
             first_at = max(first_at, (slot.contact or slot.pickup) + 0.3)
-            self.history_values[Decision] = {"decided_at": self._step(received, first_at, practitioner)}
+            self.history_values[Decision] = {
+                "uuid": decision_uuid,
+                "decided_at": self._step(received, first_at, practitioner),
+            }
             decision = services.record_decision(concern, practitioner, data | {"rationale": "Criteria met."})
-            self.backdates[Decision][decision.pk] = {"decided_at": self.clock, "signed_off_at": None}
+            self.backdates[Decision][decision.pk] = {
+                "uuid": decision_uuid,
+                "decided_at": self.clock,
+                "signed_off_at": None,
+            }
             returned_at = (
                 first_at + rng.uniform(1, 8)
                 if slot.stage == "decided"
@@ -757,19 +822,54 @@ class DemoBuilder:
                 (returned_at + slot.decision) / 2,
                 "Went back to {name} to check what {they_want}; recorded on the file.".format(**words),
             )
-        self.history_values[Decision] = {"decided_at": self._step(received, slot.decision, practitioner)}
+        self.history_values[Decision] = {
+            "uuid": decision_uuid,
+            "decided_at": self._step(received, slot.decision, practitioner),
+        }
         decision = services.record_decision(concern, practitioner, data)
-        self.backdates[Decision][decision.pk] = {"decided_at": self.clock, "signed_off_at": None}
+        self.backdates[Decision][decision.pk] = {
+            "uuid": decision_uuid,
+            "decided_at": self.clock,
+            "signed_off_at": None,
+        }
         if slot.stage != "decided":
             return
 
         signed_at = self._step(received, slot.sign_off, manager)
+        # The first review falls due an interval after the simulated start, not after today.
+        review_due = timezone.localtime(signed_at).date() + timedelta(days=setup.council.review_interval_days)
         self.history_values[Decision]["signed_off_at"] = signed_at
-        self.history_values[Enquiry] = {"started_at": signed_at}
+        enquiry_uuid = self._uuid()  # open_enquiry draws a random one; the demo's are seeded
+        self.history_values[Enquiry] = {
+            "uuid": enquiry_uuid,
+            "started_at": signed_at,
+            "next_review_due": review_due,
+        }
         enquiry = services.sign_off(decision, manager)
         self.backdates[Decision][decision.pk]["signed_off_at"] = signed_at
-        if enquiry is not None:
-            self.backdates[Enquiry][enquiry.pk] = {"started_at": signed_at}
+        if enquiry is None:
+            return
+        # Set on the row and the instance now, as the enquiry services save the instance as it is.
+        Enquiry.objects.filter(pk=enquiry.pk).update(
+            uuid=enquiry_uuid, started_at=signed_at, next_review_due=review_due
+        )
+        enquiry.uuid, enquiry.started_at, enquiry.next_review_due = enquiry_uuid, signed_at, review_due
+        self.backdates[Enquiry][enquiry.pk] = {
+            "started_at": signed_at,
+            "closure_requested_at": None,
+            "closed_at": None,
+        }
+        self.opened.append(
+            EnquiryPlan(
+                enquiry=enquiry,
+                concern=concern,
+                person=person,
+                scenario=scenario,
+                provider=answers["care_provider_name"],
+                received=received,
+                start=signed_at,
+            )
+        )
 
     def _link(self, concern: Concern, plan: PersonPlan, user: User, received: datetime, hours: float) -> None:
         at = self._step(received, hours, user)
@@ -833,6 +933,7 @@ class DemoBuilder:
             concern,
             user,
             {
+                "uuid": self._uuid(),
                 "contact_at": at,
                 "method": self._weighted((("phone", 45), ("home", 35), ("elsewhere", 12), ("video", 8))),
                 "spoke_with": "representative" if representative else "adult",
@@ -844,9 +945,10 @@ class DemoBuilder:
 
     def _note(self, concern: Concern, user: User, received: datetime, hours: float, text: str) -> None:
         at = self._step(received, hours, user)
-        self.history_values[ConcernNote] = {"created_at": at}
+        note_uuid = self._uuid()
+        self.history_values[ConcernNote] = {"created_at": at, "uuid": note_uuid}
         note = services.add_note(concern, user, text)
-        self.backdates[ConcernNote][note.pk] = {"created_at": at}
+        self.backdates[ConcernNote][note.pk] = {"created_at": at, "uuid": note_uuid}
 
     def _outcome(self, scenario: c.Scenario) -> str:
         roll = self.rng.random()
@@ -919,6 +1021,14 @@ class DemoBuilder:
             "s42": Enquiry.objects.filter(council__in=councils, kind="s42").count(),
             "other": Enquiry.objects.filter(council__in=councils, kind="other").count(),
             "overdue": concerns.first_contact_overdue(now=timezone.now()).count(),
+            "enquiries_by_status": Counter(
+                Enquiry.objects.filter(council__in=councils).values_list("status", flat=True)
+            ),
+            "feedback": Feedback.objects.filter(enquiry__council__in=councils).count(),
+            "review_overdue": Enquiry.objects.filter(council__in=councils).review_overdue().count(),
+            "feedback_due": services_enquiries.feedback_due(
+                Enquiry.objects.filter(council__in=councils)
+            ).count(),
             "within_24h": concerns.first_contact_within_target().count(),
             "users": len(self.users),
         }

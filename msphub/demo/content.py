@@ -138,6 +138,16 @@ USERS = [
     DemoUser(
         "admin", "Nadia", "Hussain", "", None, None, "System administrator", is_staff=True, is_superuser=True
     ),
+    # Makes section 42 enquiries on Riverside's behalf (added with the enquiry record).
+    DemoUser(
+        "partner_eo",
+        "Ruth",
+        "Okafor",
+        "partner_enquiry_officer",
+        "Riverside NHS Foundation Trust",
+        None,
+        "Safeguarding adults enquiry officer",
+    ),
 ]
 USERNAMES = [u.username for u in USERS]
 
@@ -919,3 +929,524 @@ FAMILY_RAISER_ROLES = {
     "m": ["Son", "Grandson", "Nephew", "Friend"],
 }
 PUBLIC_RAISER_ROLES = ["Neighbour", "Shop worker", "Member of the public", "Church volunteer"]
+
+
+# --- The enquiry: desired outcomes, reviews, involvement, capacity, plan, closure, feedback ---------
+
+# The partner making some of Riverside's enquiries on its behalf, and the scenarios it takes on.
+MAKING_PARTNER = "Riverside NHS Foundation Trust"
+MAKING_PARTNER_SCENARIOS = {"mental_health_ward", "community_hospital", "hospital_discharge", "sexual_abuse"}
+
+SAFER = "Be and feel safer"
+STOP = "Stop the abuse or neglect"
+RELATIONSHIPS = "Keep or repair key relationships"
+CONTROL = "Gain or keep control over the situation"
+NOT_ANYONE_ELSE = "Know it will not happen to anyone else"
+JUSTICE = "Justice (an apology, prosecution, disciplinary or other action)"
+INVOLVED = "Be involved in decisions"
+PROTECT = "Be able to protect myself in future"
+CHOICE = "Exercise choice (for example where I live)"
+HELP = "Know where to get help"
+ISOLATED = "Be less isolated"
+RECOVER = "Help to recover"
+
+# What people say they want, in their own words: (category, words, words after a rewording or "").
+OUTCOME_WORDS: dict[str, list[tuple[str, str, str]]] = {
+    "home_care_neglect": [
+        (
+            STOP,
+            "I want the carers to come when they say they will",
+            "I want my carers to come at 8, 12 and 5",
+        ),
+        (CHOICE, "I want to stay in my own home", ""),
+        (SAFER, "I don't want to be left sitting in wet clothes again", ""),
+        (CONTROL, "I want to choose who comes into my house", "I want the same two carers, not strangers"),
+    ],
+    "family_financial": [
+        (RELATIONSHIPS, "I don't want my son to get into trouble", ""),
+        (STOP, "I just want my money back", "I want to be in charge of my own bank card again"),
+        (RELATIONSHIPS, "I want to keep seeing my grandson", ""),
+        (CONTROL, "I want him to move out", "I want him to move out by Christmas"),
+        (PROTECT, "I want to know how to stop it happening again", ""),
+    ],
+    "self_neglect": [
+        (CONTROL, "I want to be left alone to get on with it", "I want to decide what gets thrown away"),
+        (CHOICE, "I'm not moving, this is my home", ""),
+        (SAFER, "I want the heating back on", ""),
+        (HELP, "I want someone I can ring when it gets on top of me", ""),
+    ],
+    "domestic": [
+        (STOP, "I want it to stop", ""),
+        (RELATIONSHIPS, "I don't want him arrested, I want him to get help", ""),
+        (SAFER, "I want to feel safe at night", "I want new locks and a panic alarm"),
+        (PROTECT, "I want to know what to do if it happens again", ""),
+    ],
+    "carer_neglect": [
+        (RELATIONSHIPS, "I don't want my daughter to get into trouble", ""),
+        (RECOVER, "I want my leg to heal so I can get out of bed", ""),
+        (SAFER, "I want more help so she can have a rest", "I want a carer in the evenings so she can rest"),
+    ],
+    "care_home_neglect": [
+        (SAFER, "I want someone to check on me at night", ""),
+        (NOT_ANYONE_ELSE, "I want the staff to be trained properly", ""),
+        (CHOICE, "I want to move somewhere else", "I want to look round Willow Court before I decide"),
+        (INVOLVED, "I want my daughter to be told what happened", ""),
+    ],
+    "care_home_physical": [
+        (JUSTICE, "I want them to say sorry", ""),
+        (SAFER, "I don't want that carer near me again", ""),
+        (STOP, "I want it to stop", ""),
+    ],
+    "resident_on_resident": [
+        (SAFER, "I want to feel safe in my room", "I want a lock on my door that staff can open"),
+        (CHOICE, "I want to stay here, it's my home now", ""),
+    ],
+    "scam": [
+        (STOP, "I just want my money back", "I want the bank to try to get my money back"),
+        (PROTECT, "I want to know how to spot them next time", ""),
+        (CONTROL, "I don't want anyone to know, I feel so stupid", ""),
+        (JUSTICE, "I want the police to catch them", ""),
+    ],
+    "hate_crime": [
+        (STOP, "I want to go to the shop without being called names", ""),
+        (JUSTICE, "I want the police to do something about them", ""),
+        (ISOLATED, "I want to go back to my club on Thursdays", ""),
+    ],
+    "hospital_discharge": [
+        (NOT_ANYONE_ELSE, "I want to know it won't happen to anyone else", ""),
+        (JUSTICE, "I want someone to say sorry", "I want a letter from the hospital saying sorry"),
+        (RECOVER, "I want to get back on my feet at home", ""),
+    ],
+    "mental_health_ward": [
+        (CHOICE, "I want to go home", "I want to go home with the crisis team visiting"),
+        (SAFER, "I want to be moved to a different ward", ""),
+        (INVOLVED, "I want to be in my ward round when they decide things", ""),
+    ],
+    "community_hospital": [
+        (CHOICE, "I want to go home", ""),
+        (INVOLVED, "I want the nurses to listen to me", ""),
+        (RECOVER, "I want my sore looked after properly", ""),
+    ],
+    "day_centre": [
+        (CHOICE, "I still want to go to the day centre", ""),
+        (SAFER, "I want a different key worker", ""),
+        (NOT_ANYONE_ELSE, "I want them to be nice to everyone", ""),
+    ],
+    "cuckooing": [
+        (CONTROL, "I want my flat back", "I want my flat back and my own key"),
+        (SAFER, "I don't want anyone to know I told you", ""),
+        (ISOLATED, "I want some proper friends", ""),
+    ],
+    "sexual_abuse": [
+        (STOP, "I want it to stop", ""),
+        (INVOLVED, "I want to talk to a woman", ""),
+        (SAFER, "I don't want him coming to the house", ""),
+    ],
+    "modern_slavery": [
+        (SAFER, "I want to be safe and get paid", ""),
+        (CHOICE, "I don't want to be sent away", ""),
+        (HELP, "I want someone who speaks my language", ""),
+    ],
+    "sexual_exploitation": [
+        (RELATIONSHIPS, "I want my mum to stop worrying", ""),
+        (STOP, "I want them to stop messaging me", ""),
+        (PROTECT, "I want to know who is safe to meet", ""),
+    ],
+}
+GENERIC_OUTCOME_WORDS = [
+    (HELP, "I want to know who to ring if it happens again", ""),
+    (ISOLATED, "I want to get out of the house more", "I want to go to the lunch club on Tuesdays"),
+    (INVOLVED, "I want to be told what is going on", ""),
+    (SAFER, "I want to sleep without worrying", ""),
+    (CONTROL, "I want to have a say in what happens", ""),
+]
+# When a representative speaks for the person (they lack capacity to say for themselves).
+REPRESENTATIVE_OUTCOME_WORDS = [
+    (SAFER, "We want {name} to be safe and for someone to check on {them} at night", ""),
+    (CHOICE, "{name} has always said {they_want} to stay in {their} own home", ""),
+    (STOP, "I want whoever did this to be kept away from {name}", ""),
+    (RELATIONSHIPS, "{name} would still want to see the family; we don't want that to stop", ""),
+    (INVOLVED, "I want to be told what is happening, so I can explain it to {name}", ""),
+    (NOT_ANYONE_ELSE, "We want to know it won't happen to anyone else there", ""),
+    (RECOVER, "We want {name} to get {their} strength back", ""),
+]
+# Outcomes that cannot be met as said: (scenario, category, words, negotiated outcome, reason, note).
+NEGOTIATIONS = [
+    (
+        "domestic",
+        STOP,
+        "I don't want the police involved, I just want it to stop",
+        "The police already know and will decide about charges; {name} will be kept informed and "
+        "chooses whether to give a statement",
+        "others_safety",
+        "Grandchildren stay at the house at weekends.",
+    ),
+    (
+        "family_financial",
+        RELATIONSHIPS,
+        "I don't want anyone to tell the police about my son",
+        "The bank has stopped the cards; the police have been told but will not act without {name}'s "
+        "statement unless it happens again",
+        "law",
+        "Theft from an adult at risk is a crime the bank must report.",
+    ),
+    (
+        "care_home_physical",
+        JUSTICE,
+        "I want that carer sacked",
+        "The home is following its disciplinary process and has referred the carer to the DBS; "
+        "{name} will be told the outcome",
+        "law",
+        "Employment law and the provider's own process decide what happens to the carer.",
+    ),
+    (
+        "self_neglect",
+        CONTROL,
+        "I want everyone to leave me alone",
+        "The fire service will fit smoke alarms and clear the stairs; {name} decides about the rest of "
+        "the flat",
+        "others_safety",
+        "Neighbours in the block are at risk if there is a fire.",
+    ),
+    (
+        "cuckooing",
+        SAFER,
+        "I don't want the police coming to the flat",
+        "The police will act on what they see themselves, without naming {name}",
+        "public_interest",
+        "Drugs are being sold to other people from the flat.",
+    ),
+    (
+        "care_home_neglect",
+        NOT_ANYONE_ELSE,
+        "I want the home closed down",
+        "The council's quality team and CQC are checking the home; the council cannot close it",
+        "law",
+        "Only CQC can close a registered care home.",
+    ),
+    (
+        "mental_health_ward",
+        CHOICE,
+        "I want to go home today",
+        "{name} stays in hospital for now; a move to another ward has been agreed",
+        "law",
+        "{name} is detained under the Mental Health Act.",
+    ),
+]
+WITHDRAWN_REASONS = [
+    "{name} says this is sorted now and {they_do_not} want it on the plan.",
+    "{name} changed {their} mind at the review.",
+    "Replaced by a clearer outcome agreed with {name}.",
+    "{name} no longer wants this; things have settled down at home.",
+]
+REWORD_NOTES = [
+    "Reworded with {name} at the review.",
+    "{name} put it more exactly when we met again.",
+]
+
+# Reviews
+REVIEW_PARTICIPANTS = [
+    "{name}, {lead}",
+    "{name}, {lead}, {provider_manager}",
+    "{name}, {rep}, {lead}",
+    "{rep} (for {name}), {lead}, GP",
+    "{name}, {lead}, police officer in charge",
+]
+PERSONS_VIEWS = [
+    "I feel a lot better now. I'm sleeping again.",
+    "It's better than it was, but I still worry when the doorbell goes.",
+    "Nobody has told me anything since last time.",
+    "I'm glad somebody listened to me.",
+    "I just want it all to be over now.",
+    "The new carer is lovely. She has time for a chat.",
+    "I know who to ring now, that makes a difference.",
+    "I'm still cross about it, but I'm not frightened any more.",
+    "I didn't want all this fuss, but I'm glad you came.",
+    "Things are slowly getting back to normal.",
+]
+REPRESENTATIVE_VIEWS = [
+    "Mum seems more settled; she is eating better.",
+    "We think things are better, but we'd like to be told sooner when something happens.",
+    "He can't tell us himself, but he smiles when the new carer comes.",
+    "She still gets upset when she talks about it.",
+]
+PROGRESS = [
+    "Done. {name} is happy with how it went.",
+    "Good progress: {name} says things have improved.",
+    "Some progress; waiting for {provider_or_agency} to confirm the changes.",
+    "Started, but not there yet. Agreed to look again at the next review.",
+    "No change yet; chased {provider_or_agency} today.",
+    "Talked this through with {name}; {they_are} more confident about it now.",
+]
+# What a review notes about the outcomes, by what was changed on the day.
+OUTCOME_CHANGES = {
+    "reworded": "Agreed with {name} to reword one outcome to say exactly what {they_want}.",
+    "withdrawn": "{name} no longer wants one of {their} outcomes; withdrawn.",
+    "negotiated": "Explained why one outcome cannot happen as {name} asked; agreed what will happen instead.",
+    "none": "No changes agreed.",
+}
+
+# Contacts and meetings by how the adult took part: (kind, place, attendees, minutes)
+INVOLVEMENTS = {
+    "home": [
+        (
+            "visit",
+            "{name}'s home",
+            "{name}, {lead}",
+            "Talked through what {name} wants and what happens next.",
+        ),
+        (
+            "visit",
+            "{name}'s home",
+            "{name}, {lead}, district nurse",
+            "Joint visit; {name} was in good spirits.",
+        ),
+    ],
+    "elsewhere": [
+        (
+            "meeting",
+            "{place}",
+            "{name}, {lead}, {provider_manager}",
+            "Met to agree the plan; {name} chaired.",
+        ),
+        ("visit", "{place}", "{name}, {lead}", "Saw {name} on {their} own, as {they_want}."),
+    ],
+    "phone_video": [
+        ("phone", "", "{name}, {lead}", "Phoned to update {name} on what the provider has done."),
+        ("video", "", "{name}, {lead}", "Video call at {name}'s request; {their} niece set it up."),
+    ],
+    "representative": [
+        ("meeting", "{place}", "{rep}, {lead}", "{rep} spoke for {name} and shared what {they_want}."),
+        ("phone", "", "{rep}, {lead}", "Updated {rep}, who will explain it to {name}."),
+    ],
+    "advocate": [
+        (
+            "meeting",
+            "{place}",
+            "{advocate} (advocate), {lead}",
+            "The advocate put {name}'s views to the meeting.",
+        ),
+        (
+            "visit",
+            "{name}'s home",
+            "{name}, {advocate} (advocate), {lead}",
+            "Advocate present to support {name}.",
+        ),
+    ],
+    "chose_not": [
+        (
+            "meeting",
+            "{civic}",
+            "{lead}, {provider_manager}",
+            "{name} chose not to come; sent a summary.",
+        ),
+        ("visit", "{name}'s home", "{lead}", "{name} did not want to talk about it today; will try again."),
+    ],
+    "not_present": [
+        (
+            "meeting",
+            "{civic}",
+            "{lead}, police, GP, {provider_manager}",
+            "Professionals' meeting to share information.",
+        ),
+        ("other", "", "{lead}, {provider_manager}", "Checked the care records with the manager."),
+    ],
+}
+
+# Capacity and best interests (decision-specific)
+CAPACITY_DECISIONS = [
+    "Whether to accept a change to {their} care and support",
+    "Managing {their} money and bank accounts",
+    "Whether to keep seeing the person who is alleged to have harmed {them}",
+    "Where to live: staying at home or moving to a care home",
+    "Whether to agree to the police being told",
+]
+CAPACITY_NOTES = {
+    "lacks": "{name} could not retain the information long enough to weigh it up, even with pictures "
+    "and a second visit.",
+    "has": "{name} understood the risks, weighed them up and told me {their} decision clearly.",
+}
+BEST_INTERESTS_OUTCOMES = [
+    "Stay at home with a larger care package; this is what {name} has always wanted and the risks can "
+    "be managed.",
+    "A deputy will be asked for to manage {their} money; until then the council's appointee team will.",
+    "Visits by the person alleged to have harmed {name} will be supervised for now.",
+    "Move to a nursing home near {their} daughter; {name} had said before that {they_want} to be near "
+    "family.",
+]
+ADVOCATES = [
+    ("Joanne Pritchard", "Riverside Advocacy Hub"),
+    ("Mark Ellison", "Riverside Advocacy Hub"),
+    ("Fatima Rahman", "Riverside Advocacy Hub"),
+    ("Hugh Farrell", "Pennine Advocacy (IMCA service)"),
+]
+HILLSIDE_ADVOCATES = [("Carol Bentham", "Hillside Advocacy"), ("Imran Shah", "Hillside Advocacy")]
+
+# Risk and the safeguarding plan
+RISK_ASSESSMENTS = [
+    "Risk of further harm is high while the situation continues; {name} is frightened and has care "
+    "and support needs that make it hard to protect {themself}.",
+    "Risk is moderate: the harm happened once and the provider has acted, but {name} still relies on "
+    "the same service.",
+    "Risk is low now the person alleged to have caused harm has no contact with {name}.",
+    "Risk is hard to judge: accounts differ and there is no independent witness.",
+]
+# (action, agency, the scenarios it fits or () for any); {provider} is filled in.
+PLAN_ACTIONS = [
+    ("Review the visit rota and report back on missed calls", "{provider}", ("home_care_neglect",)),
+    (
+        "Investigate and report back to the council",
+        "{provider}",
+        ("home_care_neglect", "care_home_physical", "day_centre"),
+    ),
+    (
+        "Refresher training for all staff on the shift",
+        "{provider}",
+        ("care_home_neglect", "care_home_physical", "day_centre", "resident_on_resident"),
+    ),
+    (
+        "Review the care plan and the night checks",
+        "{provider}",
+        ("care_home_neglect", "resident_on_resident"),
+    ),
+    ("Move {name} to a room away from the other resident", "{provider}", ("resident_on_resident",)),
+    (
+        "Visit {name} and give crime prevention advice",
+        "Riverside Police",
+        ("scam", "hate_crime", "cuckooing", "family_financial"),
+    ),
+    (
+        "Investigate and keep {name} updated",
+        "Riverside Police",
+        ("sexual_abuse", "care_home_physical", "domestic", "hate_crime", "sexual_exploitation"),
+    ),
+    ("Referral to the modern slavery support service", "Riverside Police", ("modern_slavery",)),
+    (
+        "Review {their} medication and pain relief",
+        "GP surgery",
+        (
+            "home_care_neglect",
+            "carer_neglect",
+            "care_home_neglect",
+            "community_hospital",
+            "hospital_discharge",
+        ),
+    ),
+    (
+        "Change the locks and fit a door chain",
+        "Riverside Housing Association",
+        ("domestic", "cuckooing", "family_financial", "hate_crime"),
+    ),
+    ("Put a marker on the account and stop the cards", "Northgate Bank", ("family_financial", "scam")),
+    (
+        "Assess for equipment: hoist and pressure-relieving mattress",
+        "Riverside Council",
+        ("carer_neglect", "home_care_neglect", "community_hospital", "hospital_discharge"),
+    ),
+    ("Home fire safety visit and smoke alarms", "Fire and rescue service", ("self_neglect", "cuckooing")),
+    ("Carer's assessment for {their} family carer", "Riverside Council", ("carer_neglect",)),
+    ("Referral to the domestic abuse service", "Riverside Council", ("domestic", "sexual_abuse")),
+    (
+        "Talk through staying safe online and on the phone",
+        "Riverside Council",
+        ("sexual_exploitation", "scam"),
+    ),
+    ("Review observation levels on the ward", "Riverside NHS Foundation Trust", ("mental_health_ward",)),
+    (
+        "Review what went wrong and tell {name} and the family",
+        "Riverside NHS Foundation Trust",
+        ("hospital_discharge", "community_hospital"),
+    ),
+    (
+        "Agree a support plan with the community mental health team",
+        "Riverside NHS Foundation Trust",
+        ("self_neglect", "mental_health_ward", "cuckooing"),
+    ),
+    ("Check on {name} weekly until the review", "Riverside Council", ()),
+    ("Referral to a befriending scheme", "Riverside Council", ()),
+]
+HILLSIDE_AGENCIES = {
+    "Riverside Police": "Hillside Police",
+    "Riverside Housing Association": "Hillside Homes",
+    "Riverside Council": "Hillside Council",
+    "Riverside NHS Foundation Trust": "Hillside Community Health",
+}
+
+# Closure
+CLOSURE_NOTES = {
+    "complete": [
+        "The plan is in place and working; {name} knows who to contact if it happens again.",
+        "Actions are complete and {name} says {they_are} happy for the enquiry to end.",
+        "Risk has reduced; ongoing support continues through {their} care review.",
+    ],
+    "persons_request": [
+        "{name} asked for the enquiry to stop; {they_have} capacity to decide this and "
+        "the risk to others is low."
+    ],
+    "not_substantiated": ["Information gathered did not show abuse or neglect; {name} has been told why."],
+    "died": ["{name} died in hospital of natural causes; the enquiry is closed."],
+    "moved": ["{name} moved to live with family in another area; their council has been told."],
+    "other": ["Passed to the police investigation, which will continue; {name} knows who to contact."],
+}
+CLOSURE_RETURN_COMMENTS = [
+    "Please record whether {name} was supported by anyone to take part before this closes.",
+    "The risk outcome says removed, but an action is still open. Please check.",
+    "Please add {name}'s own view of whether {they_have} got what {they_want}, in {their} own words.",
+    "Has {name} been asked for feedback? Please offer it before we close.",
+]
+ACHIEVEMENT_NOTES = {
+    "Fully Achieved": ["{name} says this has happened.", "Confirmed at the last review.", ""],
+    "Partially Achieved": [
+        "Better, but not everything {name} wanted.",
+        "In place, but it is early days.",
+        "",
+    ],
+    "Not Achieved": ["Outside our control; explained to {name}.", "{name} still feels the same.", ""],
+}
+
+# Feedback, in the adult's and a representative's words
+FEEDBACK_COMMENTS = [
+    "Thank you for listening to me. I feel like myself again.",
+    "It took too long to get going, but once it did it was good.",
+    "I liked that you came to my house and didn't rush me.",
+    "Nobody told me what was happening for weeks.",
+    "The social worker was kind and explained everything.",
+    "I still don't think anything has changed at the home.",
+]
+REPRESENTATIVE_FEEDBACK_COMMENTS = [
+    "Mum was treated with respect and we were kept informed.",
+    "We felt listened to, but we had to chase for updates.",
+    "The advocate made a real difference; Dad's wishes were heard.",
+    "Thank you. He is much happier now.",
+]
+
+# The mix at closure, roughly as in the national SAC figures (SG2c, SG2e, SG4a).
+RISK_ASSESSMENT_WEIGHTS = [
+    ("Risk identified and action taken", 60),
+    ("Risk identified and no action taken", 5),
+    ("Risk Assessment inconclusive and action taken", 9),
+    ("Risk Assessment inconclusive and no action taken", 3),
+    ("No risk identified and action taken", 6),
+    ("No risk identified and no action taken", 9),
+    ("Enquiry ceased at individual's request and no action taken", 8),
+]
+RISK_OUTCOME_WEIGHTS = [("Risk reduced", 60), ("Risk removed", 30), ("Risk remained", 10)]
+ACHIEVEMENT_WEIGHTS = {
+    "good": [("Fully Achieved", 62), ("Partially Achieved", 29), ("Not Achieved", 9)],
+    "poor": [("Fully Achieved", 20), ("Partially Achieved", 40), ("Not Achieved", 40)],
+}
+# How the adult took part in a contact or meeting (Involvement.Participation values).
+PARTICIPATION_WEIGHTS = [
+    ("home", 34),
+    ("elsewhere", 10),
+    ("phone_video", 14),
+    ("representative", 10),
+    ("chose_not", 8),
+    ("not_present", 12),
+]
+# Answers to the feedback questions by how the person felt overall; "" is a question left blank.
+FEEDBACK_ANSWER_WEIGHTS = {
+    "good": [("Definitely", 78), ("To some extent", 15), ("Don't know", 2), ("", 5)],
+    "mixed": [("Definitely", 20), ("To some extent", 50), ("Not at all", 15), ("Don't know", 8), ("", 7)],
+    "poor": [("To some extent", 25), ("Not at all", 55), ("Prefer not to say", 10), ("", 10)],
+}

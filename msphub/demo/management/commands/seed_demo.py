@@ -9,11 +9,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from msphub.concerns.models import Concern
 from msphub.demo import content
 from msphub.demo.build import DemoBuilder
+from msphub.enquiries.models import Enquiry
 
 
 class Command(BaseCommand):
     help = (
-        "Create demo councils, partners, users and about 320 concerns at every stage. Running it again "
+        "Create demo councils, partners, users, about 320 concerns and over 100 enquiries at every stage. "
+        "Running it again "
         "deletes the demo councils' casework and rebuilds the same data."
     )
 
@@ -50,6 +52,14 @@ class Command(BaseCommand):
             f"({summary['repeat_concerns']} repeat concerns); enquiries: {summary['s42']} section 42, "
             f"{summary['other']} other; spoken to within 24 hours: {summary['within_24h']}; "
             f"first contact overdue: {summary['overdue']}"
+        )
+        enquiries = ", ".join(
+            f"{label.lower()} {summary['enquiries_by_status'].get(value, 0)}"
+            for value, label in Enquiry.Status.choices
+        )
+        out.write(
+            f"  Enquiries: {enquiries}; review overdue: {summary['review_overdue']}; feedback from "
+            f"{summary['feedback']} people or representatives, {summary['feedback_due']} still to ask"
         )
         out.write(f"  {summary['users']} users ({', '.join(content.USERNAMES)}), password {content.PASSWORD}")
         out.write(self.style.SUCCESS("Done."))
