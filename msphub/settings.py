@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "msphub.people",
     "msphub.concerns",
     "msphub.enquiries",
+    "msphub.measures",
     "msphub.demo",
 ]
 

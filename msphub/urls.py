@@ -7,5 +7,6 @@ urlpatterns = [
     path("people/", include("msphub.people.urls")),
     path("concerns/", include("msphub.concerns.urls")),
     path("enquiries/", include("msphub.enquiries.urls")),
+    path("measures/", include("msphub.measures.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,72 @@
+"""Static SVG charts drawn with matplotlib, used as images with a text alternative and a table beside them.
+
+They are embedded as data: URIs so the page's Content-Security-Policy (no inline styles) is kept,
+and WeasyPrint draws the same images in the PDF.
+"""
+
+import base64
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on a server
+import matplotlib.pyplot as plt  # noqa: E402
+
+matplotlib.rcParams.update(
+    {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 10, "svg.hashsalt": "msphub"}
+)
+BLUE = "#1d70b8"
+COLOURS = ["#1d70b8", "#d53880", "#00703c", "#f47738", "#4c2c92"]
+
+
+def _encode(figure) -> str:
+    out = io.StringIO()
+    figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(figure)
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue().encode()).decode()
+
+
+def percent_bars(rows: list[dict[str, Any]], label_key: str = "label") -> str:
+    """Horizontal bars of percentages, one per row (rows without a denominator are left out)."""
+    rows = [r for r in rows if r.get("percent") is not None]
+    height = max(1.5, 0.42 * len(rows) + 0.6)
+    figure, axes = plt.subplots(figsize=(8, height))
+    labels = [str(r[label_key]) for r in rows][::-1]
+    values = [r["percent"] for r in rows][::-1]
+    bars = axes.barh(labels, values, color=BLUE)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("Per cent")
+    axes.bar_label(bars, labels=[f"{v:.0f}%" for v in values], padding=3)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    return _encode(figure)
+
+
+def monthly_lines(series: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> str:
+    """One line per measure over the months (percentages)."""
+    figure, axes = plt.subplots(figsize=(8, 3.6))
+    for colour, (measure_id, points) in zip(COLOURS, series.items(), strict=False):
+        months = [p["month"] for p in points if p["percent"] is not None]
+        values = [p["percent"] for p in points if p["percent"] is not None]
+        axes.plot(months, values, marker="o", color=colour, label=labels[measure_id])
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("Per cent")
+    axes.tick_params(axis="x", labelrotation=45)
+    axes.legend(loc="lower left", fontsize=8, frameon=False)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    return _encode(figure)
+
+
+def count_bars(rows: list[dict[str, Any]], label_key: str, value_key: str) -> str:
+    height = max(1.5, 0.42 * len(rows) + 0.6)
+    figure, axes = plt.subplots(figsize=(8, height))
+    labels = [str(r[label_key]) for r in rows][::-1]
+    values = [r[value_key] for r in rows][::-1]
+    bars = axes.barh(labels, values, color=BLUE)
+    axes.bar_label(bars, padding=3)
+    axes.set_xlabel("Number")
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    return _encode(figure)

@@ -1,0 +1,439 @@
+"""The MSP measures a council and its Board look at (../shared/domain/data.md, "MSP measures").
+
+Each measure is a numerator and a denominator counted with conditional aggregation over one base
+queryset, so a measure costs one query for the total, one for a breakdown and one for its monthly
+trend, whatever the number of cases.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+
+from msphub.accounts.models import Organisation
+from msphub.concerns.models import Concern, FirstContact, first_contact_window
+from msphub.core import categories
+from msphub.enquiries.models import Enquiry, Feedback, Involvement
+from msphub.people.models import Person
+
+from .periods import Period
+from .sac import SacReturn, age_band_annotations
+
+POSITIVE = ["Definitely", "To some extent"]
+ANSWERED = ["Definitely", "To some extent", "Not at all"]
+ASKED = [categories.ASKED_AND_EXPRESSED, categories.ASKED_NONE_EXPRESSED]
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    council: Organisation | None = None
+    team_id: int | None = None
+    partner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    label: str
+    base: str  # "concluded", "concerns", "feedback" or "started"
+    numerator: Q
+    denominator: Q = field(default_factory=Q)
+    base_note: str = ""
+
+
+MEASURES = [
+    Measure(
+        "asked_about_outcomes",
+        "Asked about desired outcomes",
+        "concluded",
+        Q(msp_asked__in=ASKED),
+        base_note="concluded enquiries",
+    ),
+    Measure(
+        "outcomes_expressed",
+        "Expressed desired outcomes",
+        "concluded",
+        Q(msp_asked=categories.ASKED_AND_EXPRESSED),
+        Q(msp_asked__in=ASKED),
+        "people asked about outcomes",
+    ),
+    Measure(
+        "fully_achieved",
+        "Outcomes fully achieved",
+        "concluded",
+        Q(achievement="Fully Achieved"),
+        Q(msp_asked=categories.ASKED_AND_EXPRESSED),
+        "people who expressed outcomes",
+    ),
+    Measure(
+        "partially_achieved",
+        "Outcomes partially achieved",
+        "concluded",
+        Q(achievement="Partially Achieved"),
+        Q(msp_asked=categories.ASKED_AND_EXPRESSED),
+        "people who expressed outcomes",
+    ),
+    Measure(
+        "not_achieved",
+        "Outcomes not achieved",
+        "concluded",
+        Q(achievement="Not Achieved"),
+        Q(msp_asked=categories.ASKED_AND_EXPRESSED),
+        "people who expressed outcomes",
+    ),
+    Measure(
+        "first_contact_24h",
+        "Spoken to within 24 hours of the concern",
+        "concerns",
+        Q(first_contact_at__lte=F("received_at") + first_contact_window()),
+        base_note="concerns received",
+    ),
+    Measure(
+        "involved",
+        "Took part in the enquiry (themselves or through a representative or advocate)",
+        "concluded",
+        Q(took_part=True),
+        base_note="concluded enquiries",
+    ),
+    Measure(
+        "lacking_capacity_supported",
+        "Lacking capacity and supported by an advocate, family or friend",
+        "concluded",
+        Q(mental_capacity=categories.LACKED_CAPACITY, capacity_supported=True),
+        Q(mental_capacity=categories.LACKED_CAPACITY),
+        "people who lacked capacity",
+    ),
+    Measure(
+        "felt_listened_to",
+        "Felt listened to",
+        "feedback",
+        Q(listened_to__in=POSITIVE),
+        Q(listened_to__in=ANSWERED),
+        "feedback answering the question",
+    ),
+    Measure(
+        "felt_involved",
+        "Felt involved as much as they wanted",
+        "feedback",
+        Q(involved__in=POSITIVE),
+        Q(involved__in=ANSWERED),
+        "feedback answering the question",
+    ),
+    Measure(
+        "feel_safer",
+        "Feel safer",
+        "feedback",
+        Q(safer__in=POSITIVE),
+        Q(safer__in=ANSWERED),
+        "feedback answering the question",
+    ),
+    Measure(
+        "happy_with_outcome",
+        "Happy with how things ended",
+        "feedback",
+        Q(happy_with_ending__in=POSITIVE),
+        Q(happy_with_ending__in=ANSWERED),
+        "feedback answering the question",
+    ),
+    Measure(
+        "risk_reduced_or_removed",
+        "Risk reduced or removed",
+        "concluded",
+        Q(risk_outcome__in=["Risk reduced", "Risk removed"]),
+        Q(risk_assessment_outcome="Risk identified and action taken"),
+        "risk identified and action taken",
+    ),
+    Measure(
+        "conversion_rate",
+        "Concerns that became section 42 enquiries",
+        "concerns",
+        Q(enquiry__kind=Enquiry.Kind.SECTION_42),
+        base_note="concerns received",
+    ),
+    Measure(
+        "repeat_concerns_12m",
+        "Repeat concerns (another concern about the person in the previous 12 months)",
+        "concerns",
+        Q(repeat=True),
+        Q(person__isnull=False),
+        "concerns linked to a person",
+    ),
+]
+MEASURES_BY_ID = {m.id: m for m in MEASURES}
+
+# Breakdown dimensions: label and the path from each base.
+DIMENSIONS = {
+    "risk_type": (
+        "Type of risk",
+        {"concluded": "concern__risk_types__risk_type", "concerns": "risk_types__risk_type"},
+    ),
+    "location": (
+        "Location of risk",
+        {"concluded": "concern__location_of_risk", "concerns": "location_of_risk"},
+    ),
+    "source": ("Source of risk", {"concluded": "concern__source_of_risk", "concerns": "source_of_risk"}),
+    "age_band": ("Age band", {}),
+    "gender": ("Gender", {"concluded": "person__gender", "concerns": "person__gender"}),
+    "ethnicity": ("Ethnicity", {"concluded": "person__ethnicity", "concerns": "person__ethnicity"}),
+    "support_reason": (
+        "Primary support reason",
+        {"concluded": "person__primary_support_reason", "concerns": "person__primary_support_reason"},
+    ),
+    "team": ("Team", {"concluded": "team__name", "concerns": "team__name"}),
+    "partner": (
+        "Partner",
+        {"concluded": "making_organisation__name", "concerns": "raiser_organisation__name"},
+    ),
+}
+AGE_PATHS = {
+    "concluded": ("person__date_of_birth", "concern__received_at"),
+    "concerns": ("person__date_of_birth", "received_at"),
+    "feedback": ("enquiry__person__date_of_birth", "enquiry__concern__received_at"),
+}
+DATE_FIELDS = {"concluded": "closed_at", "concerns": "received_at", "feedback": "asked_on"}
+
+
+def base_queryset(base: str, filters: Filters) -> QuerySet:
+    """The records a measure counts, for the period, council, team and partner."""
+    period, council = filters.period, filters.council
+    if base == "concerns":
+        qs = Concern.objects.filter(**period.contains("received_at"))
+        earliest = FirstContact.objects.filter(concern=OuterRef("pk")).order_by("contact_at")
+        earlier = Concern.objects.filter(
+            person=OuterRef("person"),
+            received_at__lt=OuterRef("received_at"),
+            received_at__gte=OuterRef("received_at") - timedelta(days=365),
+        )
+        qs = qs.annotate(first_contact_at=Subquery(earliest.values("contact_at")[:1]), repeat=Exists(earlier))
+        team, partner, council_field = "team_id", "raiser_organisation_id", "council"
+    elif base == "feedback":
+        qs = Feedback.objects.filter(asked_on__gte=period.start, asked_on__lte=period.end)
+        team, partner, council_field = (
+            "enquiry__team_id",
+            "enquiry__making_organisation_id",
+            "enquiry__council",
+        )
+    else:
+        qs = Enquiry.objects.filter(status=Enquiry.Status.CLOSED, **period.contains("closed_at"))
+        took_part = Involvement.objects.filter(
+            enquiry=OuterRef("pk"), participation__in=Involvement.TOOK_PART
+        )
+        qs = SacReturn.overall_achievement(qs).annotate(took_part=Exists(took_part))
+        team, partner, council_field = "team_id", "making_organisation_id", "council"
+    if council is not None:
+        qs = qs.filter(**{council_field: council})
+    if filters.team_id:
+        qs = qs.filter(**{team: filters.team_id})
+    if filters.partner_id:
+        qs = qs.filter(**{partner: filters.partner_id})
+    return qs
+
+
+def _percent(numerator: int, denominator: int) -> float | None:
+    return round(100 * numerator / denominator, 1) if denominator else None
+
+
+def _counts(measure: Measure) -> dict[str, Count]:
+    return {
+        "numerator": Count("pk", filter=measure.numerator, distinct=True),
+        "denominator": Count("pk", filter=measure.denominator, distinct=True),
+    }
+
+
+def measure_totals(filters: Filters) -> list[dict[str, Any]]:
+    """Every measure's numerator, denominator and percentage: one query per base."""
+    results = []
+    for base in ("concluded", "concerns", "feedback"):
+        group = [m for m in MEASURES if m.base == base]
+        aggregates = {}
+        for m in group:
+            for key, expression in _counts(m).items():
+                aggregates[f"{m.id}__{key}"] = expression
+        row = base_queryset(base, filters).aggregate(**aggregates)
+        for m in group:
+            num, den = row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
+            results.append(
+                {
+                    "id": m.id,
+                    "label": m.label,
+                    "numerator": num,
+                    "denominator": den,
+                    "percent": _percent(num, den),
+                    "base": m.base_note,
+                }
+            )
+    order = [m.id for m in MEASURES]
+    return sorted(results, key=lambda r: order.index(r["id"]))
+
+
+def _dimension_annotations(base: str, dimension: str) -> dict[str, Any]:
+    if dimension == "age_band":
+        dob, on = AGE_PATHS[base]
+        return age_band_annotations(dob, on)
+    paths = DIMENSIONS[dimension][1]
+    path = paths.get(base) or f"enquiry__{paths['concluded']}"
+    return {"value": F(path)}
+
+
+def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]]]:
+    """Each measure by the values of one dimension.
+
+    Returns {measure id: [{value, numerator, denominator, percent}, ...]}.
+    """
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"Unknown dimension {dimension!r}")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for base in ("concluded", "concerns", "feedback"):
+        group = [m for m in MEASURES if m.base == base]
+        aggregates = {}
+        for m in group:
+            for key, expression in _counts(m).items():
+                aggregates[f"{m.id}__{key}"] = expression
+        rows = (
+            base_queryset(base, filters)
+            .annotate(**_dimension_annotations(base, dimension))
+            .values("value")
+            .annotate(**aggregates)
+            .order_by("value")
+        )
+        for row in rows:
+            for m in group:
+                num, den = row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
+                if den:
+                    out.setdefault(m.id, []).append(
+                        {
+                            "value": row["value"] or "Not recorded",
+                            "numerator": num,
+                            "denominator": den,
+                            "percent": _percent(num, den),
+                        }
+                    )
+    return out
+
+
+def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
+    """Each measure month by month over the period.
+
+    Returns {measure id: [{month, numerator, denominator, percent}, ...]}.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for base in ("concluded", "concerns", "feedback"):
+        group = [m for m in MEASURES if m.base == base]
+        aggregates = {}
+        for m in group:
+            for key, expression in _counts(m).items():
+                aggregates[f"{m.id}__{key}"] = expression
+        rows = (
+            base_queryset(base, filters)
+            .annotate(month=TruncMonth(DATE_FIELDS[base]))
+            .values("month")
+            .annotate(**aggregates)
+            .order_by("month")
+        )
+        for row in rows:
+            month = row["month"].strftime("%Y-%m")
+            for m in group:
+                num, den = row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
+                out.setdefault(m.id, []).append(
+                    {"month": month, "numerator": num, "denominator": den, "percent": _percent(num, den)}
+                )
+    return out
+
+
+def _ordered_value(qs: QuerySet, expression, fraction: float) -> float | None:
+    """The value at a fraction of the way through the sorted values (0.5: median), in the database."""
+    ranked = qs.annotate(v=expression).filter(v__isnull=False)
+    n = ranked.count()
+    if not n:
+        return None
+    index = max(0, min(n - 1, int(round(fraction * n + 0.499999)) - 1))
+    value = ranked.order_by("v").values_list("v", flat=True)[index]
+    return value.total_seconds() if isinstance(value, timedelta) else value
+
+
+def timeliness(filters: Filters) -> dict[str, Any]:
+    """Hours to first contact (median); days concern to decision and decision to closure (median, 90th)."""
+    concerns = base_queryset("concerns", filters)
+    to_contact = F("first_contact_at") - F("received_at")
+    decided = Concern.objects.filter(pk__in=concerns.values("pk"), decision__signed_off_at__isnull=False)
+    to_decision = F("decision__signed_off_at") - F("received_at")
+    closed = base_queryset("concluded", filters)
+    to_closure = F("closed_at") - F("started_at")
+
+    def hours(seconds: float | None) -> float | None:
+        return None if seconds is None else round(seconds / 3600, 1)
+
+    def days(seconds: float | None) -> float | None:
+        return None if seconds is None else round(seconds / 86400, 1)
+
+    return {
+        "median_hours_to_first_contact": hours(_ordered_value(concerns, to_contact, 0.5)),
+        "median_days_concern_to_decision": days(_ordered_value(decided, to_decision, 0.5)),
+        "p90_days_concern_to_decision": days(_ordered_value(decided, to_decision, 0.9)),
+        "median_days_decision_to_closure": days(_ordered_value(closed, to_closure, 0.5)),
+        "p90_days_decision_to_closure": days(_ordered_value(closed, to_closure, 0.9)),
+    }
+
+
+def not_enquiries(filters: Filters) -> list[dict[str, Any]]:
+    """What happened to concerns that did not become enquiries, by pathway."""
+    concerns = base_queryset("concerns", filters).filter(
+        decision__outcome="none", decision__signed_off_at__isnull=False
+    )
+    labels = dict(categories.Pathway.choices)
+    rows = concerns.values("decision__pathway").annotate(n=Count("pk")).order_by("-n")
+    total = sum(r["n"] for r in rows)
+    return [
+        {
+            "pathway": labels.get(r["decision__pathway"], r["decision__pathway"]),
+            "count": r["n"],
+            "percent": _percent(r["n"], total),
+        }
+        for r in rows
+    ]
+
+
+def repeat_concerns(filters: Filters, limit: int = 10) -> dict[str, Any]:
+    """People with more than one concern in the period, and care providers named in several."""
+    concerns = base_queryset("concerns", filters)
+    # How many concerns each person had in the period, as a subquery so it can be grouped on.
+    per_person = (
+        concerns.filter(person=OuterRef("pk")).order_by().values("person").annotate(n=Count("pk")).values("n")
+    )
+    by_person = (
+        Person.objects.filter(pk__in=concerns.values("person"))
+        .annotate(n=Subquery(per_person))
+        .values("n")
+        .annotate(people=Count("pk"))
+        .order_by("n")
+    )
+    providers = (
+        concerns.exclude(care_provider_name="")
+        .values("care_provider_name")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .order_by("-n", "care_provider_name")[:limit]
+    )
+    return {
+        "people_by_number_of_concerns": [{"concerns": r["n"], "people": r["people"]} for r in by_person],
+        "providers": [{"provider": r["care_provider_name"], "concerns": r["n"]} for r in providers],
+    }
+
+
+def quotes(filters: Filters, limit: int = 12) -> list[dict[str, Any]]:
+    """People's own words, only where they agreed to be quoted anonymously; no names, no references."""
+    feedback = (
+        base_queryset("feedback", filters)
+        .filter(consent_to_quote=True)
+        .exclude(comments="")
+        .order_by("-asked_on", "-pk")
+        .values("comments", "version", "asked_on")[:limit]
+    )
+    versions = dict(Feedback.Version.choices)
+    return [
+        {"words": f["comments"], "from": versions[f["version"]], "month": f["asked_on"].strftime("%B %Y")}
+        for f in feedback
+    ]

@@ -1,0 +1,344 @@
+"""The Safeguarding Adults Collection (SAC) return, counted in the database.
+
+Counting rules are those of ../shared/domain/data.md. Every table is one GROUP BY query (SG1a-d one
+per row type), so the number of queries does not depend on the number of cases.
+"""
+
+from collections import OrderedDict
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+
+from msphub.accounts.models import Organisation
+from msphub.concerns.models import Concern, ConcernRiskType
+from msphub.core import categories
+from msphub.enquiries.models import DesiredOutcome, Enquiry
+from msphub.people.models import Person
+
+from .periods import Period, financial_year
+
+ROW_CONCERNS = "Safeguarding Concerns"
+ROW_S42 = "Section 42 Enquiries"
+ROW_OTHER = "Other Enquiries"
+TOTAL = "Total"
+SUPPORTED = "Supported by advocate, family or friend"
+
+TABLE_TITLES = OrderedDict(
+    [
+        ("SG1a", "Individuals involved, by age band"),
+        ("SG1b", "Individuals involved, by gender"),
+        ("SG1c", "Individuals involved, by ethnicity"),
+        ("SG1d", "Individuals involved, by primary support reason"),
+        ("SG1f", "Concerns and enquiries (events)"),
+        ("SG2a", "Concluded section 42 enquiries: type of risk by source of risk"),
+        ("SG2b", "Concluded section 42 enquiries: location of risk by source of risk"),
+        ("SG2a_b1", "Concluded section 42 enquiries: type of risk by location of risk"),
+        ("SG2c", "Concluded section 42 enquiries: risk assessment outcome"),
+        ("SG2e", "Concluded section 42 enquiries: risk outcome (risk identified and action taken)"),
+        ("SG3a", "Concluded section 42 enquiries: mental capacity"),
+        ("SG4a", "Concluded section 42 enquiries: Making Safeguarding Personal"),
+    ]
+)
+
+AGE_BANDS = ["18-64", "65-74", "75-84", "85-94", "95+", "Age unknown"]
+
+
+def _labels(choices) -> list[str]:
+    return [label for label, _ in choices]
+
+
+# Row and column orders for each table, as in the national template.
+ORDERS: dict[str, tuple[list[str], list[str]]] = {
+    "SG1a": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], AGE_BANDS),
+    "SG1b": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], _labels(categories.GENDER)),
+    "SG1c": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], _labels(categories.ETHNICITY)),
+    "SG1d": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], _labels(categories.PRIMARY_SUPPORT_REASON)),
+    "SG1f": (
+        [
+            "Total Number of Safeguarding Concerns",
+            "Total Number of Section 42 Safeguarding Enquiries",
+            "Total Number of Other Safeguarding Enquiries",
+        ],
+        [TOTAL],
+    ),
+    "SG2a": (_labels(categories.RISK_TYPE), _labels(categories.SOURCE_OF_RISK)),
+    "SG2b": (_labels(categories.LOCATION_OF_RISK), _labels(categories.SOURCE_OF_RISK)),
+    "SG2a_b1": (_labels(categories.RISK_TYPE), _labels(categories.LOCATION_OF_RISK)),
+    "SG2c": (_labels(categories.RISK_ASSESSMENT_OUTCOME), [TOTAL]),
+    "SG2e": (_labels(categories.RISK_OUTCOME), [TOTAL]),
+    "SG3a": (_labels(categories.MENTAL_CAPACITY), [TOTAL, SUPPORTED]),
+    "SG4a": ([*_labels(categories.MSP_ASKED), *_labels(categories.ACHIEVEMENT)], [TOTAL]),
+}
+
+
+def age_band_annotations(dob: str, on: str) -> dict[str, Any]:
+    """The SAC age band of a date of birth on a date, computed in the database.
+
+    Age >= N exactly when (years apart) * 10000 + (month*100 + day of `on`) - (month*100 + day of
+    the birth date) >= N * 10000, which needs only year, month and day extraction (SQLite and
+    PostgreSQL alike).
+    """
+    key = (
+        (ExtractYear(on) - ExtractYear(dob)) * 10000
+        + ExtractMonth(on) * 100
+        + ExtractDay(on)
+        - ExtractMonth(dob) * 100
+        - ExtractDay(dob)
+    )
+    band = Case(
+        When(**{f"{dob}__isnull": True}, then=Value("Age unknown")),
+        When(age_key__gte=95 * 10000, then=Value("95+")),
+        When(age_key__gte=85 * 10000, then=Value("85-94")),
+        When(age_key__gte=75 * 10000, then=Value("75-84")),
+        When(age_key__gte=65 * 10000, then=Value("65-74")),
+        default=Value("18-64"),
+        output_field=CharField(),
+    )
+    # age_key first: the band's conditions refer to it.
+    return {"age_key": key, "value": band}
+
+
+def _scoped(qs: QuerySet, council: Organisation | None, field: str = "council") -> QuerySet:
+    return qs.filter(**{field: council}) if council is not None else qs
+
+
+def _cells(rows) -> list[dict[str, Any]]:
+    return [{"row": r, "column": c, "count": n} for r, c, n in rows if n]
+
+
+class SacReturn:
+    """Build the return for one financial year and one council (or all councils)."""
+
+    def __init__(self, year: str, council: Organisation | None = None) -> None:
+        self.year = year
+        self.period: Period = financial_year(year)
+        self.council = council
+
+    # --- the records each table counts ---------------------------------------------------------
+
+    def concerns(self) -> QuerySet:
+        return _scoped(Concern.objects.filter(**self.period.contains("received_at")), self.council)
+
+    def enquiries_started(self, kind: str) -> QuerySet:
+        return _scoped(Enquiry.objects.filter(kind=kind, **self.period.contains("started_at")), self.council)
+
+    def concluded(self) -> QuerySet:
+        """Section 42 enquiries concluded (closure signed off) in the year."""
+        return _scoped(
+            Enquiry.objects.filter(
+                kind=Enquiry.Kind.SECTION_42,
+                status=Enquiry.Status.CLOSED,
+                **self.period.contains("closed_at"),
+            ),
+            self.council,
+        )
+
+    # --- SG1: individuals -------------------------------------------------------------------------
+
+    def _people(self, row: str) -> QuerySet:
+        """The individuals of a row type, each with the date their first event of the year was received."""
+        if row == ROW_CONCERNS:
+            events = self.concerns().filter(person=OuterRef("pk")).order_by("received_at")
+            first = events.values("received_at")[:1]
+        else:
+            kind = Enquiry.Kind.SECTION_42 if row == ROW_S42 else Enquiry.Kind.OTHER
+            events = self.enquiries_started(kind).filter(person=OuterRef("pk")).order_by("started_at")
+            first = events.values("concern__received_at")[:1]
+        return Person.objects.filter(Exists(events)).annotate(first_received=Subquery(first))
+
+    def sg1(self, dimension: str) -> list[tuple[str, str, int]]:
+        rows = []
+        for row in (ROW_CONCERNS, ROW_S42, ROW_OTHER):
+            people = self._people(row)
+            if dimension == "age_band":
+                people = people.annotate(**age_band_annotations("date_of_birth", "first_received"))
+            else:
+                people = people.annotate(value=F(dimension))
+            for item in people.values("value").annotate(n=Count("pk", distinct=True)).order_by():
+                rows.append((row, item["value"], item["n"]))
+        return rows
+
+    def sg1f(self) -> list[tuple[str, str, int]]:
+        names = ORDERS["SG1f"][0]
+        return [
+            (names[0], TOTAL, self.concerns().count()),
+            (names[1], TOTAL, self.enquiries_started(Enquiry.Kind.SECTION_42).count()),
+            (names[2], TOTAL, self.enquiries_started(Enquiry.Kind.OTHER).count()),
+        ]
+
+    # --- SG2 to SG4: concluded section 42 enquiries ----------------------------------------------
+
+    def sg2_by_type(self, other: str) -> list[tuple[str, str, int]]:
+        """An enquiry with two types of risk counts once under each."""
+        risks = ConcernRiskType.objects.filter(concern__enquiry__in=self.concluded())
+        return [
+            (r["risk_type"], r["other"], r["n"])
+            for r in risks.annotate(other=F(f"concern__{other}"))
+            .values("risk_type", "other")
+            .annotate(n=Count("concern_id", distinct=True))
+            .order_by()
+        ]
+
+    def sg2b(self) -> list[tuple[str, str, int]]:
+        return [
+            (r["concern__location_of_risk"], r["concern__source_of_risk"], r["n"])
+            for r in self.concluded()
+            .values("concern__location_of_risk", "concern__source_of_risk")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ]
+
+    def _by(
+        self, field: str, qs: QuerySet | None = None, blank: str | None = None
+    ) -> list[tuple[str, str, int]]:
+        """Counts by one field; blanks go under `blank` (a SAC label) or are left out (and warned)."""
+        qs = self.concluded() if qs is None else qs
+        return [
+            (r[field] or blank, TOTAL, r["n"])
+            for r in qs.values(field).annotate(n=Count("pk")).order_by()
+            if r[field] or blank
+        ]
+
+    def sg2e(self) -> list[tuple[str, str, int]]:
+        qs = self.concluded().filter(risk_assessment_outcome="Risk identified and action taken")
+        return self._by("risk_outcome", qs)
+
+    def sg3a(self) -> list[tuple[str, str, int]]:
+        rows = self._by("mental_capacity", blank="Not recorded")
+        supported = (
+            self.concluded()
+            .filter(mental_capacity=categories.LACKED_CAPACITY, capacity_supported=True)
+            .count()
+        )
+        rows.append((categories.LACKED_CAPACITY, SUPPORTED, supported))
+        return rows
+
+    @staticmethod
+    def overall_achievement(enquiries: QuerySet) -> QuerySet:
+        """Annotate each enquiry with its SG4a achievement from its (active) outcomes, in the database."""
+        active = DesiredOutcome.objects.filter(enquiry=OuterRef("pk"), withdrawn_on__isnull=True)
+        not_fully = active.exclude(achievement="Fully Achieved")
+        some_achieved = active.exclude(achievement="Not Achieved")
+        return enquiries.annotate(
+            achievement=Case(
+                When(~Exists(active), then=Value("")),
+                When(~Exists(not_fully), then=Value("Fully Achieved")),
+                When(~Exists(some_achieved), then=Value("Not Achieved")),
+                default=Value("Partially Achieved"),
+                output_field=CharField(),
+            )
+        )
+
+    def sg4a(self) -> list[tuple[str, str, int]]:
+        rows = self._by("msp_asked", blank="Not Recorded")
+        expressed = self.overall_achievement(
+            self.concluded().filter(msp_asked=categories.ASKED_AND_EXPRESSED)
+        )
+        rows += [
+            (r["achievement"], TOTAL, r["n"])
+            for r in expressed.values("achievement").annotate(n=Count("pk")).order_by()
+            if r["achievement"]
+        ]
+        return rows
+
+    # --- warnings -------------------------------------------------------------------------------
+
+    def warnings(self, totals: dict[str, int]) -> list[str]:
+        found = []
+        concerns = totals.get("concerns", 0)
+        enquiries = totals.get("s42", 0) + totals.get("other", 0)
+        if enquiries > concerns:
+            found.append(
+                f"More enquiries started ({enquiries}) than concerns received ({concerns}) in the year: "
+                "check for enquiries opened from concerns received in an earlier year."
+            )
+        counts = self.concluded().aggregate(
+            no_risk=Count("pk", filter=Q(risk_assessment_outcome="")),
+            no_msp=Count("pk", filter=Q(msp_asked="")),
+            no_capacity=Count("pk", filter=Q(mental_capacity="")),
+        )
+        if counts["no_risk"]:
+            found.append(
+                f"{counts['no_risk']} concluded section 42 enquiries have no risk assessment outcome."
+            )
+        if counts["no_msp"]:
+            found.append(
+                f"{counts['no_msp']} concluded section 42 enquiries do not record whether the person "
+                "was asked about outcomes."
+            )
+        if counts["no_capacity"]:
+            found.append(f"{counts['no_capacity']} concluded section 42 enquiries do not record capacity.")
+        concern_counts = self.concerns().aggregate(
+            unlinked=Count("pk", filter=Q(person__isnull=True)),
+            no_dob=Count("person", filter=Q(person__date_of_birth__isnull=True), distinct=True),
+        )
+        if concern_counts["unlinked"]:
+            found.append(
+                f"{concern_counts['unlinked']} concerns are not yet linked to a person, so SG1a-d "
+                "cannot count them."
+            )
+        if concern_counts["no_dob"]:
+            found.append(
+                f"{concern_counts['no_dob']} people with concerns have no date of birth "
+                "(counted as Age unknown)."
+            )
+        return found
+
+    # --- the whole return -------------------------------------------------------------------------
+
+    def build(self) -> dict[str, Any]:
+        sg1f = self.sg1f()
+        tables = {
+            "SG1a": _cells(self.sg1("age_band")),
+            "SG1b": _cells(self.sg1("gender")),
+            "SG1c": _cells(self.sg1("ethnicity")),
+            "SG1d": _cells(self.sg1("primary_support_reason")),
+            "SG1f": _cells(sg1f),
+            "SG2a": _cells(self.sg2_by_type("source_of_risk")),
+            "SG2b": _cells(self.sg2b()),
+            "SG2a_b1": _cells(self.sg2_by_type("location_of_risk")),
+            "SG2c": _cells(self._by("risk_assessment_outcome")),
+            "SG2e": _cells(self.sg2e()),
+            "SG3a": _cells(self.sg3a()),
+            "SG4a": _cells(self.sg4a()),
+        }
+        for table_id, cells in tables.items():
+            rows, columns = ORDERS[table_id]
+            cells.sort(key=lambda c, r=rows, k=columns: (_index(r, c["row"]), _index(k, c["column"])))
+        totals = {"concerns": sg1f[0][2], "s42": sg1f[1][2], "other": sg1f[2][2]}
+        return {
+            "year": self.year,
+            "council": self.council.ons_code if self.council else "ALL",
+            "tables": tables,
+            "warnings": self.warnings(totals),
+        }
+
+
+def _index(order: list[str], label: str) -> int:
+    return order.index(label) if label in order else len(order)
+
+
+def grid(table_id: str, cells: list[dict[str, Any]]) -> tuple[list[str], list[str], list[list[int]]]:
+    """A table's cells laid out as rows x columns (zeros filled in) for CSV, XLSX and HTML."""
+    rows, columns = ORDERS[table_id]
+    lookup = {(c["row"], c["column"]): c["count"] for c in cells}
+    extra_rows = [c["row"] for c in cells if c["row"] not in rows]
+    rows = rows + sorted(set(extra_rows))
+    return rows, columns, [[lookup.get((r, c), 0) for c in columns] for r in rows]
+
+
+def build_return(year: str, council: Organisation | None = None) -> dict[str, Any]:
+    return SacReturn(year, council).build()

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "measures"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("dashboard.pdf", views.dashboard_pdf, name="dashboard_pdf"),
+    path("dashboard.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("sac/", views.sac, name="sac"),
+    path("sac/return.<str:file_format>", views.sac_download, name="sac_download"),
+]
