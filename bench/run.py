@@ -114,6 +114,12 @@ def build() -> tuple[User, Concern, Person]:
             started_at=c.received_at + timedelta(days=2),
             status="closed" if c.status == "closed" else "open",
             next_review_due=(c.received_at + timedelta(days=30)).date(),
+            closed_at=c.received_at + timedelta(days=60) if c.status == "closed" else None,
+            msp_asked=categories.ASKED_AND_EXPRESSED if c.status == "closed" else "",
+            risk_assessment_outcome=rng.choice(categories.RISK_ASSESSMENT_OUTCOME)[0]
+            if c.status == "closed"
+            else "",
+            mental_capacity=rng.choice(categories.MENTAL_CAPACITY)[0] if c.status == "closed" else "",
         )
         for i, c in enumerate(enquiry_concerns)
     )
@@ -124,6 +130,7 @@ def build() -> tuple[User, Concern, Person]:
             category=categories.DESIRED_OUTCOME_CATEGORY[n][0],
             expressed_by="adult",
             expressed_on=e.started_at.date(),
+            achievement=categories.ACHIEVEMENT[n][0] if e.status == "closed" else "",
         )
         for e in enquiries
         for n in range(2)
@@ -182,6 +189,11 @@ def main() -> None:
         measure("Caseload, reviews overdue", get("/enquiries/?show=review_overdue")),
         measure("Caseload, actions overdue, page 10", get("/enquiries/?show=actions_overdue&page=10")),
         measure("Enquiry page", get(f"/enquiries/{enquiry.reference}/")),
+        measure(
+            "Board dashboard (this financial year, with a gender breakdown)",
+            get("/measures/?breakdown=gender&period=last_12_months"),
+        ),
+        measure("SAC return page (all tables)", get("/measures/sac/")),
         measure(
             "24-hour first-contact measure (count, whole year)",
             lambda: Concern.objects.filter(council=concern.council).first_contact_within_target().count(),

@@ -215,6 +215,8 @@ class Concern(models.Model):
         indexes = [
             models.Index(fields=["council", "status", "received_at"]),
             models.Index(fields=["council", "care_provider_name"]),
+            # Repeat concerns: earlier concerns about the same person.
+            models.Index(fields=["person", "received_at"]),
         ]
 
     def __str__(self) -> str:

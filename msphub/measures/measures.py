@@ -196,8 +196,11 @@ AGE_PATHS = {
 DATE_FIELDS = {"concluded": "closed_at", "concerns": "received_at", "feedback": "asked_on"}
 
 
-def base_queryset(base: str, filters: Filters) -> QuerySet:
-    """The records a measure counts, for the period, council, team and partner."""
+def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySet:
+    """The records a measure counts, for the period, council, team and partner.
+
+    With annotate=False the per-row measure annotations are left off, for callers that only count.
+    """
     period, council = filters.period, filters.council
     if base == "concerns":
         qs = Concern.objects.filter(**period.contains("received_at"))
@@ -207,7 +210,10 @@ def base_queryset(base: str, filters: Filters) -> QuerySet:
             received_at__lt=OuterRef("received_at"),
             received_at__gte=OuterRef("received_at") - timedelta(days=365),
         )
-        qs = qs.annotate(first_contact_at=Subquery(earliest.values("contact_at")[:1]), repeat=Exists(earlier))
+        if annotate:
+            qs = qs.annotate(
+                first_contact_at=Subquery(earliest.values("contact_at")[:1]), repeat=Exists(earlier)
+            )
         team, partner, council_field = "team_id", "raiser_organisation_id", "council"
     elif base == "feedback":
         qs = Feedback.objects.filter(asked_on__gte=period.start, asked_on__lte=period.end)
@@ -221,7 +227,8 @@ def base_queryset(base: str, filters: Filters) -> QuerySet:
         took_part = Involvement.objects.filter(
             enquiry=OuterRef("pk"), participation__in=Involvement.TOOK_PART
         )
-        qs = SacReturn.overall_achievement(qs).annotate(took_part=Exists(took_part))
+        if annotate:
+            qs = SacReturn.overall_achievement(qs).annotate(took_part=Exists(took_part))
         team, partner, council_field = "team_id", "making_organisation_id", "council"
     if council is not None:
         qs = qs.filter(**{council_field: council})
@@ -380,7 +387,7 @@ def timeliness(filters: Filters) -> dict[str, Any]:
 
 def not_enquiries(filters: Filters) -> list[dict[str, Any]]:
     """What happened to concerns that did not become enquiries, by pathway."""
-    concerns = base_queryset("concerns", filters).filter(
+    concerns = base_queryset("concerns", filters, annotate=False).filter(
         decision__outcome="none", decision__signed_off_at__isnull=False
     )
     labels = dict(categories.Pathway.choices)
@@ -398,7 +405,7 @@ def not_enquiries(filters: Filters) -> list[dict[str, Any]]:
 
 def repeat_concerns(filters: Filters, limit: int = 10) -> dict[str, Any]:
     """People with more than one concern in the period, and care providers named in several."""
-    concerns = base_queryset("concerns", filters)
+    concerns = base_queryset("concerns", filters, annotate=False)
     # How many concerns each person had in the period, as a subquery so it can be grouped on.
     per_person = (
         concerns.filter(person=OuterRef("pk")).order_by().values("person").annotate(n=Count("pk")).values("n")

@@ -59,8 +59,11 @@ def _dashboard(request: HttpRequest) -> dict[str, Any]:
         "partner": partner,
         "totals": totals,
         "timeliness": m.timeliness(filters),
-        "bars_chart": charts.percent_bars(totals),
-        "trend_chart": charts.monthly_lines(trend_series, labels),
+        "has_percentages": any(row["percent"] is not None for row in totals),
+        "bars_chart": charts.percent_bars(totals)
+        if any(row["percent"] is not None for row in totals)
+        else "",
+        "trend_chart": charts.monthly_lines(trend_series, labels) if months else "",
         "months": months,
         "trend_rows": trend_rows,
         "dimension": dimension,
