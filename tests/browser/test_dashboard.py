@@ -127,7 +127,7 @@ def test_board_viewer_reads_the_dashboard_filters_it_and_downloads_it(visit, cas
     )
 
     # Only the words the person agreed to share, without a name or a reference.
-    voices = page.locator("blockquote")
+    voices = page.locator("figure.msphub-quote")
     expect(voices).to_have_count(1)
     expect(voices).to_contain_text(f"“{QUOTE}”")
     expect(voices).to_contain_text(f"The adult, {timezone.localdate():%B %Y}")
