@@ -250,18 +250,25 @@ def _counts(measure: Measure) -> dict[str, Count]:
     }
 
 
+def _aggregates(base: str) -> tuple[list[Measure], dict[str, Count]]:
+    """The measures counted over one base, and their conditional counts keyed '<id>__numerator' etc."""
+    group = [m for m in MEASURES if m.base == base]
+    aggregates = {f"{m.id}__{key}": expression for m in group for key, expression in _counts(m).items()}
+    return group, aggregates
+
+
+def _result(m: Measure, row: dict[str, Any]) -> tuple[int, int]:
+    return row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
+
+
 def measure_totals(filters: Filters) -> list[dict[str, Any]]:
     """Every measure's numerator, denominator and percentage: one query per base."""
     results = []
     for base in ("concluded", "concerns", "feedback"):
-        group = [m for m in MEASURES if m.base == base]
-        aggregates = {}
-        for m in group:
-            for key, expression in _counts(m).items():
-                aggregates[f"{m.id}__{key}"] = expression
+        group, aggregates = _aggregates(base)
         row = base_queryset(base, filters).aggregate(**aggregates)
         for m in group:
-            num, den = row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
+            num, den = _result(m, row)
             results.append(
                 {
                     "id": m.id,
@@ -294,11 +301,7 @@ def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]
         raise ValueError(f"Unknown dimension {dimension!r}")
     out: dict[str, list[dict[str, Any]]] = {}
     for base in ("concluded", "concerns", "feedback"):
-        group = [m for m in MEASURES if m.base == base]
-        aggregates = {}
-        for m in group:
-            for key, expression in _counts(m).items():
-                aggregates[f"{m.id}__{key}"] = expression
+        group, aggregates = _aggregates(base)
         rows = (
             base_queryset(base, filters)
             .annotate(**_dimension_annotations(base, dimension))
@@ -308,7 +311,7 @@ def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]
         )
         for row in rows:
             for m in group:
-                num, den = row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
+                num, den = _result(m, row)
                 if den:
                     out.setdefault(m.id, []).append(
                         {
@@ -328,11 +331,7 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
     """
     out: dict[str, list[dict[str, Any]]] = {}
     for base in ("concluded", "concerns", "feedback"):
-        group = [m for m in MEASURES if m.base == base]
-        aggregates = {}
-        for m in group:
-            for key, expression in _counts(m).items():
-                aggregates[f"{m.id}__{key}"] = expression
+        group, aggregates = _aggregates(base)
         rows = (
             base_queryset(base, filters)
             .annotate(month=TruncMonth(DATE_FIELDS[base]))
@@ -343,7 +342,7 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
         for row in rows:
             month = row["month"].strftime("%Y-%m")
             for m in group:
-                num, den = row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
+                num, den = _result(m, row)
                 out.setdefault(m.id, []).append(
                     {"month": month, "numerator": num, "denominator": den, "percent": _percent(num, den)}
                 )
