@@ -46,10 +46,19 @@ def percent_bars(rows: list[dict[str, Any]], label_key: str = "label") -> str:
 def monthly_lines(series: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> str:
     """One line per measure over the months (percentages)."""
     figure, axes = plt.subplots(figsize=(8, 3.6))
+    # Every line is drawn against one sorted list of months, so the axis runs in date order.
+    months = sorted({p["month"] for points in series.values() for p in points})
+    position = {month: i for i, month in enumerate(months)}
     for colour, (measure_id, points) in zip(COLOURS, series.items(), strict=False):
-        months = [p["month"] for p in points if p["percent"] is not None]
-        values = [p["percent"] for p in points if p["percent"] is not None]
-        axes.plot(months, values, marker="o", color=colour, label=labels[measure_id])
+        shown = [p for p in points if p["percent"] is not None]
+        axes.plot(
+            [position[p["month"]] for p in shown],
+            [p["percent"] for p in shown],
+            marker="o",
+            color=colour,
+            label=labels[measure_id],
+        )
+    axes.set_xticks(range(len(months)), months)
     axes.set_ylim(0, 100)
     axes.set_ylabel("Per cent")
     axes.tick_params(axis="x", labelrotation=45)

@@ -5,12 +5,26 @@ queryset, so a measure costs one query for the total, one for a breakdown and on
 trend, whatever the number of cases.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Lower, Trim, TruncMonth
+from django.utils import timezone
 
 from msphub.accounts.models import Organisation
 from msphub.concerns.models import Concern, FirstContact, first_contact_window
@@ -89,7 +103,9 @@ MEASURES = [
         "Spoken to within 24 hours of the concern",
         "concerns",
         Q(first_contact_at__lte=F("received_at") + first_contact_window()),
-        base_note="concerns received",
+        # Concerns still inside their 24 hours with nobody spoken to yet are not (yet) a miss.
+        Q(contact_due=True),
+        "concerns received, excluding those still inside their first 24 hours",
     ),
     Measure(
         "involved",
@@ -211,8 +227,14 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
             received_at__gte=OuterRef("received_at") - timedelta(days=365),
         )
         if annotate:
+            due_by = timezone.now() - first_contact_window()
             qs = qs.annotate(
                 first_contact_at=Subquery(earliest.values("contact_at")[:1]), repeat=Exists(earlier)
+            ).annotate(
+                contact_due=ExpressionWrapper(
+                    Q(first_contact_at__isnull=False) | Q(received_at__lte=due_by),
+                    output_field=BooleanField(),
+                )
             )
         team, partner, council_field = "team_id", "raiser_organisation_id", "council"
     elif base == "feedback":
@@ -355,9 +377,17 @@ def _ordered_value(qs: QuerySet, expression, fraction: float) -> float | None:
     n = ranked.count()
     if not n:
         return None
-    index = max(0, min(n - 1, int(round(fraction * n + 0.499999)) - 1))
-    value = ranked.order_by("v").values_list("v", flat=True)[index]
-    return value.total_seconds() if isinstance(value, timedelta) else value
+    ordered = ranked.order_by("v").values_list("v", flat=True)
+
+    def seconds(value: Any) -> float:
+        return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+    if fraction == 0.5 and n % 2 == 0:
+        # The median of an even number of values is the mean of the two middle ones.
+        low, high = list(ordered[n // 2 - 1 : n // 2 + 1])
+        return (seconds(low) + seconds(high)) / 2
+    index = max(0, min(n - 1, math.ceil(fraction * n) - 1))  # nearest rank
+    return seconds(ordered[index])
 
 
 def timeliness(filters: Filters) -> dict[str, Any]:
@@ -416,16 +446,22 @@ def repeat_concerns(filters: Filters, limit: int = 10) -> dict[str, Any]:
         .annotate(people=Count("pk"))
         .order_by("n")
     )
+    # A provider linked to its record counts under that record's name however its name was typed;
+    # otherwise names typed alike (ignoring case and spaces around them) are one provider.
     providers = (
-        concerns.exclude(care_provider_name="")
-        .values("care_provider_name")
-        .annotate(n=Count("pk"))
+        concerns.exclude(care_provider_name="", care_provider__isnull=True)
+        .annotate(key=Coalesce("care_provider__name", Lower(Trim("care_provider_name"))))
+        .values("key")
+        .annotate(
+            n=Count("pk"),
+            provider=Coalesce(Max("care_provider__name"), Min(Trim("care_provider_name"))),
+        )
         .filter(n__gt=1)
-        .order_by("-n", "care_provider_name")[:limit]
+        .order_by("-n", "key")[:limit]
     )
     return {
         "people_by_number_of_concerns": [{"concerns": r["n"], "people": r["people"]} for r in by_person],
-        "providers": [{"provider": r["care_provider_name"], "concerns": r["n"]} for r in providers],
+        "providers": [{"provider": r["provider"], "concerns": r["n"]} for r in providers],
     }
 
 
