@@ -206,10 +206,13 @@ class SacReturn:
     ) -> list[tuple[str, str, int]]:
         """Counts by one field; blanks go under `blank` (a SAC label) or are left out (and warned)."""
         qs = self.concluded() if qs is None else qs
+        if blank is None:
+            qs = qs.exclude(**{field: ""})
+        # Group on the final label, so a blank and the same label chosen on purpose are one cell.
+        label = Case(When(**{field: ""}, then=Value(blank or "")), default=F(field), output_field=CharField())
         return [
-            (r[field] or blank, TOTAL, r["n"])
-            for r in qs.values(field).annotate(n=Count("pk")).order_by()
-            if r[field] or blank
+            (r["label"], TOTAL, r["n"])
+            for r in qs.annotate(label=label).values("label").annotate(n=Count("pk")).order_by()
         ]
 
     def sg2e(self) -> list[tuple[str, str, int]]:
