@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "msphub.concerns",
     "msphub.enquiries",
     "msphub.measures",
+    "msphub.tempcheck",
     "msphub.demo",
 ]
 
@@ -154,7 +155,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint and its font library narrate every step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "matplotlib": {"level": "WARNING"},
+    },
 }
 
 MSPHUB = {

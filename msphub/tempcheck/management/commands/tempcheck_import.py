@@ -1,0 +1,59 @@
+"""python manage.py tempcheck_import --round SLUG --title "TITLE" --instrument PATH --responses PATH
+
+All or nothing: a bad file is refused whole, each problem with its line number, and nothing is written.
+--baseline imports published counts (question_id,item,category,count,base) as an aggregate-only round.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from msphub.tempcheck import importer, instruments
+
+
+class Command(BaseCommand):
+    help = "Create a temperature-check round from an instrument (YAML) and a responses file (CSV)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--round", required=True, dest="slug", help="Short name, like national-2016")
+        parser.add_argument("--title", required=True)
+        parser.add_argument("--instrument", required=True, help="Instrument YAML file")
+        parser.add_argument(
+            "--responses", required=True, help="Responses CSV (or published counts with --baseline)"
+        )
+        parser.add_argument("--region", default="", help="The region, for a regional round")
+        parser.add_argument("--baseline", action="store_true", help="The file holds published counts only")
+
+    def handle(
+        self,
+        *args: Any,
+        slug: str,
+        title: str,
+        instrument: str,
+        responses: str,
+        region: str,
+        baseline: bool,
+        **options: Any,
+    ) -> None:
+        try:
+            loaded = instruments.load(Path(instrument).read_text(encoding="utf-8"))
+            data = Path(responses).read_bytes()
+        except (OSError, UnicodeDecodeError, instruments.InstrumentError) as exc:
+            raise CommandError(f"Nothing imported: {exc}") from exc
+        try:
+            if baseline:
+                round_ = importer.create_baseline(slug, title, loaded, data)
+            else:
+                round_ = importer.create_round(slug, title, loaded, data, region=region)
+        except importer.ImportRefused as exc:
+            for problem in exc.problems:
+                self.stderr.write(problem)
+            raise CommandError(f"Nothing imported: {len(exc.problems)} problem(s) in {responses}") from exc
+        if round_.aggregate_only:
+            self.stdout.write(f"Round {slug} created from {round_.aggregate_counts.count()} published counts")
+        else:
+            self.stdout.write(
+                f"Round {slug} created: {round_.respondents.count()} respondents, "
+                f"instrument {loaded.slug} version {loaded.version}"
+            )
