@@ -8,5 +8,6 @@ urlpatterns = [
     path("concerns/", include("msphub.concerns.urls")),
     path("enquiries/", include("msphub.enquiries.urls")),
     path("measures/", include("msphub.measures.urls")),
+    path("tempcheck/", include("msphub.tempcheck.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ class Organisation(models.Model):
         HOUSING = "housing", "Housing"
         ADVOCACY = "advocacy", "Advocacy service"
         VOLUNTARY = "voluntary", "Voluntary sector"
+        NETWORK = "network", "Regional or national network"
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -75,6 +76,8 @@ class Role(models.TextChoices):
     PARTNER_REFERRER = "partner_referrer", "Partner referrer"
     BOARD_VIEWER = "board_viewer", "Board viewer"
     PARTNER_ENQUIRY_OFFICER = "partner_enquiry_officer", "Partner enquiry officer"
+    INTERVIEWER = "interviewer", "Temperature-check interviewer"
+    REGIONAL_LEAD = "regional_lead", "Regional lead"
 
 
 COUNCIL_CASEWORK_ROLES = {Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SAFEGUARDING_LEAD}
@@ -118,6 +121,14 @@ class User(AbstractUser):
     def is_partner_enquiry_officer(self) -> bool:
         """Makes section 42 enquiries on a council's behalf (a mental health trust, a care provider)."""
         return self.role == Role.PARTNER_ENQUIRY_OFFICER and self.organisation_id is not None
+
+    @property
+    def is_interviewer(self) -> bool:
+        return self.role == Role.INTERVIEWER
+
+    @property
+    def is_regional_lead(self) -> bool:
+        return self.role == Role.REGIONAL_LEAD and self.organisation_id is not None
 
     @property
     def is_board_viewer(self) -> bool:

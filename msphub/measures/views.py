@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from msphub.accounts.models import Organisation
+from msphub.core import charts
 
-from . import charts, exports
+from . import exports
 from . import measures as m
 from .forms import DashboardFilterForm
 from .periods import financial_year, financial_year_label

@@ -23,7 +23,11 @@ def parse(text: str) -> dict:
     if not isinstance(data, dict) or not data.get("id") or not isinstance(data.get("questions"), list):
         raise InstrumentError("An instrument needs an id, a title and a list of questions")
     seen = set()
-    for n, q in enumerate(data["questions"], start=1):
+    questions = data["questions"]
+    for n, q in enumerate(questions, start=1):
+        if not isinstance(q, dict):
+            problems.append(f"question {n}: not a mapping of id, type, text and so on")
+            continue
         qid = q.get("id")
         where = f"question {n} ({qid or 'no id'})"
         if not qid:
@@ -37,8 +41,12 @@ def parse(text: str) -> dict:
             problems.append(f"{where}: a {q.get('type')} question needs categories")
         if q.get("type") == "grid" and not q.get("items"):
             problems.append(f"{where}: a grid question needs items")
-    for q in data["questions"]:
-        if q.get("moderates") and q["moderates"] not in seen:
+        # Unquoted Yes/No are booleans in YAML; labels must be text to match answers exactly.
+        for key in ("categories", "items"):
+            if any(not isinstance(v, str) for v in q.get(key) or []):
+                problems.append(f"{where}: every one of its {key} must be text (quote Yes and No)")
+    for q in questions:
+        if isinstance(q, dict) and q.get("moderates") and q["moderates"] not in seen:
             problems.append(f"question {q.get('id')}: moderates unknown question {q['moderates']!r}")
     if problems:
         raise InstrumentError("; ".join(problems))

@@ -4,6 +4,7 @@ See ../shared/domain/tempcheck.md. Answers are stored one row per answer, as in 
 the analysis is a GROUP BY over them.
 """
 
+from django.conf import settings
 from django.db import models
 
 
@@ -54,6 +55,19 @@ class Question(models.Model):
         return self.type in self.CLOSED
 
 
+class RoundQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view") -> "RoundQuerySet":
+        """Regional leads: every round of their region (national rounds for a national network);
+        interviewers: the rounds they interview in, to capture and code, not to manage (access.md)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_regional_lead:
+            return self.filter(region=user.organisation.region)
+        if user.is_interviewer and action in ("view", "capture", "code"):
+            return self.filter(interviewers=user).distinct()
+        return self.none()
+
+
 class Round(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=300)
@@ -64,7 +78,12 @@ class Round(models.Model):
     aggregate_only = models.BooleanField(
         default=False, help_text="Published counts only (a baseline), no respondents"
     )
+    interviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="rounds_interviewing"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -78,6 +97,10 @@ class Respondent(models.Model):
     respondent_id = models.CharField(max_length=100)
     council = models.CharField(max_length=200)
     region = models.CharField(max_length=100, blank=True)
+    complete = models.BooleanField(default=False)
+    moderation_reason = models.TextField(
+        blank=True, help_text="Why the interviewer's rating differs from the council's own"
+    )
 
     class Meta:
         ordering = ["respondent_id"]
@@ -117,3 +140,21 @@ class AggregateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id} {self.item} {self.category}: {self.count}/{self.base}"
+
+
+class Theme(models.Model):
+    """A theme in the codebook of one open question in one round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="themes")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="themes")
+    label = models.CharField(max_length=200)
+    answers = models.ManyToManyField(Answer, blank=True, related_name="themes")
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "question", "label"], name="unique_theme_label")
+        ]
+
+    def __str__(self) -> str:
+        return self.label

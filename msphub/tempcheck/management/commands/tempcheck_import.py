@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from msphub.tempcheck import importer, instruments
 
@@ -37,19 +38,27 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         try:
-            loaded = instruments.load(Path(instrument).read_text(encoding="utf-8"))
+            text = Path(instrument).read_text(encoding="utf-8")
             data = Path(responses).read_bytes()
-        except (OSError, UnicodeDecodeError, instruments.InstrumentError) as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Nothing imported: {exc}") from exc
+        problems: list[str] = []
         try:
-            if baseline:
-                round_ = importer.create_baseline(slug, title, loaded, data)
-            else:
-                round_ = importer.create_round(slug, title, loaded, data, region=region)
+            # One transaction: a refused file leaves no instrument behind either.
+            with transaction.atomic():
+                loaded = instruments.load(text)
+                if baseline:
+                    round_ = importer.create_baseline(slug, title, loaded, data)
+                else:
+                    round_ = importer.create_round(slug, title, loaded, data, region=region)
+        except instruments.InstrumentError as exc:
+            problems = [str(exc)]
         except importer.ImportRefused as exc:
-            for problem in exc.problems:
+            problems = exc.problems
+        if problems:
+            for problem in problems:
                 self.stderr.write(problem)
-            raise CommandError(f"Nothing imported: {len(exc.problems)} problem(s) in {responses}") from exc
+            raise CommandError(f"Nothing imported: {len(problems)} problem(s)")
         if round_.aggregate_only:
             self.stdout.write(f"Round {slug} created from {round_.aggregate_counts.count()} published counts")
         else:

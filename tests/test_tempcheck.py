@@ -1,0 +1,380 @@
+"""The temperature check: import, analysis against the published 2016 figures, reports and refusals.
+
+Reference data: ../shared/reference/tempcheck/ (see its README and ../shared/domain/tempcheck.md).
+"""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from msphub.tempcheck import instruments, report
+from msphub.tempcheck.analysis import analyse, percent
+from msphub.tempcheck.models import Answer, Instrument, Question, Respondent, Round
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "tempcheck"
+INSTRUMENT = (
+    Path(__file__).resolve().parents[1] / "msphub" / "tempcheck" / "instruments" / "instrument-2016.yaml"
+)
+RESPONSES = REFERENCE / "national-2016-responses.csv"
+PUBLISHED = REFERENCE / "national-2016-published.csv"
+BASELINE = REFERENCE / "evaluation-2015-published.csv"
+HEADER = "respondent_id,council,region,question_id,item,answer\n"
+
+
+def _import(slug: str, responses: Path, *, baseline: bool = False, instrument: Path = INSTRUMENT) -> None:
+    args = ["--round", slug, "--title", slug, "--instrument", str(instrument), "--responses", str(responses)]
+    if baseline:
+        args.append("--baseline")
+    call_command("tempcheck_import", *args, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture
+def national(db) -> Round:
+    _import("national-2016", RESPONSES)
+    return Round.objects.get(slug="national-2016")
+
+
+@pytest.fixture
+def with_baseline(national) -> tuple[Round, Round]:
+    _import("evaluation-2015", BASELINE, baseline=True)
+    return national, Round.objects.get(slug="evaluation-2015")
+
+
+def _entry(data: dict, qid: str, item: str | None) -> dict:
+    return next(e for e in data["questions"][qid] if e["item"] == item)
+
+
+# 1. The published national 2016 figures -------------------------------------------------------
+
+
+def test_import_reproduces_every_published_count_base_and_percent(national):
+    data = analyse(national)
+    mismatches = []
+    published = _read_csv(PUBLISHED)
+    assert len(published) == 144
+    for row in published:
+        item = row["item"] or None
+        try:
+            entry = _entry(data, row["question_id"], item)
+        except (KeyError, StopIteration):
+            mismatches.append(f"{row['question_id']}/{item}: not in the analysis")
+            continue
+        got = next((r for r in entry["rows"] if r["category"] == row["category"]), None)
+        where = f"table {row['report_table']} {row['question_id']}/{item}/{row['category']}"
+        if got is None:
+            mismatches.append(f"{where}: category missing")
+            continue
+        if got["count"] != int(row["count"]):
+            mismatches.append(f"{where}: count {got['count']} != {row['count']}")
+        if entry["n"] != int(row["base"]):
+            mismatches.append(f"{where}: base {entry['n']} != {row['base']}")
+        if got["percent"] != int(row["percent_from_counts"]):
+            mismatches.append(f"{where}: percent {got['percent']} != {row['percent_from_counts']}")
+    assert not mismatches, "BUG: published figures not reproduced: " + "; ".join(mismatches)
+    # The known slip in the printed report (table 5, "No": printed 15) is not reproduced.
+    assert _entry(data, "measuring_difference", None)["rows"][2] == {
+        "category": "No",
+        "count": 18,
+        "percent": 16,
+    }
+
+
+def test_round_respondents_moderation_and_conditional_base(national):
+    data = analyse(national)
+    assert data["round_respondents"] == 115, "BUG: round_respondents"
+    assert Respondent.objects.filter(round=national).count() == 115
+    [mod] = data["moderation"]
+    assert (mod["question"], mod["moderates"]) == ("achievement_interviewer", "achievement_self")
+    assert (mod["moderated"], mod["lower"]) == (14, 13), f"BUG: moderation {mod}"
+    progress = _entry(data, "recording_progress", None)
+    assert progress["n"] == 35
+    assert progress["no_response"] == 0  # those not asked are not "no response"
+    police = _entry(data, "agency_involvement", "Police")
+    assert police["no_response"] == 115 - police["n"]
+
+
+# 2. Comparison with the 2014/15 baseline -----------------------------------------------------------
+
+
+def test_baseline_comparison_columns_use_the_baseline_counts(with_baseline):
+    national, baseline = with_baseline
+    data = analyse(national, [baseline])
+    assert data["compared_with"] == ["evaluation-2015"]
+    mismatches = []
+    by_entry: dict[tuple[str, str | None], dict[str, int]] = {}
+    for row in _read_csv(BASELINE):
+        by_entry.setdefault((row["question_id"], row["item"] or None), {})[row["category"]] = int(
+            row["count"]
+        )
+    for (qid, item), counts in by_entry.items():
+        comparison = _entry(data, qid, item)["comparisons"].get("evaluation-2015")
+        if comparison is None:
+            mismatches.append(f"{qid}/{item}: no comparison column")
+            continue
+        if comparison["n"] != 95:
+            mismatches.append(f"{qid}/{item}: n {comparison['n']} != 95")
+        for r in comparison["rows"]:
+            expected = percent(counts[r["category"]], 95)
+            if (r["count"], r["percent"]) != (counts[r["category"]], expected):
+                mismatches.append(f"{qid}/{item}/{r['category']}: {r} != {expected}%")
+    assert not mismatches, "BUG: baseline comparison: " + "; ".join(mismatches)
+    # Half up on a real boundary: staff_reaction "Too soon to tell" 22/95 = 23.16 -> 23.
+    staff = _entry(data, "staff_reaction", None)["comparisons"]["evaluation-2015"]
+    assert [r["percent"] for r in staff["rows"]] == [36, 38, 2, 0, 1, 23]
+
+
+def test_grid_items_get_improvement_scores_for_both_rounds_and_the_change(with_baseline):
+    national, baseline = with_baseline
+    data = analyse(national, [baseline])
+
+    def score(rows, n):
+        p = [percent(r["count"], n) for r in rows[:4]]
+        return p[0] + p[1] - p[2] - p[3]
+
+    mismatches = []
+    baseline_items = {
+        row["item"] for row in _read_csv(BASELINE) if row["question_id"] == "agency_involvement"
+    }
+    for entry in data["questions"]["agency_involvement"]:
+        here = score(entry["rows"], entry["n"])
+        if entry.get("improvement_score") != here:
+            mismatches.append(f"{entry['item']}: score {entry.get('improvement_score')} != {here}")
+        comparison = entry["comparisons"].get("evaluation-2015")
+        if entry["item"] not in baseline_items:
+            continue
+        there = score(comparison["rows"], 95)
+        if comparison.get("improvement_score") != there or comparison.get("change") != here - there:
+            mismatches.append(
+                f"{entry['item']}: baseline score {comparison.get('improvement_score')} change "
+                f"{comparison.get('change')} != {there}, {here - there}"
+            )
+    assert not mismatches, "BUG: improvement scores: " + "; ".join(mismatches)
+    police = _entry(data, "agency_involvement", "Police")["comparisons"]["evaluation-2015"]
+    assert police["improvement_score"] == 8 + 25 - 21 - 5  # 8/95, 24/95, 20/95, 5/95
+    # Every grid item has a score, engagement_levels included (no baseline there).
+    assert all(e["improvement_score"] is not None for e in data["questions"]["engagement_levels"])
+
+
+# 3. percent() -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "n", "expected"),
+    [(1, 8, 13), (3, 8, 38), (1, 200, 1), (0, 0, None), (18, 115, 16), (0, 5, 0), (5, 5, 100), (1, 3, 33)],
+)
+def test_percent_is_half_rounded_up(count, n, expected):
+    assert percent(count, n) == expected, f"BUG: percent({count}, {n}) = {percent(count, n)}, not {expected}"
+
+
+# 4. Reports -------------------------------------------------------------------------------------------
+
+
+def _closed(round_: Round) -> list[Question]:
+    return [q for q in round_.instrument.questions.all() if q.is_closed]
+
+
+def test_json_report_contract(national, tmp_path):
+    out = tmp_path / "report.json"
+    call_command("tempcheck_report", "--round", "national-2016", "--output", str(out), stdout=io.StringIO())
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["round_respondents"] == 115 and isinstance(data["round_respondents"], int)
+    closed = _closed(national)
+    assert list(data["questions"]) == [q.qid for q in closed]
+    assert not {"msp_meaning", "user_voice", "blockages"} & set(data["questions"])
+    for q in closed:
+        entries = data["questions"][q.qid]
+        assert [e["item"] for e in entries] == (q.items if q.type == "grid" else [None])
+        for e in entries:
+            assert {"item", "n", "no_response", "rows"} <= set(e)
+            assert isinstance(e["n"], int) and isinstance(e["no_response"], int)
+            assert [r["category"] for r in e["rows"]] == q.categories
+            for r in e["rows"]:
+                assert set(r) == {"category", "count", "percent"}
+
+
+def test_csv_report(national, tmp_path):
+    out = tmp_path / "report.csv"
+    call_command(
+        "tempcheck_report",
+        "--round",
+        "national-2016",
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[0] == ["round", "question_id", "item", "category", "count", "n", "percent", "no_response"]
+    expected = sum(len(q.categories) * (len(q.items) if q.type == "grid" else 1) for q in _closed(national))
+    assert len(rows) - 1 == expected
+    assert ["national-2016", "measuring_difference", "", "No", "18", "115", "16", "0"] in rows
+
+
+def test_html_report_has_contents_and_a_section_per_closed_question(national, tmp_path):
+    out = tmp_path / "report.html"
+    call_command(
+        "tempcheck_report",
+        "--round",
+        "national-2016",
+        "--format",
+        "html",
+        "--output",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "<h2>Contents</h2>" in html
+    for q in _closed(national):
+        assert html.count(f'<section id="q-{q.qid}">') == 1, q.qid
+        assert f'href="#q-{q.qid}"' in html, q.qid
+    assert html.count('<section id="q-') == len(_closed(national))
+    assert 'id="q-msp_meaning"' not in html
+
+
+def test_pdf_report(national, tmp_path):
+    from weasyprint import HTML
+
+    out = tmp_path / "report.pdf"
+    call_command(
+        "tempcheck_report",
+        "--round",
+        "national-2016",
+        "--format",
+        "pdf",
+        "--output",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    assert out.read_bytes().startswith(b"%PDF")
+    document = HTML(string=report.as_html(national, analyse(national))).render()
+    assert len(document.pages) >= len(_closed(national))
+
+
+# 5. Refusals -----------------------------------------------------------------------------------------
+
+GOOD = (
+    "R1,Derby City Council,East Midlands,strategy_fit,,Other\n"
+    "R1,Derby City Council,East Midlands,engagement_levels,Senior management,Very well\n"
+)
+
+
+def _nothing_written() -> None:
+    assert not Round.objects.exists(), "BUG: a refused import left a Round"
+    assert not Respondent.objects.exists(), "BUG: a refused import left respondents"
+    assert not Answer.objects.exists(), "BUG: a refused import left answers"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(
+            HEADER + GOOD + "R2,Leeds,Yorkshire,no_such_question,,Yes\n", "line 4", id="unknown-question"
+        ),
+        pytest.param(
+            HEADER + GOOD + "R2,Leeds,Yorkshire,outcomes_asked,,Maybe\n", "line 4", id="outside-categories"
+        ),
+        pytest.param(
+            HEADER
+            + "R2,Leeds,Yorkshire,outcomes_asked,,Yes\n"
+            + GOOD
+            + "R2,Leeds,Yorkshire,outcomes_asked,,No\n",
+            "line 5",
+            id="duplicated-single",
+        ),
+        pytest.param(
+            "respondent_id,council,region,question_id,answer\nR1,Derby,East Midlands,outcomes_asked,Yes\n",
+            "line 1",
+            id="missing-column",
+        ),
+        pytest.param(
+            HEADER + GOOD + "R2,Leeds,Yorkshire,engagement_levels,The Mayor,Very well\n",
+            "line 4",
+            id="unknown-item",
+        ),
+    ],
+)
+def test_bad_responses_are_refused_whole_with_line_numbers(db, tmp_path, content, expected):
+    path = tmp_path / "responses.csv"
+    path.write_text(content, encoding="utf-8")
+    stderr = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "tempcheck_import",
+            *("--round", "r", "--title", "R", "--instrument", str(INSTRUMENT), "--responses", str(path)),
+            stdout=io.StringIO(),
+            stderr=stderr,
+        )
+    assert expected in stderr.getvalue(), f"BUG: no {expected!r} in {stderr.getvalue()!r}"
+    _nothing_written()
+
+
+def test_a_non_utf8_byte_is_refused_with_its_line(db, tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_bytes(
+        (HEADER + "R1,Derby,East Midlands,strategy_fit,,Other\n").encode()
+        + b"R2,Leeds \xff,Yorkshire,outcomes_asked,,Yes\n"
+    )
+    stderr = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "tempcheck_import",
+            *("--round", "r", "--title", "R", "--instrument", str(INSTRUMENT), "--responses", str(path)),
+            stdout=io.StringIO(),
+            stderr=stderr,
+        )
+    assert "line 3" in stderr.getvalue(), f"BUG: {stderr.getvalue()!r}"
+    _nothing_written()
+
+
+def test_an_existing_round_slug_is_refused(national):
+    answers = Answer.objects.count()
+    with pytest.raises(CommandError):
+        _import("national-2016", RESPONSES)
+    assert Round.objects.count() == 1
+    assert Respondent.objects.count() == 115
+    assert Answer.objects.count() == answers
+
+
+def _yaml(questions: str) -> str:
+    return "id: test-instrument\ntitle: Test\nquestions:\n" + questions
+
+
+@pytest.mark.parametrize(
+    ("questions", "expected"),
+    [
+        pytest.param(
+            "  - {id: a, type: single, categories: ['Yes', 'No']}\n  - {id: a, type: open}\n",
+            "used twice",
+            id="duplicate-id",
+        ),
+        pytest.param("  - {id: a, type: slider}\n", "unknown type", id="unknown-type"),
+        pytest.param(
+            "  - {id: a, type: grid, categories: ['Yes', 'No']}\n", "needs items", id="grid-without-items"
+        ),
+    ],
+)
+def test_instrument_problems_are_refused(questions, expected):
+    with pytest.raises(instruments.InstrumentError, match=expected):
+        instruments.parse(_yaml(questions))
+
+
+def test_loading_the_same_instrument_twice_keeps_one_version(db):
+    text = _yaml("  - {id: a, type: single, categories: ['Yes', 'No']}\n")
+    first = instruments.load(text)
+    assert instruments.load(text).pk == first.pk
+    assert Instrument.objects.filter(slug="test-instrument").count() == 1
+    changed = instruments.load(text.replace("['Yes', 'No']", "['Yes', 'No', 'Partly']"))
+    assert (first.version, changed.version) == (1, 2)
+    assert changed.questions.get(qid="a").categories == ["Yes", "No", "Partly"]
+    assert Instrument.objects.filter(slug="test-instrument").count() == 2

@@ -1,0 +1,103 @@
+from pathlib import Path
+
+from django.core.management import call_command
+
+from msphub.accounts.models import Organisation, Role, User
+from msphub.tempcheck.models import Answer, Round, Theme
+
+R = Path("/work/shared/reference/tempcheck")
+
+
+def test_tc_web(client, db):
+    org = Organisation.objects.create(name="ADASS", kind="network", region="")
+    lead = User.objects.create_user(
+        "rl", password="x-very-long-pass", organisation=org, role=Role.REGIONAL_LEAD
+    )
+    iv = User.objects.create_user("iv", password="x-very-long-pass", role=Role.INTERVIEWER)
+    call_command(
+        "tempcheck_import",
+        slug="national-2016",
+        title="National 2016",
+        instrument=str(R / "instrument-2016.yaml"),
+        responses=str(R / "national-2016-responses.csv"),
+    )
+    call_command(
+        "tempcheck_import",
+        slug="eval-2015",
+        title="Evaluation",
+        instrument=str(R / "instrument-2016.yaml"),
+        responses=str(R / "evaluation-2015-published.csv"),
+        baseline=True,
+    )
+    client.force_login(lead)
+    for u in [
+        "/tempcheck/",
+        "/tempcheck/rounds/new/",
+        "/tempcheck/rounds/import/",
+        "/tempcheck/rounds/national-2016/",
+        "/tempcheck/rounds/national-2016/report/?compare=eval-2015",
+        "/tempcheck/rounds/national-2016/coding/msp_meaning/",
+        "/tempcheck/rounds/national-2016/conversations/N16-001/",
+    ]:
+        r = client.get(u)
+        assert r.status_code == 200, (u, r.status_code)
+    r = client.post(
+        "/tempcheck/rounds/new/",
+        {
+            "title": "London 2026",
+            "slug": "london-2026",
+            "instrument": Round.objects.get(slug="national-2016").instrument_id,
+            "councils": "Camden\nHackney",
+            "interviewers": [iv.pk],
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    client.force_login(iv)
+    rnd = Round.objects.get(slug="london-2026")
+    rid = rnd.respondents.first().respondent_id
+    r = client.get(f"/tempcheck/rounds/london-2026/conversations/{rid}/")
+    assert r.status_code == 200
+    r = client.post(
+        f"/tempcheck/rounds/london-2026/conversations/{rid}/",
+        {
+            "strategy_fit": "Other",
+            "engagement_levels__0": "Very well",
+            "msp_meaning": "Person-led work",
+            "msp_meaning__consent": "on",
+            "achievement_self": "A) Fully implemented",
+            "achievement_interviewer": "B) Planning completed and rolling out",
+            "save": "1",
+        },
+    )
+    assert r.status_code == 200 and "differs" in r.content.decode()
+    r = client.post(
+        f"/tempcheck/rounds/london-2026/conversations/{rid}/",
+        {
+            "strategy_fit": "Other",
+            "engagement_levels__0": "Very well",
+            "msp_meaning": "Person-led work",
+            "msp_meaning__consent": "on",
+            "achievement_self": "A) Fully implemented",
+            "achievement_interviewer": "B) Planning completed and rolling out",
+            "moderation_reason": "Not yet rolled out",
+            "complete": "1",
+        },
+    )
+    assert r.status_code == 302
+    assert Answer.objects.filter(respondent__round=rnd).count() == 5
+    r = client.post(
+        "/tempcheck/rounds/london-2026/coding/msp_meaning/", {"action": "add_theme", "label": "Person-led"}
+    )
+    assert r.status_code == 302
+    t = Theme.objects.get()
+    a = Answer.objects.get(respondent__round=rnd, question__qid="msp_meaning")
+    r = client.post(
+        "/tempcheck/rounds/london-2026/coding/msp_meaning/", {"action": "code", f"theme_{t.pk}": str(a.pk)}
+    )
+    assert r.status_code == 302
+    r = client.get("/tempcheck/rounds/london-2026/report/")
+    body = r.content.decode()
+    assert "Person-led" in body and "Camden" in body or "Hackney" in body
+    assert client.get("/tempcheck/rounds/national-2016/").status_code == 404
+    r = client.get("/tempcheck/rounds/london-2026/report/?format=pdf")
+    assert r.content[:4] == b"%PDF"
