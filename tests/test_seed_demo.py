@@ -20,7 +20,7 @@ from msphub.concerns.models import Concern, ConcernRiskType, Decision
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
 from msphub.core.validators import is_valid_nhs_number, normalise_postcode
-from msphub.demo import content
+from msphub.demo import content, tempcheck_demo
 from msphub.enquiries import services as enquiry_services
 from msphub.enquiries.models import (
     AdvocacyReferral,
@@ -127,7 +127,10 @@ def test_running_twice_gives_exactly_the_same_data():
     assert Organisation.objects.filter(name="Riverside Council").count() == 1
     assert Organisation.objects.filter(name__in=content.PARTNER_NAMES).count() == len(content.PARTNERS)
     assert Team.objects.count() == 3
-    assert sorted(User.objects.values_list("username", flat=True)) == sorted(content.USERNAMES)
+    tempcheck_users = [username for username, *_ in tempcheck_demo.USERS]
+    assert sorted(User.objects.values_list("username", flat=True)) == sorted(
+        content.USERNAMES + tempcheck_users
+    )
     references = [row[0] for row in first["concerns"]]
     assert len(references) == len(set(references))
     # References start again from 1 on every run.

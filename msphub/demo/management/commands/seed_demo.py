@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from msphub.concerns.models import Concern
 from msphub.demo import content
 from msphub.demo.build import DemoBuilder
+from msphub.demo.tempcheck_demo import seed_tempcheck
 from msphub.enquiries.models import Enquiry
 
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         summary = DemoBuilder(seed=seed).build()
+        seed_tempcheck()
         seconds = time.monotonic() - started
 
         out = self.stdout
@@ -62,4 +64,8 @@ class Command(BaseCommand):
             f"{summary['feedback']} people or representatives, {summary['feedback_due']} still to ask"
         )
         out.write(f"  {summary['users']} users ({', '.join(content.USERNAMES)}), password {content.PASSWORD}")
+        out.write(
+            "  Temperature check: national 2016 round (115 councils), the 2014/15 baseline and a 2026 round; "
+            "users network_lead and interviewer"
+        )
         out.write(self.style.SUCCESS("Done."))
