@@ -111,7 +111,12 @@ def analyse(round_: Round, compare: list[Round] | None = None) -> dict[str, Any]
     compare = compare or []
     counts, bases = _counts(round_)
     others = {other.slug: _counts(other) for other in compare}
-    respondents = round_.respondents.count() if not round_.aggregate_only else max(bases.values(), default=0)
+    # Councils not yet interviewed are not respondents: only those with at least one answer count.
+    respondents = (
+        round_.respondents.filter(answers__isnull=False).distinct().count()
+        if not round_.aggregate_only
+        else max(bases.values(), default=0)
+    )
     questions: dict[str, list[dict[str, Any]]] = {}
     warnings: list[str] = []
     instrument_questions = list(round_.instrument.questions.all())

@@ -109,7 +109,11 @@ class ConversationForm(forms.Form):
                     help_text=hint,
                 )
                 self.fields[f"{q.qid}__consent"] = forms.BooleanField(
-                    label="The council agreed to be named beside a quote from this answer", required=False
+                    label=(
+                        "The council agreed to be named beside a quote from its answer to "
+                        f"\u201c{q.text}\u201d"
+                    ),
+                    required=False,
                 )
         if self.moderated:
             self.fields["moderation_reason"] = forms.CharField(
