@@ -30,13 +30,15 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from msphub.accounts.models import Role, User
+from msphub.accounts.models import Organisation, Role, User
 from msphub.concerns import journey
 from msphub.concerns import services as concern_services
 from msphub.core import categories
 from msphub.core.models import AccessLog
 from msphub.enquiries import services as enquiry_services
 from msphub.enquiries.models import AdvocacyReferral, Enquiry, PlanAction
+from msphub.tempcheck import instruments
+from msphub.tempcheck.models import Answer, Respondent, Round, Theme
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +57,20 @@ PEO = "partner_enquiry_officer"  # Riverside NHS Trust, making the Front Door en
 BOARD = "board_viewer"
 OTHER = "other_council_user"  # the safeguarding lead of Hillside Council
 SUPER = "superuser"  # a system administrator: configuration only, no casework
+# The temperature check (access.md): regional leads see every round of their region, interviewers
+# the rounds they interview in; nobody else sees any.
+RLEAD = "regional_lead"  # a London network's regional lead
+NLEAD = "national_lead"  # the national network's lead (region blank: national rounds)
+IVIEW = "interviewer"  # interviews in the London round
+OIVIEW = "another_interviewer"  # interviews in no round
 
-PERSONAS = (ANON, PRAC, LPRAC, MGR, LMGR, LEAD, PARTNER, OPARTNER, PEO, BOARD, OTHER, SUPER)
+PERSONAS = (
+    ANON, PRAC, LPRAC, MGR, LMGR, LEAD, PARTNER, OPARTNER, PEO, BOARD, OTHER, SUPER,
+    RLEAD, NLEAD, IVIEW, OIVIEW,
+)  # fmt: skip
 SIGNED_IN = frozenset(PERSONAS) - {ANON}
 RIVERSIDE_CASEWORK = frozenset({PRAC, LPRAC, MGR, LMGR, LEAD})
+TEMPCHECK = frozenset({RLEAD, NLEAD, IVIEW, OIVIEW})
 FRONT_DOOR = frozenset({PRAC, MGR})
 LOCALITY = frozenset({LPRAC, LMGR})
 STAFF = frozenset({LEAD, SUPER})
@@ -70,6 +82,9 @@ SIGN_OFF_BUTTON = "Review and sign off the closure"
 FEEDBACK_WORDS = "Pat listened to me and I feel safer now"
 # Feedback on Hillside's enquiry, also agreed to be quoted: Hillside's dashboard only.
 HILLSIDE_WORDS = "The Hillside team were kind to me"
+# An open answer in the London round, coded and agreed to be quoted with the council's name.
+LONDON_WORDS = "Asking people what matters to them first"
+LONDON_THEME = "Person-led conversations"
 
 
 # --- Expected responses ---------------------------------------------------------------------------
@@ -392,7 +407,42 @@ def world(
     assert w.e_closed.status == Enquiry.Status.CLOSED
 
     w.adult_names = ("Umberto", "Ashdown", "Fenella", "Lorcan", "Rosalind", "Ulla", "Hector", "Quorn")
+    tempcheck_world(w)
     return w
+
+
+def tempcheck_world(w: SimpleNamespace) -> None:
+    """The temperature-check personas, a London round (two conversations, one open answer coded and
+    consented) and a national round."""
+    london_net = Organisation.objects.create(name="London ADASS network", kind="network", region="London")
+    national_net = Organisation.objects.create(name="ADASS national network", kind="network", region="")
+    w.users[RLEAD] = _user("rhiannon_regionallead", london_net, Role.REGIONAL_LEAD)
+    w.users[NLEAD] = _user("nadia_nationallead", national_net, Role.REGIONAL_LEAD)
+    w.users[IVIEW] = _user("ivan_interviewer", None, Role.INTERVIEWER)
+    w.users[OIVIEW] = _user("olga_interviewer", None, Role.INTERVIEWER)
+    instrument = instruments.load_shipped()
+    questions = {q.qid: q for q in instrument.questions.all()}
+    w.london = Round.objects.create(
+        slug="london-2026", title="London round 2026", instrument=instrument, region="London"
+    )
+    w.london.interviewers.add(w.users[IVIEW])
+    w.national = Round.objects.create(
+        slug="national-2026", title="National round 2026", instrument=instrument, region=""
+    )
+    camden = Respondent.objects.create(
+        round=w.london, respondent_id="L-001", council="Camden", region="London"
+    )
+    Respondent.objects.create(round=w.london, respondent_id="L-002", council="Hackney", region="London")
+    leeds = Respondent.objects.create(
+        round=w.national, respondent_id="N-001", council="Leeds", region="Yorkshire"
+    )
+    quote = Answer.objects.create(
+        respondent=camden, question=questions["msp_meaning"], answer=LONDON_WORDS, may_name_council=True
+    )
+    Answer.objects.create(respondent=camden, question=questions["strategy_fit"], answer="Other")
+    Answer.objects.create(respondent=leeds, question=questions["strategy_fit"], answer="Other")
+    theme = Theme.objects.create(round=w.london, question=questions["msp_meaning"], label=LONDON_THEME)
+    theme.answers.add(quote)
 
 
 # --- Session set-ups for the public journey -----------------------------------------------------------
@@ -1103,6 +1153,101 @@ def measures_cases(w) -> list[Case]:
     return cases
 
 
+def tempcheck_cases(w) -> list[Case]:
+    """The temperature check: the region's rounds for a regional lead (national ones for the national
+    lead), the rounds they interview in for an interviewer (not setting rounds up); nothing for anyone
+    else, casework staff, partners, Board viewers and other councils alike."""
+    london, national = w.london.title, w.national.title
+    cases = get_and_post(
+        "tempcheck:rounds",
+        reverse("tempcheck:rounds"),
+        get=matrix(TEMPCHECK),
+        contains={RLEAD: (london,), NLEAD: (national,), IVIEW: (london,)},
+        absent={RLEAD: (national,), NLEAD: (london,), IVIEW: (national,), OIVIEW: (london, national)},
+    )
+    cases += get_and_post(
+        "tempcheck:good_practice",
+        reverse("tempcheck:good_practice"),
+        get=matrix(TEMPCHECK),
+        contains={RLEAD: (LONDON_WORDS,), IVIEW: (LONDON_WORDS,)},
+        absent={NLEAD: (LONDON_WORDS,), OIVIEW: (LONDON_WORDS,)},
+    )
+    # Setting a round up is the leads' (an empty POST re-shows the form with its errors).
+    for name in ("round_new", "round_import"):
+        cases += get_and_post(
+            f"tempcheck:{name}",
+            reverse(f"tempcheck:{name}"),
+            get=matrix({RLEAD, NLEAD}),
+            post=matrix({RLEAD, NLEAD}),
+        )
+    rounds = [
+        # (label, round, who sees it, its conversation, another round's title)
+        ("London", w.london, {RLEAD, IVIEW}, "L-001", national),
+        ("national", w.national, {NLEAD}, "N-001", london),
+    ]
+    for label, round_, allowed, respondent_id, other in rounds:
+        slug = round_.slug
+        cases += get_and_post(
+            f"tempcheck:round {label}",
+            reverse("tempcheck:round", args=[slug]),
+            get=matrix(allowed),
+            contains=dict.fromkeys(allowed, (round_.title,)),
+        )
+        report = reverse("tempcheck:report", args=[slug])
+        words = (LONDON_WORDS, LONDON_THEME) if round_ is w.london else ()
+        cases += get_and_post(
+            f"tempcheck:report {label}",
+            report,
+            get=matrix(allowed),
+            contains=dict.fromkeys(allowed, (round_.title, *words)),
+            # The other round is offered for comparison only to those who may see it.
+            absent=dict.fromkeys(allowed, (other,)),
+        )
+        cases += get_and_post(
+            f"tempcheck:report json {label}",
+            report + "?format=json",
+            get=matrix(allowed),
+            contains=dict.fromkeys(allowed, ("strategy_fit",)),
+        )
+        cases += get_and_post(f"tempcheck:report csv {label}", report + "?format=csv", get=matrix(allowed))
+        # The PDF is slow to draw: one allowed persona is sent it; everyone refused is sent it too.
+        cases += get_and_post(
+            f"tempcheck:report pdf {label}",
+            report + "?format=pdf",
+            get=matrix(allowed),
+            skip=frozenset(sorted(allowed)[1:]),
+        )
+        # An empty POST is a valid coding (no theme ticked) and a valid, empty conversation: both save.
+        coding = reverse("tempcheck:coding", args=[slug, "msp_meaning"])
+        cases += get_and_post(
+            f"tempcheck:coding {label}",
+            coding,
+            get=matrix(allowed),
+            post=matrix(allowed, ok=Redirect(coding)),
+        )
+        conversation = reverse("tempcheck:conversation", args=[slug, respondent_id])
+        cases += get_and_post(
+            f"tempcheck:conversation {label}",
+            conversation,
+            get=matrix(allowed),
+            post=matrix(allowed, ok=Redirect(conversation)),
+        )
+    # Not an open question, not a respondent of the round: 404 whoever asks.
+    cases += get_and_post(
+        "tempcheck:coding (a closed question)",
+        reverse("tempcheck:coding", args=[w.london.slug, "strategy_fit"]),
+        get=signed_in(404),
+        post=signed_in(404),
+    )
+    cases += get_and_post(
+        "tempcheck:conversation (another round's respondent)",
+        reverse("tempcheck:conversation", args=[w.london.slug, "N-001"]),
+        get=signed_in(404),
+        post=signed_in(404),
+    )
+    return cases
+
+
 def build_cases(w) -> list[Case]:
     return (
         public_cases()
@@ -1112,6 +1257,7 @@ def build_cases(w) -> list[Case]:
         + enquiry_cases(w)
         + admin_cases(w)
         + measures_cases(w)
+        + tempcheck_cases(w)
     )
 
 

@@ -24,6 +24,10 @@ def _round(request: HttpRequest, slug: str, action: str = "view") -> Round:
     return round_
 
 
+def _no_instrument() -> bool:
+    return not instruments.Instrument.objects.exists()
+
+
 def _require_tempcheck_role(request: HttpRequest) -> None:
     if not (request.user.is_regional_lead or request.user.is_interviewer):
         raise Http404
@@ -40,8 +44,10 @@ def round_list(request: HttpRequest) -> HttpResponse:
 def round_new(request: HttpRequest) -> HttpResponse:
     if not request.user.is_regional_lead:
         raise Http404
-    if not instruments.Instrument.objects.exists():
+    if request.method == "POST" and request.POST.get("action") == "load_instrument":
+        # Loading the shipped instrument is a change, so it happens only on a POST.
         instruments.load_shipped()
+        return redirect(request.path)
     form = RoundForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -76,8 +82,10 @@ def round_new(request: HttpRequest) -> HttpResponse:
 def round_import(request: HttpRequest) -> HttpResponse:
     if not request.user.is_regional_lead:
         raise Http404
-    if not instruments.Instrument.objects.exists():
+    if request.method == "POST" and request.POST.get("action") == "load_instrument":
+        # Loading the shipped instrument is a change, so it happens only on a POST.
         instruments.load_shipped()
+        return redirect(request.path)
     form = ImportForm(posted(request), request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -98,7 +106,13 @@ def round_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tempcheck/form.html",
-        {"form": form, "title": "Import responses", "multipart": True, "problems": problems},
+        {
+            "form": form,
+            "title": "Import responses",
+            "multipart": True,
+            "problems": problems,
+            "no_instrument": _no_instrument(),
+        },
     )
 
 
