@@ -5,7 +5,7 @@ from django.core.management import call_command
 from msphub.accounts.models import Organisation, Role, User
 from msphub.tempcheck.models import Answer, Round, Theme
 
-R = Path("/work/shared/reference/tempcheck")
+R = Path(__file__).resolve().parents[1] / "msphub" / "tempcheck" / "instruments"
 
 
 def test_tc_web(client, db):
