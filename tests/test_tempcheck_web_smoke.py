@@ -101,3 +101,48 @@ def test_tc_web(client, db):
     assert client.get("/tempcheck/rounds/national-2016/").status_code == 404
     r = client.get("/tempcheck/rounds/london-2026/report/?format=pdf")
     assert r.content[:4] == b"%PDF"
+
+
+def _pdf_text(html: str) -> str:
+    """Text laid out on the PDF's pages (WeasyPrint's own layout, no PDF parser needed)."""
+    from weasyprint import HTML
+
+    document = HTML(string=html).render()
+
+    def texts(box):
+        if hasattr(box, "text"):
+            yield box.text
+        for child in getattr(box, "children", []) or []:
+            yield from texts(child)
+
+    return " ".join(t for page in document.pages for t in texts(page._page_box)), len(document.pages)
+
+
+def test_report_pdf_has_a_page_per_section_with_the_tables_text(db):
+    from msphub.tempcheck.analysis import analyse
+    from msphub.tempcheck.report import as_html
+
+    call_command(
+        "tempcheck_import",
+        slug="national-2016",
+        title="National 2016",
+        instrument=str(R / "instrument-2016.yaml"),
+        responses=str(R / "national-2016-responses.csv"),
+    )
+    round_ = Round.objects.get(slug="national-2016")
+    data = analyse(round_)
+    text, pages = _pdf_text(as_html(round_, data))
+    closed = len(data["questions"])
+    assert pages >= closed + 2  # contents, one section per closed question, open answers, moderation...
+    for caption in ("n = 115", "The overriding strategic objective", "Very involved", "14 of 115"):
+        assert caption in text, caption
+
+
+def test_road_map_instrument_ships_and_loads(db):
+    from msphub.tempcheck import instruments
+
+    instruments.load_shipped()
+    road_map = instruments.Instrument.objects.get(slug="msp-road-map-self-assessment")
+    steps = road_map.questions.get(qid="road_map_steps")
+    assert steps.type == "multi" and len(steps.categories) == 10
+    assert road_map.questions.get(qid="achievement_interviewer").moderates == "achievement_self"

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from msphub.accounts.models import Role, User
-from msphub.core.forms import GovukForm
+from msphub.core.forms import GovukDateField, GovukForm
 
 from .models import Instrument, Question, Respondent
 
@@ -24,6 +24,15 @@ class RoundForm(GovukForm):
         empty_label=None,
         error_messages={"required": "Select the instrument"},
     )
+    starts_on = GovukDateField(
+        label="First conversation (if known)",
+        label_for_errors="The start date",
+        required=False,
+        past_only=False,
+    )
+    ends_on = GovukDateField(
+        label="Last conversation (if known)", label_for_errors="The end date", required=False, past_only=False
+    )
     councils = forms.CharField(
         label="Councils taking part",
         widget=forms.Textarea,
@@ -37,6 +46,12 @@ class RoundForm(GovukForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "The end date must be on or after the start date")
+        return data
 
     def clean_councils(self) -> list[str]:
         names = [line.strip() for line in self.cleaned_data["councils"].splitlines() if line.strip()]

@@ -83,5 +83,11 @@ def load(text: str) -> Instrument:
     return instrument
 
 
-def load_shipped(name: str = "instrument-2016.yaml") -> Instrument:
-    return load((SHIPPED / name).read_text(encoding="utf-8"))
+SHIPPED_INSTRUMENTS = ["instrument-2016.yaml", "roadmap-self-assessment.yaml"]
+
+
+def load_shipped(name: str | None = None) -> Instrument:
+    """Load one shipped instrument, or (no name) all of them; returns the (first) one loaded."""
+    names = [name] if name else SHIPPED_INSTRUMENTS
+    loaded = [load((SHIPPED / n).read_text(encoding="utf-8")) for n in names]
+    return loaded[0]

@@ -37,12 +37,24 @@ def as_csv(data: dict[str, Any]) -> str:
 
 
 def _context(round_: Round, data: dict[str, Any]) -> dict[str, Any]:
+    from msphub.core import charts
+
+    from .analysis import open_answers
+
     questions = {q.qid: q for q in round_.instrument.questions.all()}
-    sections = [
-        {"question": questions[qid], "entries": entries, "anchor": f"q-{qid}"}
-        for qid, entries in data["questions"].items()
-    ]
-    return {"round": round_, "data": data, "sections": sections}
+    sections = []
+    for qid, entries in data["questions"].items():
+        for entry in entries:
+            entry["chart"] = (
+                charts.percent_bars(
+                    [{"label": r["category"], "percent": r["percent"]} for r in entry["rows"]]
+                )
+                if entry["n"]
+                else ""
+            )
+        sections.append({"question": questions[qid], "entries": entries, "anchor": f"q-{qid}"})
+    opened = [(questions[qid], o) for qid, o in open_answers(round_).items()]
+    return {"round": round_, "data": data, "sections": sections, "open": opened}
 
 
 def as_html(round_: Round, data: dict[str, Any]) -> str:

@@ -60,6 +60,8 @@ def round_new(request: HttpRequest) -> HttpResponse:
                     title=data["title"],
                     instrument=data["instrument"],
                     region=request.user.organisation.region,
+                    starts_on=data.get("starts_on"),
+                    ends_on=data.get("ends_on"),
                 )
                 round_.interviewers.set(data["interviewers"])
                 Respondent.objects.bulk_create(
