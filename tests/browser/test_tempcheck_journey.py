@@ -41,7 +41,7 @@ THEME = "Person-led practice"
 
 @pytest.fixture
 def regional_lead(db) -> User:
-    instruments.load_shipped()
+    instruments.load_shipped("instrument-2016.yaml")
     network = Organisation.objects.create(name="London ADASS", kind="network", region="London")
     return User.objects.create_user(
         username="rhea_regional",
