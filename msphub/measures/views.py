@@ -28,7 +28,8 @@ def _council(request: HttpRequest) -> Organisation:
     return user.organisation
 
 
-def _dashboard(request: HttpRequest) -> dict[str, Any]:
+def _dashboard(request: HttpRequest, draw: bool = True) -> dict[str, Any]:
+    """The dashboard's figures; draw=False skips the charts (the CSV download needs none)."""
     council = _council(request)
     form = DashboardFilterForm(request.GET or None, council_id=council.pk)
     period, period_label = form.chosen_period()
@@ -44,6 +45,7 @@ def _dashboard(request: HttpRequest) -> dict[str, Any]:
     pathways = m.not_enquiries(filters)
     repeats = m.repeat_concerns(filters)
     months = sorted({p["month"] for points in trend_series.values() for p in points})
+    has_percentages = any(row["percent"] is not None for row in totals)
     trend_rows = [
         {
             "label": labels[key],
@@ -60,18 +62,16 @@ def _dashboard(request: HttpRequest) -> dict[str, Any]:
         "partner": partner,
         "totals": totals,
         "timeliness": m.timeliness(filters),
-        "has_percentages": any(row["percent"] is not None for row in totals),
-        "bars_chart": charts.percent_bars(totals)
-        if any(row["percent"] is not None for row in totals)
-        else "",
-        "trend_chart": charts.monthly_lines(trend_series, labels) if months else "",
+        "has_percentages": has_percentages,
+        "bars_chart": charts.percent_bars(totals) if draw and has_percentages else "",
+        "trend_chart": charts.monthly_lines(trend_series, labels) if draw and months else "",
         "months": months,
         "trend_rows": trend_rows,
         "dimension": dimension,
         "dimension_label": m.DIMENSIONS[dimension][0] if dimension else "",
         "breakdown": [(row, breakdown.get(row["id"], [])) for row in totals] if dimension else [],
         "pathways": pathways,
-        "pathways_chart": charts.count_bars(pathways, "pathway", "count") if pathways else "",
+        "pathways_chart": charts.count_bars(pathways, "pathway", "count") if draw and pathways else "",
         "repeats": repeats,
         "quotes": m.quotes(filters),
         "generated": timezone.localtime(),
@@ -97,7 +97,7 @@ def dashboard_pdf(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
-    context = _dashboard(request)
+    context = _dashboard(request, draw=False)
     breakdown = {row["id"]: rows for row, rows in context["breakdown"]}
     text = exports.measures_csv(context["totals"], breakdown, context["dimension_label"])
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
