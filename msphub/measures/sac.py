@@ -16,7 +16,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -26,7 +25,6 @@ from msphub.accounts.models import Organisation
 from msphub.concerns.models import Concern, ConcernRiskType
 from msphub.core import categories
 from msphub.enquiries.models import DesiredOutcome, Enquiry
-from msphub.people.models import Person
 
 from .periods import Period, financial_year
 
@@ -148,28 +146,52 @@ class SacReturn:
 
     # --- SG1: individuals -------------------------------------------------------------------------
 
-    def _people(self, row: str) -> QuerySet:
-        """The individuals of a row type, each with the date their first event of the year was received."""
+    def _first_events(self, row: str) -> QuerySet:
+        """Each person's first event of the year for a row type: one row per person.
+
+        An event is first when the person has no earlier event of the same row type in the year (ties
+        on the same moment go to the lower id). Written as NOT EXISTS, an anti-join the database runs
+        once over the year, rather than a correlated "first event" subquery per person, which the age
+        band would evaluate many times over.
+        """
         if row == ROW_CONCERNS:
-            events = self.concerns().filter(person=OuterRef("pk")).order_by("received_at")
-            first = events.values("received_at")[:1]
+            events, moment = self.concerns(), "received_at"
         else:
             kind = Enquiry.Kind.SECTION_42 if row == ROW_S42 else Enquiry.Kind.OTHER
-            events = self.enquiries_started(kind).filter(person=OuterRef("pk")).order_by("started_at")
-            first = events.values("concern__received_at")[:1]
-        return Person.objects.filter(Exists(events)).annotate(first_received=Subquery(first))
+            events, moment = self.enquiries_started(kind), "started_at"
+        earlier = events.filter(person=OuterRef("person")).filter(
+            Q(**{f"{moment}__lt": OuterRef(moment)})
+            | Q(**{moment: OuterRef(moment), "pk__lt": OuterRef("pk")})
+        )
+        return events.filter(person__isnull=False).exclude(Exists(earlier))
 
-    def sg1(self, dimension: str) -> list[tuple[str, str, int]]:
-        rows = []
+    SG1_DIMENSIONS = {
+        "SG1a": "age_band",
+        "SG1b": "gender",
+        "SG1c": "ethnicity",
+        "SG1d": "primary_support_reason",
+    }
+
+    def sg1(self) -> dict[str, list[tuple[str, str, int]]]:
+        """SG1a-d: one GROUP BY per row type over every dimension at once (a few hundred groups),
+        folded here into the four tables. Each person has exactly one first event per row type, so
+        the groups' counts add up to people without double counting."""
+        tables: dict[str, dict[tuple[str, str], int]] = {t: {} for t in self.SG1_DIMENSIONS}
         for row in (ROW_CONCERNS, ROW_S42, ROW_OTHER):
-            people = self._people(row)
-            if dimension == "age_band":
-                people = people.annotate(**age_band_annotations("date_of_birth", "first_received"))
-            else:
-                people = people.annotate(value=F(dimension))
-            for item in people.values("value").annotate(n=Count("pk", distinct=True)).order_by():
-                rows.append((row, item["value"], item["n"]))
-        return rows
+            # Age on the date the first event's concern was received.
+            received = "received_at" if row == ROW_CONCERNS else "concern__received_at"
+            firsts = self._first_events(row).annotate(
+                **age_band_annotations("person__date_of_birth", received)
+            )
+            groups = firsts.values(
+                "value", "person__gender", "person__ethnicity", "person__primary_support_reason"
+            ).annotate(n=Count("pk"))
+            for group in groups.order_by():
+                for table_id, dimension in self.SG1_DIMENSIONS.items():
+                    label = group["value"] if dimension == "age_band" else group[f"person__{dimension}"]
+                    cell = tables[table_id]
+                    cell[(row, label)] = cell.get((row, label), 0) + group["n"]
+        return {t: [(r, c, n) for (r, c), n in cells.items()] for t, cells in tables.items()}
 
     def sg1f(self) -> list[tuple[str, str, int]]:
         names = ORDERS["SG1f"][0]
@@ -305,10 +327,7 @@ class SacReturn:
     def build(self) -> dict[str, Any]:
         sg1f = self.sg1f()
         tables = {
-            "SG1a": _cells(self.sg1("age_band")),
-            "SG1b": _cells(self.sg1("gender")),
-            "SG1c": _cells(self.sg1("ethnicity")),
-            "SG1d": _cells(self.sg1("primary_support_reason")),
+            **{table_id: _cells(rows) for table_id, rows in self.sg1().items()},
             "SG1f": _cells(sg1f),
             "SG2a": _cells(self.sg2_by_type("source_of_risk")),
             "SG2b": _cells(self.sg2b()),

@@ -1,0 +1,207 @@
+"""generate_synthetic: bulk, deterministic, national-like, and leaves a database the app can carry on with."""
+
+import hashlib
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, F, Q
+
+from msphub.accounts.models import Organisation, Role, User
+from msphub.concerns.models import Concern, ConcernRiskType, Decision
+from msphub.core.models import ReferenceSequence
+from msphub.demo.synthetic import PASSWORD, allocate, generate, percent_bar
+from msphub.enquiries.models import DesiredOutcome, Enquiry
+from msphub.measures.sac import build_return
+from msphub.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+YEAR = "2024-25"
+
+
+def digest() -> str:
+    """A fingerprint of what was generated, independent of database ids."""
+    h = hashlib.sha256()
+    for row in Concern.objects.order_by("reference").values_list(
+        "reference",
+        "council__ons_code",
+        "received_at",
+        "location_of_risk",
+        "source_of_risk",
+        "person__date_of_birth",
+        "person__gender",
+        "enquiry__kind",
+        "enquiry__msp_asked",
+        "enquiry__closed_at",
+        "uuid",
+    ):
+        h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+class Undo(Exception):
+    pass
+
+
+def generated_digest(seed: int) -> str:
+    """Generate, fingerprint, and roll back, so the next generation starts from the same empty database."""
+    try:
+        with transaction.atomic():
+            generate(councils=3, concerns=400, year=YEAR, seed=seed)
+            assert Concern.objects.count() == 400
+            found = digest()
+            raise Undo
+    except Undo:
+        return found
+
+
+def test_same_seed_same_data_and_another_seed_differs():
+    first = generated_digest(7)
+    assert not Concern.objects.exists()
+    assert generated_digest(7) == first
+    assert generated_digest(8) != first
+
+
+def test_counts_and_links_are_consistent():
+    counts = generate(councils=4, concerns=2000, year=YEAR, seed=1)
+    assert counts["concerns.Concern"] == Concern.objects.count() == 2000
+    assert Organisation.objects.filter(kind="council", ons_code__startswith="E99").count() == 4
+    # Every concern has a decision; every enquiry decision has exactly one enquiry and none other.
+    assert Decision.objects.count() == 2000
+    opening = Decision.objects.filter(outcome__in=["s42", "other"])
+    assert Enquiry.objects.count() == opening.count()
+    assert not opening.filter(concern__enquiry__isnull=True).exists()
+    assert not Decision.objects.filter(outcome="none", concern__enquiry__isnull=False).exists()
+    # Section 42 decisions meet all three criteria; no-enquiry decisions record a pathway.
+    assert not Decision.objects.filter(outcome="s42").exclude(
+        criterion_care_needs=True, criterion_abuse_risk=True, criterion_cannot_protect=True
+    )
+    assert not Decision.objects.filter(outcome="none", pathway="").exists()
+    # Records stay inside their council.
+    assert not Concern.objects.exclude(person__council=F("council")).exists()
+    assert not Enquiry.objects.exclude(council=F("concern__council")).exists()
+    # Every concern has one or two types of risk.
+    per_concern = ConcernRiskType.objects.values("concern").annotate(n=Count("pk"))
+    assert {row["n"] for row in per_concern} <= {1, 2}
+    assert per_concern.count() == 2000
+    # Closed enquiries carry what the SAC return needs.
+    closed = Enquiry.objects.filter(status="closed")
+    assert closed.exists()
+    assert not closed.filter(Q(risk_assessment_outcome="") | Q(msp_asked="") | Q(mental_capacity="")).exists()
+    assert not closed.filter(closed_at__isnull=True).exists()
+
+
+def test_proportions_are_national_like():
+    generate(councils=5, concerns=6000, year=YEAR, seed=3)
+    concerns = Concern.objects.count()
+    s42 = Enquiry.objects.filter(kind="s42").count()
+    assert 0.25 < s42 / concerns < 0.33  # 185,270 / 640,240 = 28.9% nationally
+    risks = ConcernRiskType.objects.count()
+    neglect = ConcernRiskType.objects.filter(risk_type="Neglect and Acts of Omission").count()
+    assert 0.28 < neglect / risks < 0.38  # about a third of risks
+    own_home = Concern.objects.filter(location_of_risk="Own Home").count()
+    assert 0.42 < own_home / concerns < 0.50  # just under half of locations
+    repeat_people = Person.objects.annotate(n=Count("concerns")).filter(n__gt=1).count()
+    assert repeat_people > 0
+
+
+def test_sizes_range_from_a_handful_to_many_and_add_up():
+    import random
+
+    sizes = allocate(640_000, 153, random.Random(1))
+    assert sum(sizes) == 640_000
+    assert len(sizes) == 153
+    assert min(sizes) < 1500 < 8000 < max(sizes)
+
+
+def test_sac_return_counts_the_generated_year():
+    generate(councils=2, concerns=600, year=YEAR, seed=2)
+    sac = build_return(YEAR)
+    sg1f = {c["row"]: c["count"] for c in sac["tables"]["SG1f"]}
+    assert sg1f["Total Number of Safeguarding Concerns"] == 600
+    assert (
+        sg1f["Total Number of Section 42 Safeguarding Enquiries"]
+        == Enquiry.objects.filter(kind="s42").count()
+    )
+    assert sac["tables"]["SG4a"] and sac["tables"]["SG3a"] and sac["tables"]["SG2a"]
+    # SG4a achievement is there for those who expressed outcomes, with withdrawn outcomes ignored.
+    rows = {c["row"] for c in sac["tables"]["SG4a"]}
+    assert "Fully Achieved" in rows
+    assert DesiredOutcome.objects.exists()
+
+
+def test_the_app_carries_on_after_a_bulk_load(council):
+    """Ids and references continue after the generated rows: new records do not collide."""
+    generate(councils=2, concerns=300, year=YEAR, seed=4)
+    last = Concern.objects.order_by("-pk").first()
+    person = Person.objects.create(council=council, given_name="New", family_name="Person")
+    assert person.pk > Person.objects.exclude(pk=person.pk).order_by("-pk").first().pk
+    year = last.received_at.year
+    seq = ReferenceSequence.objects.get(prefix="CON", year=year)
+    issued = Concern.objects.filter(reference__startswith=f"CON-{year}-").count()
+    assert seq.last == issued
+    reference = ReferenceSequence.next_reference("CON", last.received_at)
+    assert not Concern.objects.filter(reference=reference).exists()
+
+
+def test_users_can_sign_in_with_the_synthetic_password(client):
+    generate(councils=1, concerns=50, year=YEAR, seed=5)
+    names = set(User.objects.filter(username__startswith="e99000001-").values_list("username", "role"))
+    assert ("e99000001-practitioner-1", Role.PRACTITIONER) in names
+    assert ("e99000001-manager", Role.TEAM_MANAGER) in names
+    assert ("e99000001-lead", Role.SAFEGUARDING_LEAD) in names
+    assert ("e99000001-partner", Role.PARTNER_REFERRER) in names
+    assert client.login(username="e99000001-practitioner-1", password=PASSWORD)
+    partner = User.objects.get(username="e99000001-partner")
+    assert partner.organisation.councils.filter(ons_code="E99000001").exists()
+
+
+def test_command_runs_and_reports(settings):
+    settings.DEBUG = True
+    out, err = StringIO(), StringIO()
+    call_command(
+        "generate_synthetic",
+        "--councils",
+        "2",
+        "--concerns",
+        "100",
+        "--year",
+        YEAR,
+        "--seed",
+        "1",
+        stdout=out,
+        stderr=err,
+    )
+    assert "Generated 2 councils and 100 concerns for 2024-25" in out.getvalue()
+    assert "100.0% 100/100 concerns" in err.getvalue()  # the progress bar
+    assert Concern.objects.count() == 100
+
+
+def test_command_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only runs with DEBUG on"):
+        call_command("generate_synthetic", "--councils", "1", "--concerns", "10", "--year", YEAR)
+    assert not Concern.objects.exists()
+
+
+def test_command_refuses_a_bad_year(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="A financial year looks like 2025-26"):
+        call_command("generate_synthetic", "--councils", "1", "--concerns", "10", "--year", "2024")
+    assert not Organisation.objects.exists()
+
+
+def test_refuses_to_generate_twice_into_one_database(settings):
+    settings.DEBUG = True
+    generate(councils=2, concerns=20, year=YEAR, seed=1)
+    with pytest.raises(CommandError, match="already has synthetic councils"):
+        call_command("generate_synthetic", "--councils", "2", "--concerns", "20", "--year", YEAR, "--force")
+    assert Concern.objects.count() == 20  # nothing half-written
+
+
+def test_progress_bar_text():
+    assert percent_bar(0, 10, width=10) == "[..........]   0.0% 0/10 concerns"
+    assert percent_bar(5, 10, width=10) == "[#####.....]  50.0% 5/10 concerns"
+    assert percent_bar(0, 0, width=4) == "[####] 100.0% 0/0 concerns"
