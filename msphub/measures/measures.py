@@ -265,17 +265,23 @@ def _percent(numerator: int, denominator: int) -> float | None:
     return round(100 * numerator / denominator, 1) if denominator else None
 
 
-def _counts(measure: Measure) -> dict[str, Count]:
+def _counts(measure: Measure, distinct: bool) -> dict[str, Count]:
     return {
-        "numerator": Count("pk", filter=measure.numerator, distinct=True),
-        "denominator": Count("pk", filter=measure.denominator, distinct=True),
+        "numerator": Count("pk", filter=measure.numerator, distinct=distinct),
+        "denominator": Count("pk", filter=measure.denominator, distinct=distinct),
     }
 
 
-def _aggregates(base: str) -> tuple[list[Measure], dict[str, Count]]:
-    """The measures counted over one base, and their conditional counts keyed '<id>__numerator' etc."""
+def _aggregates(base: str, distinct: bool = False) -> tuple[list[Measure], dict[str, Count]]:
+    """The measures counted over one base, and their conditional counts keyed '<id>__numerator' etc.
+
+    `distinct` only where a join repeats records (a record with two types of risk): COUNT(DISTINCT)
+    makes the database sort for every count, which costs seconds at national size.
+    """
     group = [m for m in MEASURES if m.base == base]
-    aggregates = {f"{m.id}__{key}": expression for m in group for key, expression in _counts(m).items()}
+    aggregates = {
+        f"{m.id}__{key}": expression for m in group for key, expression in _counts(m, distinct).items()
+    }
     return group, aggregates
 
 
@@ -323,7 +329,7 @@ def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]
         raise ValueError(f"Unknown dimension {dimension!r}")
     out: dict[str, list[dict[str, Any]]] = {}
     for base in ("concluded", "concerns", "feedback"):
-        group, aggregates = _aggregates(base)
+        group, aggregates = _aggregates(base, distinct=dimension == "risk_type")
         rows = (
             base_queryset(base, filters)
             .annotate(**_dimension_annotations(base, dimension))
