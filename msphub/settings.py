@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "simple_history",
     "govuk_frontend_django",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "msphub.core",
     "msphub.accounts",
     "msphub.people",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "msphub.enquiries",
     "msphub.measures",
     "msphub.tempcheck",
+    "msphub.benchmarks",
     "msphub.demo",
 ]
 
@@ -146,6 +149,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],
+    }
+}
+
+# Background work (reports, imports) through the django-tasks backport of Django's tasks API.
+# TASKS_BACKEND=database queues tasks in PostgreSQL for `manage.py db_worker` processes (production);
+# by default a task runs at once in the request that enqueues it (development and tests).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if os.environ.get("TASKS_BACKEND") == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
     }
 }
 

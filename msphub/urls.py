@@ -9,5 +9,6 @@ urlpatterns = [
     path("enquiries/", include("msphub.enquiries.urls")),
     path("measures/", include("msphub.measures.urls")),
     path("tempcheck/", include("msphub.tempcheck.urls")),
+    path("benchmarks/", include("msphub.benchmarks.urls")),
     path("admin/", admin.site.urls),
 ]

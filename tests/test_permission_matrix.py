@@ -14,6 +14,7 @@ that writes (other than the access log and sessions): a GET must never change a 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -1001,6 +1002,47 @@ def admin_cases(w) -> list[Case]:
         "admin catch-all", index + "no-such-page/", get=staff(404, 404), post=staff(404, 404)
     )
 
+    # Background task results (django-tasks-db): the system administrator reads them; nobody adds,
+    # changes or deletes one by hand, and the lead, without the model's permissions, is refused.
+    tasks = "admin:django_tasks_database_dbtaskresult"
+    cases += get_and_post(
+        f"{tasks}_changelist",
+        reverse(f"{tasks}_changelist"),
+        get=model_staff(403),
+        post=model_staff(403),
+    )
+    cases += get_and_post(
+        f"{tasks}_add", reverse(f"{tasks}_add"), get=model_staff(403, 403), post=model_staff(403, 403)
+    )
+    no_such_task = str(uuid.uuid4())
+    # An id that is not there: the admin sends the superuser back to its index (the history page
+    # looks for the record before asking about permissions, so the lead is sent back too).
+    cases += get_and_post(
+        f"{tasks}_change",
+        reverse(f"{tasks}_change", args=[no_such_task]),
+        get=model_staff(403, Redirect(index)),
+        post=model_staff(403, 403),
+    )
+    cases += get_and_post(
+        f"{tasks}_history",
+        reverse(f"{tasks}_history", args=[no_such_task]),
+        get=model_staff(Redirect(index), Redirect(index)),
+        post=model_staff(Redirect(index), Redirect(index)),
+    )
+    cases += get_and_post(
+        f"{tasks}_delete",
+        reverse(f"{tasks}_delete", args=[no_such_task]),
+        get=model_staff(403, 403),
+        post=model_staff(403, 403),
+    )
+    task_change = reverse(f"{tasks}_change", args=[no_such_task])
+    cases += get_and_post(
+        f"{tasks} object redirect",
+        task_change.removesuffix("change/"),
+        get=model_staff(Redirect(task_change), Redirect(task_change)),
+        post=model_staff(Redirect(task_change), Redirect(task_change)),
+    )
+
     riverside_users = ("pat_practitioner", "pc_referrer", "nurse_referrer")
     models = [
         # (app, model, Riverside's object, Hillside's object, lead's permissions, changelist checks)
@@ -1248,6 +1290,67 @@ def tempcheck_cases(w) -> list[Case]:
     return cases
 
 
+def benchmark_cases(w) -> list[Case]:
+    """Benchmarking (access.md: Board and council staff see their council's aggregates; the lead
+    exports the council's benchmark file; a regional lead sees benchmarks of the region, a national
+    lead every council's). With no files imported the comparison is of the councils in this database
+    (Riverside and Hillside, both North West): a council sees only its own name, never the other's."""
+    ours, theirs = w.council.ons_code, w.other_council.ons_code
+    riverside = RIVERSIDE_CASEWORK | {BOARD}
+    readers = riverside | {OTHER, NLEAD}
+    named = {
+        **dict.fromkeys(riverside, ("Riverside Council",)),
+        OTHER: ("Hillside Council",),
+        NLEAD: ("Riverside Council", "Hillside Council"),
+        RLEAD: ("There are no councils of your region",),
+    }
+    hidden = {
+        **dict.fromkeys(riverside, ("Hillside Council",)),
+        OTHER: ("Riverside Council",),
+        RLEAD: ("Riverside Council", "Hillside Council"),
+    }
+    index = reverse("benchmarks:index")
+    cases = get_and_post(
+        "benchmarks:index", index, get=matrix(readers | {RLEAD}), contains=named, absent=hidden
+    )
+    cases += get_and_post(
+        "benchmarks:index (Hillside chosen)",
+        index + f"?source=database&council={theirs}",
+        get=matrix({OTHER, NLEAD}),
+        contains=dict.fromkeys((OTHER, NLEAD), ("Hillside Council, ",)),
+    )
+    # The London lead has no council to compare, so no download; the PDF is slow: two personas.
+    cases += get_and_post(
+        "benchmarks:comparison_csv",
+        reverse("benchmarks:comparison_csv"),
+        get=matrix(readers),
+        contains={**dict.fromkeys(riverside, (ours,)), OTHER: (theirs,)},
+        absent={**dict.fromkeys(riverside, (theirs,)), OTHER: (ours,)},
+        skip=frozenset({LPRAC, LMGR}),
+    )
+    cases += get_and_post(
+        "benchmarks:comparison_pdf",
+        reverse("benchmarks:comparison_pdf"),
+        get=matrix(readers),
+        skip=frozenset(readers - {BOARD, NLEAD}),
+    )
+    cases += get_and_post(
+        "benchmarks:our_file",
+        reverse("benchmarks:our_file"),
+        get=matrix({LEAD, OTHER}),
+        contains={LEAD: (ours,), OTHER: (theirs,)},
+        absent={LEAD: (theirs,), OTHER: (ours,)},
+    )
+    # Importing files is the regional and national leads' (an empty POST re-shows the form).
+    cases += get_and_post(
+        "benchmarks:import",
+        reverse("benchmarks:import"),
+        get=matrix({RLEAD, NLEAD}),
+        post=matrix({RLEAD, NLEAD}),
+    )
+    return cases
+
+
 def build_cases(w) -> list[Case]:
     return (
         public_cases()
@@ -1258,6 +1361,7 @@ def build_cases(w) -> list[Case]:
         + admin_cases(w)
         + measures_cases(w)
         + tempcheck_cases(w)
+        + benchmark_cases(w)
     )
 
 

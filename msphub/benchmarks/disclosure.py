@@ -1,0 +1,57 @@
+"""Disclosure control for figures published outside the council (../shared/domain/data.md).
+
+Counts from 1 to 4 are suppressed and shown as ``[c]``; other counts are rounded to the nearest 5
+(0 stays 0). Percentages are computed from the unrounded counts and suppressed when their numerator
+or denominator is suppressed; with a denominator of 0 there is no percentage (None).
+
+Pure functions, so the rules can be tested at their boundaries without a database.
+"""
+
+SUPPRESSED = "[c]"
+
+Published = int | str  # a non-negative multiple of 5, or SUPPRESSED
+
+
+def is_suppressed(count: int) -> bool:
+    return 1 <= count <= 4
+
+
+def publish_count(count: int) -> Published:
+    """0 -> 0; 1-4 -> "[c]"; 5 and over -> the nearest multiple of 5 (7 -> 5, 8 -> 10)."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"A count is a whole number of 0 or more, not {count!r}")
+    if is_suppressed(count):
+        return SUPPRESSED
+    # A whole number is never exactly halfway between multiples of 5, so there is no tie to break.
+    return 5 * ((count + 2) // 5)
+
+
+def percent(numerator: int, denominator: int) -> float | None:
+    """Per cent to one decimal place, as the measures dashboard shows it; None without a base."""
+    return round(100 * numerator / denominator, 1) if denominator else None
+
+
+def publish_percent(numerator: int, denominator: int) -> float | str | None:
+    """The percentage of the unrounded counts, "[c]" when either count is 1-4, None when the base is 0."""
+    if denominator == 0:
+        return None
+    if is_suppressed(numerator) or is_suppressed(denominator):
+        return SUPPRESSED
+    return percent(numerator, denominator)
+
+
+def is_published_count(value: object) -> bool:
+    """True for a count that has been through publish_count: "[c]" or a non-negative multiple of 5."""
+    if value == SUPPRESSED:
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0 and value % 5 == 0
+
+
+def stored(value: Published) -> int | None:
+    """A published count as stored: None for "[c]"."""
+    return None if value == SUPPRESSED else int(value)
+
+
+def shown(value: int | None) -> Published:
+    """A stored count as published again: "[c]" for None."""
+    return SUPPRESSED if value is None else value

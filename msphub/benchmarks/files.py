@@ -1,0 +1,392 @@
+"""The benchmark file: one council's SAC return and MSP measures for a year, disclosure-controlled.
+
+``build_benchmark`` writes it (the ``benchmark_export`` command, the lead's download and the "this
+database" comparison); ``parse`` reads one back and refuses it, with every problem found, unless it is
+exactly what ``build_benchmark`` would write. The format is described in docs/benchmarks.md.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from msphub.accounts.models import Organisation
+from msphub.measures.measures import MEASURES, Filters, measure_totals
+from msphub.measures.periods import financial_year
+from msphub.measures.sac import ORDERS, TABLE_TITLES, build_return, grid
+
+from .disclosure import SUPPRESSED, is_published_count, publish_count, publish_percent, stored
+
+FORMAT = "msphub-benchmark"
+VERSION = 1
+DISCLOSURE_NOTE = (
+    "Counts from 1 to 4 are shown as [c]; other counts are rounded to the nearest 5. Percentages are "
+    "computed from the unrounded counts and shown as [c] when their numerator or denominator is 1 to 4."
+)
+ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
+
+# The SAC headline measure (data.md: section 42 enquiries started / concerns received), from SG1f.
+SG1F_CONCERNS, SG1F_S42, _ = ORDERS["SG1f"][0]
+SG1F_TOTAL = ORDERS["SG1f"][1][0]
+HEADLINE = {
+    "sac_conversion_rate": (
+        "Conversion rate (section 42 enquiries started / concerns received, SAC)",
+        "concerns received (SG1f)",
+    )
+}
+# Every measure a file carries: id -> (label, base), in the order pages show them.
+MEASURE_INFO = {**HEADLINE, **{m.id: (m.label, m.base_note) for m in MEASURES}}
+
+MAX_PROBLEMS = 25
+TOP_LEVEL = ["format", "version", "year", "council", "generated_at", "disclosure_control", "headline"]
+TOP_LEVEL += ["measures", "sac"]
+COUNCIL_KEYS = ["ons_code", "name", "region"]
+MEASURE_KEYS = ["id", "label", "numerator", "denominator", "percent"]
+CELL_KEYS = ["row", "column", "count"]
+
+
+# --- Writing ----------------------------------------------------------------------------------------
+
+
+def _measure(measure_id: str, label: str, numerator: int, denominator: int) -> dict[str, Any]:
+    return {
+        "id": measure_id,
+        "label": label,
+        "numerator": publish_count(numerator),
+        "denominator": publish_count(denominator),
+        "percent": publish_percent(numerator, denominator),
+    }
+
+
+def build_benchmark(year: str, council: Organisation, generated_at: datetime | None = None) -> dict[str, Any]:
+    """The benchmark file's content for ``council`` and the financial ``year`` (raises ValueError)."""
+    period = financial_year(year)
+    if not council.is_council or not council.ons_code:
+        raise ValueError(f"{council} is not a council with an ONS code")
+    if not council.region:
+        raise ValueError(f"{council} has no region: set it in the configuration before exporting")
+    sac = build_return(year, council)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for table_id in TABLE_TITLES:
+        known_rows = ORDERS[table_id][0]
+        rows, columns, values = grid(table_id, sac["tables"][table_id])
+        # grid() appends rows under labels outside the national lists (the SAC page warns about
+        # them); a benchmark file carries the national grid only, so every hub can read it.
+        tables[table_id] = [
+            {"row": row, "column": column, "count": publish_count(count)}
+            for row, counts in zip(rows, values, strict=True)
+            if row in known_rows
+            for column, count in zip(columns, counts, strict=True)
+        ]
+    sg1f = {cell["row"]: cell["count"] for cell in sac["tables"]["SG1f"]}
+    label = HEADLINE["sac_conversion_rate"][0]
+    headline = [_measure("sac_conversion_rate", label, sg1f.get(SG1F_S42, 0), sg1f.get(SG1F_CONCERNS, 0))]
+    measures = [
+        _measure(row["id"], row["label"], row["numerator"], row["denominator"])
+        for row in measure_totals(Filters(period, council))
+    ]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "year": year,
+        "council": {"ons_code": council.ons_code, "name": council.name, "region": council.region},
+        "generated_at": (generated_at or timezone.now())
+        .astimezone(timezone.get_current_timezone())
+        .isoformat(timespec="seconds"),
+        "disclosure_control": DISCLOSURE_NOTE,
+        "headline": headline,
+        "measures": measures,
+        "sac": tables,
+    }
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+
+
+class FileRefused(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Parsed:
+    """A benchmark file that passed every check; counts as stored (None for "[c]")."""
+
+    file_name: str
+    sha256: str
+    version: int
+    year: str
+    ons_code: str
+    council_name: str
+    region: str
+    generated_at: datetime
+    # (measure id, numerator, denominator, percent): percent None when suppressed or without a base.
+    measures: list[tuple[str, int | None, int | None, float | None]] = field(default_factory=list)
+    # (table id, row, column, count)
+    cells: list[tuple[str, str, str, int | None]] = field(default_factory=list)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        # json.loads would quietly keep the last one: a file saying "council" twice is ambiguous.
+        raise ValueError(f"the key {twice[0]!r} appears twice in one object")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def load(file_name: str, content: bytes) -> Any:
+    """The file's JSON, or FileRefused saying where it is broken."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileRefused([f"not UTF-8 text (byte {exc.start})"]) from exc
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise FileRefused([f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from exc
+    except ValueError as exc:
+        raise FileRefused([f"not valid JSON: {exc}"]) from exc
+
+
+def parse(file_name: str, content: bytes) -> Parsed:
+    """Read and check a benchmark file; FileRefused lists every problem (up to MAX_PROBLEMS)."""
+    data = load(file_name, content)
+    return validate(file_name, data, hashlib.sha256(content).hexdigest())
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def keys(self, where: str, value: Any, expected: list[str], optional: tuple[str, ...] = ()) -> bool:
+        """The object's keys are exactly ``expected`` (plus any of ``optional``)."""
+        if not isinstance(value, dict):
+            self.add(f"{where}: expected an object, found {_kind(value)}")
+            return False
+        missing = [k for k in expected if k not in value and k not in optional]
+        unknown = [k for k in value if k not in expected]
+        for key in missing:
+            self.add(f"{where}: {key!r} is missing")
+        for key in unknown:
+            self.add(f"{where}: unknown field {key!r}")
+        return not missing and not unknown
+
+    def text(self, where: str, value: Any, max_length: int) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            self.add(f"{where}: expected some text, found {_kind(value)}")
+            return None
+        if len(value) > max_length:
+            self.add(f"{where}: longer than {max_length} characters")
+            return None
+        return value.strip()
+
+    def count(self, where: str, value: Any) -> int | None:
+        if not is_published_count(value):
+            self.add(
+                f"{where}: {json.dumps(value)} is not {SUPPRESSED!r} or a whole number rounded to 5 "
+                "(was disclosure control applied?)"
+            )
+            return None
+        return stored(value)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}" if value else "empty text"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def validate(file_name: str, data: Any, sha256: str = "") -> Parsed:
+    check = _Checker()
+    if not check.keys("the file", data, TOP_LEVEL, optional=("disclosure_control",)):
+        if not isinstance(data, dict):
+            raise FileRefused(check.problems)
+    if data.get("format") != FORMAT:
+        # Another kind of JSON altogether (a SAC return, say): the rest would only add noise.
+        raise FileRefused([f"format: expected {FORMAT!r}, found {_kind(data.get('format'))}"])
+    version = data.get("version")
+    if version != VERSION or isinstance(version, bool):
+        raise FileRefused([f"version: this hub reads version {VERSION} files, not {_kind(version)}"])
+
+    year = data.get("year")
+    try:
+        financial_year(year if isinstance(year, str) else "")
+    except ValueError:
+        check.add(f"year: expected a financial year like 2025-26, found {_kind(year)}")
+        year = None
+
+    council = data.get("council")
+    ons_code = name = region = None
+    if check.keys("council", council, COUNCIL_KEYS):
+        ons_code = council["ons_code"]
+        if not isinstance(ons_code, str) or not ONS_CODE.match(ons_code):
+            check.add(f"council.ons_code: expected an ONS code like E06000901, found {_kind(ons_code)}")
+            ons_code = None
+        name = check.text("council.name", council["name"], 200)
+        region = check.text("council.region", council["region"], 100)
+
+    generated = data.get("generated_at")
+    generated_at = parse_datetime(generated) if isinstance(generated, str) else None
+    if generated_at is None or timezone.is_naive(generated_at):
+        check.add(f"generated_at: expected a date and time with its offset, found {_kind(generated)}")
+    if "disclosure_control" in data and not isinstance(data["disclosure_control"], str):
+        check.add("disclosure_control: expected text")
+
+    measures = _measures(check, "headline", data.get("headline"), list(HEADLINE))
+    measures += _measures(check, "measures", data.get("measures"), [m.id for m in MEASURES])
+    cells = _tables(check, data.get("sac"))
+    _check_headline(check, measures, cells)
+
+    if check.problems:
+        shown = check.problems[:MAX_PROBLEMS]
+        if len(check.problems) > MAX_PROBLEMS:
+            shown.append(f"and {len(check.problems) - MAX_PROBLEMS} more problems")
+        raise FileRefused(shown)
+    return Parsed(
+        file_name=file_name,
+        sha256=sha256,
+        version=version,
+        year=year,
+        ons_code=ons_code,
+        council_name=name,
+        region=region,
+        generated_at=generated_at,
+        measures=measures,
+        cells=cells,
+    )
+
+
+def _measures(check: _Checker, where: str, value: Any, ids: list[str]) -> list:
+    if not isinstance(value, list):
+        check.add(f"{where}: expected a list, found {_kind(value)}")
+        return []
+    found: list[tuple[str, int | None, int | None, float | None]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        at = f"{where}[{i}]"
+        if not check.keys(at, item, MEASURE_KEYS):
+            continue
+        measure_id = item["id"]
+        if measure_id not in ids:
+            check.add(f"{at}.id: unknown measure {_kind(measure_id)}")
+            continue
+        at = f"{where}[{i}] ({measure_id})"
+        if measure_id in seen:
+            check.add(f"{at}: the measure appears twice")
+            continue
+        seen.add(measure_id)
+        check.text(f"{at}.label", item["label"], 300)
+        numerator = check.count(f"{at}.numerator", item["numerator"])
+        denominator = check.count(f"{at}.denominator", item["denominator"])
+        percent = item["percent"]
+        stored_percent = None
+        if item["denominator"] == 0:
+            if percent is not None:
+                check.add(f"{at}.percent: expected null with a denominator of 0, found {_kind(percent)}")
+        elif SUPPRESSED in (item["numerator"], item["denominator"]):
+            if percent != SUPPRESSED:
+                check.add(
+                    f"{at}.percent: expected {SUPPRESSED!r} as a count is suppressed, found {_kind(percent)}"
+                )
+        elif isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
+            check.add(f"{at}.percent: expected a number from 0 to 100, found {_kind(percent)}")
+        else:
+            stored_percent = float(percent)
+        found.append((measure_id, numerator, denominator, stored_percent))
+    for measure_id in ids:
+        if measure_id not in seen:
+            check.add(f"{where}: the measure {measure_id!r} is missing")
+    return found
+
+
+def _tables(check: _Checker, value: Any) -> list[tuple[str, str, str, int | None]]:
+    if not isinstance(value, dict):
+        check.add(f"sac: expected an object of tables, found {_kind(value)}")
+        return []
+    cells: list[tuple[str, str, str, int | None]] = []
+    for table_id in value:
+        if table_id not in ORDERS:
+            check.add(f"sac: unknown table {table_id!r}")
+    for table_id in TABLE_TITLES:
+        if table_id not in value:
+            check.add(f"sac: the table {table_id} is missing")
+            continue
+        rows, columns = ORDERS[table_id]
+        table = value[table_id]
+        if not isinstance(table, list):
+            check.add(f"sac.{table_id}: expected a list of cells, found {_kind(table)}")
+            continue
+        seen: set[tuple[str, str]] = set()
+        for i, cell in enumerate(table):
+            at = f"sac.{table_id}[{i}]"
+            if not check.keys(at, cell, CELL_KEYS):
+                continue
+            row, column = cell["row"], cell["column"]
+            good = True
+            if row not in rows:
+                check.add(f"{at}.row: unknown row label {_kind(row)} for {table_id}")
+                good = False
+            if column not in columns:
+                check.add(f"{at}.column: unknown column label {_kind(column)} for {table_id}")
+                good = False
+            count = check.count(f"{at}.count", cell["count"])
+            if not good:
+                continue
+            if (row, column) in seen:
+                check.add(f"{at}: the cell {row!r} x {column!r} appears twice")
+                continue
+            seen.add((row, column))
+            cells.append((table_id, row, column, count))
+        missing = [(r, c) for r in rows for c in columns if (r, c) not in seen]
+        if missing:
+            row, column = missing[0]
+            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+            check.add(
+                f"sac.{table_id}: the cell {row!r} x {column!r}{more} missing (every cell is given, 0 too)"
+            )
+    return cells
+
+
+def _check_headline(check: _Checker, measures: list, cells: list) -> None:
+    """The headline conversion rate must be the SG1f counts it is made of."""
+    sg1f = {row: count for table_id, row, _, count in cells if table_id == "SG1f"}
+    for measure_id, numerator, denominator, _ in measures:
+        if measure_id != "sac_conversion_rate" or len(sg1f) != 3:
+            continue
+        for part, value, row in (
+            ("numerator", numerator, SG1F_S42),
+            ("denominator", denominator, SG1F_CONCERNS),
+        ):
+            if value != sg1f[row]:
+                check.add(
+                    f"headline (sac_conversion_rate).{part}: {_shown(value)} differs from the SG1f "
+                    f"cell {row!r}, {_shown(sg1f[row])}"
+                )
+
+
+def _shown(value: int | None) -> str:
+    return SUPPRESSED if value is None else str(value)

@@ -1,0 +1,70 @@
+from typing import Any
+
+from django import forms
+
+from msphub.core.forms import GovukForm
+
+from .comparison import SOURCES
+
+
+class ComparisonForm(GovukForm):
+    """What to compare: all optional, so the page opens with sensible defaults (views.py)."""
+
+    year = forms.ChoiceField(
+        label="Financial year",
+        required=False,
+        error_messages={"invalid_choice": "Select a financial year from the list"},
+    )
+    source = forms.ChoiceField(
+        label="Figures from",
+        choices=[("", "Choose for me"), *SOURCES],
+        required=False,
+        error_messages={"invalid_choice": "Select where the figures come from"},
+    )
+    council = forms.CharField(label="Council", required=False, max_length=9)
+
+    def __init__(self, *args: Any, years: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, y) for y in years]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            # No file chosen arrives as an empty list: clean None so "required" applies.
+            return [single(item, initial) for item in data] if data else [single(None, initial)]
+        return [single(data, initial)]
+
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class ImportForm(GovukForm):
+    files = MultipleFileField(
+        label="Benchmark files (JSON)",
+        help_text="One file a council, as its safeguarding lead downloads it or benchmark_export writes it. "
+        "You can choose several at once.",
+        error_messages={"required": "Choose one or more benchmark files"},
+    )
+    replace = forms.BooleanField(
+        label="Replace a council's figures if its file for the year was imported already",
+        required=False,
+    )
+
+    def clean_files(self) -> list:
+        files = self.cleaned_data["files"]
+        for upload in files:
+            if upload.size > MAX_FILE_BYTES:
+                raise forms.ValidationError(f"{upload.name} is larger than 5 MB: it is not a benchmark file")
+        return files
