@@ -95,7 +95,9 @@ def raise_concern(
                 reference=ReferenceSequence.next_reference("CON"),
                 **fields,
             )
-            concern.full_clean(exclude=["reference"])
+            # The submission token's uniqueness is left to the database: a double press that lost
+            # the race is told apart below and answered with the concern the first press made.
+            concern.full_clean(exclude=["reference", "submission_token"])
             concern.save()
             ConcernRiskType.objects.bulk_create(
                 ConcernRiskType(concern=concern, risk_type=r) for r in risk_types

@@ -275,7 +275,7 @@ class CouncilStaff:
     council: Organisation
     teams: list[int]
     practitioners: list[int]  # user ids, practitioners[i] works in teams[i % len(teams)]
-    manager: int
+    managers: list[int]  # managers[i] manages teams[i]
     lead: int
     partner_org: int
     partner_user: int
@@ -413,6 +413,7 @@ class SyntheticGenerator:
                 )
             for suffix, role, team in (
                 ("manager", Role.TEAM_MANAGER, own_teams[1]),
+                ("manager-2", Role.TEAM_MANAGER, own_teams[0]),
                 ("lead", Role.SAFEGUARDING_LEAD, None),
                 ("board", Role.BOARD_VIEWER, None),
             ):
@@ -449,7 +450,7 @@ class SyntheticGenerator:
                     practitioners=[
                         ids[f"{code}-practitioner-{k + 1}"] for k in range(PRACTITIONERS_PER_COUNCIL)
                     ],
-                    manager=ids[f"{code}-manager"],
+                    managers=[ids[f"{code}-manager-2"], ids[f"{code}-manager"]],
                     lead=ids[f"{code}-lead"],
                     partner_org=partners[i].pk,
                     partner_user=ids[f"{code}-partner"],
@@ -535,7 +536,8 @@ class SyntheticGenerator:
             )
             people.append((person_id, dob))
         k = rng.randrange(len(s.practitioners))
-        practitioner, team = s.practitioners[k], s.teams[k % 2]
+        team_index = k % 2
+        practitioner, team = s.practitioners[k], s.teams[team_index]
         location, source = c["location"](rng), c["source"](rng)
         raiser = c["raiser"](rng)
         by_partner = raiser == "professional" and rng.random() < 0.3
@@ -597,7 +599,7 @@ class SyntheticGenerator:
             lead_practitioner_id=practitioner if is_enquiry else None,
             decided_by_id=practitioner,
             decided_at=decided_at,
-            signed_off_by_id=s.manager if is_enquiry else None,
+            signed_off_by_id=s.managers[team_index] if is_enquiry else None,
             signed_off_at=decided_at + timedelta(hours=2) if is_enquiry else None,
         )
         if is_enquiry:
@@ -652,7 +654,7 @@ class SyntheticGenerator:
             else "",
             closure_requested_by_id=practitioner if closed else None,
             closure_requested_at=closed_at - timedelta(days=1) if closed else None,
-            signed_off_by_id=s.manager if closed else None,
+            signed_off_by_id=s.managers[s.teams.index(team)] if closed else None,
             closed_at=closed_at if closed else None,
         )
         start_day = started_at.date()

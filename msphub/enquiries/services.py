@@ -279,10 +279,24 @@ def can_sign_off_closure(enquiry: Enquiry, user: User) -> bool:
     )
 
 
+def _lock_awaiting_sign_off(enquiry: Enquiry) -> None:
+    """Lock the enquiry's row and check the closure still awaits a decision.
+
+    Two managers deciding the same closure at once: the second waits for the first's transaction and
+    is then refused, rather than signing off (or returning) a closure that is already decided.
+    """
+    status = (
+        Enquiry.objects.select_for_update().filter(pk=enquiry.pk).values_list("status", flat=True).first()
+    )
+    if status != Enquiry.Status.CLOSURE_REQUESTED:
+        raise PermissionDenied("This closure has already been signed off or returned.")
+
+
 def sign_off_closure(enquiry: Enquiry, user: User) -> None:
     if not can_sign_off_closure(enquiry, user):
         raise PermissionDenied
     with transaction.atomic():
+        _lock_awaiting_sign_off(enquiry)
         enquiry.status = Enquiry.Status.CLOSED
         enquiry.signed_off_by = user
         enquiry.closed_at = timezone.now()
@@ -299,6 +313,7 @@ def return_closure(enquiry: Enquiry, user: User, comment: str) -> None:
     if not comment.strip():
         raise ValidationError({"returned_comment": "Enter why the closure is being returned"})
     with transaction.atomic():
+        _lock_awaiting_sign_off(enquiry)
         enquiry.status = Enquiry.Status.OPEN
         enquiry.closure_returned_comment = comment
         enquiry.save(update_fields=["status", "closure_returned_comment"])

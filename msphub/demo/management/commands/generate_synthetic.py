@@ -65,6 +65,7 @@ class Command(BaseCommand):
         for label, n in sorted(counts.items()):
             self.stdout.write(f"  {label}: {n:,}")
         self.stdout.write(
-            f"  Users: <ons code>-practitioner-1..4, -manager, -lead, -board, -partner; password {PASSWORD}"
+            f"  Users: <ons code>-practitioner-1..4, -manager, -manager-2, -lead, -board, -partner; "
+            f"password {PASSWORD}"
         )
         self.stdout.write(self.style.SUCCESS("Done."))
