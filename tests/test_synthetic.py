@@ -92,6 +92,10 @@ def test_counts_and_links_are_consistent():
     assert closed.exists()
     assert not closed.filter(Q(risk_assessment_outcome="") | Q(msp_asked="") | Q(mental_capacity="")).exists()
     assert not closed.filter(closed_at__isnull=True).exists()
+    # A concern is closed when no enquiry follows or its enquiry is closed, and open otherwise.
+    assert not Concern.objects.filter(status="closed", enquiry__status="open").exists()
+    assert not Concern.objects.filter(enquiry__status="closed").exclude(status="closed").exists()
+    assert not Concern.objects.filter(decision__outcome="none").exclude(status="closed").exists()
 
 
 def test_proportions_are_national_like():

@@ -543,7 +543,10 @@ class SyntheticGenerator:
         by_partner = raiser == "professional" and rng.random() < 0.3
         outcome = c["decision"](rng)
         decided_at = received_at + timedelta(days=rng.choice((0, 1, 1, 2, 3, 5, 8)), hours=rng.randint(1, 6))
-        status = {"s42": "enquiry", "other": "enquiry", "none": "closed"}[outcome]
+        # Most enquiries are concluded; about one in twelve is still open (long-running cases). A
+        # concern is closed once its enquiry is (or at once when no enquiry follows), as in the app.
+        enquiry_closed = rng.random() < 0.92
+        status = "closed" if outcome == "none" or enquiry_closed else "enquiry"
         concern_id = self._table(Concern).add(
             rng,
             reference=self._reference("CON", received_at),
@@ -603,7 +606,18 @@ class SyntheticGenerator:
             signed_off_at=decided_at + timedelta(hours=2) if is_enquiry else None,
         )
         if is_enquiry:
-            self._enquiry(s, concern_id, person_id, outcome, practitioner, team, by_partner, decided_at, rng)
+            self._enquiry(
+                s,
+                concern_id,
+                person_id,
+                outcome,
+                practitioner,
+                team,
+                by_partner,
+                decided_at,
+                enquiry_closed,
+                rng,
+            )
 
     def _enquiry(
         self,
@@ -615,12 +629,11 @@ class SyntheticGenerator:
         team: int,
         by_partner: bool,
         decided_at: datetime,
+        closed: bool,
         rng: random.Random,
     ) -> None:
         c = self.choices
         started_at = decided_at + timedelta(hours=2)
-        # Most enquiries are concluded; about one in twelve is still open (long-running cases).
-        closed = rng.random() < 0.92
         closed_at = started_at + timedelta(days=rng.randint(10, 160), hours=rng.randint(0, 6))
         capacity = c["capacity"](rng)
         lacked = capacity == categories.LACKED_CAPACITY
