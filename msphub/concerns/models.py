@@ -67,8 +67,13 @@ class ConcernQuerySet(models.QuerySet):
     def first_contact_overdue(self, now=None) -> "ConcernQuerySet":
         """Not yet spoken to, and more than 24 hours since the concern was received."""
         now = now or timezone.now()
-        return self.filter(first_contacts__isnull=True, received_at__lt=now - first_contact_window()).exclude(
-            status=Concern.Status.CLOSED
+        # NOT EXISTS rather than a LEFT JOIN: the planner then probes the first contacts' index for
+        # this council's open concerns instead of scanning every first contact in the country.
+        spoken_to = FirstContact.objects.filter(concern=models.OuterRef("pk"))
+        return (
+            self.filter(received_at__lt=now - first_contact_window())
+            .exclude(status=Concern.Status.CLOSED)
+            .exclude(models.Exists(spoken_to))
         )
 
     def open(self) -> "ConcernQuerySet":
