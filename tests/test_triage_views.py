@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -751,7 +752,7 @@ def people(make_person, other_council, front_door, practitioner):
 )
 def test_person_search(as_practitioner, people, query):
     edna, albert, elsewhere = people
-    response = as_practitioner.get(f"/people/?{query}")
+    response = as_practitioner.post("/people/", QueryDict(query))
     assert response.status_code == 200
     page = body(response)
     assert f"/people/{edna.uuid}/" in page
@@ -762,12 +763,19 @@ def test_person_search(as_practitioner, people, query):
 def test_person_search_without_criteria_shows_no_results(as_practitioner, people):
     page = body(as_practitioner.get("/people/"))
     assert "Results" not in page and "No matching records" not in page
-    page = body(as_practitioner.get("/people/?name=nobody"))
+    page = body(as_practitioner.post("/people/", {"name": "nobody"}))
     assert "No matching records" in page
 
 
+def test_search_terms_never_travel_in_the_url(as_practitioner, people):
+    """Names, dates of birth and NHS numbers stay out of URLs (and so out of history and logs)."""
+    page = body(as_practitioner.get("/people/?name=Marsh"))
+    assert '<form method="post"' in page
+    assert "Results" not in page and "Marsh" not in page
+
+
 def test_person_search_invalid_nhs_number(as_practitioner, people):
-    response = as_practitioner.get(f"/people/?nhs_number={WRONG_CHECK_DIGIT_NHS.replace(' ', '+')}")
+    response = as_practitioner.post("/people/", {"nhs_number": WRONG_CHECK_DIGIT_NHS})
     assert_error(response, "Enter a valid NHS number: the last digit does not match the others")
 
 

@@ -21,10 +21,12 @@ def _require_casework(request: HttpRequest) -> None:
         raise Http404
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def person_search(request: HttpRequest) -> HttpResponse:
+    """Searching is a POST although it changes nothing: names, dates of birth and NHS numbers must
+    not travel in URLs, where browser history, proxies and server logs keep them."""
     _require_casework(request)
-    form = PersonSearchForm(request.GET or None)
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_bound and form.is_valid() and form.has_criteria():
         results = search(visible(request, Person.objects.all()), **form.cleaned_data)[:50]

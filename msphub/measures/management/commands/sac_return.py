@@ -1,13 +1,19 @@
-"""python manage.py sac_return --year 2025-26 [--council ONS_CODE] --format json|csv|xlsx --output PATH"""
+"""python manage.py sac_return --year 2025-26 [--council ONS_CODE] --format json|csv|xlsx --output PATH
+
+or, with --background instead of --output, queue it (msphub.measures.tasks) and print the task id; a
+worker writes it to the exports directory.
+"""
 
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tasks import TaskResultStatus
 
 from msphub.accounts.models import Organisation
 from msphub.measures import exports
 from msphub.measures.sac import build_return
+from msphub.measures.tasks import check_request, write_sac_return
 
 
 class Command(BaseCommand):
@@ -17,11 +23,30 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, help="Financial year, like 2025-26")
         parser.add_argument("--council", help="ONS code of one council (default: all councils)")
         parser.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
-        parser.add_argument("--output", required=True, help="File to write")
+        parser.add_argument("--output", help="File to write (not with --background)")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the return as a background task and print its id; it is written to the "
+            "exports directory (by `manage.py db_worker` when TASKS_BACKEND=database)",
+        )
 
     def handle(
-        self, *args: Any, year: str, council: str | None, format: str, output: str, **options: Any
+        self,
+        *args: Any,
+        year: str,
+        council: str | None,
+        format: str,
+        output: str | None,
+        background: bool = False,
+        **options: Any,
     ) -> None:
+        if background:
+            if output:
+                raise CommandError("--background writes to the exports directory: leave out --output")
+            return self.enqueue(year, council, format)
+        if not output:
+            raise CommandError("Give --output PATH, or --background")
         organisation = None
         if council:
             organisation = Organisation.objects.filter(
@@ -43,3 +68,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"SAC return {year} for {data['council']} written to {path} ({len(data['warnings'])} warnings)"
         )
+
+    def enqueue(self, year: str, council: str | None, format: str) -> None:
+        try:
+            check_request(year, council, format)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        result = write_sac_return.enqueue(year=year, council=council, format=format)
+        if result.status == TaskResultStatus.FAILED:  # the immediate backend runs it at once
+            raise CommandError(f"Task {result.id} failed: {result.errors[-1].exception_class_path}")
+        self.stdout.write(f"Task {result.id} ({result.status.lower()})")
+        if result.status == TaskResultStatus.SUCCESSFUL:
+            written = result.return_value
+            self.stdout.write(
+                f"SAC return {year} for {written['council']} written to {written['path']} "
+                f"({written['warnings']} warnings)"
+            )
