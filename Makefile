@@ -36,7 +36,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(STAMP)
-	MSPHUB_TESTING=1 $(PY) bench/run.py
+	MSPHUB_TESTING=1 $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 var/static

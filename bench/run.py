@@ -1,220 +1,188 @@
-"""`make bench`: time the busiest pages and the 24-hour measure on a council-sized data set.
+"""`make bench`: page timings, a national-size year on PostgreSQL and a load test; writes bench/RESULTS.md.
 
-Builds its own database (var/bench.sqlite3, or BENCH_DATABASE_URL), fills it with bulk inserts,
-then times requests through Django's test client and counts their queries. Writes bench/RESULTS.md.
+Sections, each in its own process (each sets Django up on its own database):
+
+1. bench/pages.py: the busiest pages on a council-sized data set (SQLite in var/bench.sqlite3, or
+   BENCH_PAGES_DATABASE_URL).
+2. bench/national.py: generating a national-size year, the SAC return against the hand-written SQL
+   baseline (bench/baseline.py) and every MSP measure, on PostgreSQL (BENCH_DATABASE_URL; if unset,
+   the local cluster is started as .ci/run does and postgres://msphub:msphub@127.0.0.1:5432/msphub_bench
+   is used).
+3. bench/load.py, when present: the load test (its own database; see that file).
+
+    python bench/run.py [--only pages,national,load]
+
+BENCH_COUNCILS / BENCH_CONCERNS shrink the national section for a quick trial; BENCH_PAGE_CONCERNS
+sets the page section's size. A section that fails is reported as such and the others still run.
 Speed is measured here, never asserted in tests.
 """
 
+import argparse
 import os
 import platform
-import random
-import statistics
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
-import uuid
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msphub.settings")
-os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
-)
-os.environ.setdefault("MSPHUB_TESTING", "1")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from msphub.accounts.models import Organisation, Role, Team, User  # noqa: E402
-from msphub.concerns.models import Concern, ConcernRiskType, FirstContact  # noqa: E402
-from msphub.core import categories  # noqa: E402
-from msphub.enquiries.models import DesiredOutcome, Enquiry, PlanAction, Review  # noqa: E402
-from msphub.people.models import Person  # noqa: E402
-
-CONCERNS = int(os.environ.get("BENCH_CONCERNS", "20000"))
-PEOPLE = CONCERNS // 2
-REPEATS = 5
+LOCAL_URL = "postgres://msphub:msphub@127.0.0.1:5432/msphub_bench"
+SECTIONS = ["pages", "national", "load"]
 
 
-def build() -> tuple[User, Concern, Person]:
-    settings.ALLOWED_HOSTS = ["testserver"]
-    if os.environ["DATABASE_URL"].startswith("sqlite"):
-        Path(settings.DATABASES["default"]["NAME"]).unlink(missing_ok=True)
-    call_command("migrate", verbosity=0)
-    rng = random.Random(1)
-    council = Organisation.objects.create(name="Bench Council", kind="council", ons_code="E06000999")
-    team = Team.objects.create(organisation=council, name="Front Door")
-    user = User.objects.create_user(
-        "bench", password="bench-password-1", organisation=council, team=team, role=Role.PRACTITIONER
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def machine() -> list[str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in _read("/proc/cpuinfo").splitlines()
+            if "model name" in line
+        ),
+        platform.processor() or platform.machine(),
     )
-    now = timezone.now()
-    people = Person.objects.bulk_create(
-        Person(
-            council=council,
-            given_name=f"Given{i}",
-            family_name=f"Family{i % 997}",
-            postcode=f"RV{i % 9 + 1} {i % 10}AB",
+    mem_kb = next(
+        (int(line.split()[1]) for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")),
+        0,
+    )
+    os_name = next(
+        (
+            line.split("=", 1)[1].strip().strip('"')
+            for line in _read("/etc/os-release").splitlines()
+            if line.startswith("PRETTY_NAME=")
+        ),
+        platform.platform(),
+    )
+    return [
+        f"- CPU: {cpu} ({platform.machine()}), {os.cpu_count()} cores visible; load average at the start "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"- RAM: {mem_kb / 1024 / 1024:.1f} GiB",
+        f"- OS: {os_name}, Linux {platform.release()}",
+        f"- Python {platform.python_version()}",
+    ]
+
+
+def start_local_postgres() -> str:
+    """Start the local cluster as .ci/run does (root needed) and return the bench database URL."""
+    versions = sorted(os.listdir("/usr/lib/postgresql"), key=float)
+    if not versions:
+        raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
+    version = versions[-1]
+    # Fixed commands, no user input (S603/S607): the Debian PostgreSQL wrappers, as .ci/run uses them.
+    clusters = subprocess.run(  # noqa: S603
+        ["pg_lsclusters", "-h"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if not any(line.split()[:2] == [version, "main"] for line in clusters.splitlines()):
+        subprocess.run(["pg_createcluster", version, "main"], check=True, capture_output=True)  # noqa: S603,S607
+    subprocess.run(["pg_ctlcluster", version, "main", "start"], capture_output=True)  # noqa: S603,S607
+    for _ in range(30):
+        if subprocess.run(["su", "postgres", "-c", "pg_isready -q"]).returncode == 0:  # noqa: S603,S607
+            break
+        time.sleep(1)
+    exists = subprocess.run(  # noqa: S603
+        ["su", "postgres", "-c", "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='msphub'\""],  # noqa: S607
+        capture_output=True,
+        text=True,
+    ).stdout
+    if "1" not in exists:
+        subprocess.run(  # noqa: S603
+            ["su", "postgres", "-c", "psql -qc \"CREATE ROLE msphub LOGIN SUPERUSER PASSWORD 'msphub'\""],  # noqa: S607
+            check=True,
         )
-        for i in range(PEOPLE)
-    )
-    concerns = Concern.objects.bulk_create(
-        Concern(
-            council=council,
-            reference=f"CON-2026-{i + 1:06d}",
-            received_at=now - timedelta(hours=rng.randint(1, 24 * 365)),
-            status=rng.choice(["received", "triage", "awaiting_sign_off", "enquiry", "closed"]),
-            raiser_kind="professional",
-            raiser_name="Raiser",
-            adult_given_name="Adult",
-            adult_family_name=f"Family{i % 997}",
-            what_happened="Bench",
-            location_of_risk=rng.choice(categories.LOCATION_OF_RISK)[0],
-            source_of_risk=rng.choice(categories.SOURCE_OF_RISK)[0],
-            consent="given",
-            msp_asked=True,
-            person=people[i % PEOPLE],
-            submission_token=uuid.uuid4(),
-        )
-        for i in range(CONCERNS)
-    )
-    ConcernRiskType.objects.bulk_create(
-        ConcernRiskType(concern=c, risk_type=rng.choice(categories.RISK_TYPE)[0]) for c in concerns
-    )
-    FirstContact.objects.bulk_create(
-        FirstContact(
-            concern=c,
-            contact_at=c.received_at + timedelta(hours=rng.randint(1, 48)),
-            method="phone",
-            spoke_with="adult",
-            recorded_by=user,
-            wants="Bench",
-        )
-        for c in concerns
-        if rng.random() < 0.7
-    )
-    enquiry_concerns = [c for c in concerns if c.status in ("enquiry", "closed")][: CONCERNS // 4]
-    enquiries = Enquiry.objects.bulk_create(
-        Enquiry(
-            reference=f"ENQ-2026-{i + 1:06d}",
-            council=council,
-            concern=c,
-            person=c.person,
-            kind="s42",
-            lead_practitioner=user,
-            team=team,
-            started_at=c.received_at + timedelta(days=2),
-            status="closed" if c.status == "closed" else "open",
-            next_review_due=(c.received_at + timedelta(days=30)).date(),
-            closed_at=c.received_at + timedelta(days=60) if c.status == "closed" else None,
-            msp_asked=categories.ASKED_AND_EXPRESSED if c.status == "closed" else "",
-            risk_assessment_outcome=rng.choice(categories.RISK_ASSESSMENT_OUTCOME)[0]
-            if c.status == "closed"
-            else "",
-            mental_capacity=rng.choice(categories.MENTAL_CAPACITY)[0] if c.status == "closed" else "",
-        )
-        for i, c in enumerate(enquiry_concerns)
-    )
-    DesiredOutcome.objects.bulk_create(
-        DesiredOutcome(
-            enquiry=e,
-            words=f"I want it to stop ({n})",
-            category=categories.DESIRED_OUTCOME_CATEGORY[n][0],
-            expressed_by="adult",
-            expressed_on=e.started_at.date(),
-            achievement=categories.ACHIEVEMENT[n][0] if e.status == "closed" else "",
-        )
-        for e in enquiries
-        for n in range(2)
-    )
-    Review.objects.bulk_create(
-        Review(
-            enquiry=e,
-            held_on=e.started_at.date() + timedelta(days=20),
-            participants="The person",
-            persons_view="Better",
-            recorded_by=user,
-        )
-        for e in enquiries
-    )
-    PlanAction.objects.bulk_create(
-        PlanAction(enquiry=e, action="Visit", owner_agency="Council", due_on=e.started_at.date())
-        for e in enquiries
-    )
-    return user, concerns[0], people[0], enquiries[0]
+    return LOCAL_URL
 
 
-def measure(label: str, fn) -> dict:
-    fn()  # warm up
-    times, queries = [], 0
-    for _ in range(REPEATS):
-        with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - start) * 1000)
-        queries = len(ctx.captured_queries)
-    return {"label": label, "median": statistics.median(times), "max": max(times), "queries": queries}
+def run_section(name: str, env: dict[str, str]) -> tuple[str, float]:
+    """Run bench/<name>.py's run() in a child process; its markdown and seconds."""
+    titles = {"pages": "Pages (one council)", "national": "National size (PostgreSQL)", "load": "Load test"}
+    title = titles[name]
+    if not (ROOT / "bench" / f"{name}.py").exists():
+        return f"## {title}\n\nNot run: bench/{name}.py is not there.\n", 0.0
+    with tempfile.NamedTemporaryFile("r", suffix=".md") as out:
+        code = (
+            "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+            f"from bench import {name}; Path(sys.argv[2]).write_text({name}.run())"
+        )
+        started = time.perf_counter()
+        command = [sys.executable, "-c", code, str(ROOT), out.name]
+        # Pass the section's messages through as they come, keeping the last lines for a failure.
+        child = subprocess.Popen(  # noqa: S603 (this interpreter, our own code)
+            command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+        )
+        tail: list[str] = []
+        for line in child.stderr:
+            sys.stderr.write(line)
+            tail = [*tail[-19:], line.rstrip()]
+        returncode = child.wait()
+        seconds = time.perf_counter() - started
+        text = Path(out.name).read_text()
+    if returncode != 0 or not text.strip():
+        reason = next((line for line in reversed(tail) if line.strip()), "no output")
+        return f"## {title}\n\nNot run: bench/{name}.py failed (exit {returncode}): `{reason}`\n", seconds
+    return text, seconds
 
 
 def main() -> None:
-    started = time.perf_counter()
-    user, concern, person, enquiry = build()
-    build_seconds = time.perf_counter() - started
-    client = Client()
-    client.force_login(user)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to run")
+    chosen = [s for s in parser.parse_args().only.split(",") if s]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
 
-    def get(url: str):
-        def run():
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
+    started_at = datetime.now().astimezone()
+    header = machine()
+    env = {**os.environ, "MSPHUB_TESTING": "1"}
+    env.pop("DEBUG", None)
+    notes = []
+    if "national" in chosen and not env.get("BENCH_DATABASE_URL"):
+        try:
+            env["BENCH_DATABASE_URL"] = start_local_postgres()
+            notes.append("National section on the local PostgreSQL cluster (started as .ci/run does).")
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
+            notes.append(f"Could not start local PostgreSQL: {error}")
+    if shutil.which("psql") and env.get("BENCH_DATABASE_URL"):
+        version = subprocess.run(  # noqa: S603
+            ["psql", env["BENCH_DATABASE_URL"], "-qtAc", "SELECT version()"],  # noqa: S607
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if version:
+            header.append(f"- {version.split(',')[0]}")
 
-        return run
+    sections, timings = [], []
+    for name in chosen:
+        print(f"== bench: {name}", file=sys.stderr, flush=True)
+        text, seconds = run_section(name, env)
+        sections.append(text.rstrip() + "\n")
+        timings.append(f"{name} {seconds:.0f} s")
 
-    rows = [
-        measure("Front-door queue, first page of open concerns", get("/concerns/")),
-        measure("Front-door queue, page 20", get("/concerns/?page=20")),
-        measure("Concern page (with person and provider history)", get(f"/concerns/{concern.reference}/")),
-        measure("Person search by last name", get("/people/?name=Family5")),
-        measure("Person page", get(f"/people/{person.uuid}/")),
-        measure("Home page counts", get("/accounts/home/")),
-        measure("Caseload, my open enquiries (sorted by next review)", get("/enquiries/")),
-        measure("Caseload, reviews overdue", get("/enquiries/?show=review_overdue")),
-        measure("Caseload, actions overdue, page 10", get("/enquiries/?show=actions_overdue&page=10")),
-        measure("Enquiry page", get(f"/enquiries/{enquiry.reference}/")),
-        measure(
-            "Board dashboard (this financial year, with a gender breakdown)",
-            get("/measures/?breakdown=gender&period=last_12_months"),
-        ),
-        measure("SAC return page (all tables)", get("/measures/sac/")),
-        measure(
-            "24-hour first-contact measure (count, whole year)",
-            lambda: Concern.objects.filter(council=concern.council).first_contact_within_target().count(),
-        ),
-    ]
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` on {timezone.localtime():%Y-%m-%d %H:%M} ({platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {connection.vendor}).",
-        f"Data: {CONCERNS:,} concerns about {PEOPLE:,} people in one council, about 70% with a first "
-        f"contact, {Enquiry.objects.count():,} enquiries with two desired outcomes, a review and an "
-        f"action each; built in {build_seconds:.1f} s. Each row: median and worst of {REPEATS} runs "
-        "after one warm-up, through Django's test client (no network).",
+        f"Written by `make bench` ({', '.join(chosen)}), started {started_at:%Y-%m-%d %H:%M %Z}; "
+        f"sections took {', '.join(timings)}.",
         "",
-        "| what | median ms | worst ms | queries |",
-        "|---|---:|---:|---:|",
+        *header,
+        *(f"- {note}" for note in notes),
+        "",
+        "The machine may be shared: treat timings as indicative, and compare numbers only within one run.",
+        "",
     ]
-    lines += [f"| {r['label']} | {r['median']:.1f} | {r['max']:.1f} | {r['queries']} |" for r in rows]
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    result = "\n".join(lines) + "\n" + "\n".join(sections)
+    (ROOT / "bench" / "RESULTS.md").write_text(result)
+    print(result)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,245 @@
+"""A hand-written SQL baseline for the Safeguarding Adults Collection return.
+
+One statement computes every SAC table (SG1a-d, SG1f, SG2a, SG2b, SG2a_b1, SG2c, SG2e, SG3a, SG4a) for
+one financial year, for every council or for one, written straight from the counting rules in
+../shared/domain/data.md ("SAC") the way an analyst would write it against the database: CTEs for the
+records each table counts, each person's first event of the year picked once per row type
+(DISTINCT ON), and one GROUP BY per table, glued together with UNION ALL. It shares no code with
+msphub/measures/sac.py (only the label order used to sort the cells), so `make bench` can time the ORM
+return against it and tests/test_bench_baseline.py can check the two agree cell for cell.
+
+PostgreSQL is the database this is written for; the same statement runs on SQLite with two small
+dialect substitutions (age in whole years on a London date; first enquiry per person).
+
+    from bench.baseline import baseline_return
+    tables = baseline_return("2024-25")              # all councils
+    tables = baseline_return("2024-25", council_id)  # one council (Organisation pk)
+
+returns {table id: [{"row", "column", "count"}, ...]} like build_return(...)["tables"] (zero cells
+omitted, cells in template order).
+"""
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+TABLE_IDS = [
+    "SG1a",
+    "SG1b",
+    "SG1c",
+    "SG1d",
+    "SG1f",
+    "SG2a",
+    "SG2b",
+    "SG2a_b1",
+    "SG2c",
+    "SG2e",
+    "SG3a",
+    "SG4a",
+]
+
+# The statement. {council_c}/{council_e} are the optional council filters; {age} (whole years on the
+# London date of first_received) and {first_enquiry} are the dialect pieces below. Percent signs are
+# doubled (DB-API "pyformat" parameters).
+SAC_SQL = """
+WITH
+concerns_y AS (                 -- concerns received in the year
+    SELECT c.id, c.person_id, c.received_at
+    FROM concerns_concern c
+    WHERE c.received_at >= %(start)s AND c.received_at < %(end)s {council_c}
+),
+started_y AS (                  -- enquiries (section 42 and other) started in the year
+    SELECT e.id, e.kind, e.person_id, e.started_at, e.concern_id
+    FROM enquiries_enquiry e
+    WHERE e.started_at >= %(start)s AND e.started_at < %(end)s {council_e}
+),
+concluded AS (                  -- section 42 enquiries whose closure was signed off in the year
+    SELECT e.id, c.id AS concern_id, c.location_of_risk, c.source_of_risk,
+           e.risk_assessment_outcome, e.risk_outcome, e.msp_asked, e.mental_capacity,
+           e.capacity_supported
+    FROM enquiries_enquiry e
+    JOIN concerns_concern c ON c.id = e.concern_id
+    WHERE e.kind = 's42' AND e.status = 'closed'
+      AND e.closed_at >= %(start)s AND e.closed_at < %(end)s {council_e}
+),
+firsts AS (                     -- each person once per row type, dated by their first event's concern
+    SELECT 'Safeguarding Concerns' AS row_type, person_id, min(received_at) AS first_received
+    FROM concerns_y
+    WHERE person_id IS NOT NULL
+    GROUP BY person_id
+    UNION ALL
+    SELECT CASE f.kind WHEN 's42' THEN 'Section 42 Enquiries' ELSE 'Other Enquiries' END,
+           f.person_id, c.received_at
+    FROM ({first_enquiry}) f
+    JOIN concerns_concern c ON c.id = f.concern_id
+),
+individuals AS (               -- age band on the day that concern was received (London time)
+    SELECT row_type,
+           CASE
+               WHEN date_of_birth IS NULL THEN 'Age unknown'
+               WHEN age >= 95 THEN '95+'
+               WHEN age >= 85 THEN '85-94'
+               WHEN age >= 75 THEN '75-84'
+               WHEN age >= 65 THEN '65-74'
+               ELSE '18-64'
+           END AS age_band,
+           gender, ethnicity, primary_support_reason
+    FROM (
+        SELECT f.row_type, p.date_of_birth, p.gender, p.ethnicity, p.primary_support_reason,
+               {age} AS age
+        FROM firsts f
+        JOIN people_person p ON p.id = f.person_id
+    ) x
+),
+achievement AS (                -- overall achievement of each enquiry that expressed outcomes
+    SELECT o.enquiry_id,
+           CASE
+               WHEN count(*) FILTER (WHERE o.achievement <> 'Fully Achieved') = 0 THEN 'Fully Achieved'
+               WHEN count(*) FILTER (WHERE o.achievement <> 'Not Achieved') = 0 THEN 'Not Achieved'
+               ELSE 'Partially Achieved'
+           END AS achievement
+    FROM concluded k
+    JOIN enquiries_desiredoutcome o ON o.enquiry_id = k.id AND o.withdrawn_on IS NULL
+    WHERE k.msp_asked = 'Yes they were asked and outcomes were expressed'
+    GROUP BY o.enquiry_id
+)
+SELECT 'SG1a', row_type, age_band, count(*) FROM individuals GROUP BY row_type, age_band
+UNION ALL
+SELECT 'SG1b', row_type, gender, count(*) FROM individuals GROUP BY row_type, gender
+UNION ALL
+SELECT 'SG1c', row_type, ethnicity, count(*) FROM individuals GROUP BY row_type, ethnicity
+UNION ALL
+SELECT 'SG1d', row_type, primary_support_reason, count(*)
+FROM individuals GROUP BY row_type, primary_support_reason
+UNION ALL
+SELECT 'SG1f', 'Total Number of Safeguarding Concerns', 'Total', count(*) FROM concerns_y
+UNION ALL
+SELECT 'SG1f',
+       CASE kind WHEN 's42' THEN 'Total Number of Section 42 Safeguarding Enquiries'
+                 ELSE 'Total Number of Other Safeguarding Enquiries' END,
+       'Total', count(*)
+FROM started_y GROUP BY kind
+UNION ALL
+SELECT 'SG2a', r.risk_type, k.source_of_risk, count(*)
+FROM concluded k JOIN concerns_concernrisktype r ON r.concern_id = k.concern_id
+GROUP BY r.risk_type, k.source_of_risk
+UNION ALL
+SELECT 'SG2b', location_of_risk, source_of_risk, count(*)
+FROM concluded GROUP BY location_of_risk, source_of_risk
+UNION ALL
+SELECT 'SG2a_b1', r.risk_type, k.location_of_risk, count(*)
+FROM concluded k JOIN concerns_concernrisktype r ON r.concern_id = k.concern_id
+GROUP BY r.risk_type, k.location_of_risk
+UNION ALL
+SELECT 'SG2c', risk_assessment_outcome, 'Total', count(*)
+FROM concluded WHERE risk_assessment_outcome <> '' GROUP BY risk_assessment_outcome
+UNION ALL
+SELECT 'SG2e', risk_outcome, 'Total', count(*)
+FROM concluded
+WHERE risk_assessment_outcome = 'Risk identified and action taken' AND risk_outcome <> ''
+GROUP BY risk_outcome
+UNION ALL
+SELECT 'SG3a', capacity, 'Total', count(*)
+FROM (SELECT CASE WHEN mental_capacity = '' THEN 'Not recorded' ELSE mental_capacity END AS capacity
+      FROM concluded) m
+GROUP BY capacity
+UNION ALL
+SELECT 'SG3a', 'Yes, they lacked capacity', 'Supported by advocate, family or friend', count(*)
+FROM concluded
+WHERE mental_capacity = 'Yes, they lacked capacity' AND capacity_supported IS TRUE
+UNION ALL
+SELECT 'SG4a', asked, 'Total', count(*)
+FROM (SELECT CASE WHEN msp_asked = '' THEN 'Not Recorded' ELSE msp_asked END AS asked FROM concluded) a
+GROUP BY asked
+UNION ALL
+SELECT 'SG4a', achievement, 'Total', count(*) FROM achievement GROUP BY achievement
+"""
+
+DIALECTS: dict[str, dict[str, str]] = {
+    "postgresql": {
+        "age": (
+            "extract(year FROM age((f.first_received AT TIME ZONE 'Europe/London')::date, p.date_of_birth))"
+        ),
+        "first_enquiry": (
+            "SELECT DISTINCT ON (kind, person_id) kind, person_id, concern_id FROM started_y "
+            "ORDER BY kind, person_id, started_at, id"
+        ),
+    },
+    "sqlite": {
+        # Datetimes are UTC text; django_datetime_cast_date (registered by Django on its SQLite
+        # connections) gives the London date.
+        "age": (
+            "CAST(strftime('%%Y', {day}) AS INTEGER) - CAST(strftime('%%Y', p.date_of_birth) AS INTEGER)"
+            " - (strftime('%%m-%%d', {day}) < strftime('%%m-%%d', p.date_of_birth))"
+        ).format(day="django_datetime_cast_date(f.first_received, 'Europe/London', 'UTC')"),
+        "first_enquiry": (
+            "SELECT kind, person_id, concern_id FROM (SELECT kind, person_id, concern_id, row_number() "
+            "OVER (PARTITION BY kind, person_id ORDER BY started_at, id) AS n FROM started_y) s WHERE n = 1"
+        ),
+    },
+}
+
+
+def year_bounds(year: str) -> tuple[datetime, datetime]:
+    """'2024-25' is from midnight on 1 April 2024 to midnight on 1 April 2025, London time."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", year)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValueError(f"A financial year looks like 2024-25, not {year!r}")
+    first = int(match.group(1))
+    return datetime(first, 4, 1, tzinfo=LONDON), datetime(first + 1, 4, 1, tzinfo=LONDON)
+
+
+def statement(vendor: str, council_id: int | None) -> str:
+    council = "" if council_id is None else "AND {t}.council_id = %(council)s"
+    return SAC_SQL.format(
+        council_c=council.format(t="c"), council_e=council.format(t="e"), **DIALECTS[vendor]
+    )
+
+
+def parameters(vendor: str, year: str, council_id: int | None) -> dict[str, Any]:
+    start, end = year_bounds(year)
+    if vendor == "sqlite":
+        # Django keeps datetimes in SQLite as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
+        start, end = (d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") for d in (start, end))
+    params: dict[str, Any] = {"start": start, "end": end}
+    if council_id is not None:
+        params["council"] = council_id
+    return params
+
+
+def run_sql(cursor, vendor: str, year: str, council_id: int | None = None) -> list[tuple[str, str, str, int]]:
+    """Run the statement on a DB-API cursor: rows of (table id, row, column, count)."""
+    if vendor not in DIALECTS:
+        raise ValueError(f"No baseline SQL for {vendor}")
+    cursor.execute(statement(vendor, council_id), parameters(vendor, year, council_id))
+    return cursor.fetchall()
+
+
+def baseline_return(
+    year: str, council_id: int | None = None, using: str = "default"
+) -> dict[str, list[dict]]:
+    """The SAC tables from the hand-written SQL, on a Django connection, shaped like build_return's."""
+    from django.db import connections
+
+    from msphub.measures.sac import ORDERS  # the template's row and column order, for sorting only
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        rows = run_sql(cursor, connection.vendor, year, council_id)
+    tables: dict[str, list[dict]] = {table_id: [] for table_id in TABLE_IDS}
+    for table_id, row, column, n in rows:
+        if n:
+            tables[table_id].append({"row": row, "column": column, "count": int(n)})
+
+    def position(order: list[str], label: str) -> tuple[int, str]:
+        return (order.index(label), "") if label in order else (len(order), label)
+
+    for table_id, cells in tables.items():
+        rows_order, columns_order = ORDERS[table_id]
+        cells.sort(
+            key=lambda c, r=rows_order, k=columns_order: (position(r, c["row"]), position(k, c["column"]))
+        )
+    return tables
