@@ -8,7 +8,8 @@ Sections, each in its own process (each sets Django up on its own database):
    baseline (bench/baseline.py) and every MSP measure, on PostgreSQL (BENCH_DATABASE_URL; if unset,
    the local cluster is started as .ci/run does and postgres://msphub:msphub@127.0.0.1:5432/msphub_bench
    is used).
-3. bench/load.py, when present: the load test (its own database; see that file).
+3. bench/load.py, when present: the load test, on the national-size database when the national
+   section ran (else LOAD_DATABASE_URL or its own database; see that file).
 
     python bench/run.py [--only pages,national,load]
 
@@ -152,6 +153,9 @@ def main() -> None:
             notes.append("National section on the local PostgreSQL cluster (started as .ci/run does).")
         except (OSError, RuntimeError, subprocess.CalledProcessError) as error:
             notes.append(f"Could not start local PostgreSQL: {error}")
+    if "national" in chosen and "load" in chosen and env.get("BENCH_DATABASE_URL"):
+        # The load test works on the national-size year just generated, unless told otherwise.
+        env.setdefault("LOAD_DATABASE_URL", env["BENCH_DATABASE_URL"])
     if shutil.which("psql") and env.get("BENCH_DATABASE_URL"):
         version = subprocess.run(  # noqa: S603
             ["psql", env["BENCH_DATABASE_URL"], "-qtAc", "SELECT version()"],  # noqa: S607

@@ -98,7 +98,12 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name"]
-        indexes = [models.Index(fields=["council", "family_name", "date_of_birth"])]
+        indexes = [
+            models.Index(fields=["council", "family_name", "date_of_birth"]),
+            # Every record lookup excludes restricted people the user is not named on; this small
+            # partial index lets that be a few index entries instead of a scan of everyone.
+            models.Index(fields=["id"], condition=models.Q(restricted=True), name="person_restricted"),
+        ]
         verbose_name_plural = "people"
 
     def __str__(self) -> str:
