@@ -53,6 +53,11 @@ def _own_code(request: HttpRequest) -> str:
     return "" if user.is_regional_lead else user.organisation.ons_code
 
 
+# "Councils in this database" builds each council's figures on the request: fine for the handful of
+# councils most installations hold. Beyond this, benchmark_snapshot stores them once instead.
+LIVE_LIMIT = 20
+
+
 def _comparison(request: HttpRequest) -> dict[str, Any]:
     """The page's context; raises Http404 for a council outside the user's scope."""
     scope = _scope(request)
@@ -68,8 +73,12 @@ def _comparison(request: HttpRequest) -> dict[str, Any]:
     if source == IMPORTED:
         figures: Any = ImportedFigures(year)
         allowed = set(submissions.filter(year=year).values_list("ons_code", flat=True))
+    elif len(in_database := live_councils()) > LIVE_LIMIT:
+        # Building every council's return on each request would take minutes at national size.
+        context.update({"year": year, "source": source, "too_many": len(in_database)})
+        return context
     else:
-        figures = LiveFigures(year, live_councils())
+        figures = LiveFigures(year, in_database)
         allowed = {c.ons_code for c in live_councils(scope)}
     everyone = figures.councils()
     councils = [c for c in everyone if c.ons_code in allowed]
