@@ -222,3 +222,18 @@ def test_pages_change_nothing_on_get_and_refuse_post(client, files_imported, boa
     client.force_login(board_viewer)
     assert client.post(INDEX).status_code == 405
     assert client.post(CSV_URL).status_code == 405
+
+
+def test_a_regional_lead_cannot_take_over_another_regions_council(client, files_imported, london_lead):
+    """A file for a North West council that claims to be in London is refused, replace or not, and
+    the North West's figures stay as they were."""
+    before = BenchmarkSubmission.objects.get(ons_code="E08000001")
+    client.force_login(london_lead)
+    claimed = upload(benchmark_file("E08000001", "Alpha Council", LONDON))
+    page = text(client.post(IMPORT, {"files": claimed, "replace": "on"}))
+    assert "Nothing was saved" in page and "is held for another region" in page
+    assert (
+        "was imported already, on" not in page
+    )  # who imported another region's figures, and when, stays private
+    after = BenchmarkSubmission.objects.get(ons_code="E08000001")
+    assert (after.pk, after.region) == (before.pk, NORTH_WEST)

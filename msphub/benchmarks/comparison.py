@@ -386,8 +386,12 @@ def _share_table(spec: ShareSpec, mine: dict[CellKey, int | None], region: dict,
     ours, theirs, all_ = parts(mine, True), parts(region, False), parts(england, False)
     totals = tuple(sum(n for n in p.values() if n) for p in (ours, theirs, all_))
 
+    # With any of the council's cells suppressed its true total is unknown, so every share of it is
+    # suppressed too (a percentage is suppressed when its denominator is).
+    ours_suppressed = any(n is None for n in ours.values())
+
     def share(n: int | None, total: int) -> float | str | None:
-        return SUPPRESSED if n is None else percent(n, total)
+        return SUPPRESSED if n is None or ours_suppressed else percent(n, total)
 
     rows = [
         ShareRow(

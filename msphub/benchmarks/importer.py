@@ -66,6 +66,17 @@ def import_files(
             )
 
     existing = _existing(parsed)
+    if region:
+        # A regional lead may not touch, or take over, figures another region imported.
+        names = {(p.year, p.ons_code): p.file_name for p in parsed}
+        for old in existing:
+            if old.region != region:
+                problems.append(
+                    f"{names[(old.year, old.ons_code)]}: {old.ons_code} {old.year} is held for another "
+                    "region; only that region or the national lead can replace it"
+                )
+        existing_elsewhere = {old.pk for old in existing if old.region != region}
+        existing = [old for old in existing if old.pk not in existing_elsewhere]
     if existing and not replace:
         names = {(p.year, p.ons_code): p.file_name for p in parsed}
         for old in existing:
