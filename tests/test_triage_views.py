@@ -342,8 +342,12 @@ def test_link_page_suggests_likely_matches(as_practitioner, concern, make_person
 
 def test_link_page_search(as_practitioner, concern, make_person):
     albert = make_person(given_name="Albert", family_name="Jones", date_of_birth=date(1950, 1, 1))
-    page = body(as_practitioner.get(url(concern, "person/") + "?name=albert"))
+    page = body(as_practitioner.post(url(concern, "person/"), {"action": "search", "name": "albert"}))
     assert f'value="{albert.uuid}"' in page
+    assert Concern.objects.get(pk=concern.pk).person is None  # searching links nothing
+    # Names in the URL are not searched: search terms never travel there.
+    page = body(as_practitioner.get(url(concern, "person/") + "?name=albert"))
+    assert f'value="{albert.uuid}"' not in page
 
 
 def test_link_existing_person(as_practitioner, concern, make_person, practitioner):

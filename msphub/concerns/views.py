@@ -295,7 +295,9 @@ def pick_up(request: HttpRequest, reference: str) -> HttpResponse:
 def link_person(request: HttpRequest, reference: str) -> HttpResponse:
     concern = _open_concern(request, reference)
     people = visible(request, Person.objects.all())
-    if request.method == "POST":
+    # The search is posted too (action=search), so names never travel in the URL.
+    searching = request.method == "POST" and request.POST.get("action") == "search"
+    if request.method == "POST" and not searching:
         try:
             person = people.filter(uuid=uuid.UUID(request.POST.get("person", ""))).first()
         except ValueError:
@@ -306,7 +308,7 @@ def link_person(request: HttpRequest, reference: str) -> HttpResponse:
             services.link_person(concern, person, request.user)
             messages.success(request, f"Concern linked to {person.full_name}")
             return redirect("concerns:detail", reference=concern.reference)
-    search_form = PersonSearchForm(request.GET or None)
+    search_form = PersonSearchForm(request.POST if searching else None)
     results = None
     if search_form.is_bound and search_form.is_valid() and search_form.has_criteria():
         results = search(people, **search_form.cleaned_data)[:25]
