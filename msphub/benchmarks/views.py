@@ -24,6 +24,7 @@ from msphub.measures.periods import financial_year, financial_year_label
 
 from . import files
 from .comparison import DATABASE, IMPORTED, Comparison, ImportedFigures, LiveFigures, compare, live_councils
+from .disclosure import shown
 from .forms import ComparisonForm, ImportForm
 from .importer import ImportRefused, Upload, import_files
 from .models import BenchmarkSubmission, council_scope, may_import
@@ -147,9 +148,6 @@ CSV_COLUMNS = [
 
 def comparison_rows(comparison: Comparison) -> list[list[Any]]:
     """The comparison as CSV rows: published figures only ("[c]" where suppressed)."""
-
-    def shown(value: Any) -> Any:
-        return files.SUPPRESSED if value is None else value
 
     c = comparison.council
     lead = [comparison.year, c.ons_code, c.name, c.region, comparison.source]

@@ -10,10 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tasks import TaskResultStatus
 
-from msphub.accounts.models import Organisation
-from msphub.measures import exports
 from msphub.measures.sac import build_return
-from msphub.measures.tasks import check_request, write_sac_return
+from msphub.measures.tasks import check_request, render_return, write_sac_return
 
 
 class Command(BaseCommand):
@@ -47,24 +45,13 @@ class Command(BaseCommand):
             return self.enqueue(year, council, format)
         if not output:
             raise CommandError("Give --output PATH, or --background")
-        organisation = None
-        if council:
-            organisation = Organisation.objects.filter(
-                kind=Organisation.Kind.COUNCIL, ons_code=council
-            ).first()
-            if organisation is None:
-                raise CommandError(f"No council with ONS code {council}")
         try:
+            organisation = check_request(year, council, format)
             data = build_return(year, organisation)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         path = Path(output)
-        if format == "xlsx":
-            path.write_bytes(exports.return_xlsx(data))
-        elif format == "csv":
-            path.write_text(exports.return_csv(data), encoding="utf-8")
-        else:
-            path.write_text(exports.return_json(data), encoding="utf-8")
+        path.write_bytes(render_return(data, format))
         self.stdout.write(
             f"SAC return {year} for {data['council']} written to {path} ({len(data['warnings'])} warnings)"
         )
