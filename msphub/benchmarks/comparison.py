@@ -152,10 +152,6 @@ class ShareSpec:
         return label
 
 
-def _labels(choices) -> list[str]:
-    return [label for label, _ in choices]
-
-
 SHARES = [
     ShareSpec(
         "SG1a", "People in section 42 enquiries started, by age band", "column", ORDERS["SG1a"][1], ROW_S42
@@ -185,14 +181,14 @@ SHARES = [
         "SG4a",
         "Concluded section 42 enquiries: asked about desired outcomes",
         "row",
-        _labels(categories.MSP_ASKED),
+        categories.labels(categories.MSP_ASKED),
         TOTAL,
     ),
     ShareSpec(
         "SG4a",
         "Outcomes achieved (of those who expressed outcomes)",
         "row",
-        _labels(categories.ACHIEVEMENT),
+        categories.labels(categories.ACHIEVEMENT),
         TOTAL,
     ),
 ]

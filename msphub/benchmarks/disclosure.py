@@ -7,6 +7,8 @@ or denominator is suppressed; with a denominator of 0 there is no percentage (No
 Pure functions, so the rules can be tested at their boundaries without a database.
 """
 
+from msphub.measures.measures import percent  # as the measures dashboard shows it
+
 SUPPRESSED = "[c]"
 
 Published = int | str  # a non-negative multiple of 5, or SUPPRESSED
@@ -24,11 +26,6 @@ def publish_count(count: int) -> Published:
         return SUPPRESSED
     # A whole number is never exactly halfway between multiples of 5, so there is no tie to break.
     return 5 * ((count + 2) // 5)
-
-
-def percent(numerator: int, denominator: int) -> float | None:
-    """Per cent to one decimal place, as the measures dashboard shows it; None without a base."""
-    return round(100 * numerator / denominator, 1) if denominator else None
 
 
 def publish_percent(numerator: int, denominator: int) -> float | str | None:

@@ -11,6 +11,11 @@ def _choices(*labels: str) -> list[tuple[str, str]]:
     return [(label, label) for label in labels]
 
 
+def labels(choices: list[tuple[str, str]]) -> list[str]:
+    """The labels of a category list, in order (the order of the national template)."""
+    return [label for label, _ in choices]
+
+
 GENDER = _choices("Male", "Female", "Not Known")
 
 ETHNICITY = _choices(

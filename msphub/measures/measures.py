@@ -261,7 +261,8 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
     return qs
 
 
-def _percent(numerator: int, denominator: int) -> float | None:
+def percent(numerator: int, denominator: int) -> float | None:
+    """Per cent to one decimal place; None without a base."""
     return round(100 * numerator / denominator, 1) if denominator else None
 
 
@@ -303,7 +304,7 @@ def measure_totals(filters: Filters) -> list[dict[str, Any]]:
                     "label": m.label,
                     "numerator": num,
                     "denominator": den,
-                    "percent": _percent(num, den),
+                    "percent": percent(num, den),
                     "base": m.base_note,
                 }
             )
@@ -346,7 +347,7 @@ def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]
                             "value": row["value"] or "Not recorded",
                             "numerator": num,
                             "denominator": den,
-                            "percent": _percent(num, den),
+                            "percent": percent(num, den),
                         }
                     )
     return out
@@ -372,7 +373,7 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
             for m in group:
                 num, den = _result(m, row)
                 out.setdefault(m.id, []).append(
-                    {"month": month, "numerator": num, "denominator": den, "percent": _percent(num, den)}
+                    {"month": month, "numerator": num, "denominator": den, "percent": percent(num, den)}
                 )
     return out
 
@@ -432,7 +433,7 @@ def not_enquiries(filters: Filters) -> list[dict[str, Any]]:
         {
             "pathway": labels.get(r["decision__pathway"], r["decision__pathway"]),
             "count": r["n"],
-            "percent": _percent(r["n"], total),
+            "percent": percent(r["n"], total),
         }
         for r in rows
     ]

@@ -56,16 +56,12 @@ TABLE_TITLES = OrderedDict(
 AGE_BANDS = ["18-64", "65-74", "75-84", "85-94", "95+", "Age unknown"]
 
 
-def _labels(choices) -> list[str]:
-    return [label for label, _ in choices]
-
-
 # Row and column orders for each table, as in the national template.
 ORDERS: dict[str, tuple[list[str], list[str]]] = {
     "SG1a": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], AGE_BANDS),
-    "SG1b": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], _labels(categories.GENDER)),
-    "SG1c": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], _labels(categories.ETHNICITY)),
-    "SG1d": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], _labels(categories.PRIMARY_SUPPORT_REASON)),
+    "SG1b": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], categories.labels(categories.GENDER)),
+    "SG1c": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], categories.labels(categories.ETHNICITY)),
+    "SG1d": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], categories.labels(categories.PRIMARY_SUPPORT_REASON)),
     "SG1f": (
         [
             "Total Number of Safeguarding Concerns",
@@ -74,13 +70,13 @@ ORDERS: dict[str, tuple[list[str], list[str]]] = {
         ],
         [TOTAL],
     ),
-    "SG2a": (_labels(categories.RISK_TYPE), _labels(categories.SOURCE_OF_RISK)),
-    "SG2b": (_labels(categories.LOCATION_OF_RISK), _labels(categories.SOURCE_OF_RISK)),
-    "SG2a_b1": (_labels(categories.RISK_TYPE), _labels(categories.LOCATION_OF_RISK)),
-    "SG2c": (_labels(categories.RISK_ASSESSMENT_OUTCOME), [TOTAL]),
-    "SG2e": (_labels(categories.RISK_OUTCOME), [TOTAL]),
-    "SG3a": (_labels(categories.MENTAL_CAPACITY), [TOTAL, SUPPORTED]),
-    "SG4a": ([*_labels(categories.MSP_ASKED), *_labels(categories.ACHIEVEMENT)], [TOTAL]),
+    "SG2a": (categories.labels(categories.RISK_TYPE), categories.labels(categories.SOURCE_OF_RISK)),
+    "SG2b": (categories.labels(categories.LOCATION_OF_RISK), categories.labels(categories.SOURCE_OF_RISK)),
+    "SG2a_b1": (categories.labels(categories.RISK_TYPE), categories.labels(categories.LOCATION_OF_RISK)),
+    "SG2c": (categories.labels(categories.RISK_ASSESSMENT_OUTCOME), [TOTAL]),
+    "SG2e": (categories.labels(categories.RISK_OUTCOME), [TOTAL]),
+    "SG3a": (categories.labels(categories.MENTAL_CAPACITY), [TOTAL, SUPPORTED]),
+    "SG4a": ([*categories.labels(categories.MSP_ASKED), *categories.labels(categories.ACHIEVEMENT)], [TOTAL]),
 }
 
 
