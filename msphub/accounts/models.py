@@ -135,6 +135,15 @@ class User(AbstractUser):
         return self.role == Role.BOARD_VIEWER
 
     @property
+    def aggregates_council(self) -> "Organisation | None":
+        """The council whose figures (measures, SAC, dashboard, benchmarks) this user sees: council
+        staff's and Board viewers' own council (access.md); None for everyone else."""
+        if (self.does_casework or self.is_board_viewer) and self.organisation_id is not None:
+            if self.organisation.is_council:
+                return self.organisation
+        return None
+
+    @property
     def council_id(self) -> int | None:
         """The council whose records this user works on (None for partners)."""
         return self.organisation_id if self.does_casework else None

@@ -23,10 +23,9 @@ def council_scope(user) -> Q | None:
     if user.is_regional_lead:
         region = user.organisation.region
         return Q(region=region) if region else Q()
-    if (user.does_casework or user.is_board_viewer) and user.organisation_id is not None:
-        organisation = user.organisation
-        if organisation.is_council and organisation.ons_code:
-            return Q(ons_code=organisation.ons_code)
+    council = user.aggregates_council
+    if council is not None and council.ons_code:
+        return Q(ons_code=council.ons_code)
     return None
 
 

@@ -20,12 +20,10 @@ TREND_MEASURES = ["asked_about_outcomes", "first_contact_24h", "conversion_rate"
 
 def _council(request: HttpRequest) -> Organisation:
     """Measures are for council staff and Board viewers of that council, and aggregates only."""
-    user = request.user
-    if not (user.does_casework or user.is_board_viewer) or user.organisation_id is None:
+    council = request.user.aggregates_council
+    if council is None:
         raise Http404
-    if not user.organisation.is_council:
-        raise Http404
-    return user.organisation
+    return council
 
 
 def _dashboard(request: HttpRequest, draw: bool = True) -> dict[str, Any]:
