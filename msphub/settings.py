@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "msphub.core.context_processors.service",
+                "msphub.accounts.context_processors.can",
             ],
         },
     },

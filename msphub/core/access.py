@@ -6,12 +6,99 @@ A record outside that set is answered with 404, so an outsider cannot even learn
 Viewing a record writes an access-log entry.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 from .models import AccessLog
+
+
+class Action(StrEnum):
+    """What a user wants to do with a record; each queryset's ``for_user`` decides who may."""
+
+    VIEW = "view"
+    EDIT = "edit"
+    TRIAGE = "triage"
+    SIGN_OFF = "sign_off"
+    FEEDBACK = "feedback"
+    STATUS = "status"  # a partner referrer following a concern their agency raised
+    CAPTURE = "capture"  # temperature check: record a conversation
+    CODE = "code"  # temperature check: code open answers
+    MANAGE = "manage"  # temperature check: set a round up, import, close
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Who may open a kind of page that is not one record: a list, a dashboard, a form that starts
+    something. Views require it with ``@requires``; navigation and home links ask the same object,
+    so a link is shown exactly when its page would open."""
+
+    name: str
+    test: Callable[[Any], bool]
+
+    def allows(self, user: Any) -> bool:
+        return bool(user is not None and user.is_authenticated and self.test(user))
+
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def requires(permission: Permission) -> Callable[[ViewFunc], ViewFunc]:
+    """A view only users with ``permission`` may open; everyone else gets 404."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not permission.allows(request.user):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        wrapped.access = permission  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def record(
+    queryset: QuerySet | Callable[[], QuerySet],
+    action: Action = Action.VIEW,
+    *,
+    url_kwarg: str = "reference",
+    field: str | None = None,
+    arg: str | None = None,
+    permission: Permission | None = None,
+    where: Callable[[Any], bool] | None = None,
+    log: bool = True,
+) -> Callable[[ViewFunc], ViewFunc]:
+    """A view of one record, looked up through the chokepoint from the URL's ``url_kwarg``.
+
+    The record is passed to the view as ``arg`` (default: the model's name, like ``enquiry``) in
+    place of the URL value. ``permission`` is checked first; ``where`` is a state the record must
+    be in for this page (an enquiry still open, say), else 404 as for an outsider.
+    """
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if permission is not None and not permission.allows(request.user):
+                raise Http404
+            rows = queryset() if callable(queryset) else queryset.all()
+            value = kwargs.pop(url_kwarg)
+            found = get_record(request, rows, action, log=log, **{field or url_kwarg: value})
+            if where is not None and not where(found):
+                raise Http404
+            kwargs[arg or found._meta.model_name] = found
+            return view(request, *args, **kwargs)
+
+        wrapped.access = (action, permission)  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
 
 
 def visible(request: HttpRequest, queryset: QuerySet, action: str = "view") -> QuerySet:

@@ -1,0 +1,72 @@
+"""Who may open each kind of page that is not one record (../shared/domain/access.md).
+
+Views require these with ``core.access.requires`` (or ``record(..., permission=...)``); the
+navigation and the home page ask the same objects through ``accounts.context_processors.can``, so
+a link is shown exactly when its page opens. Which *records* a user sees is decided by each model's
+``QuerySet.for_user``, not here.
+"""
+
+from typing import Any
+
+from msphub.core.access import Permission
+
+# Any signed-in user (the home page, raising a concern as a known person).
+SIGNED_IN = Permission("signed in", lambda user: True)
+
+# --- Casework ------------------------------------------------------------------------------------
+# Council practitioners, team managers and the safeguarding lead: the front door, people, follow-ups.
+CASEWORK = Permission("casework", lambda user: user.does_casework)
+# Caseloads: council casework staff, and partner enquiry officers for the enquiries their agency makes.
+CASELOAD = Permission("caseload", lambda user: user.does_casework or user.is_partner_enquiry_officer)
+# Changing who leads an enquiry, and the partner making it.
+ALLOCATE = Permission("allocate", lambda user: user.is_manager or user.is_lead)
+# Decisions awaiting a team manager's sign-off.
+SIGN_OFF_QUEUE = Permission("sign-off queue", lambda user: user.is_manager)
+# The status list of concerns raised: partner referrers (their agency's) and council staff.
+CONCERNS_RAISED = Permission("concerns raised", lambda user: user.is_partner_referrer or user.does_casework)
+# Restricting a person's record, and reading who has viewed a record.
+SAFEGUARDING_LEAD = Permission("safeguarding lead", lambda user: user.is_lead)
+# Configuration in the Django admin: the safeguarding lead (their council) and system administrators.
+CONFIGURATION = Permission("configuration", lambda user: user.is_lead or user.is_superuser)
+
+# --- Measurement ---------------------------------------------------------------------------------
+# A council's figures: its casework staff and its Board viewers.
+MEASURES = Permission("measures", lambda user: user.aggregates_council is not None)
+# The SAC return's downloads and the council's benchmark file.
+COUNCIL_RETURNS = Permission("council returns", lambda user: user.is_lead)
+
+
+def _benchmark_scope(user: Any) -> bool:
+    if user.is_regional_lead:
+        return True
+    council = user.aggregates_council
+    return council is not None and bool(council.ons_code)
+
+
+# Benchmarking: a council's own staff and Board viewers, and regional and national leads.
+BENCHMARKS = Permission("benchmarks", _benchmark_scope)
+# Importing benchmark files: regional and national leads.
+BENCHMARK_IMPORT = Permission("benchmark import", lambda user: user.is_regional_lead)
+
+# --- Temperature check ---------------------------------------------------------------------------
+TEMPCHECK = Permission("temperature check", lambda user: user.is_regional_lead or user.is_interviewer)
+# Setting rounds up and importing responses: regional and national leads.
+TEMPCHECK_MANAGE = Permission("temperature check rounds", lambda user: user.is_regional_lead)
+
+# Every permission above by name, for templates: ``{% if can.caseload %}``.
+ALL: dict[str, Permission] = {
+    "signed_in": SIGNED_IN,
+    "casework": CASEWORK,
+    "caseload": CASELOAD,
+    "allocate": ALLOCATE,
+    "sign_off_queue": SIGN_OFF_QUEUE,
+    "concerns_raised": CONCERNS_RAISED,
+    "safeguarding_lead": SAFEGUARDING_LEAD,
+    "configuration": CONFIGURATION,
+    "measures": MEASURES,
+    "council_returns": COUNCIL_RETURNS,
+    "benchmarks": BENCHMARKS,
+    "benchmark_import": BENCHMARK_IMPORT,
+    "tempcheck": TEMPCHECK,
+    "tempcheck_manage": TEMPCHECK_MANAGE,
+}
