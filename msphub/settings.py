@@ -7,21 +7,12 @@ SQLite in var/ so a newcomer needs nothing else; production and CI set DATABASE_
 import os
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from msphub.environment import LOG_LEVELS, database_from_url, env_bool, env_choice, env_int
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, "1" if default else "0").strip().lower() in {
-        "1",
-        "true",
-        "yes",
-        "on",
-    }
-
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -96,11 +87,10 @@ TEMPLATES = [
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'msphub.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
-        # A kept connection that died (a database failover) is noticed before a request uses it.
-        conn_health_checks=True,
+    # A kept connection that died (a database failover) is noticed before a request uses it.
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'msphub.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -160,11 +150,10 @@ CONTENT_SECURITY_POLICY = {
 # by default a task runs at once in the request that enqueues it (development and tests).
 TASKS = {
     "default": {
-        "BACKEND": (
-            "django_tasks_db.DatabaseBackend"
-            if os.environ.get("TASKS_BACKEND") == "database"
-            else "django_tasks.backends.immediate.ImmediateBackend"
-        )
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[env_choice("TASKS_BACKEND", ("immediate", "database"), "immediate")]
     }
 }
 
@@ -173,7 +162,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", LOG_LEVELS, "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint and its font library narrate every step at INFO.
