@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -46,6 +47,7 @@ class Permission:
 
 
 ViewFunc = Callable[..., HttpResponse]
+M = TypeVar("M", bound=Model)
 
 
 def requires(permission: Permission) -> Callable[[ViewFunc], ViewFunc]:
@@ -92,7 +94,7 @@ def record(
             found = get_record(request, rows, action, log=log, **{field or url_kwarg: value})
             if where is not None and not where(found):
                 raise Http404
-            kwargs[arg or found._meta.model_name] = found
+            kwargs[arg or str(found._meta.model_name)] = found
             return view(request, *args, **kwargs)
 
         wrapped.access = (action, permission)  # type: ignore[attr-defined]
@@ -101,16 +103,20 @@ def record(
     return decorator
 
 
-def visible(request: HttpRequest, queryset: QuerySet, action: str = "view") -> QuerySet:
+def visible(request: HttpRequest, queryset: QuerySet[M], action: str = "view") -> QuerySet[M]:
     """The rows of ``queryset`` the signed-in user may see (or act on, for other actions)."""
+    for_user: Callable[[Any, str], QuerySet[M]] | None = getattr(queryset, "for_user", None)
+    if for_user is None:
+        # A record type that does not say who may see it is a programming error, not a 404.
+        raise TypeError(f"{queryset.model.__name__}'s queryset has no for_user(user, action)")
     if not request.user.is_authenticated:
         return queryset.none()
-    return queryset.for_user(request.user, action)
+    return for_user(request.user, action)
 
 
 def get_record(
-    request: HttpRequest, queryset: QuerySet, action: str = "view", log: bool = True, **lookup: Any
-) -> Model:
+    request: HttpRequest, queryset: QuerySet[M], action: str = "view", log: bool = True, **lookup: Any
+) -> M:
     """Fetch one record the user may see or act on, or raise 404.
 
     Every page that shows the record (any GET) writes an access-log entry; POSTs change the record
@@ -118,7 +124,7 @@ def get_record(
     """
     try:
         record = visible(request, queryset, action).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404("No such record") from exc
     if log and request.method == "GET":
         log_view(request, record)
@@ -126,16 +132,19 @@ def get_record(
 
 
 def log_view(request: HttpRequest, record: Model) -> None:
+    """An access-log entry: who viewed which record (by its uuid), from which page."""
+    if not request.user.is_authenticated:
+        return
     AccessLog.objects.create(
         user=request.user,
         record_type=record._meta.label_lower,
-        record_id=record.uuid,
+        record_id=cast(Any, record).uuid,
         record_reference=getattr(record, "reference", "") or "",
         page=request.path[:200],
     )
 
 
-def access_log_for(record: Model) -> QuerySet:
+def access_log_for(record: Model) -> QuerySet[AccessLog]:
     return AccessLog.objects.filter(
-        record_type=record._meta.label_lower, record_id=record.uuid
+        record_type=record._meta.label_lower, record_id=cast(Any, record).uuid
     ).select_related("user")
