@@ -100,4 +100,4 @@ def database_from_url(url: str, conn_max_age: int) -> dict[str, Any]:
         )
     if scheme == "sqlite" and config.get("NAME") in ("", ":memory:"):
         raise ImproperlyConfigured("DATABASE_URL for SQLite needs a file: sqlite:///path/to/msphub.sqlite3.")
-    return config
+    return dict(config)
