@@ -62,7 +62,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     list_filter = ["role", "is_active"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             "Organisation and role",
             {"fields": ("organisation", "team", "role", "job_title", "phone")},

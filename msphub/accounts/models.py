@@ -95,13 +95,21 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    @classmethod
+    def casework_staff(cls, council_id: int | None) -> "models.QuerySet[User]":
+        """The council's active practitioners, team managers and safeguarding leads, by name: who may
+        lead an enquiry, or be named on a restricted record."""
+        return cls.objects.filter(
+            organisation_id=council_id, role__in=COUNCIL_CASEWORK_ROLES, is_active=True
+        ).order_by("first_name", "last_name")
+
     # Role questions in one place, so views and querysets ask rather than compare strings.
     @property
     def does_casework(self) -> bool:
         """A council practitioner, team manager or safeguarding lead."""
         return (
             self.role in COUNCIL_CASEWORK_ROLES
-            and self.organisation_id is not None
+            and self.organisation is not None
             and self.organisation.is_council
         )
 
@@ -138,7 +146,7 @@ class User(AbstractUser):
     def aggregates_council(self) -> "Organisation | None":
         """The council whose figures (measures, SAC, dashboard, benchmarks) this user sees: council
         staff's and Board viewers' own council (access.md); None for everyone else."""
-        if (self.does_casework or self.is_board_viewer) and self.organisation_id is not None:
+        if (self.does_casework or self.is_board_viewer) and self.organisation is not None:
             if self.organisation.is_council:
                 return self.organisation
         return None

@@ -1,5 +1,6 @@
 """The question pages of the raise-a-concern journey, and the triage forms."""
 
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -8,12 +9,10 @@ from django.utils import timezone
 
 from msphub.accounts.models import Organisation, User
 from msphub.core import categories
-from msphub.core.forms import GovukDateField, GovukForm, clean_text, plain_text
+from msphub.core.forms import GovukDateField, GovukForm, YesNoField, clean_text, plain_text
 from msphub.core.validators import normalise_postcode
 
 from .models import Concern, Decision, FirstContact
-
-YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 def _text(label: str, required_message: str | None = None, max_length: int = 200, **kw: Any):
@@ -42,10 +41,8 @@ class CouncilForm(GovukForm):
 
 
 class ImmediateDangerForm(GovukForm):
-    immediate_danger = forms.ChoiceField(
+    immediate_danger = YesNoField(
         label="Is the adult in immediate danger?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
         error_messages={"required": "Select yes if the adult is in immediate danger"},
     )
 
@@ -83,7 +80,7 @@ class AboutYouForm(GovukForm):
     def clean_raiser_name(self) -> str:
         return plain_text(self.cleaned_data["raiser_name"], "Enter your full name")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if (
             not data.get("raiser_phone")
@@ -122,7 +119,7 @@ class AboutAdultForm(GovukForm):
     def clean_adult_family_name(self) -> str:
         return plain_text(self.cleaned_data["adult_family_name"], "Enter the adult's last name")
 
-    def clean_adult_date_of_birth(self):
+    def clean_adult_date_of_birth(self) -> date | None:
         dob = self.cleaned_data.get("adult_date_of_birth")
         today = timezone.localdate()
         if dob and (today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))) < 18:
@@ -185,7 +182,7 @@ class WhereForm(GovukForm):
     def clean_care_provider_name(self) -> str:
         return plain_text(self.cleaned_data.get("care_provider_name", ""))
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("source_of_risk") == "Service Provider" and not data.get("care_provider_name"):
             self.add_error(
@@ -214,7 +211,7 @@ class ConsentForm(GovukForm):
         help_text="Only answer if they have not been asked",
     )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         consent = data.get("consent")
         if consent == Concern.Consent.NOT_GIVEN and not clean_text(data.get("consent_not_given_reason", "")):
@@ -232,10 +229,8 @@ class ConsentForm(GovukForm):
 
 
 class WishesForm(GovukForm):
-    msp_asked = forms.ChoiceField(
+    msp_asked = YesNoField(
         label="Have you asked the adult what they want to happen?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
         error_messages={"required": "Select yes if you have asked the adult what they want to happen"},
     )
     wants_to_happen = _area("What does the adult want to happen?", help_text="Use their own words if you can")
@@ -249,16 +244,16 @@ class WishesForm(GovukForm):
         help_text="For example, it was not safe to ask, or they could not understand the question",
     )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         asked = data.get("msp_asked")
-        if asked == "yes" and not clean_text(data.get("wants_to_happen", "")):
+        if asked is True and not clean_text(data.get("wants_to_happen", "")):
             self.add_error("wants_to_happen", "Enter what the adult wants to happen")
-        if asked == "no" and not clean_text(data.get("not_asked_reason", "")):
+        if asked is False and not clean_text(data.get("not_asked_reason", "")):
             self.add_error("not_asked_reason", "Enter why you have not asked the adult what they want")
-        if asked == "yes":
+        if asked is True:
             data["not_asked_reason"] = ""
-        elif asked == "no":
+        elif asked is False:
             data["wants_to_happen"] = data["how_to_happen"] = data["outcomes_wanted"] = ""
         return data
 
@@ -297,12 +292,12 @@ class FirstContactForm(GovukForm):
     )
     notes = _area("Other notes from the conversation", max_length=5000)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("spoke_with") == "representative" and not data.get("representative_name"):
             self.add_error("representative_name", "Enter the name of the representative you spoke to")
         if data.get("contact_date") and data.get("contact_time"):
-            when = timezone.make_aware(timezone.datetime.combine(data["contact_date"], data["contact_time"]))
+            when = timezone.make_aware(datetime.combine(data["contact_date"], data["contact_time"]))
             if when > timezone.now():
                 self.add_error("contact_time", "The conversation must be in the past")
             data["contact_at"] = when
@@ -364,11 +359,7 @@ class DecisionForm(GovukForm):
 
     def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_practitioner"].queryset = User.objects.filter(
-            organisation_id=council_id,
-            role__in=["practitioner", "team_manager", "safeguarding_lead"],
-            is_active=True,
-        ).order_by("first_name", "last_name")
+        self.limit_choices("lead_practitioner", User.casework_staff(council_id))
 
 
 class SignOffForm(GovukForm):
@@ -380,7 +371,7 @@ class SignOffForm(GovukForm):
     )
     returned_comment = _area("If you are returning it, why?")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("action") == "return" and not clean_text(data.get("returned_comment", "")):
             self.add_error("returned_comment", "Enter why the decision is being returned")

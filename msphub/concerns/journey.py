@@ -7,9 +7,11 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from msphub.accounts.models import Organisation
+from msphub.core.forms import GovukForm, YesNoField
 
 from . import forms as concern_forms
 
@@ -20,7 +22,7 @@ LAST_REFERENCE_KEY = "concern_last_reference"
 @dataclass(frozen=True)
 class Step:
     slug: str
-    form_class: type[forms.Form]
+    form_class: type[GovukForm]
     title: str
 
 
@@ -36,14 +38,21 @@ STEPS = [
     Step("what-the-adult-wants", concern_forms.WishesForm, "What the adult wants"),
 ]
 STEPS_BY_SLUG = {s.slug: s for s in STEPS}
+# The journey's yes-or-no questions, kept in the session as True and False.
+YES_NO_ANSWERS = frozenset(
+    name
+    for step in STEPS
+    for name, field in step.form_class.base_fields.items()
+    if isinstance(field, YesNoField)
+)
 
 
-def councils_for(request: HttpRequest):
+def councils_for(request: HttpRequest) -> QuerySet[Organisation]:
     """Councils this person may raise a concern with."""
     user = request.user
     councils = Organisation.objects.filter(kind=Organisation.Kind.COUNCIL)
-    if user.is_authenticated and user.does_casework:
-        return councils.filter(pk=user.organisation_id)
+    if user.is_authenticated and user.council_id is not None:
+        return councils.filter(pk=user.council_id)
     if user.is_authenticated and user.organisation_id:
         linked = councils.filter(partners=user.organisation_id)
         if linked.exists():
@@ -58,8 +67,21 @@ def steps_for(request: HttpRequest) -> list[Step]:
     return STEPS[1:]
 
 
-def start(request: HttpRequest) -> dict:
-    journey = {"token": str(uuid.uuid4()), "answers": {}}
+def form_for(
+    request: HttpRequest, step: Step, data: Any = None, initial: dict[str, Any] | None = None
+) -> GovukForm:
+    """The step's form. Signed-in users raise concerns as professionals, so they are not asked who
+    they are; the council question offers only the councils this person may raise a concern with."""
+    signed_in = request.user.is_authenticated
+    kwargs: dict[str, Any] = {"fixed_kind": True} if step.slug == "about-you" and signed_in else {}
+    form = step.form_class(data, initial=initial, **kwargs)
+    if step.slug == "council":
+        form.limit_choices("council", councils_for(request))
+    return form
+
+
+def start(request: HttpRequest) -> dict[str, Any]:
+    journey: dict[str, Any] = {"token": str(uuid.uuid4()), "answers": {}}
     user = request.user
     if user.is_authenticated:
         # Staff and partners raise concerns as professionals; their details are filled in.
@@ -78,11 +100,11 @@ def start(request: HttpRequest) -> dict:
     return journey
 
 
-def get(request: HttpRequest) -> dict | None:
+def get(request: HttpRequest) -> dict[str, Any] | None:
     return request.session.get(SESSION_KEY)
 
 
-def save(request: HttpRequest, journey: dict) -> None:
+def save(request: HttpRequest, journey: dict[str, Any]) -> None:
     request.session[SESSION_KEY] = journey
     request.session.modified = True
 
@@ -98,10 +120,13 @@ def to_session(value: Any) -> Any:
 def from_session(name: str, value: Any) -> Any:
     if name in ("adult_date_of_birth", "happened_on") and value:
         return date.fromisoformat(value)
+    if name in YES_NO_ANSWERS and value in ("yes", "no"):
+        # Journeys begun before yes/no answers were kept as True/False stored the words.
+        return value == "yes"
     return value
 
 
-def store(journey: dict, form: forms.Form) -> None:
+def store(journey: dict[str, Any], form: forms.Form) -> None:
     for name, value in form.cleaned_data.items():
         journey["answers"][name] = to_session(value)
     journey.setdefault("done", [])
@@ -110,14 +135,14 @@ def store(journey: dict, form: forms.Form) -> None:
         journey["done"].append(slug)
 
 
-def initial_for(journey: dict, step: Step) -> dict:
+def initial_for(journey: dict[str, Any], step: Step) -> dict[str, Any]:
     answers = journey["answers"]
     return {
         name: from_session(name, answers[name]) for name in step.form_class.base_fields if name in answers
     }
 
 
-def first_unanswered(request: HttpRequest, journey: dict) -> Step | None:
+def first_unanswered(request: HttpRequest, journey: dict[str, Any]) -> Step | None:
     done = set(journey.get("done", []))
     for step in steps_for(request):
         if step.slug not in done:
@@ -132,23 +157,20 @@ def next_step(request: HttpRequest, current: Step) -> Step | None:
     return steps[index + 1] if index + 1 < len(steps) else None
 
 
-def concern_answers(journey: dict) -> dict:
+def concern_answers(journey: dict[str, Any]) -> dict[str, Any]:
     """The answers as concern fields for concerns.services.raise_concern."""
     answers = {k: from_session(k, v) for k, v in journey["answers"].items()}
-    answers["immediate_danger"] = answers.get("immediate_danger") == "yes"
-    answers["msp_asked"] = answers.get("msp_asked") == "yes"
+    # Yes-or-no answers are kept as True and False (core.forms.YesNoField).
+    answers["immediate_danger"] = answers.get("immediate_danger") is True
+    answers["msp_asked"] = answers.get("msp_asked") is True
     return answers
 
 
-def summary(request: HttpRequest, journey: dict) -> list[dict]:
+def summary(request: HttpRequest, journey: dict[str, Any]) -> list[dict[str, Any]]:
     """Check-your-answers rows, grouped by question page."""
-    user_is_signed_in = request.user.is_authenticated
     groups = []
     for step in steps_for(request):
-        form = step.form_class(
-            initial=initial_for(journey, step),
-            **({"fixed_kind": True} if step.slug == "about-you" and user_is_signed_in else {}),
-        )
+        form = form_for(request, step, initial=initial_for(journey, step))
         rows = []
         for name, field in form.fields.items():
             value = initial_for(journey, step).get(name)
@@ -158,11 +180,11 @@ def summary(request: HttpRequest, journey: dict) -> list[dict]:
 
 
 def _display(field: forms.Field, value: Any) -> str:
-    if value in (None, "", [], False):
+    if value is True or value is False:
+        return "Yes" if value else "No"
+    if value in (None, "", []):
         return "Not given" if not isinstance(field, forms.BooleanField) else "No"
-    if value is True:
-        return "Yes"
-    if isinstance(field, forms.ModelChoiceField):
+    if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
         return str(field.queryset.filter(pk=value).first() or "")
     if isinstance(value, date):
         return value.strftime("%-d %B %Y")

@@ -13,7 +13,9 @@ from msphub.people.models import Person
 
 
 def first_contact_window() -> timedelta:
-    return timedelta(hours=settings.MSPHUB["FIRST_CONTACT_HOURS"])
+    hours = settings.MSPHUB["FIRST_CONTACT_HOURS"]
+    assert isinstance(hours, int | float), "MSPHUB['FIRST_CONTACT_HOURS'] is a number of hours"
+    return timedelta(hours=hours)
 
 
 class ConcernQuerySet(models.QuerySet):
@@ -77,13 +79,8 @@ class ConcernQuerySet(models.QuerySet):
         )
 
     def open(self) -> "ConcernQuerySet":
-        return self.filter(
-            status__in=[
-                Concern.Status.RECEIVED,
-                Concern.Status.TRIAGE,
-                Concern.Status.AWAITING_SIGN_OFF,
-            ]
-        )
+        """Not decided yet: still at the front door (see ``Concern.is_decided``)."""
+        return self.filter(status__in=Concern.UNDECIDED)
 
 
 class Concern(models.Model):
@@ -93,6 +90,10 @@ class Concern(models.Model):
         AWAITING_SIGN_OFF = "awaiting_sign_off", "Decision awaiting sign-off"
         ENQUIRY = "enquiry", "Enquiry started"
         CLOSED = "closed", "Closed"
+
+    # Still at the front door: received, being looked at, or its decision awaiting sign-off. Once the
+    # decision is signed off (an enquiry started, or the concern closed) the triage can no longer change.
+    UNDECIDED = (Status.RECEIVED, Status.TRIAGE, Status.AWAITING_SIGN_OFF)
 
     # What a partner agency is told: four plain stages and nothing else.
     PARTNER_STATUS = {
@@ -230,6 +231,11 @@ class Concern(models.Model):
     @property
     def adult_name(self) -> str:
         return f"{self.adult_given_name} {self.adult_family_name}"
+
+    @property
+    def is_decided(self) -> bool:
+        """The decision is signed off: an enquiry started or the concern closed; triage is over."""
+        return self.status not in self.UNDECIDED
 
     @property
     def partner_status(self) -> str:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from msphub.accounts.models import Organisation, User
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
+from msphub.core.states import lock_status
 from msphub.enquiries.models import Enquiry
 from msphub.enquiries.services import open_enquiry
 from msphub.people.models import Person
@@ -71,7 +72,7 @@ def raise_concern(
     unknown = [r for r in risk_types if r not in allowed]
     if unknown or not risk_types:
         raise ValidationError({"risk_types": "Select at least one kind of abuse or neglect from the list"})
-    fields = {name: answers.get(name) for name in CONCERN_FIELDS if name in answers}
+    fields: dict[str, Any] = {name: answers.get(name) for name in CONCERN_FIELDS if name in answers}
     for name, value in list(fields.items()):
         if value is None and Concern._meta.get_field(name).get_internal_type() in (
             "CharField",
@@ -115,6 +116,7 @@ def pick_up(concern: Concern, user: User) -> None:
     """A practitioner takes an unallocated concern from the front-door queue for their team."""
     ensure_open(concern)
     with transaction.atomic():
+        _lock_undecided(concern)
         concern.assigned_to = user
         # The safeguarding lead has no team: a concern already with a team stays with it.
         concern.team = user.team or concern.team
@@ -135,9 +137,26 @@ def _start_triage(concern: Concern, user: User) -> None:
         concern.save(update_fields=changed)
 
 
+DECIDED = "This concern has been decided; its triage can no longer change."
+
+
 def ensure_open(concern: Concern) -> None:
-    if concern.status in (Concern.Status.ENQUIRY, Concern.Status.CLOSED):
-        raise ValidationError("This concern has been decided; its triage can no longer change.")
+    if concern.is_decided:
+        raise ValidationError(DECIDED)
+
+
+def _lock_undecided(concern: Concern) -> None:
+    """Before a change of the concern's status: it is still undecided as stored now."""
+    lock_status(concern, Concern.UNDECIDED, ValidationError(DECIDED))
+
+
+def _lock_awaiting_sign_off(concern: Concern) -> None:
+    """Two managers deciding on the same decision at once: the second waits, then is refused."""
+    lock_status(
+        concern,
+        [Concern.Status.AWAITING_SIGN_OFF],
+        PermissionDenied("This decision has already been signed off or returned."),
+    )
 
 
 def link_person(concern: Concern, person: Person, user: User) -> None:
@@ -145,6 +164,7 @@ def link_person(concern: Concern, person: Person, user: User) -> None:
         raise PermissionDenied
     ensure_open(concern)
     with transaction.atomic():
+        _lock_undecided(concern)
         concern.person = person
         concern.save(update_fields=["person"])
         _start_triage(concern, user)
@@ -163,6 +183,7 @@ def create_person_from_concern(concern: Concern, user: User, data: dict[str, Any
 def record_first_contact(concern: Concern, user: User, data: dict[str, Any]) -> FirstContact:
     ensure_open(concern)
     with transaction.atomic():
+        _lock_undecided(concern)
         contact = FirstContact.objects.create(concern=concern, recorded_by=user, **data)
         _start_triage(concern, user)
     return contact
@@ -171,6 +192,7 @@ def record_first_contact(concern: Concern, user: User, data: dict[str, Any]) -> 
 def add_note(concern: Concern, user: User, text: str) -> ConcernNote:
     ensure_open(concern)
     with transaction.atomic():
+        _lock_undecided(concern)
         note = ConcernNote.objects.create(concern=concern, author=user, text=text)
         _start_triage(concern, user)
     return note
@@ -240,6 +262,7 @@ def record_decision(concern: Concern, user: User, data: dict[str, Any]) -> Decis
         "returned_comment": "",
     }
     with transaction.atomic():
+        _lock_undecided(concern)
         decision, _ = Decision.objects.update_or_create(concern=concern, defaults=values)
         concern.status = Concern.Status.AWAITING_SIGN_OFF
         if concern.team_id is None:
@@ -272,6 +295,7 @@ def sign_off(decision: Decision, user: User) -> Enquiry | None:
         raise PermissionDenied("Only a team manager for this team, other than the decision maker")
     concern = decision.concern
     with transaction.atomic():
+        _lock_awaiting_sign_off(concern)
         decision.signed_off_by = user
         decision.signed_off_at = timezone.now()
         decision.save(update_fields=["signed_off_by", "signed_off_at"])
@@ -292,6 +316,7 @@ def return_decision(decision: Decision, user: User, comment: str) -> None:
     if not comment.strip():
         raise ValidationError({"returned_comment": "Enter why the decision is being returned"})
     with transaction.atomic():
+        _lock_awaiting_sign_off(decision.concern)
         decision.returned_comment = comment
         decision.save(update_fields=["returned_comment"])
         decision.concern.status = Concern.Status.TRIAGE

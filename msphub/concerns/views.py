@@ -1,11 +1,18 @@
-import uuid
-from datetime import timedelta
+"""The concern pages. The raise-a-concern journey is public (``login_not_required``); every other
+page declares who may open it: ``requires`` a page permission, or a ``record`` looked up through the
+permission chokepoint (404 to anyone else). Writes are the services'."""
 
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Prefetch, Q, Value, When
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,9 +20,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from msphub.accounts.models import Organisation
-from msphub.core.access import access_log_for, get_record, visible
+from msphub.accounts.permissions import CASEWORK, CONCERNS_RAISED
+from msphub.accounts.requests import AuthenticatedRequest
+from msphub.core.access import Action, record, requires, visible
 from msphub.core.forms import posted
-from msphub.core.history import changes_for
+from msphub.core.history import history_page
 from msphub.enquiries.models import Enquiry
 from msphub.people.forms import PersonForm, PersonSearchForm
 from msphub.people.models import Person
@@ -25,7 +34,8 @@ from . import journey, services
 from .forms import DecisionForm, FirstContactForm, NoteForm, SignOffForm
 from .models import Concern, ConcernNote, ConcernRiskType, Decision, FirstContact
 
-# --- Raising a concern (public, no account needed) -----------------------------------------
+# --- Raising a concern: PUBLIC pages, no account needed -------------------------------------
+# They show back only the reference, never a record's data (access.md).
 
 
 @login_not_required
@@ -50,27 +60,20 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
     state = journey.get(request)
     if state is None:
         return _no_journey(request)
-    kwargs = {"fixed_kind": True} if slug == "about-you" and request.user.is_authenticated else {}
-    if slug == "council":
-        kwargs = {}
     changing = request.GET.get("change") == "1"
     if request.method == "POST":
-        form = step.form_class(request.POST, **kwargs)
-        if slug == "council":
-            form.fields["council"].queryset = journey.councils_for(request)
+        form = journey.form_for(request, step, request.POST)
         if form.is_valid():
             journey.store(state, form)
             journey.save(request, state)
-            if slug == "immediate-danger" and form.cleaned_data["immediate_danger"] == "yes":
+            if slug == "immediate-danger" and form.cleaned_data["immediate_danger"] is True:
                 return redirect(reverse("concerns:raise_danger") + ("?change=1" if changing else ""))
             following = journey.next_step(request, step)
             if changing or following is None:
                 return redirect("concerns:raise_check")
             return redirect("concerns:raise_step", slug=following.slug)
     else:
-        form = step.form_class(initial=journey.initial_for(state, step), **kwargs)
-        if slug == "council":
-            form.fields["council"].queryset = journey.councils_for(request)
+        form = journey.form_for(request, step, initial=journey.initial_for(state, step))
     steps = journey.steps_for(request)
     index = steps.index(step)
     back = (
@@ -95,7 +98,7 @@ def raise_danger(request: HttpRequest) -> HttpResponse:
     following = journey.next_step(request, journey.STEPS_BY_SLUG["immediate-danger"])
     next_url = (
         reverse("concerns:raise_check")
-        if request.GET.get("change") == "1"
+        if request.GET.get("change") == "1" or following is None
         else reverse("concerns:raise_step", args=[following.slug])
     )
     return render(request, "concerns/raise/danger.html", {"next_url": next_url})
@@ -119,11 +122,12 @@ def raise_check(request: HttpRequest) -> HttpResponse:
         ).first()
         if council is None or not journey.councils_for(request).filter(pk=council.pk).exists():
             return redirect("concerns:raise_step", slug="council")
+        user = request.user
         concern, _created = services.raise_concern(
             journey.concern_answers(state),
             council,
             uuid.UUID(state["token"]),
-            user=request.user,
+            user=user if user.is_authenticated else None,
         )
         request.session.pop(journey.SESSION_KEY, None)
         request.session[journey.LAST_REFERENCE_KEY] = concern.reference
@@ -144,10 +148,8 @@ def raise_done(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def raised(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not (user.is_partner_referrer or user.does_casework):
-        raise Http404
+@requires(CONCERNS_RAISED)
+def raised(request: AuthenticatedRequest) -> HttpResponse:
     concerns = (
         visible(request, Concern.objects.all(), "status")
         .select_related("raised_by_user")
@@ -178,16 +180,15 @@ QUEUE_FILTERS = {
 
 
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+@requires(CASEWORK)
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     """The front-door queue: open concerns, overdue first contacts first, then oldest."""
-    if not request.user.does_casework:
-        raise Http404
     show = request.GET.get("show", "all")
     if show not in QUEUE_FILTERS:
         show = "all"
     now = timezone.now()
     due_by = now - timedelta(hours=24)
-    concerns = visible(request, Concern.objects.open()).with_first_contact()
+    concerns = visible(request, Concern.objects.open().with_first_contact())
     label, condition = QUEUE_FILTERS[show]
     if show == "mine":
         condition = Q(assigned_to=request.user)
@@ -215,28 +216,19 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _concern(request: HttpRequest, reference: str, action: str = "view", log: bool = True):
-    return get_record(
-        request,
-        Concern.objects.select_related("person", "team", "assigned_to", "council", "raiser_organisation"),
-        action,
-        log=log,
-        reference=reference,
-    )
+CONCERNS = Concern.objects.select_related("person", "team", "assigned_to", "council", "raiser_organisation")
 
 
-def _open_concern(request: HttpRequest, reference: str) -> Concern:
-    """A concern the user may triage and that is still open; decided ones are 404 to triage pages."""
-    concern = _concern(request, reference, "triage")
-    if concern.status in (Concern.Status.ENQUIRY, Concern.Status.CLOSED):
-        raise Http404
-    return concern
+def _undecided(concern: Concern) -> bool:
+    """Triage pages open only until the concern is decided; decided ones are 404 to them."""
+    return not concern.is_decided
 
 
 @require_GET
-def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _concern(request, reference)
-    person_history = provider_history = Concern.objects.none()
+@record(CONCERNS)
+def concern_detail(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    person_history: QuerySet[Concern] = Concern.objects.none()
+    provider_history: QuerySet[Concern] = Concern.objects.none()
     year_ago = concern.received_at - timedelta(days=365)
     if concern.person_id:
         person_history = (
@@ -275,7 +267,7 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "notes": ConcernNote.objects.filter(concern=concern).select_related("author"),
             "decision": decision,
             "enquiry": enquiry,
-            "can_triage": can_triage and concern.status not in ("enquiry", "closed"),
+            "can_triage": can_triage and not concern.is_decided,
             "can_sign_off": decision is not None and services.can_sign_off(decision, request.user),
             "first_contact_due": concern.first_contact_due(),
             "now": timezone.now(),
@@ -284,16 +276,16 @@ def concern_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def pick_up(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _open_concern(request, reference)
+@record(CONCERNS, Action.TRIAGE, where=_undecided)
+def pick_up(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     services.pick_up(concern, request.user)
     messages.success(request, f"{concern.reference} is assigned to you")
     return redirect("concerns:detail", reference=concern.reference)
 
 
 @require_http_methods(["GET", "POST"])
-def link_person(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _open_concern(request, reference)
+@record(CONCERNS, Action.TRIAGE, where=_undecided)
+def link_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     people = visible(request, Person.objects.all())
     # The search is posted too (action=search), so names never travel in the URL.
     searching = request.method == "POST" and request.POST.get("action") == "search"
@@ -332,8 +324,8 @@ def link_person(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def new_person(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _open_concern(request, reference)
+@record(CONCERNS, Action.TRIAGE, where=_undecided)
+def new_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     people = visible(request, Person.objects.all())
     initial = {
         "given_name": concern.adult_given_name,
@@ -365,8 +357,13 @@ def new_person(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-def _triage_form_view(request, reference, form_class, template, save):
-    concern = _open_concern(request, reference)
+def _triage_form_view(
+    request: AuthenticatedRequest,
+    concern: Concern,
+    form_class: type[forms.Form],
+    template: str,
+    save: Callable[[Concern, dict[str, Any]], None],
+) -> HttpResponse:
     form = form_class(posted(request))
     if request.method == "POST" and form.is_valid():
         save(concern, form.cleaned_data)
@@ -375,8 +372,9 @@ def _triage_form_view(request, reference, form_class, template, save):
 
 
 @require_http_methods(["GET", "POST"])
-def first_contact(request: HttpRequest, reference: str) -> HttpResponse:
-    def save(concern: Concern, data: dict) -> None:
+@record(CONCERNS, Action.TRIAGE, where=_undecided)
+def first_contact(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    def save(concern: Concern, data: dict[str, Any]) -> None:
         services.record_first_contact(
             concern,
             request.user,
@@ -391,21 +389,22 @@ def first_contact(request: HttpRequest, reference: str) -> HttpResponse:
         )
         messages.success(request, "Conversation recorded")
 
-    return _triage_form_view(request, reference, FirstContactForm, "concerns/first_contact.html", save)
+    return _triage_form_view(request, concern, FirstContactForm, "concerns/first_contact.html", save)
 
 
 @require_http_methods(["GET", "POST"])
-def add_note(request: HttpRequest, reference: str) -> HttpResponse:
-    def save(concern: Concern, data: dict) -> None:
+@record(CONCERNS, Action.TRIAGE, where=_undecided)
+def add_note(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    def save(concern: Concern, data: dict[str, Any]) -> None:
         services.add_note(concern, request.user, data["text"])
         messages.success(request, "Information added")
 
-    return _triage_form_view(request, reference, NoteForm, "concerns/note.html", save)
+    return _triage_form_view(request, concern, NoteForm, "concerns/note.html", save)
 
 
 @require_http_methods(["GET", "POST"])
-def decision(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _open_concern(request, reference)
+@record(CONCERNS, Action.TRIAGE, where=_undecided)
+def decision(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     existing = Decision.objects.filter(concern=concern).first()
     initial = {}
     if existing:
@@ -428,15 +427,15 @@ def decision(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def sign_off(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _concern(request, reference, "sign_off")
+@record(CONCERNS, Action.SIGN_OFF)
+def sign_off(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     decision = (
         Decision.objects.filter(concern=concern, signed_off_at__isnull=True)
         .select_related("decided_by", "lead_practitioner")
         .first()
     )
     if decision is None or not services.can_sign_off(decision, request.user):
-        raise Http404
+        raise Http404  # no decision waiting, or the four-eyes rule: the decision maker does not sign off
     form = SignOffForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["action"] == "approve":
@@ -457,17 +456,13 @@ def sign_off(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def history(request: HttpRequest, reference: str) -> HttpResponse:
-    concern = _concern(request, reference)
-    entries = changes_for(
-        [
-            concern.history.all(),
-            FirstContact.history.filter(concern_id=concern.pk),
-            ConcernNote.history.filter(concern_id=concern.pk),
-            Decision.history.filter(concern_id=concern.pk),
-        ]
-    )
-    access = access_log_for(concern)[:200] if request.user.is_lead else None
-    return render(
-        request, "concerns/history.html", {"concern": concern, "entries": entries, "access": access}
+@record(CONCERNS)
+def history(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    return history_page(
+        request,
+        concern,
+        (FirstContact, ConcernNote, Decision),
+        name=concern.reference,
+        caption=f"Concern {concern.reference}",
+        back=reverse("concerns:detail", args=[concern.reference]),
     )

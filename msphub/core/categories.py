@@ -77,9 +77,6 @@ SOURCE_OF_RISK_HINTS = {
     "Other - Unknown to individual": "A stranger",
 }
 
-# Locations where a care provider is usually involved, so the form asks which provider.
-PROVIDER_LOCATIONS = {"Care Home - Nursing", "Care Home - Residential", "Community Service"}
-
 
 class Pathway(models.TextChoices):
     """What happens to a concern that does not become an enquiry."""

@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -15,7 +17,7 @@ class GovukDateWidget(forms.MultiWidget):
     template_name = "includes/date_widget.html"
 
     def __init__(self, attrs: dict | None = None) -> None:
-        widgets = {
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
             "day": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "month": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "year": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
@@ -77,12 +79,47 @@ class GovukForm(forms.Form):
         for field in self.fields.values():
             _govuk_messages(field)
 
+    def clean(self) -> dict[str, Any]:
+        # What Form.clean returns, typed as never None so that subclasses' clean() need not check.
+        return self.cleaned_data
 
-class GovukModelForm(forms.ModelForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            _govuk_messages(field)
+    def limit_choices(self, name: str, queryset: QuerySet[Any]) -> None:
+        """Offer only ``queryset`` in the model choice field ``name`` (a council's staff, say)."""
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
+
+
+class YesNoField(forms.TypedChoiceField):
+    """A yes-or-no question as GOV.UK radios: "yes" and "no" on the page, True and False in
+    ``cleaned_data`` and as ``initial``; not answered is None.
+
+    With ``unknown`` (its label, like "Not known yet") a third answer is offered and kept as None,
+    for a question whose answer may not be known yet (a nullable field)."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, *, unknown: str | None = None, **kwargs: Any) -> None:
+        choices = [("yes", "Yes"), ("no", "No")]
+        if unknown is not None:
+            choices.append(("unknown", unknown))
+        self.unknown = unknown is not None
+        super().__init__(choices=choices, coerce=_yes_no, empty_value=None, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if value is True or value is False:
+            return "yes" if value else "no"
+        if value is None and self.unknown:
+            return "unknown"
+        return value
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # A form posted without an answer shows no answer chosen, not "not known".
+        return "" if data is None else super().bound_data(data, initial)
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
 
 
 def _govuk_messages(field: forms.Field) -> None:
@@ -113,6 +150,6 @@ def plain_text(value: str, required_message: str | None = None) -> str:
     return text
 
 
-def posted(request) -> Any:
+def posted(request: HttpRequest) -> QueryDict | None:
     """The submitted data on POST (even when empty, so the form is validated), None on GET."""
     return request.POST if request.method == "POST" else None

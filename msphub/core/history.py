@@ -1,10 +1,19 @@
-"""Change history for display: who changed what, when, from the django-simple-history tables."""
+"""Change history for display: who changed what, when, from the django-simple-history tables;
+and the one history page of a record (a person, a concern, an enquiry)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from simple_history.utils import get_history_manager_for_model
+
+from msphub.accounts.permissions import SAFEGUARDING_LEAD
+
+from .access import access_log_for
 
 HIDDEN_FIELDS = {
     "id",
@@ -73,3 +82,35 @@ def _show(model_field: Any, value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%d %b %Y %H:%M")
     return str(value)
+
+
+def history_page(
+    request: HttpRequest,
+    record: Model,
+    parts: Iterable[type[Model]],
+    *,
+    name: str,
+    caption: str,
+    back: str,
+) -> HttpResponse:
+    """The changes to the record and to its ``parts`` (models whose rows belong to it through a
+    foreign key named after it: a concern's notes have ``concern``), newest first; and, to the
+    safeguarding lead, who has viewed it. ``name`` goes in the page title, ``caption`` above the
+    heading, ``back`` is the back link's URL."""
+    owner = f"{record._meta.model_name}_id"
+    histories = [
+        get_history_manager_for_model(record).all(),
+        *(get_history_manager_for_model(part).filter(**{owner: record.pk}) for part in parts),
+    ]
+    access = access_log_for(record)[:200] if SAFEGUARDING_LEAD.allows(request.user) else None
+    return render(
+        request,
+        "core/history.html",
+        {
+            "entries": changes_for(histories),
+            "access": access,
+            "name": name,
+            "caption": caption,
+            "back": back,
+        },
+    )

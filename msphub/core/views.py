@@ -1,3 +1,6 @@
+"""PUBLIC pages (``login_not_required``): the start page, the health check, the accessibility
+statement and the privacy notice. They show no record and need no access decorator."""
+
 import logging
 
 from django.contrib.auth.decorators import login_not_required

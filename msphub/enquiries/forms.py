@@ -6,7 +6,7 @@ from django import forms
 
 from msphub.accounts.models import Organisation, User
 from msphub.core import categories
-from msphub.core.forms import GovukDateField, GovukForm, clean_text
+from msphub.core.forms import GovukDateField, GovukForm, YesNoField, clean_text
 
 from . import services
 from .models import (
@@ -17,8 +17,6 @@ from .models import (
     Feedback,
     Involvement,
 )
-
-YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 def _area(label: str, required: str | None = None, max_length: int = 2000, **kw: Any) -> forms.CharField:
@@ -56,7 +54,7 @@ def _radios(label: str, choices, required: str | None = None, **kw: Any) -> form
 class TextCleaningForm(GovukForm):
     """Trims free text so that only spaces count as not given."""
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         for name, value in list(data.items()):
             if isinstance(value, str):
@@ -83,14 +81,11 @@ class EnquiryDetailsForm(GovukForm):
 
     def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_practitioner"].queryset = User.objects.filter(
-            organisation_id=council_id,
-            role__in=["practitioner", "team_manager", "safeguarding_lead"],
-            is_active=True,
-        ).order_by("first_name", "last_name")
-        self.fields["making_organisation"].queryset = Organisation.objects.filter(
-            councils=council_id
-        ).exclude(kind=Organisation.Kind.COUNCIL)
+        self.limit_choices("lead_practitioner", User.casework_staff(council_id))
+        self.limit_choices(
+            "making_organisation",
+            Organisation.objects.filter(councils=council_id).exclude(kind=Organisation.Kind.COUNCIL),
+        )
 
 
 class OutcomeForm(TextCleaningForm):
@@ -114,7 +109,7 @@ class OutcomeForm(TextCleaningForm):
     negotiated_reason = _radios("Why it had to be negotiated", DesiredOutcome.NegotiatedReason.choices)
     negotiated_note = _area("More about why")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("expressed_by") == "representative" and not data.get("representative_name"):
             self.add_error("representative_name", "Enter the name of the representative who said it")
@@ -212,7 +207,7 @@ class AdvocacyForm(TextCleaningForm):
     advocate_name = _text("Advocate's name")
     advocate_organisation = _text("Advocate's organisation")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("started_on") and data.get("referred_on") and data["started_on"] < data["referred_on"]:
             self.add_error("started_on", "The start date must be on or after the date of referral")
@@ -220,16 +215,15 @@ class AdvocacyForm(TextCleaningForm):
 
 
 class ParticipationForm(GovukForm):
-    substantial_difficulty = _radios(
-        "Does the person have substantial difficulty taking part in the enquiry?",
-        YES_NO,
-        "Select yes if the person has substantial difficulty taking part",
+    substantial_difficulty = YesNoField(
+        label="Does the person have substantial difficulty taking part in the enquiry?",
+        error_messages={"required": "Select yes if the person has substantial difficulty taking part"},
         help_text="Understanding, retaining or weighing information, or communicating their views",
     )
-    has_appropriate_person = _radios(
-        "Is there an appropriate family member or friend who can support them?",
-        [("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet")],
-        "Select whether there is an appropriate person",
+    has_appropriate_person = YesNoField(
+        label="Is there an appropriate family member or friend who can support them?",
+        unknown="Not known yet",
+        error_messages={"required": "Select whether there is an appropriate person"},
     )
 
 
@@ -243,7 +237,7 @@ class RiskForm(TextCleaningForm):
         categories.RISK_OUTCOME,
     )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("risk_assessment_outcome") == "Risk identified and action taken":
             if not data.get("risk_outcome"):
@@ -274,8 +268,9 @@ class ClosureForm(GovukForm):
     mental_capacity = _radios(
         "Did the person lack capacity to make decisions about the safeguarding?", categories.MENTAL_CAPACITY
     )
-    capacity_supported = _radios(
-        "If they lacked capacity: were they supported by an advocate, family member or friend?", YES_NO
+    capacity_supported = YesNoField(
+        label="If they lacked capacity: were they supported by an advocate, family member or friend?",
+        required=False,
     )
 
     def __init__(self, *args: Any, outcomes: list[DesiredOutcome], **kwargs: Any) -> None:
@@ -297,8 +292,6 @@ class ClosureForm(GovukForm):
 
     def service_data(self) -> tuple[dict[str, Any], dict[int, str], dict[int, str]]:
         data = dict(self.cleaned_data)
-        supported = data.get("capacity_supported")
-        data["capacity_supported"] = {"yes": True, "no": False}.get(supported)
         achievements = {o.pk: data.get(f"achievement_{o.pk}", "") for o in self.outcomes}
         notes = {o.pk: clean_text(data.get(f"achievement_note_{o.pk}", "")) for o in self.outcomes}
         return data, achievements, notes
@@ -312,7 +305,7 @@ class SignOffClosureForm(GovukForm):
     )
     returned_comment = _area("If you are returning it, why?")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("action") == "return" and not clean_text(data.get("returned_comment", "")):
             self.add_error("returned_comment", "Enter why the closure is being returned")
@@ -344,7 +337,7 @@ class FeedbackForm(TextCleaningForm):
             order.remove("representative_relationship")
         self.order_fields(order)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.version == Feedback.Version.REPRESENTATIVE and not data.get("representative_relationship"):
             self.add_error(

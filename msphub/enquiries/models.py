@@ -51,10 +51,11 @@ class EnquiryQuerySet(models.QuerySet):
         return self.none()
 
     def open(self) -> "EnquiryQuerySet":
+        """Not closed (``Enquiry.is_open``): those awaiting closure sign-off are still open."""
         return self.exclude(status=Enquiry.Status.CLOSED)
 
     def review_overdue(self, today: date | None = None) -> "EnquiryQuerySet":
-        """Open (not awaiting closure sign-off) and past the review date; due today is not overdue."""
+        """Editable (``Enquiry.is_editable``) and past the review date; due today is not overdue."""
         return self.filter(status=Enquiry.Status.OPEN, next_review_due__lt=today or timezone.localdate())
 
     def with_overdue_actions(self, today: date | None = None) -> "EnquiryQuerySet":
@@ -166,9 +167,25 @@ class Enquiry(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    # "Open" is said of an enquiry in two senses, kept apart by these names:
     @property
     def is_open(self) -> bool:
+        """Not closed: in progress, or its closure awaiting a team manager's sign-off."""
         return self.status != self.Status.CLOSED
+
+    @property
+    def is_editable(self) -> bool:
+        """In progress (status "open"): its record can change. Asking for closure freezes it until
+        the closure is signed off (closed) or returned (editable again)."""
+        return self.status == self.Status.OPEN
+
+    @property
+    def awaits_closure_sign_off(self) -> bool:
+        return self.status == self.Status.CLOSURE_REQUESTED
+
+    def is_review_overdue(self, today: date) -> bool:
+        """As ``EnquiryQuerySet.review_overdue``: editable and past the review date."""
+        return self.is_editable and self.next_review_due is not None and self.next_review_due < today
 
     def review_interval(self) -> timedelta:
         return timedelta(days=self.council.review_interval_days)
@@ -415,3 +432,16 @@ class Feedback(models.Model):
             errors["consent_to_quote"] = "There are no words to quote: enter them, or untick the box"
         if errors:
             raise ValidationError(errors)
+
+
+# The parts of an enquiry's record shown in its change history. The person's feedback is kept apart:
+# fewer people may read its words.
+RECORD_PARTS: tuple[type[models.Model], ...] = (
+    DesiredOutcome,
+    Review,
+    Involvement,
+    CapacityAssessment,
+    BestInterestsDecision,
+    AdvocacyReferral,
+    PlanAction,
+)

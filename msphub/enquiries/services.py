@@ -3,17 +3,18 @@
 Each write is one transaction; views stay thin and call these.
 """
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from msphub.accounts.models import User
+from msphub.accounts.models import Organisation, User
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
+from msphub.core.states import lock_status
 
 from .models import (
     AdvocacyReferral,
@@ -21,9 +22,13 @@ from .models import (
     DesiredOutcome,
     Enquiry,
     Feedback,
+    PlanAction,
     Review,
     ReviewProgress,
 )
+
+if TYPE_CHECKING:
+    from msphub.concerns.models import Concern, Decision
 
 FEEDBACK_WINDOW = timedelta(weeks=8)
 
@@ -42,9 +47,10 @@ FEEDBACK_QUESTIONS = {
 }
 
 
-def open_enquiry(concern, decision, started_at) -> Enquiry:
+def open_enquiry(concern: "Concern", decision: "Decision", started_at: datetime) -> Enquiry:
     """Open the enquiry a signed-off decision asks for; its first review falls due after the interval."""
     lead = decision.lead_practitioner
+    assert lead is not None, "a decision that opens an enquiry names its lead practitioner"
     enquiry = Enquiry(
         reference=ReferenceSequence.next_reference("ENQ"),
         council=concern.council,
@@ -63,8 +69,59 @@ def open_enquiry(concern, decision, started_at) -> Enquiry:
 
 
 def ensure_open(enquiry: Enquiry) -> None:
-    if enquiry.status == Enquiry.Status.CLOSED:
+    if not enquiry.is_open:
         raise ValidationError("This enquiry is closed; its record can no longer change.")
+
+
+def _update(record: Any, data: dict[str, Any], *, clean: bool = False) -> None:
+    """Set the fields in ``data`` on the record (checking the whole record first, with ``clean``)
+    and save those fields."""
+    for name, value in data.items():
+        setattr(record, name, value)
+    if clean:
+        record.full_clean()
+    record.save(update_fields=list(data))
+
+
+# --- Allocation and the enquiry's own answers -----------------------------------------------------
+
+
+def allocate(enquiry: Enquiry, lead: User, making_organisation: Organisation | None) -> None:
+    """A new lead practitioner (the enquiry moves to their team, if they have one) and the partner
+    making the enquiry on the council's behalf, or none."""
+    ensure_open(enquiry)
+    with transaction.atomic():
+        _update(
+            enquiry,
+            {
+                "lead_practitioner": lead,
+                "team": lead.team or enquiry.team,
+                "making_organisation": making_organisation,
+            },
+        )
+
+
+def record_participation(
+    enquiry: Enquiry, substantial_difficulty: bool, has_appropriate_person: bool | None
+) -> None:
+    """Whether the person has substantial difficulty taking part and has an appropriate person to
+    support them (None: not known yet); together they decide the advocacy prompt."""
+    ensure_open(enquiry)
+    with transaction.atomic():
+        answers = {
+            "substantial_difficulty": substantial_difficulty,
+            "has_appropriate_person": has_appropriate_person,
+        }
+        _update(enquiry, answers)
+
+
+RISK_FIELDS = ("risk_assessment", "risk_assessment_outcome", "risk_outcome")
+
+
+def record_risk(enquiry: Enquiry, data: dict[str, Any]) -> None:
+    ensure_open(enquiry)
+    with transaction.atomic():
+        _update(enquiry, {name: data.get(name) or "" for name in RISK_FIELDS})
 
 
 # --- Desired outcomes --------------------------------------------------------------------------
@@ -144,13 +201,27 @@ def add_record(enquiry: Enquiry, model, data: dict[str, Any], user: User | None 
     return record
 
 
+def change_advocacy_referral(referral: AdvocacyReferral, data: dict[str, Any]) -> None:
+    """Update a referral: most often, the date advocacy started."""
+    ensure_open(referral.enquiry)
+    with transaction.atomic():
+        _update(referral, data, clean=True)
+
+
+def mark_action_done(action: PlanAction, on: date | None = None) -> None:
+    ensure_open(action.enquiry)
+    with transaction.atomic():
+        action.done_on = on or timezone.localdate()
+        action.save(update_fields=["done_on"])
+
+
 def advocacy_prompt(enquiry: Enquiry) -> str | None:
     """Why an advocacy referral is needed now, or None.
 
     A person who lacks capacity (any decision-specific assessment) or has substantial difficulty
     taking part, and has no appropriate family member or friend, must be offered an advocate.
     """
-    if enquiry.status == Enquiry.Status.CLOSED:
+    if not enquiry.is_open:
         return None
     lacks = enquiry.capacity_assessments.filter(outcome=CapacityAssessment.Outcome.LACKS_CAPACITY).exists()
     if not (lacks or enquiry.substantial_difficulty):
@@ -240,14 +311,17 @@ def request_closure(
     enquiry: Enquiry, user: User, data: dict[str, Any], achievements: dict[int, str], notes: dict[int, str]
 ) -> list[str]:
     """Ask for closure; returns what is missing (nothing saved) or [] once it awaits sign-off."""
-    if enquiry.status != Enquiry.Status.OPEN:
-        raise ValidationError("Only an open enquiry can be sent for closure.")
+    not_editable = ValidationError("Only an open enquiry can be sent for closure.")
+    if not enquiry.is_editable:
+        raise not_editable
     missing = closure_missing(enquiry, data, achievements)
     if missing:
         return missing
     risk_identified_action = data.get("risk_assessment_outcome") == "Risk identified and action taken"
     lacked = data.get("mental_capacity") == categories.LACKED_CAPACITY
     with transaction.atomic():
+        # A second request (another tab, a double press) waits for the first and is then refused.
+        lock_status(enquiry, [Enquiry.Status.OPEN], not_editable)
         for outcome in enquiry.outcomes.filter(withdrawn_on__isnull=True):
             outcome.achievement = achievements.get(outcome.pk, "")
             outcome.achievement_note = notes.get(outcome.pk, "")
@@ -270,7 +344,7 @@ def request_closure(
 def can_sign_off_closure(enquiry: Enquiry, user: User) -> bool:
     """A team manager of the enquiry's team who did not ask for the closure."""
     return (
-        enquiry.status == Enquiry.Status.CLOSURE_REQUESTED
+        enquiry.awaits_closure_sign_off
         and user.is_manager
         and user.organisation_id == enquiry.council_id
         and user.team_id is not None
@@ -285,11 +359,11 @@ def _lock_awaiting_sign_off(enquiry: Enquiry) -> None:
     Two managers deciding the same closure at once: the second waits for the first's transaction and
     is then refused, rather than signing off (or returning) a closure that is already decided.
     """
-    status = (
-        Enquiry.objects.select_for_update().filter(pk=enquiry.pk).values_list("status", flat=True).first()
+    lock_status(
+        enquiry,
+        [Enquiry.Status.CLOSURE_REQUESTED],
+        PermissionDenied("This closure has already been signed off or returned."),
     )
-    if status != Enquiry.Status.CLOSURE_REQUESTED:
-        raise PermissionDenied("This closure has already been signed off or returned.")
 
 
 def sign_off_closure(enquiry: Enquiry, user: User) -> None:
@@ -332,10 +406,8 @@ def record_feedback(enquiry: Enquiry, user: User, data: dict[str, Any]) -> Feedb
     return feedback
 
 
-def feedback_due(enquiries: QuerySet, today: date | None = None) -> QuerySet:
+def feedback_due(enquiries: QuerySet[Enquiry], today: date | None = None) -> QuerySet[Enquiry]:
     """Closed in the last eight weeks and nobody has asked the person (or representative) yet."""
     today = today or timezone.localdate()
-    since = timezone.make_aware(
-        timezone.datetime.combine(today - FEEDBACK_WINDOW, timezone.datetime.min.time())
-    )
+    since = timezone.make_aware(datetime.combine(today - FEEDBACK_WINDOW, datetime.min.time()))
     return enquiries.filter(status=Enquiry.Status.CLOSED, closed_at__gte=since, feedback__isnull=True)

@@ -1,19 +1,29 @@
+"""The enquiry pages. Who may open each is declared on it: ``requires`` a page permission, or a
+``record`` looked up through the permission chokepoint (404 to anyone else); writes are services'."""
+
+from operator import attrgetter
+from uuid import UUID
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from msphub.core.access import access_log_for, get_record, visible
+from msphub.accounts.permissions import ALLOCATE, CASELOAD, CASEWORK
+from msphub.accounts.requests import AuthenticatedRequest
+from msphub.core.access import Action, record, requires, visible
 from msphub.core.forms import posted
-from msphub.core.history import changes_for
+from msphub.core.history import history_page
 
 from . import forms, services
 from .models import (
+    RECORD_PARTS,
     AdvocacyReferral,
     BestInterestsDecision,
     CapacityAssessment,
@@ -22,30 +32,17 @@ from .models import (
     Feedback,
     Involvement,
     PlanAction,
-    Review,
 )
 
-
-def _enquiry(request: HttpRequest, reference: str, action: str = "view") -> Enquiry:
-    return get_record(
-        request,
-        Enquiry.objects.select_related(
-            "person", "lead_practitioner", "team", "concern", "council", "making_organisation"
-        ),
-        action,
-        reference=reference,
-    )
+ENQUIRIES = Enquiry.objects.select_related(
+    "person", "lead_practitioner", "team", "concern", "council", "making_organisation"
+)
+# The pages that change an enquiry's record open only while it is editable (not awaiting closure
+# sign-off, not closed); to the others they are 404, as to an outsider.
+EDITABLE = attrgetter("is_editable")
 
 
-def _open_enquiry(request: HttpRequest, reference: str) -> Enquiry:
-    """An enquiry the user may change and that is still open; closed ones are 404 to edit pages."""
-    enquiry = _enquiry(request, reference, "edit")
-    if enquiry.status != Enquiry.Status.OPEN:
-        raise Http404
-    return enquiry
-
-
-def _done(request: HttpRequest, enquiry: Enquiry, message: str, anchor: str = "") -> HttpResponse:
+def _done(request: AuthenticatedRequest, enquiry: Enquiry, message: str, anchor: str = "") -> HttpResponse:
     messages.success(request, message)
     return redirect(f"/enquiries/{enquiry.reference}/{'#' + anchor if anchor else ''}")
 
@@ -54,42 +51,40 @@ def _done(request: HttpRequest, enquiry: Enquiry, message: str, anchor: str = ""
 
 
 @require_GET
-def caseload(request: HttpRequest) -> HttpResponse:
+@requires(CASELOAD)
+def caseload(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    if not (user.does_casework or user.is_partner_enquiry_officer):
-        raise Http404
     filters = forms.CaseloadFilterForm(request.GET or None)
     filters.is_valid()
     data = getattr(filters, "cleaned_data", {})
     show = data.get("show") or ("all" if user.is_partner_enquiry_officer or user.is_lead else "mine")
     sort = data.get("sort") or "next_review_due"
     today = timezone.localdate()
-    enquiries = visible(request, Enquiry.objects.all()).with_overdue_actions(today)
+    rows = Enquiry.objects.with_overdue_actions(today)
     if show == "mine":
-        enquiries = enquiries.open().filter(lead_practitioner=user)
+        rows = rows.open().filter(lead_practitioner=user)
     elif show == "team":
-        enquiries = enquiries.open().filter(team_id=user.team_id) if user.team_id else enquiries.none()
+        rows = rows.open().filter(team_id=user.team_id) if user.team_id else rows.none()
     elif show == "review_overdue":
-        enquiries = enquiries.review_overdue(today)
+        rows = rows.review_overdue(today)
     elif show == "actions_overdue":
-        enquiries = enquiries.open().filter(has_overdue_action=True)
+        rows = rows.open().filter(has_overdue_action=True)
     elif show == "sign_off":
-        enquiries = enquiries.filter(status=Enquiry.Status.CLOSURE_REQUESTED)
+        rows = rows.filter(status=Enquiry.Status.CLOSURE_REQUESTED)
     elif show == "closed":
-        enquiries = enquiries.filter(status=Enquiry.Status.CLOSED)
+        rows = rows.filter(status=Enquiry.Status.CLOSED)
         sort = data.get("sort") or "-started_at"
     else:
-        enquiries = enquiries.open()
+        rows = rows.open()
     if data.get("kind"):
-        enquiries = enquiries.filter(kind=data["kind"])
+        rows = rows.filter(kind=data["kind"])
     enquiries = (
-        enquiries.select_related("person", "lead_practitioner", "team", "making_organisation")
+        visible(request, rows)
+        .select_related("person", "lead_practitioner", "team", "making_organisation")
         .annotate(outcome_count=Count("outcomes", filter=Q(outcomes__withdrawn_on__isnull=True)))
         .order_by(sort, "reference")
     )
     page = Paginator(enquiries, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "enquiries/caseload.html",
@@ -100,17 +95,15 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "kind": data.get("kind", ""),
             "show_choices": forms.CaseloadFilterForm.SHOW,
-            "query": query.urlencode(),
             "today": today,
         },
     )
 
 
 @require_GET
-def feedback_due(request: HttpRequest) -> HttpResponse:
+@requires(CASEWORK)
+def feedback_due(request: AuthenticatedRequest) -> HttpResponse:
     """People whose enquiry closed in the last eight weeks and who have not been asked yet."""
-    if not request.user.does_casework:
-        raise Http404
     enquiries = (
         services.feedback_due(visible(request, Enquiry.objects.all(), "feedback"))
         .select_related("person", "lead_practitioner")
@@ -124,8 +117,8 @@ def feedback_due(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _enquiry(request, reference)
+@record(ENQUIRIES)
+def enquiry_detail(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     can_edit = visible(request, Enquiry.objects.filter(pk=enquiry.pk), "edit").exists()
     can_read_feedback = visible(request, Enquiry.objects.filter(pk=enquiry.pk), "feedback").exists()
     outcomes = list(enquiry.outcomes.all())
@@ -136,14 +129,12 @@ def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "enquiries/detail.html",
         {
             "enquiry": enquiry,
-            "can_edit": can_edit and enquiry.status == Enquiry.Status.OPEN,
+            "can_edit": can_edit and enquiry.is_editable,
             "can_sign_off": services.can_sign_off_closure(enquiry, request.user),
             "active_outcomes": [o for o in outcomes if o.is_active],
             "withdrawn_outcomes": [o for o in outcomes if not o.is_active],
             "reviews": reviews,
-            "review_overdue": enquiry.status == Enquiry.Status.OPEN
-            and enquiry.next_review_due is not None
-            and enquiry.next_review_due < today,
+            "review_overdue": enquiry.is_review_overdue(today),
             "involvements": enquiry.involvements.all(),
             "capacity_assessments": enquiry.capacity_assessments.all(),
             "best_interests": enquiry.best_interests_decisions.all(),
@@ -157,11 +148,9 @@ def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def enquiry_details(request: HttpRequest, reference: str) -> HttpResponse:
+@record(ENQUIRIES, Action.EDIT, permission=ALLOCATE, where=EDITABLE)
+def enquiry_details(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     """Lead practitioner and the partner making the enquiry: managers and the lead allocate."""
-    enquiry = _open_enquiry(request, reference)
-    if not (request.user.is_manager or request.user.is_lead):
-        raise Http404
     form = forms.EnquiryDetailsForm(
         posted(request),
         council_id=enquiry.council_id,
@@ -171,11 +160,9 @@ def enquiry_details(request: HttpRequest, reference: str) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        lead = form.cleaned_data["lead_practitioner"]
-        enquiry.lead_practitioner = lead
-        enquiry.team = lead.team or enquiry.team
-        enquiry.making_organisation = form.cleaned_data["making_organisation"]
-        enquiry.save(update_fields=["lead_practitioner", "team", "making_organisation"])
+        services.allocate(
+            enquiry, form.cleaned_data["lead_practitioner"], form.cleaned_data["making_organisation"]
+        )
         return _done(request, enquiry, "Enquiry details updated")
     return render(
         request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Lead and partner"}
@@ -192,8 +179,8 @@ def _outcome_data(form: forms.OutcomeForm) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def outcome_new(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def outcome_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     form = forms.OutcomeForm(posted(request), initial={"expressed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         services.add_outcome(enquiry, _outcome_data(form))
@@ -211,8 +198,8 @@ def _outcome(enquiry: Enquiry, outcome_uuid) -> DesiredOutcome:
 
 
 @require_http_methods(["GET", "POST"])
-def outcome_edit(request: HttpRequest, reference: str, outcome_uuid) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def outcome_edit(request: AuthenticatedRequest, enquiry: Enquiry, outcome_uuid) -> HttpResponse:
     outcome = _outcome(enquiry, outcome_uuid)
     initial = {name: getattr(outcome, name) for name in forms.OutcomeForm.base_fields}
     form = forms.OutcomeForm(posted(request), initial=initial)
@@ -227,8 +214,8 @@ def outcome_edit(request: HttpRequest, reference: str, outcome_uuid) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
-def outcome_withdraw(request: HttpRequest, reference: str, outcome_uuid) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def outcome_withdraw(request: AuthenticatedRequest, enquiry: Enquiry, outcome_uuid) -> HttpResponse:
     outcome = _outcome(enquiry, outcome_uuid)
     form = forms.WithdrawOutcomeForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -242,8 +229,8 @@ def outcome_withdraw(request: HttpRequest, reference: str, outcome_uuid) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-def no_outcomes(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def no_outcomes(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     form = forms.NoOutcomesForm(posted(request), initial={"no_outcomes_reason": enquiry.no_outcomes_reason})
     if request.method == "POST" and form.is_valid():
         try:
@@ -261,8 +248,8 @@ def no_outcomes(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def review_new(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def review_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     outcomes = list(enquiry.outcomes.filter(withdrawn_on__isnull=True))
     form = forms.ReviewForm(posted(request), outcomes=outcomes, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -299,11 +286,11 @@ SIMPLE_RECORDS = {
 
 
 @require_http_methods(["GET", "POST"])
-def record_new(request: HttpRequest, reference: str, part: str) -> HttpResponse:
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def record_new(request: AuthenticatedRequest, enquiry: Enquiry, part: str) -> HttpResponse:
     if part not in SIMPLE_RECORDS:
         raise Http404
     form_class, model, title, message = SIMPLE_RECORDS[part]
-    enquiry = _open_enquiry(request, reference)
     form = form_class(posted(request))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in {f.name for f in model._meta.fields}}
@@ -313,18 +300,15 @@ def record_new(request: HttpRequest, reference: str, part: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def advocacy_started(request: HttpRequest, reference: str, referral_uuid) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def advocacy_started(request: AuthenticatedRequest, enquiry: Enquiry, referral_uuid) -> HttpResponse:
     referral = enquiry.advocacy_referrals.filter(uuid=referral_uuid).first()
     if referral is None:
         raise Http404
     initial = {name: getattr(referral, name) for name in forms.AdvocacyForm.base_fields}
     form = forms.AdvocacyForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        for name, value in form.cleaned_data.items():
-            setattr(referral, name, value)
-        referral.full_clean()
-        referral.save()
+        services.change_advocacy_referral(referral, form.cleaned_data)
         return _done(request, enquiry, "Advocacy referral updated", "advocacy")
     return render(
         request,
@@ -334,22 +318,19 @@ def advocacy_started(request: HttpRequest, reference: str, referral_uuid) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
-def participation(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
-    appropriate = {True: "yes", False: "no", None: "unknown"}[enquiry.has_appropriate_person]
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def participation(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     form = forms.ParticipationForm(
         posted(request),
         initial={
-            "substantial_difficulty": "yes" if enquiry.substantial_difficulty else "no",
-            "has_appropriate_person": appropriate,
+            "substantial_difficulty": enquiry.substantial_difficulty,
+            "has_appropriate_person": enquiry.has_appropriate_person,
         },
     )
     if request.method == "POST" and form.is_valid():
-        enquiry.substantial_difficulty = form.cleaned_data["substantial_difficulty"] == "yes"
-        enquiry.has_appropriate_person = {"yes": True, "no": False}.get(
-            form.cleaned_data["has_appropriate_person"]
+        services.record_participation(
+            enquiry, form.cleaned_data["substantial_difficulty"], form.cleaned_data["has_appropriate_person"]
         )
-        enquiry.save(update_fields=["substantial_difficulty", "has_appropriate_person"])
         return _done(request, enquiry, "Taking part recorded", "capacity")
     return render(
         request,
@@ -359,20 +340,12 @@ def participation(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def risk(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
-    form = forms.RiskForm(
-        posted(request),
-        initial={
-            "risk_assessment": enquiry.risk_assessment,
-            "risk_assessment_outcome": enquiry.risk_assessment_outcome,
-            "risk_outcome": enquiry.risk_outcome,
-        },
-    )
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def risk(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
+    initial = {name: getattr(enquiry, name) for name in services.RISK_FIELDS}
+    form = forms.RiskForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        for name in ("risk_assessment", "risk_assessment_outcome", "risk_outcome"):
-            setattr(enquiry, name, form.cleaned_data.get(name) or "")
-        enquiry.save(update_fields=["risk_assessment", "risk_assessment_outcome", "risk_outcome"])
+        services.record_risk(enquiry, form.cleaned_data)
         return _done(request, enquiry, "Risk assessment saved", "risk")
     return render(
         request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Risk assessment"}
@@ -380,14 +353,12 @@ def risk(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-def action_done(request: HttpRequest, reference: str, action_uuid) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
-    updated = enquiry.plan_actions.filter(uuid=action_uuid, done_on__isnull=True)
-    action = updated.first()
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def action_done(request: AuthenticatedRequest, enquiry: Enquiry, action_uuid: UUID) -> HttpResponse:
+    action = enquiry.plan_actions.filter(uuid=action_uuid, done_on__isnull=True).first()
     if action is None:
         raise Http404
-    action.done_on = timezone.localdate()
-    action.save(update_fields=["done_on"])
+    services.mark_action_done(action)
     return _done(request, enquiry, "Action marked as done", "actions")
 
 
@@ -395,11 +366,10 @@ def action_done(request: HttpRequest, reference: str, action_uuid) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
-def close(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _open_enquiry(request, reference)
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def close(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     outcomes = list(enquiry.outcomes.filter(withdrawn_on__isnull=True))
     initial = services.closure_prefill(enquiry)
-    initial["capacity_supported"] = {True: "yes", False: "no"}.get(initial["capacity_supported"])
     for outcome in outcomes:
         initial[f"achievement_{outcome.pk}"] = outcome.achievement
         initial[f"achievement_note_{outcome.pk}"] = outcome.achievement_note
@@ -413,15 +383,15 @@ def close(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "enquiries/close.html",
-        {"enquiry": enquiry, "form": form, "missing": missing, "outcomes": outcomes, "prefilled": initial},
+        {"enquiry": enquiry, "form": form, "missing": missing, "outcomes": outcomes},
     )
 
 
 @require_http_methods(["GET", "POST"])
-def close_sign_off(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _enquiry(request, reference, "sign_off")
+@record(ENQUIRIES, Action.SIGN_OFF, where=attrgetter("awaits_closure_sign_off"))
+def close_sign_off(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     if not services.can_sign_off_closure(enquiry, request.user):
-        raise Http404
+        raise Http404  # the four-eyes rule: whoever asked for the closure does not sign it off
     form = forms.SignOffClosureForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["action"] == "approve":
@@ -438,7 +408,7 @@ def close_sign_off(request: HttpRequest, reference: str) -> HttpResponse:
 # --- Feedback --------------------------------------------------------------------------------
 
 
-def _version(request: HttpRequest) -> str:
+def _version(request: AuthenticatedRequest) -> str:
     version = request.GET.get("version", Feedback.Version.ADULT)
     if version not in Feedback.Version.values:
         raise Http404
@@ -446,8 +416,8 @@ def _version(request: HttpRequest) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def feedback_new(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _enquiry(request, reference, "feedback")
+@record(ENQUIRIES, Action.FEEDBACK)
+def feedback_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     version = _version(request)
     form = forms.FeedbackForm(posted(request), version=version, initial={"asked_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -462,11 +432,11 @@ def feedback_new(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def feedback_easy_read(request: HttpRequest, reference: str) -> HttpResponse:
+@record(ENQUIRIES, Action.FEEDBACK)
+def feedback_easy_read(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     """A printable easy-read questionnaire (PDF); it carries no personal details, only the reference."""
     from weasyprint import HTML  # imported here: only this page needs it, and it is slow to import
 
-    enquiry = _enquiry(request, reference, "feedback")
     version = _version(request)
     index = 0 if version == Feedback.Version.ADULT else 1
     questions = [wording[index] for wording in services.FEEDBACK_QUESTIONS.values()]
@@ -486,21 +456,13 @@ def feedback_easy_read(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def history(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = _enquiry(request, reference)
-    entries = changes_for(
-        [
-            enquiry.history.all(),
-            DesiredOutcome.history.filter(enquiry_id=enquiry.pk),
-            Review.history.filter(enquiry_id=enquiry.pk),
-            Involvement.history.filter(enquiry_id=enquiry.pk),
-            CapacityAssessment.history.filter(enquiry_id=enquiry.pk),
-            BestInterestsDecision.history.filter(enquiry_id=enquiry.pk),
-            AdvocacyReferral.history.filter(enquiry_id=enquiry.pk),
-            PlanAction.history.filter(enquiry_id=enquiry.pk),
-        ]
-    )
-    access = access_log_for(enquiry)[:200] if request.user.is_lead else None
-    return render(
-        request, "enquiries/history.html", {"enquiry": enquiry, "entries": entries, "access": access}
+@record(ENQUIRIES)
+def history(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
+    return history_page(
+        request,
+        enquiry,
+        RECORD_PARTS,
+        name=enquiry.reference,
+        caption=f"Enquiry {enquiry.reference}",
+        back=reverse("enquiries:detail", args=[enquiry.reference]),
     )

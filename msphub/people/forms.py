@@ -4,7 +4,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from msphub.accounts.models import User
+from msphub.accounts.models import Role, User
 from msphub.core import categories
 from msphub.core.forms import GovukDateField, GovukForm, plain_text
 from msphub.core.validators import normalise_nhs_number, normalise_postcode, validate_nhs_number
@@ -134,7 +134,7 @@ class RepresentativeForm(GovukForm):
     def clean_name(self) -> str:
         return plain_text(self.cleaned_data["name"], "Enter the name")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not (data.get("phone") or data.get("email") or data.get("address")) and not self.errors:
             self.add_error("phone", "Enter at least one way to contact the representative")
@@ -150,15 +150,14 @@ class RestrictionForm(GovukForm):
     )
     restricted_to = forms.ModelMultipleChoiceField(
         label="Who else may see it",
-        queryset=None,
+        queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["restricted_to"].queryset = User.objects.filter(
-            organisation_id=council_id,
-            role__in=["practitioner", "team_manager"],
-            is_active=True,
-        ).order_by("first_name", "last_name")
+        # The safeguarding lead sees every record anyway.
+        self.limit_choices(
+            "restricted_to", User.casework_staff(council_id).exclude(role=Role.SAFEGUARDING_LEAD)
+        )

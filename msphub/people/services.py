@@ -1,14 +1,51 @@
-"""Finding people: search, and likely duplicates before a new record is created."""
+"""People's records: creating and changing them, who may see a restricted one, finding people
+(search), and likely duplicates before a new record is created. Each write is one transaction."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from msphub.accounts.models import User
 from msphub.core.validators import normalise_nhs_number, normalise_postcode
 
-from .models import Person
+from .models import Person, Representative
+
+
+def create_person(user: User, data: dict[str, Any]) -> Person:
+    """A new record, held by the user's council and team."""
+    if user.council_id is None:
+        raise PermissionDenied("Only a council's casework staff create people's records.")
+    with transaction.atomic():
+        person = Person(council_id=user.council_id, team_id=user.team_id, created_by=user, **data)
+        person.full_clean()
+        person.save()
+    return person
+
+
+def change_person(person: Person, data: dict[str, Any]) -> None:
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(person, name, value)
+        person.full_clean()
+        person.save()
+
+
+def add_representative(person: Person, data: dict[str, Any]) -> Representative:
+    with transaction.atomic():
+        return Representative.objects.create(person=person, **data)
+
+
+def restrict(person: Person, restricted: bool, named: Iterable[User]) -> None:
+    """Restrict the record (or lift the restriction) and name who else may still see it."""
+    with transaction.atomic():
+        person.restricted = restricted
+        person.save(update_fields=["restricted"])
+        person.restricted_to.set(named)
 
 
 def search(
@@ -58,22 +95,22 @@ def likely_duplicates(
     given, family = given_name.strip(), family_name.strip()
     postcode = _postcode(postcode)
     nhs = normalise_nhs_number(nhs_number)
-    rules: list[tuple[Q, str]] = []
+    rules: list[tuple[dict[str, Any], str]] = []  # (lookups, why)
     if nhs:
-        rules.append((Q(nhs_number=nhs), "Same NHS number"))
+        rules.append((dict(nhs_number=nhs), "Same NHS number"))
     if date_of_birth and family:
         rules.append(
             (
-                Q(family_name__iexact=family, date_of_birth=date_of_birth),
+                dict(family_name__iexact=family, date_of_birth=date_of_birth),
                 "Same last name and date of birth",
             )
         )
     if date_of_birth and given:
         rules.append(
             (
-                Q(given_name__iexact=given, date_of_birth=date_of_birth, postcode__iexact=postcode)
+                dict(given_name__iexact=given, date_of_birth=date_of_birth, postcode__iexact=postcode)
                 if postcode
-                else Q(
+                else dict(
                     given_name__iexact=given,
                     family_name__istartswith=family[:1],
                     date_of_birth=date_of_birth,
@@ -84,7 +121,7 @@ def likely_duplicates(
     if postcode and given and family:
         rules.append(
             (
-                Q(given_name__iexact=given, family_name__iexact=family, postcode__iexact=postcode),
+                dict(given_name__iexact=given, family_name__iexact=family, postcode__iexact=postcode),
                 "Same name and postcode",
             )
         )
@@ -92,9 +129,9 @@ def likely_duplicates(
         return []
     combined = Q()
     for rule, _ in rules:
-        combined |= rule
+        combined |= Q(**rule)
     # NHS-number matches are fetched on their own so weaker name matches can never crowd them out.
-    matches = list(people.filter(rules[0][0])[:limit]) if nhs else []
+    matches = list(people.filter(**rules[0][0])[:limit]) if nhs else []
     seen = {p.pk for p in matches}
     matches += [p for p in people.filter(combined).exclude(pk__in=seen)[: limit * 2]]
     found = []
@@ -105,9 +142,9 @@ def likely_duplicates(
     return found[:limit]
 
 
-def _matches(person: Person, rule: Q) -> bool:
-    """Evaluate a simple AND-of-lookups Q against one loaded person (no extra query)."""
-    for key, value in rule.children:
+def _matches(person: Person, rule: dict[str, Any]) -> bool:
+    """Evaluate a rule's lookups (all must match) against one loaded person (no extra query)."""
+    for key, value in rule.items():
         field, _, lookup = key.partition("__")
         actual = getattr(person, field)
         if lookup == "iexact":

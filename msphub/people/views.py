@@ -1,31 +1,37 @@
+"""The people pages. Who may open each is declared on it: ``requires`` a page permission, or a
+``record`` looked up through the permission chokepoint (404 to anyone else); writes are services'."""
+
+from typing import Any
+
 from django.contrib import messages
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from msphub.accounts.permissions import CASEWORK, SAFEGUARDING_LEAD
+from msphub.accounts.requests import AuthenticatedRequest
 from msphub.concerns.models import Concern
-from msphub.core.access import access_log_for, get_record, visible
+from msphub.core.access import Action, record, requires, visible
 from msphub.core.forms import posted
-from msphub.core.history import changes_for
+from msphub.core.history import history_page
 from msphub.enquiries.models import Enquiry
 
+from . import services
 from .forms import PersonForm, PersonSearchForm, RepresentativeForm, RestrictionForm
 from .models import Person, Representative
-from .services import likely_duplicates, search
+from .services import LikelyDuplicate, likely_duplicates, search
 
-
-def _require_casework(request: HttpRequest) -> None:
-    if not request.user.does_casework:
-        raise Http404
+PEOPLE = Person.objects.select_related("council", "team")
 
 
 @require_http_methods(["GET", "POST"])
-def person_search(request: HttpRequest) -> HttpResponse:
+@requires(CASEWORK)
+def person_search(request: AuthenticatedRequest) -> HttpResponse:
     """Searching is a POST although it changes nothing: names, dates of birth and NHS numbers must
     not travel in URLs, where browser history, proxies and server logs keep them."""
-    _require_casework(request)
     form = PersonSearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_bound and form.is_valid() and form.has_criteria():
@@ -34,10 +40,10 @@ def person_search(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def person_new(request: HttpRequest) -> HttpResponse:
-    _require_casework(request)
+@requires(CASEWORK)
+def person_new(request: AuthenticatedRequest) -> HttpResponse:
     form = PersonForm(posted(request))
-    duplicates = []
+    duplicates: list[LikelyDuplicate] = []
     if request.method == "POST" and form.is_valid():
         duplicates = likely_duplicates(visible(request, Person.objects.all()), **form.duplicate_criteria())
         if duplicates and not request.POST.get("confirm_new"):
@@ -47,21 +53,13 @@ def person_new(request: HttpRequest) -> HttpResponse:
                 "or confirm that this is a different person.",
             )
         else:
-            with transaction.atomic():
-                person = Person(
-                    council_id=request.user.organisation_id,
-                    team_id=request.user.team_id,
-                    created_by=request.user,
-                    **form.cleaned_data,
-                )
-                person.full_clean()
-                person.save()
+            person = services.create_person(request.user, form.cleaned_data)
             messages.success(request, f"Record created for {person.full_name}")
             return redirect("people:detail", uuid=person.uuid)
     return render(request, "people/form.html", {"form": form, "duplicates": duplicates})
 
 
-def timeline(concerns, enquiries) -> list[dict]:
+def timeline(concerns: QuerySet[Concern], enquiries: QuerySet[Enquiry]) -> list[dict[str, Any]]:
     """The person's concerns and enquiries, newest first, as one list of events."""
     events = [{"at": c.received_at, "kind": "concern", "record": c} for c in concerns] + [
         {"at": e.started_at, "kind": "enquiry", "record": e} for e in enquiries
@@ -72,13 +70,9 @@ def timeline(concerns, enquiries) -> list[dict]:
     return sorted(events, key=lambda event: event["at"], reverse=True)
 
 
-def _person(request: HttpRequest, uuid, action: str = "view", log: bool = True) -> Person:
-    return get_record(request, Person.objects.select_related("council", "team"), action, log=log, uuid=uuid)
-
-
 @require_GET
-def person_detail(request: HttpRequest, uuid) -> HttpResponse:
-    person = _person(request, uuid)
+@record(PEOPLE, url_kwarg="uuid")
+def person_detail(request: AuthenticatedRequest, person: Person) -> HttpResponse:
     concerns = (
         visible(request, Concern.objects.filter(person=person))
         .select_related("decision")
@@ -100,56 +94,52 @@ def person_detail(request: HttpRequest, uuid) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, uuid) -> HttpResponse:
-    person = _person(request, uuid, "edit")
+@record(PEOPLE, Action.EDIT, url_kwarg="uuid")
+def person_edit(request: AuthenticatedRequest, person: Person) -> HttpResponse:
     initial = {name: getattr(person, name) for name in PersonForm.base_fields}
     form = PersonForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            for name, value in form.cleaned_data.items():
-                setattr(person, name, value)
-            person.full_clean()
-            person.save()
+        services.change_person(person, form.cleaned_data)
         messages.success(request, "Record updated")
         return redirect("people:detail", uuid=person.uuid)
     return render(request, "people/form.html", {"form": form, "person": person})
 
 
 @require_http_methods(["GET", "POST"])
-def representative_new(request: HttpRequest, uuid) -> HttpResponse:
-    person = _person(request, uuid, "edit")
+@record(PEOPLE, Action.EDIT, url_kwarg="uuid")
+def representative_new(request: AuthenticatedRequest, person: Person) -> HttpResponse:
     form = RepresentativeForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        Representative.objects.create(person=person, **form.cleaned_data)
+        services.add_representative(person, form.cleaned_data)
         messages.success(request, "Representative added")
         return redirect("people:detail", uuid=person.uuid)
     return render(request, "people/representative_form.html", {"form": form, "person": person})
 
 
 @require_GET
-def person_history(request: HttpRequest, uuid) -> HttpResponse:
-    person = _person(request, uuid)
-    entries = changes_for([person.history.all(), Representative.history.filter(person_id=person.pk)])
-    access = access_log_for(person)[:200] if request.user.is_lead else None
-    return render(request, "people/history.html", {"person": person, "entries": entries, "access": access})
+@record(PEOPLE, url_kwarg="uuid")
+def person_history(request: AuthenticatedRequest, person: Person) -> HttpResponse:
+    return history_page(
+        request,
+        person,
+        [Representative],
+        name=person.full_name,
+        caption=person.full_name,
+        back=reverse("people:detail", args=[person.uuid]),
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def person_restriction(request: HttpRequest, uuid) -> HttpResponse:
+@record(PEOPLE, Action.EDIT, url_kwarg="uuid", permission=SAFEGUARDING_LEAD)
+def person_restriction(request: AuthenticatedRequest, person: Person) -> HttpResponse:
     """Only the safeguarding lead restricts a record and names who may still see it."""
-    if not request.user.is_lead:
-        raise Http404
-    person = _person(request, uuid, "edit")
     form = RestrictionForm(
         posted(request),
         council_id=person.council_id,
         initial={"restricted": person.restricted, "restricted_to": list(person.restricted_to.all())},
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            person.restricted = form.cleaned_data["restricted"]
-            person.save(update_fields=["restricted"])
-            person.restricted_to.set(form.cleaned_data["restricted_to"])
+        services.restrict(person, form.cleaned_data["restricted"], form.cleaned_data["restricted_to"])
         messages.success(request, "Access to the record updated")
         return redirect("people:detail", uuid=person.uuid)
     return render(request, "people/restriction.html", {"form": form, "person": person})

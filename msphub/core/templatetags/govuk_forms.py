@@ -1,6 +1,9 @@
-"""Template helpers to render Django form fields with GOV.UK Frontend markup."""
+"""Template helpers to render Django form fields, and the back link, with GOV.UK Frontend markup."""
+
+from typing import Any
 
 from django import forms, template
+from django.urls import reverse
 
 from msphub.core.forms import GovukDateWidget
 
@@ -35,14 +38,6 @@ def error_anchor(field: forms.BoundField) -> str:
     return field.auto_id
 
 
-@register.filter
-def is_checked(field: forms.BoundField, value: object) -> bool:
-    current = field.value()
-    if isinstance(current, list | tuple):
-        return str(value) in [str(v) for v in current]
-    return str(current) == str(value) if current not in (None, "") else False
-
-
 @register.inclusion_tag("includes/field.html")
 def govuk_field(field: forms.BoundField, heading: bool = False, classes: str = "", hint: str = "") -> dict:
     return {
@@ -52,3 +47,10 @@ def govuk_field(field: forms.BoundField, heading: bool = False, classes: str = "
         "classes": classes,
         "hint": hint or field.help_text,
     }
+
+
+@register.inclusion_tag("includes/back_link.html")
+def back_link(to: str, *args: Any) -> dict[str, str]:
+    """``{% back_link "concerns:detail" concern.reference %}`` or ``{% back_link url %}``: a URL
+    name and its arguments, or a URL (one starting with a slash)."""
+    return {"href": to if to.startswith("/") else reverse(to, args=args)}

@@ -1,0 +1,17 @@
+"""Changing a record's state when two people may act on it at once."""
+
+from collections.abc import Collection
+
+from django.db.models import Model
+
+
+def lock_status(record: Model, allowed: Collection[str], refusal: Exception) -> None:
+    """Lock the record's row until the transaction ends and check that its status, as stored now
+    (not as this request read it), is one of ``allowed``; else raise ``refusal``.
+
+    Call inside ``transaction.atomic``: a second writer waits for the first to commit, then is
+    refused rather than acting on a state that has already moved on.
+    """
+    rows = type(record)._default_manager.select_for_update().filter(pk=record.pk)
+    if rows.values_list("status", flat=True).first() not in allowed:
+        raise refusal
