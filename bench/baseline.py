@@ -12,17 +12,23 @@ PostgreSQL is the database this is written for; the same statement runs on SQLit
 dialect substitutions (age in whole years on a London date; first enquiry per person).
 
     from bench.baseline import baseline_return
-    tables = baseline_return("2024-25")              # all councils
-    tables = baseline_return("2024-25", council_id)  # one council (Organisation pk)
+    from msphub.core.periods import FinancialYear
+    year = FinancialYear.parse("2024-25")
+    tables = baseline_return(year)              # all councils
+    tables = baseline_return(year, council_id)  # one council (Organisation pk)
 
 returns {table id: [{"row", "column", "count"}, ...]} like build_return(...)["tables"] (zero cells
 omitted, cells in template order).
 """
 
-import re
+from __future__ import annotations
+
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from msphub.core.periods import FinancialYear
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -183,13 +189,9 @@ DIALECTS: dict[str, dict[str, str]] = {
 }
 
 
-def year_bounds(year: str) -> tuple[datetime, datetime]:
-    """'2024-25' is from midnight on 1 April 2024 to midnight on 1 April 2025, London time."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", year)
-    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"A financial year looks like 2024-25, not {year!r}")
-    first = int(match.group(1))
-    return datetime(first, 4, 1, tzinfo=LONDON), datetime(first + 1, 4, 1, tzinfo=LONDON)
+def year_bounds(year: FinancialYear) -> tuple[datetime, datetime]:
+    """2024-25 is from midnight on 1 April 2024 to midnight on 1 April 2025, London time."""
+    return year.start_at.astimezone(LONDON), year.end_before.astimezone(LONDON)
 
 
 def statement(vendor: str, council_id: int | None) -> str:
@@ -199,7 +201,7 @@ def statement(vendor: str, council_id: int | None) -> str:
     )
 
 
-def parameters(vendor: str, year: str, council_id: int | None) -> dict[str, Any]:
+def parameters(vendor: str, year: FinancialYear, council_id: int | None) -> dict[str, Any]:
     start, end = year_bounds(year)
     if vendor == "sqlite":
         # Django keeps datetimes in SQLite as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
@@ -210,7 +212,9 @@ def parameters(vendor: str, year: str, council_id: int | None) -> dict[str, Any]
     return params
 
 
-def run_sql(cursor, vendor: str, year: str, council_id: int | None = None) -> list[tuple[str, str, str, int]]:
+def run_sql(
+    cursor: Any, vendor: str, year: FinancialYear, council_id: int | None = None
+) -> list[tuple[str, str, str, int]]:
     """Run the statement on a DB-API cursor: rows of (table id, row, column, count)."""
     if vendor not in DIALECTS:
         raise ValueError(f"No baseline SQL for {vendor}")
@@ -219,7 +223,7 @@ def run_sql(cursor, vendor: str, year: str, council_id: int | None = None) -> li
 
 
 def baseline_return(
-    year: str, council_id: int | None = None, using: str = "default"
+    year: FinancialYear, council_id: int | None = None, using: str = "default"
 ) -> dict[str, list[dict]]:
     """The SAC tables from the hand-written SQL, on a Django connection, shaped like build_return's."""
     from django.db import connections

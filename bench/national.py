@@ -146,9 +146,9 @@ def run() -> str:
     from bench.baseline import baseline_return
     from msphub.accounts.models import Organisation
     from msphub.concerns.models import Concern
+    from msphub.core.periods import FinancialYear
     from msphub.enquiries.models import DesiredOutcome, Enquiry
     from msphub.measures import measures
-    from msphub.measures.periods import financial_year
     from msphub.measures.sac import SacReturn, build_return
     from msphub.people.models import Person
 
@@ -166,14 +166,14 @@ def run() -> str:
         work_mem = cursor.fetchone()[0]
 
     all_councils = list(Organisation.objects.filter(kind=Organisation.Kind.COUNCIL).order_by("ons_code"))
-    period = financial_year(YEAR)
+    period = year = FinancialYear.parse(YEAR)
     counts = {
         "councils": len(all_councils),
         "people": Person.objects.count(),
         "concerns": Concern.objects.count(),
         "section 42 enquiries": Enquiry.objects.filter(kind=Enquiry.Kind.SECTION_42).count(),
         "other enquiries": Enquiry.objects.filter(kind=Enquiry.Kind.OTHER).count(),
-        "concluded section 42 enquiries in the year": SacReturn(YEAR).concluded().count(),
+        "concluded section 42 enquiries in the year": SacReturn(year).concluded().count(),
         "desired outcomes": DesiredOutcome.objects.count(),
     }
     lines += [
@@ -205,13 +205,13 @@ def run() -> str:
             return []
 
     _say(f"SAC return for England, {repeats} repetitions")
-    ours = build_return(YEAR)  # warm-up, and the cells to compare
-    theirs = baseline_return(YEAR)
+    ours = build_return(year)  # warm-up, and the cells to compare
+    theirs = baseline_return(year)
     times: dict[str, list[float]] = {"baseline": [], "tables": [], "full": []}
     for _ in range(repeats):
-        times["baseline"].append(_timed(lambda: baseline_return(YEAR))[0])
-        times["tables"].append(_timed(lambda: TablesOnly(YEAR).build())[0])
-        times["full"].append(_timed(lambda: build_return(YEAR))[0])
+        times["baseline"].append(_timed(lambda: baseline_return(year))[0])
+        times["tables"].append(_timed(lambda: TablesOnly(year).build())[0])
+        times["full"].append(_timed(lambda: build_return(year))[0])
     medians = {k: statistics.median(v) for k, v in times.items()}
     england_diff = _differences(ours["tables"], theirs)
     cells = sum(len(c) for c in theirs.values())
@@ -253,8 +253,8 @@ def run() -> str:
     per: dict[str, list[float]] = {"msphub": [], "baseline": []}
     disagree = []
     for council in all_councils:
-        t_ours, ours_c = _timed(lambda c=council: build_return(YEAR, c))
-        t_theirs, theirs_c = _timed(lambda c=council: baseline_return(YEAR, c.pk))
+        t_ours, ours_c = _timed(lambda c=council: build_return(year, c))
+        t_theirs, theirs_c = _timed(lambda c=council: baseline_return(year, c.pk))
         per["msphub"].append(t_ours)
         per["baseline"].append(t_theirs)
         if _differences(ours_c["tables"], theirs_c):

@@ -18,11 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from msphub.accounts.models import Organisation
 from msphub.core import categories
+from msphub.core.periods import FinancialYear
 from msphub.measures.sac import ORDERS, ROW_S42, TOTAL
 
 from .disclosure import SUPPRESSED, percent
@@ -113,7 +114,7 @@ class ShareTable:
 
 @dataclass
 class Comparison:
-    year: str
+    year: FinancialYear
     source: str
     council: Council
     councils_in_region: int
@@ -206,7 +207,7 @@ COUNTS = list(
 
 
 class Figures(Protocol):
-    year: str
+    year: FinancialYear
 
     def councils(self) -> list[Council]: ...
 
@@ -224,10 +225,10 @@ class Figures(Protocol):
 class ImportedFigures:
     """Imported submissions of one year, asked with aggregate queries (a fixed number per page)."""
 
-    def __init__(self, year: str, submissions=None) -> None:
+    def __init__(self, year: FinancialYear, submissions: QuerySet[BenchmarkSubmission] | None = None) -> None:
         self.year = year
         self.submissions = (
-            BenchmarkSubmission.objects.filter(year=year) if submissions is None else submissions
+            BenchmarkSubmission.objects.filter(year=year.label) if submissions is None else submissions
         )
 
     def councils(self) -> list[Council]:
@@ -239,7 +240,7 @@ class ImportedFigures:
         ]
 
     def _measures(self) -> Any:
-        return BenchmarkMeasure.objects.filter(submission__year=self.year)
+        return BenchmarkMeasure.objects.filter(submission__year=self.year.label)
 
     def measures_of(self, ons_code: str) -> dict[str, Figure]:
         rows = self._measures().filter(submission__ons_code=ons_code)
@@ -284,11 +285,11 @@ class ImportedFigures:
         }
 
     def cells_of(self, ons_code: str) -> dict[CellKey, int | None]:
-        rows = BenchmarkCell.objects.filter(submission__year=self.year, submission__ons_code=ons_code)
+        rows = BenchmarkCell.objects.filter(submission__year=self.year.label, submission__ons_code=ons_code)
         return {(t, r, c): n for t, r, c, n in rows.values_list("table_id", "row", "column", "count")}
 
     def cell_sums(self, region: str | None) -> dict[CellKey, int]:
-        rows = BenchmarkCell.objects.filter(submission__year=self.year, count__isnull=False)
+        rows = BenchmarkCell.objects.filter(submission__year=self.year.label, count__isnull=False)
         if region is not None:
             rows = rows.filter(submission__region=region)
         sums = rows.values("table_id", "row", "column").annotate(total=Sum("count")).order_by()
@@ -299,7 +300,7 @@ class LiveFigures:
     """The same figures from benchmark files built now for councils in this database (each through
     build_benchmark and the importer's checks, so exactly what their files would say)."""
 
-    def __init__(self, year: str, councils: list[Organisation]) -> None:
+    def __init__(self, year: FinancialYear, councils: list[Organisation]) -> None:
         self.year = year
         self.files: list[Parsed] = [validate(c.ons_code, build_benchmark(year, c)) for c in councils]
         self.by_code = {p.ons_code: p for p in self.files}
@@ -329,7 +330,7 @@ class LiveFigures:
     def ranks(self, ons_code: str) -> dict[str, tuple[Rank | None, Rank | None]]:
         mine = self.by_code[ons_code]
         region = mine.region
-        found = {}
+        found: dict[str, tuple[Rank | None, Rank | None]] = {}
         for m, _, _, pct in mine.measures:
             if pct is None:
                 continue
@@ -380,7 +381,8 @@ def _share_table(spec: ShareSpec, mine: dict[CellKey, int | None], region: dict,
         return found
 
     ours, theirs, all_ = parts(mine, True), parts(region, False), parts(england, False)
-    totals = tuple(sum(n for n in p.values() if n) for p in (ours, theirs, all_))
+    ours_total, region_total, england_total = (sum(n for n in p.values() if n) for p in (ours, theirs, all_))
+    totals = (ours_total, region_total, england_total)
 
     # With any of the council's cells suppressed its true total is unknown, so every share of it is
     # suppressed too (a percentage is suppressed when its denominator is).

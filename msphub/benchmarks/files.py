@@ -5,22 +5,27 @@ database" comparison); ``parse`` reads one back and refuses it, with every probl
 exactly what ``build_benchmark`` would write. The format is described in docs/benchmarks.md.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from msphub.accounts.models import Organisation
+from msphub.core.imports import ImportRefused
+from msphub.core.periods import FinancialYear
 from msphub.measures.measures import MEASURES, Filters, measure_totals
-from msphub.measures.periods import financial_year
 from msphub.measures.sac import ORDERS, TABLE_TITLES, build_return, grid
 
 from .disclosure import SUPPRESSED, is_published_count, publish_count, publish_percent, stored
+
+if TYPE_CHECKING:
+    from msphub.accounts.models import Organisation
 
 FORMAT = "msphub-benchmark"
 VERSION = 1
@@ -63,9 +68,11 @@ def _measure(measure_id: str, label: str, numerator: int, denominator: int) -> d
     }
 
 
-def build_benchmark(year: str, council: Organisation, generated_at: datetime | None = None) -> dict[str, Any]:
-    """The benchmark file's content for ``council`` and the financial ``year`` (raises ValueError)."""
-    period = financial_year(year)
+def build_benchmark(
+    year: FinancialYear, council: Organisation, generated_at: datetime | None = None
+) -> dict[str, Any]:
+    """The benchmark file's content for ``council`` and the financial ``year`` (ValueError for a
+    council that cannot have one)."""
     if not council.is_council or not council.ons_code:
         raise ValueError(f"{council} is not a council with an ONS code")
     if not council.region:
@@ -88,12 +95,12 @@ def build_benchmark(year: str, council: Organisation, generated_at: datetime | N
     headline = [_measure("sac_conversion_rate", label, sg1f.get(SG1F_S42, 0), sg1f.get(SG1F_CONCERNS, 0))]
     measures = [
         _measure(row["id"], row["label"], row["numerator"], row["denominator"])
-        for row in measure_totals(Filters(period, council))
+        for row in measure_totals(Filters(year, council))
     ]
     return {
         "format": FORMAT,
         "version": VERSION,
-        "year": year,
+        "year": year.label,
         "council": {"ons_code": council.ons_code, "name": council.name, "region": council.region},
         "generated_at": (generated_at or timezone.now())
         .astimezone(timezone.get_current_timezone())
@@ -110,12 +117,6 @@ def to_json(data: dict[str, Any]) -> str:
 
 
 # --- Reading ----------------------------------------------------------------------------------------
-
-
-class FileRefused(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -150,21 +151,21 @@ def _no_constant(name: str) -> None:
 
 
 def load(file_name: str, content: bytes) -> Any:
-    """The file's JSON, or FileRefused saying where it is broken."""
+    """The file's JSON, or ImportRefused saying where it is broken."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileRefused([f"not UTF-8 text (byte {exc.start})"]) from exc
+        raise ImportRefused([f"not UTF-8 text (byte {exc.start})"]) from exc
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise FileRefused([f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from exc
+        raise ImportRefused([f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from exc
     except ValueError as exc:
-        raise FileRefused([f"not valid JSON: {exc}"]) from exc
+        raise ImportRefused([f"not valid JSON: {exc}"]) from exc
 
 
 def parse(file_name: str, content: bytes) -> Parsed:
-    """Read and check a benchmark file; FileRefused lists every problem (up to MAX_PROBLEMS)."""
+    """Read and check a benchmark file; ImportRefused lists every problem (up to MAX_PROBLEMS)."""
     data = load(file_name, content)
     return validate(file_name, data, hashlib.sha256(content).hexdigest())
 
@@ -224,17 +225,18 @@ def validate(file_name: str, data: Any, sha256: str = "") -> Parsed:
     check = _Checker()
     if not check.keys("the file", data, TOP_LEVEL, optional=("disclosure_control",)):
         if not isinstance(data, dict):
-            raise FileRefused(check.problems)
+            raise ImportRefused(check.problems)
     if data.get("format") != FORMAT:
         # Another kind of JSON altogether (a SAC return, say): the rest would only add noise.
-        raise FileRefused([f"format: expected {FORMAT!r}, found {_kind(data.get('format'))}"])
+        raise ImportRefused([f"format: expected {FORMAT!r}, found {_kind(data.get('format'))}"])
     version = data.get("version")
     if version != VERSION or isinstance(version, bool):
-        raise FileRefused([f"version: this hub reads version {VERSION} files, not {_kind(version)}"])
+        raise ImportRefused([f"version: this hub reads version {VERSION} files, not {_kind(version)}"])
 
     year = data.get("year")
     try:
-        financial_year(year if isinstance(year, str) else "")
+        if FinancialYear.parse(year).label != year:  # exactly as written, no spaces around it
+            raise ValueError(year)
     except ValueError:
         check.add(f"year: expected a financial year like 2025-26, found {_kind(year)}")
         year = None
@@ -265,7 +267,9 @@ def validate(file_name: str, data: Any, sha256: str = "") -> Parsed:
         shown = check.problems[:MAX_PROBLEMS]
         if len(check.problems) > MAX_PROBLEMS:
             shown.append(f"and {len(check.problems) - MAX_PROBLEMS} more problems")
-        raise FileRefused(shown)
+        raise ImportRefused(shown)
+    # Every check passed, so every field was found.
+    assert year and ons_code and name and region and generated_at
     return Parsed(
         file_name=file_name,
         sha256=sha256,

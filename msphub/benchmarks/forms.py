@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from msphub.core.forms import GovukForm
+from msphub.core.periods import FinancialYear
 
 from .comparison import SOURCES
 
@@ -23,9 +24,16 @@ class ComparisonForm(GovukForm):
     )
     council = forms.CharField(label="Council", required=False, max_length=9)
 
-    def __init__(self, *args: Any, years: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, years: list[FinancialYear], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(y, y) for y in years]
+        year = self.fields["year"]
+        assert isinstance(year, forms.ChoiceField)
+        year.choices = [(y.label, y.label) for y in years]
+
+    def clean_year(self) -> FinancialYear | None:
+        """The year chosen (one of the choices, so a year), or None for the default."""
+        label = self.cleaned_data["year"]
+        return FinancialYear.parse(label) if label else None
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,7 +59,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 class ImportForm(GovukForm):
-    files = MultipleFileField(
+    # The field's name is the upload's name in the page; the stubs mistake it for Form.files.
+    files = MultipleFileField(  # type: ignore[assignment]
         label="Benchmark files (JSON)",
         help_text="One file a council, as its safeguarding lead downloads it or benchmark_export writes it. "
         "You can choose several at once.",

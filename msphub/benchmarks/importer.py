@@ -8,16 +8,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .files import FileRefused, Parsed, parse
+from msphub.core.imports import ImportRefused
+
+from .files import Parsed, parse
 from .models import BenchmarkCell, BenchmarkMeasure, BenchmarkSubmission
 
-
-class ImportRefused(ValueError):
-    """Nothing was imported; ``problems`` says why, each naming its file."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+__all__ = ["ImportRefused", "Upload", "import_files"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +43,8 @@ def import_files(
     for upload in uploads:
         try:
             parsed.append(parse(upload.name, upload.content))
-        except FileRefused as exc:
-            problems += [f"{upload.name}: {problem}" for problem in exc.problems]
+        except ImportRefused as exc:
+            problems += exc.within(upload.name)
 
     first_claim: dict[tuple[str, str], str] = {}
     for p in parsed:

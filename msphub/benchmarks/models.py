@@ -5,12 +5,22 @@ them: already disclosure-controlled, so nothing here is a record about a person.
 ("[c]") is stored as NULL, which SQL sums leave out.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from msphub.accounts.models import User
+from msphub.accounts.permissions import BENCHMARKS
 
-def council_scope(user) -> Q | None:
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+def council_scope(user: User | AnonymousUser) -> Q | None:
     """Which councils' benchmark figures ``user`` may see, as a filter on ``ons_code`` and ``region``
     (fields that Organisation and BenchmarkSubmission share), or None for no access (access.md).
 
@@ -18,24 +28,18 @@ def council_scope(user) -> Q | None:
     region and England). Regional leads: every council of their region; a national network's lead
     (region blank, as in the temperature check): every council.
     """
-    if not user.is_authenticated:
+    if not isinstance(user, User) or not BENCHMARKS.allows(user):
         return None
     if user.is_regional_lead:
-        region = user.organisation.region
+        region = user.organisation.region if user.organisation else ""
         return Q(region=region) if region else Q()
     council = user.aggregates_council
-    if council is not None and council.ons_code:
-        return Q(ons_code=council.ons_code)
-    return None
-
-
-def may_import(user) -> bool:
-    """Importing benchmark files is the regional and national leads' (access.md)."""
-    return user.is_authenticated and user.is_regional_lead
+    assert council is not None  # BENCHMARKS: a council with an ONS code
+    return Q(ons_code=council.ons_code)
 
 
 class BenchmarkSubmissionQuerySet(models.QuerySet):
-    def for_user(self, user, action: str = "view") -> "BenchmarkSubmissionQuerySet":
+    def for_user(self, user: User | AnonymousUser, action: str = "view") -> BenchmarkSubmissionQuerySet:
         """Submissions a user may compare: those of the councils in their scope (council_scope)."""
         scope = council_scope(user)
         return self.none() if scope is None else self.filter(scope)

@@ -5,53 +5,55 @@ council's staff with measures access and its Board viewers see their own council
 every council of the region (a national lead, every council). A council outside that scope is a 404.
 """
 
-import csv
-import io
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from msphub.core.access import visible
+from msphub.accounts.permissions import BENCHMARK_IMPORT, BENCHMARKS, COUNCIL_RETURNS
+from msphub.accounts.requests import AuthenticatedRequest
+from msphub.core.access import requires, visible
+from msphub.core.downloads import JSON, csv_response, csv_text, download, pdf_response
 from msphub.core.forms import posted
-from msphub.measures.periods import financial_year, financial_year_label
+from msphub.core.imports import ImportRefused
+from msphub.core.periods import FinancialYear
+from msphub.measures.measures import recent_years
 
 from . import files
 from .comparison import DATABASE, IMPORTED, Comparison, ImportedFigures, LiveFigures, compare, live_councils
 from .disclosure import shown
 from .forms import ComparisonForm, ImportForm
-from .importer import ImportRefused, Upload, import_files
-from .models import BenchmarkSubmission, council_scope, may_import
+from .importer import Upload, import_files
+from .models import BenchmarkSubmission, council_scope
 
 
-def _scope(request: HttpRequest) -> Q:
+def _scope(request: AuthenticatedRequest) -> Q:
+    """The councils the user may compare; BENCHMARKS lets in only users who have some."""
     scope = council_scope(request.user)
-    if scope is None:
-        raise Http404
+    assert scope is not None, "a view without @requires(BENCHMARKS)"
     return scope
 
 
-def _last_full_year() -> str:
-    this_year = financial_year(financial_year_label(timezone.localdate()))
-    return financial_year_label(this_year.start.replace(year=this_year.start.year - 1))
-
-
-def _years(submissions) -> list[str]:
+def _years(submissions: QuerySet[BenchmarkSubmission]) -> list[FinancialYear]:
     """The last five financial years and any year with imported files the user may see, newest first."""
-    first = int(financial_year_label(timezone.localdate())[:4])
-    recent = {f"{y}-{(y + 1) % 100:02d}" for y in range(first, first - 5, -1)}
-    return sorted(recent | set(submissions.values_list("year", flat=True).distinct()), reverse=True)
+    imported = {FinancialYear.parse(label) for label in submissions.values_list("year", flat=True).distinct()}
+    return sorted(set(recent_years(5)) | imported, reverse=True)
 
 
-def _own_code(request: HttpRequest) -> str:
-    user = request.user
-    return "" if user.is_regional_lead else user.organisation.ons_code
+def _region(request: AuthenticatedRequest) -> str:
+    """The user's organisation's region (blank for a national lead's)."""
+    return request.user.organisation.region if request.user.organisation is not None else ""
+
+
+def _own_code(request: AuthenticatedRequest) -> str:
+    """The ONS code of the council whose figures the user sees as its own (none for a regional lead)."""
+    council = request.user.aggregates_council
+    return council.ons_code if council is not None else ""
 
 
 # "Councils in this database" builds each council's figures on the request: fine for the handful of
@@ -59,7 +61,7 @@ def _own_code(request: HttpRequest) -> str:
 LIVE_LIMIT = 20
 
 
-def _comparison(request: HttpRequest) -> dict[str, Any]:
+def _comparison(request: AuthenticatedRequest) -> dict[str, Any]:
     """The page's context; raises Http404 for a council outside the user's scope."""
     scope = _scope(request)
     submissions = visible(request, BenchmarkSubmission.objects.all())
@@ -69,11 +71,15 @@ def _comparison(request: HttpRequest) -> dict[str, Any]:
         return context
     data = form.cleaned_data if form.is_bound else {}
     latest = submissions.order_by("-year").values_list("year", flat=True).first()
-    year = data.get("year") or latest or _last_full_year()
-    source = data.get("source") or (IMPORTED if submissions.filter(year=year).exists() else DATABASE)
+    year: FinancialYear = (
+        data.get("year") or (FinancialYear.parse(latest) if latest else None) or FinancialYear.last_complete()
+    )
+    imported = submissions.filter(year=year.label)
+    source = data.get("source") or (IMPORTED if imported.exists() else DATABASE)
+    figures: ImportedFigures | LiveFigures
     if source == IMPORTED:
-        figures: Any = ImportedFigures(year)
-        allowed = set(submissions.filter(year=year).values_list("ons_code", flat=True))
+        figures = ImportedFigures(year)
+        allowed = set(imported.values_list("ons_code", flat=True))
     elif len(in_database := live_councils()) > LIVE_LIMIT:
         # Building every council's return on each request would take minutes at national size.
         context.update({"year": year, "source": source, "too_many": len(in_database)})
@@ -101,19 +107,18 @@ def _comparison(request: HttpRequest) -> dict[str, Any]:
             "comparison": comparison,
             "query": "&".join(f"{k}={v}" for k, v in params.items()),
             "generated": timezone.localtime(),
-            "can_import": may_import(request.user),
-            "can_download_file": request.user.is_lead,
         }
     )
     return context
 
 
 @require_GET
-def comparison_page(request: HttpRequest) -> HttpResponse:
+@requires(BENCHMARKS)
+def comparison_page(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "benchmarks/comparison.html", _comparison(request))
 
 
-def _comparison_or_404(request: HttpRequest) -> tuple[dict[str, Any], Comparison]:
+def _comparison_or_404(request: AuthenticatedRequest) -> tuple[dict[str, Any], Comparison]:
     """The downloads have no page to show errors on: invalid input or nothing to compare is a 404."""
     context = _comparison(request)
     if context["comparison"] is None:
@@ -126,15 +131,10 @@ def _file_name(comparison: Comparison, extension: str) -> str:
 
 
 @require_GET
-def comparison_pdf(request: HttpRequest) -> HttpResponse:
-    from weasyprint import HTML  # only this page needs it
-
+@requires(BENCHMARKS)
+def comparison_pdf(request: AuthenticatedRequest) -> HttpResponse:
     context, comparison = _comparison_or_404(request)
-    html = render_to_string("benchmarks/comparison_pdf.html", context, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(comparison, "pdf")}"'
-    return response
+    return pdf_response(request, "benchmarks/comparison_pdf.html", context, _file_name(comparison, "pdf"))
 
 
 CSV_COLUMNS = [
@@ -177,42 +177,33 @@ def comparison_rows(comparison: Comparison) -> list[list[Any]]:
 
 
 @require_GET
-def comparison_csv(request: HttpRequest) -> HttpResponse:
+@requires(BENCHMARKS)
+def comparison_csv(request: AuthenticatedRequest) -> HttpResponse:
     _, comparison = _comparison_or_404(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(comparison_rows(comparison))
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(comparison, "csv")}"'
-    return response
+    return csv_response(csv_text(CSV_COLUMNS, comparison_rows(comparison)), _file_name(comparison, "csv"))
 
 
 @require_GET
-def our_file(request: HttpRequest) -> HttpResponse:
+@requires(COUNCIL_RETURNS)
+def our_file(request: AuthenticatedRequest) -> HttpResponse:
     """The safeguarding lead downloads the council's benchmark file (access.md: the lead exports the
     return); it holds published figures only. Downloading changes nothing, so GET."""
-    user = request.user
-    if not user.is_lead:
-        raise Http404
-    year = request.GET.get("year") or _last_full_year()
+    council = request.user.aggregates_council
+    assert council is not None, "COUNCIL_RETURNS is the council's safeguarding lead's"
+    label = request.GET.get("year")
     try:
-        data = files.build_benchmark(year, user.organisation)
+        year = FinancialYear.parse(label) if label else FinancialYear.last_complete()
+        data = files.build_benchmark(year, council)
     except ValueError as exc:  # not a financial year, or a council without a region
         raise Http404(str(exc)) from exc
-    response = HttpResponse(files.to_json(data), content_type="application/json")
-    response["Content-Disposition"] = (
-        f'attachment; filename="benchmark-{year}-{user.organisation.ons_code}.json"'
-    )
-    return response
+    return download(files.to_json(data), JSON, f"benchmark-{year}-{council.ons_code}.json")
 
 
 @require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest) -> HttpResponse:
+@requires(BENCHMARK_IMPORT)
+def import_page(request: AuthenticatedRequest) -> HttpResponse:
     """A regional (or national) lead imports councils' files: all or nothing, as benchmark_import."""
     user = request.user
-    if not may_import(user):
-        raise Http404
     form = ImportForm(posted(request), request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -223,7 +214,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 imported_by=user,
                 imported_by_name=user.get_full_name() or user.username,
                 replace=form.cleaned_data["replace"],
-                region=user.organisation.region or None,
+                region=_region(request) or None,
                 replace_hint="tick “Replace a council's figures” and import it again",
             )
         except ImportRefused as exc:

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
@@ -132,8 +132,8 @@ def remove_demo_data() -> None:
         model.history.model.objects.filter(enquiry_id__in=enquiry_ids).delete()
     h_enquiry.objects.filter(id__in=enquiry_ids).delete()
     h_concern.objects.filter(id__in=concern_ids).delete()
-    for model in (FirstContact, ConcernNote, Decision):
-        model.history.model.objects.filter(concern_id__in=concern_ids).delete()
+    for concern_part in (FirstContact, ConcernNote, Decision):
+        concern_part.history.model.objects.filter(concern_id__in=concern_ids).delete()
     h_person.objects.filter(id__in=person_ids).delete()
     Representative.history.model.objects.filter(person_id__in=person_ids).delete()
 
@@ -265,7 +265,7 @@ class DemoBuilder(EnquiryStagesMixin):
         self.history_values: dict[type, dict[str, Any]] = {}
         # Simulated timestamps by model and primary key, written over the real ones at the end. Kept
         # apart from the instances, which the services may reload with the real times.
-        self.backdates: dict[type, dict[int, dict[str, datetime | None]]] = {
+        self.backdates: dict[type[models.Model], dict[int, dict[str, Any]]] = {
             model: {} for model in (Concern, ConcernNote, Decision, Enquiry, Person)
         }
         # The enquiries a council's concerns opened, played through their stages once all exist.
@@ -363,7 +363,7 @@ class DemoBuilder(EnquiryStagesMixin):
 
     # History stamping
 
-    def _stamp_history(self, sender: type, history_instance: Any, **kwargs: Any) -> None:
+    def _stamp_history(self, sender: Any, history_instance: Any, **kwargs: Any) -> None:
         history_instance.history_date = self.clock
         history_instance.history_user = self.actor
         for attname, value in self.history_values.get(sender.instance_type, {}).items():
@@ -791,6 +791,7 @@ class DemoBuilder(EnquiryStagesMixin):
         data = self._decision_data(outcome, scenario, practitioner, words)
         # The services draw random uuids; the demo's are written over them, like the times.
         decision_uuid = self._uuid()
+        assert slot.decision is not None  # a concern decided (or sent back) has its decision's time
         if slot.returned:
             # A first go the manager sends back; the practitioner finds out more and decides again.
             first_at = slot.decision * 0.6 if slot.stage == "decided" else slot.decision
@@ -835,6 +836,7 @@ class DemoBuilder(EnquiryStagesMixin):
         if slot.stage != "decided":
             return
 
+        assert slot.sign_off is not None  # a decided concern's sign-off has its time
         signed_at = self._step(received, slot.sign_off, manager)
         # The first review falls due an interval after the simulated start, not after today.
         review_due = timezone.localtime(signed_at).date() + timedelta(days=setup.council.review_interval_days)
@@ -1003,12 +1005,12 @@ class DemoBuilder(EnquiryStagesMixin):
                 continue
             fields = list(next(iter(values.values())))
             stubs = [model(pk=pk, **row) for pk, row in values.items()]
-            model.objects.bulk_update(stubs, fields, batch_size=500)
+            model._default_manager.bulk_update(stubs, fields, batch_size=500)
 
     def summary(self) -> dict[str, Any]:
         councils = [self.riverside, self.hillside]
         concerns = Concern.objects.filter(council__in=councils)
-        by_status = Counter()
+        by_status: Counter[tuple[str, str]] = Counter()
         for council_name, status in concerns.values_list("council__name", "status"):
             by_status[(council_name, status)] += 1
         with_person = concerns.exclude(person=None)

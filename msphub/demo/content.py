@@ -882,7 +882,10 @@ SCENARIOS = [
 ]
 
 # Raisers without an account (partner users are chosen in the builder). Names are invented.
-PROFESSIONAL_RAISERS = {
+# Raisers by kind: (name, job, organisation; None for the care provider of the concern).
+Raisers = dict[str, list[tuple[str, str, str | None]]]
+
+PROFESSIONAL_RAISERS: Raisers = {
     "police": [
         ("PC Dan Whitworth", "Police constable", "Riverside Police"),
         ("PC Kerry Shaw", "Neighbourhood officer", "Riverside Police"),
@@ -896,7 +899,7 @@ PROFESSIONAL_RAISERS = {
     "housing": [("Michelle Dawson", "Housing officer", "Riverside Housing Association")],
     "bank": [("Ian Crossley", "Vulnerable customers team", "Northgate Bank")],
 }
-HILLSIDE_PROFESSIONAL_RAISERS = {
+HILLSIDE_PROFESSIONAL_RAISERS: Raisers = {
     "police": [("PC Gareth Lloyd", "Police constable", "Hillside Police")],
     "nhs": [("Rachel Knowles", "Community nurse", "Hillside Community Health")],
     "provider": [("Sue Mellor", "Care manager", "Fellside Care")],

@@ -250,7 +250,11 @@ class EnquiryStagesMixin:
                 self._make_stage(plan, stage)
         for flag, min_age in (("review_overdue", 45), ("action_overdue", 21)):
             missing = MINIMUMS[flag] - sum(getattr(p, flag) for p in plans)
-            for plan in candidates(min_age, lambda p, flag=flag: not getattr(p, flag))[: max(missing, 0)]:
+
+            def not_yet(p: EnquiryPlan, flag: str = flag) -> bool:
+                return not getattr(p, flag)
+
+            for plan in candidates(min_age, not_yet)[: max(missing, 0)]:
                 setattr(plan, flag, True)
         missing = MINIMUMS["advocacy_prompt"] - sum(self._will_prompt(p) for p in plans)
         fits = {"Support with Memory and Cognition", "Learning Disability Support"}
@@ -298,7 +302,7 @@ class EnquiryStagesMixin:
             when, asked_by = self._after(plan.request, 0), "practitioner"
         elif roll < 0.55 and plan.signed is not None:
             when, asked_by = self._after(plan.signed, rng.randint(7, FEEDBACK_WINDOW_DAYS - 7)), "independent"
-        if self._happened(when):
+        if when is not None and self._happened(when):
             plan.feedback = [(v, asked_by, when) for v in versions]
 
     def _ensure_feedback_due(self, plans: list[EnquiryPlan]) -> None:
@@ -859,6 +863,7 @@ class EnquiryStagesMixin:
                 "closure_reason": choices["closure_reason"],
                 "closure_note": choices["closure_note"],
             }
+            assert self.actor is not None
             missing = services.request_closure(enquiry, self.actor, data, achievements, notes)
             assert not missing, (enquiry.reference, missing)
 
@@ -895,4 +900,9 @@ class EnquiryStagesMixin:
             "comments": comments,
             "consent_to_quote": bool(comments) and rng.random() < 0.6,
         }
-        return lambda: services.record_feedback(plan.enquiry, self.actor, data)
+
+        def step() -> None:
+            assert self.actor is not None
+            services.record_feedback(plan.enquiry, self.actor, data)
+
+        return step

@@ -19,7 +19,7 @@ import itertools
 import math
 import random
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -32,6 +32,7 @@ from msphub.accounts.models import Organisation, Role, Team, User
 from msphub.concerns.models import Concern, ConcernRiskType, Decision, FirstContact
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
+from msphub.core.periods import FinancialYear
 from msphub.enquiries.models import (
     AdvocacyReferral,
     BestInterestsDecision,
@@ -43,7 +44,6 @@ from msphub.enquiries.models import (
     PlanAction,
     Review,
 )
-from msphub.measures.periods import financial_year
 from msphub.people.models import Person
 
 PASSWORD = "msphub-synthetic-2026"  # noqa: S105 - synthetic users only; the command refuses without DEBUG
@@ -173,7 +173,7 @@ PROVIDERS = [f"Provider {n:02d} Care" for n in range(1, 21)]
 class Choice:
     """Weighted choice from a dict of label: weight, with one uniform draw (fast and seedable)."""
 
-    def __init__(self, weights: dict[Any, float]) -> None:
+    def __init__(self, weights: Mapping[Any, float]) -> None:
         self.labels = list(weights)
         total = float(sum(weights.values()))
         self.cumulative = list(itertools.accumulate(w / total for w in weights.values()))
@@ -199,7 +199,7 @@ class Table:
     def __post_init__(self) -> None:
         fields = self.model._meta.concrete_fields
         self.fields = list(fields)
-        self.columns = [f.column for f in fields]
+        self.columns = [str(f.column) for f in fields]
         self.defaults = [_column_default(f) for f in fields]
         self.index = {f.attname: i for i, f in enumerate(fields)}
         self.has_uuid = "uuid" in self.index
@@ -300,7 +300,7 @@ class SyntheticGenerator:
         self,
         councils: int,
         concerns: int,
-        year: str,
+        year: FinancialYear,
         seed: int,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -310,41 +310,38 @@ class SyntheticGenerator:
             raise ValueError("At most 999,999 synthetic councils (the ONS-style codes have six digits).")
         self.councils = councils
         self.concerns = concerns
-        self.year = year
-        self.period = financial_year(year)  # raises ValueError for a malformed year
+        self.period = year
         self.rng = random.Random(seed)
         self.progress = progress or (lambda done, total: None)
         self.writer = BulkWriter()
         self.tables: dict[type[models.Model], Table] = {}
         self.references: dict[tuple[str, int], int] = {}
-        self.choices = {
-            name: Choice(weights)
-            for name, weights in {
-                "decision": DECISION,
-                "gender": GENDER,
-                "ethnicity": ETHNICITY,
-                "support": SUPPORT_REASON,
-                "risk": RISK_TYPE,
-                "location": LOCATION,
-                "source": SOURCE,
-                "risk_assessment": RISK_ASSESSMENT,
-                "risk_outcome": RISK_OUTCOME,
-                "capacity": CAPACITY,
-                "msp": MSP_ASKED,
-                "achievement": ACHIEVEMENT,
-                "answer": FEEDBACK_ANSWER,
-                "participation": PARTICIPATION,
-                "pathway": PATHWAY,
-                "raiser": RAISER_KIND,
-                "age": {band: w for band, w in AGE_BAND_YEARS},
-            }.items()
+        weights_by_name: dict[str, Mapping[Any, float]] = {
+            "decision": DECISION,
+            "gender": GENDER,
+            "ethnicity": ETHNICITY,
+            "support": SUPPORT_REASON,
+            "risk": RISK_TYPE,
+            "location": LOCATION,
+            "source": SOURCE,
+            "risk_assessment": RISK_ASSESSMENT,
+            "risk_outcome": RISK_OUTCOME,
+            "capacity": CAPACITY,
+            "msp": MSP_ASKED,
+            "achievement": ACHIEVEMENT,
+            "answer": FEEDBACK_ANSWER,
+            "participation": PARTICIPATION,
+            "pathway": PATHWAY,
+            "raiser": RAISER_KIND,
+            "age": {band: w for band, w in AGE_BAND_YEARS},
         }
+        self.choices = {name: Choice(weights) for name, weights in weights_by_name.items()}
 
     # --- set-up -----------------------------------------------------------------------------------
 
     def _table(self, model: type[models.Model]) -> Table:
         if model not in self.tables:
-            last = model.objects.aggregate(m=models.Max("pk"))["m"] or 0
+            last = model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0
             self.tables[model] = Table(model, next_id=last + 1)
         return self.tables[model]
 
@@ -796,7 +793,7 @@ class SyntheticGenerator:
 def generate(
     councils: int,
     concerns: int,
-    year: str,
+    year: FinancialYear,
     seed: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:

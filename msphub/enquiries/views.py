@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from msphub.accounts.permissions import ALLOCATE, CASELOAD, CASEWORK
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, record, requires, visible
+from msphub.core.downloads import pdf_response
 from msphub.core.forms import posted
 from msphub.core.history import history_page
 
@@ -435,24 +435,17 @@ def feedback_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespons
 @record(ENQUIRIES, Action.FEEDBACK)
 def feedback_easy_read(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     """A printable easy-read questionnaire (PDF); it carries no personal details, only the reference."""
-    from weasyprint import HTML  # imported here: only this page needs it, and it is slow to import
-
     version = _version(request)
     index = 0 if version == Feedback.Version.ADULT else 1
     questions = [wording[index] for wording in services.FEEDBACK_QUESTIONS.values()]
-    html = render_to_string(
-        "enquiries/easy_read.html",
-        {
-            "enquiry": enquiry,
-            "questions": questions,
-            "version": version,
-            "answers": Feedback._meta.get_field("safer").choices,
-        },
-    )
-    pdf = HTML(string=html).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="feedback-{enquiry.reference}-{version}.pdf"'
-    return response
+    context = {
+        "enquiry": enquiry,
+        "questions": questions,
+        "version": version,
+        "answers": Feedback._meta.get_field("safer").choices,
+    }
+    filename = f"feedback-{enquiry.reference}-{version}.pdf"
+    return pdf_response(request, "enquiries/easy_read.html", context, filename, inline=True)
 
 
 @require_GET

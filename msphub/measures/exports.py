@@ -1,6 +1,5 @@
 """The SAC return and the measures as files: JSON, CSV and an XLSX workbook like the national template."""
 
-import csv
 import io
 import json
 from typing import Any
@@ -8,7 +7,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from msphub.core.downloads import csv_text
+
 from .sac import TABLE_TITLES, grid
+
+FORMATS = ("json", "csv", "xlsx")
 
 
 def return_json(data: dict[str, Any]) -> str:
@@ -16,21 +19,22 @@ def return_json(data: dict[str, Any]) -> str:
 
 
 def return_csv(data: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["year", "council", "table", "row", "column", "count"])
-    for table_id, cells in data["tables"].items():
-        for cell in cells:
-            writer.writerow(
-                [data["year"], data["council"], table_id, cell["row"], cell["column"], cell["count"]]
-            )
-    return out.getvalue()
+    return csv_text(
+        ["year", "council", "table", "row", "column", "count"],
+        (
+            [data["year"], data["council"], table_id, cell["row"], cell["column"], cell["count"]]
+            for table_id, cells in data["tables"].items()
+            for cell in cells
+        ),
+    )
 
 
 def return_xlsx(data: dict[str, Any]) -> bytes:
     """One sheet per table, rows by columns with zeros written out, plus a sheet of warnings."""
     book = Workbook()
-    book.remove(book.active)
+    first = book.active
+    assert first is not None  # a new workbook has one empty sheet
+    book.remove(first)
     bold = Font(bold=True)
     for table_id, title in TABLE_TITLES.items():
         sheet = book.create_sheet(table_id)
@@ -60,27 +64,25 @@ def return_xlsx(data: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+def return_file(data: dict[str, Any], format: str) -> bytes:
+    """The return as a file in one of ``FORMATS``: JSON, CSV (UTF-8) or an XLSX workbook."""
+    if format == "xlsx":
+        return return_xlsx(data)
+    if format == "csv":
+        return return_csv(data).encode("utf-8")
+    return return_json(data).encode("utf-8")
+
+
 def measures_csv(
     totals: list[dict[str, Any]], breakdown: dict[str, list] | None = None, dimension: str = ""
 ) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["measure", "label", "breakdown", "value", "numerator", "denominator", "percent", "base"])
-    for m in totals:
-        writer.writerow(
-            [m["id"], m["label"], "", "", m["numerator"], m["denominator"], m["percent"], m["base"]]
-        )
-        for row in (breakdown or {}).get(m["id"], []):
-            writer.writerow(
-                [
-                    m["id"],
-                    m["label"],
-                    dimension,
-                    row["value"],
-                    row["numerator"],
-                    row["denominator"],
-                    row["percent"],
-                    m["base"],
-                ]
-            )
-    return out.getvalue()
+    def rows(m: dict[str, Any]) -> list[list[Any]]:
+        first = [m["id"], m["label"], "", "", m["numerator"], m["denominator"], m["percent"], m["base"]]
+        return [first] + [
+            [m["id"], m["label"], dimension, row["value"], row["numerator"], row["denominator"],
+             row["percent"], m["base"]]
+            for row in (breakdown or {}).get(m["id"], [])
+        ]  # fmt: skip
+
+    header = ["measure", "label", "breakdown", "value", "numerator", "denominator", "percent", "base"]
+    return csv_text(header, (row for m in totals for row in rows(m)))

@@ -5,9 +5,9 @@ from django import forms
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Team
+from msphub.core.periods import FinancialYear, Period
 
-from .measures import DIMENSIONS
-from .periods import Period, financial_year, financial_year_label
+from .measures import DIMENSIONS, year_so_far
 
 PERIODS = [
     ("this_year", "This financial year so far"),
@@ -33,21 +33,23 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(organisation_id=council_id)
-        self.fields["partner"].queryset = Organisation.objects.filter(councils=council_id).exclude(
+        team, partner = self.fields["team"], self.fields["partner"]
+        assert isinstance(team, forms.ModelChoiceField) and isinstance(partner, forms.ModelChoiceField)
+        team.queryset = Team.objects.filter(organisation_id=council_id)
+        partner.queryset = Organisation.objects.filter(councils=council_id).exclude(
             kind=Organisation.Kind.COUNCIL
         )
 
     def chosen_period(self, today: date | None = None) -> tuple[Period, str]:
         today = today or timezone.localdate()
         choice = (self.cleaned_data.get("period") if self.is_valid() else "") or "this_year"
-        this_year = financial_year(financial_year_label(today))
+        period: Period
         if choice == "last_year":
-            period = financial_year(financial_year_label(this_year.start - timedelta(days=1)))
+            period = FinancialYear.containing(today).previous
         elif choice == "last_12_months":
             period = Period(today - timedelta(days=364), today)
         elif choice == "last_3_months":
             period = Period(today - timedelta(days=91), today)
         else:
-            period = Period(this_year.start, today)
+            period = year_so_far(today)
         return period, dict(PERIODS)[choice]

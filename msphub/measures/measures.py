@@ -5,35 +5,48 @@ queryset, so a measure costs one query for the total, one for a breakdown and on
 trend, whatever the number of cases.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BooleanField,
+    Case,
+    CharField,
     Count,
     Exists,
+    Expression,
     ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
     Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
-from django.db.models.functions import Coalesce, Lower, Trim, TruncMonth
+from django.db.models.functions import Coalesce, Lower, Trim, TruncDate, TruncMonth
 from django.utils import timezone
 
-from msphub.accounts.models import Organisation
 from msphub.concerns.models import Concern, FirstContact, first_contact_window
 from msphub.core import categories
-from msphub.enquiries.models import Enquiry, Feedback, Involvement
+from msphub.core.periods import FinancialYear, Period
+from msphub.enquiries.models import DesiredOutcome, Enquiry, Feedback, Involvement
 from msphub.people.models import Person
 
-from .periods import Period
-from .sac import SacReturn, age_band_annotations
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from msphub.accounts.models import Organisation
 
 POSITIVE = ["Definitely", "To some extent"]
 ANSWERED = ["Definitely", "To some extent", "Not at all"]
@@ -74,29 +87,21 @@ MEASURES = [
         Q(msp_asked__in=ASKED),
         "people asked about outcomes",
     ),
-    Measure(
-        "fully_achieved",
-        "Outcomes fully achieved",
-        "concluded",
-        Q(achievement="Fully Achieved"),
-        Q(msp_asked=categories.ASKED_AND_EXPRESSED),
-        "people who expressed outcomes",
-    ),
-    Measure(
-        "partially_achieved",
-        "Outcomes partially achieved",
-        "concluded",
-        Q(achievement="Partially Achieved"),
-        Q(msp_asked=categories.ASKED_AND_EXPRESSED),
-        "people who expressed outcomes",
-    ),
-    Measure(
-        "not_achieved",
-        "Outcomes not achieved",
-        "concluded",
-        Q(achievement="Not Achieved"),
-        Q(msp_asked=categories.ASKED_AND_EXPRESSED),
-        "people who expressed outcomes",
+    # Of those who expressed outcomes, how far they were achieved (SG4a's overall achievement).
+    *(
+        Measure(
+            measure_id,
+            f"Outcomes {level.lower()}",
+            "concluded",
+            Q(achievement=level),
+            Q(msp_asked=categories.ASKED_AND_EXPRESSED),
+            "people who expressed outcomes",
+        )
+        for measure_id, level in (
+            ("fully_achieved", "Fully Achieved"),
+            ("partially_achieved", "Partially Achieved"),
+            ("not_achieved", "Not Achieved"),
+        )
     ),
     Measure(
         "first_contact_24h",
@@ -212,21 +217,88 @@ AGE_PATHS = {
 DATE_FIELDS = {"concluded": "closed_at", "concerns": "received_at", "feedback": "asked_on"}
 
 
+class AgeInYears(Func):
+    """Whole years from a date of birth (second argument) to a date (first), in the database.
+
+    PostgreSQL's age() on PostgreSQL; on SQLite, the difference of the years less one when the
+    birthday (month-day) has not come yet. One expression per row: the year/month/day EXTRACT
+    arithmetic it replaces cost six numeric EXTRACTs (with a time zone conversion each) per
+    comparison, and the band's CASE repeated it four times.
+    """
+
+    arity = 2
+    output_field = IntegerField()
+    template = "CAST(date_part('year', age(%(expressions)s)) AS integer)"
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        (on, on_params), (dob, dob_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = (
+            f"(CAST(strftime('%%Y', {on}) AS INTEGER) - CAST(strftime('%%Y', {dob}) AS INTEGER)"
+            f" - (strftime('%%m-%%d', {on}) < strftime('%%m-%%d', {dob})))"
+        )
+        return sql, (*on_params, *dob_params, *on_params, *dob_params)
+
+
+def age_band_annotations(dob: str, on: str) -> dict[str, Any]:
+    """The SAC age band of a date of birth on the (London) date of a moment, computed in the database."""
+    band = Case(
+        When(**{f"{dob}__isnull": True}, then=Value("Age unknown")),
+        When(age_years__gte=95, then=Value("95+")),
+        When(age_years__gte=85, then=Value("85-94")),
+        When(age_years__gte=75, then=Value("75-84")),
+        When(age_years__gte=65, then=Value("65-74")),
+        default=Value("18-64"),
+        output_field=CharField(),
+    )
+    # age_years first: the band's conditions refer to it.
+    return {"age_years": AgeInYears(TruncDate(on), dob), "value": band}
+
+
+def overall_achievement(enquiries: QuerySet) -> QuerySet:
+    """Annotate each enquiry with its SG4a achievement from its (active) outcomes, in the database."""
+    active = DesiredOutcome.objects.filter(enquiry=OuterRef("pk"), withdrawn_on__isnull=True)
+    not_fully = active.exclude(achievement="Fully Achieved")
+    some_achieved = active.exclude(achievement="Not Achieved")
+    return enquiries.annotate(
+        achievement=Case(
+            When(~Exists(active), then=Value("")),
+            When(~Exists(not_fully), then=Value("Fully Achieved")),
+            When(~Exists(some_achieved), then=Value("Not Achieved")),
+            default=Value("Partially Achieved"),
+            output_field=CharField(),
+        )
+    )
+
+
+def _narrowed(qs: QuerySet, filters: Filters, council: str, team: str, partner: str) -> QuerySet:
+    """``qs`` narrowed to the filters' council, team and partner through the fields named."""
+    if filters.council is not None:
+        qs = qs.filter(**{council: filters.council})
+    if filters.team_id:
+        qs = qs.filter(**{team: filters.team_id})
+    if filters.partner_id:
+        qs = qs.filter(**{partner: filters.partner_id})
+    return qs
+
+
 def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySet:
     """The records a measure counts, for the period, council, team and partner.
 
     With annotate=False the per-row measure annotations are left off, for callers that only count.
     """
-    period, council = filters.period, filters.council
+    period = filters.period
+    qs: QuerySet
     if base == "concerns":
-        qs = Concern.objects.filter(**period.contains("received_at"))
-        earliest = FirstContact.objects.filter(concern=OuterRef("pk")).order_by("contact_at")
-        earlier = Concern.objects.filter(
-            person=OuterRef("person"),
-            received_at__lt=OuterRef("received_at"),
-            received_at__gte=OuterRef("received_at") - timedelta(days=365),
-        )
+        qs = Concern.objects.filter(**period.lookup("received_at"))
         if annotate:
+            earliest = FirstContact.objects.filter(concern=OuterRef("pk")).order_by("contact_at")
+            earlier = Concern.objects.filter(
+                person=OuterRef("person"),
+                received_at__lt=OuterRef("received_at"),
+                received_at__gte=OuterRef("received_at") - timedelta(days=365),
+            )
             due_by = timezone.now() - first_contact_window()
             qs = qs.annotate(
                 first_contact_at=Subquery(earliest.values("contact_at")[:1]), repeat=Exists(earlier)
@@ -236,29 +308,70 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
                     output_field=BooleanField(),
                 )
             )
-        team, partner, council_field = "team_id", "raiser_organisation_id", "council"
-    elif base == "feedback":
-        qs = Feedback.objects.filter(asked_on__gte=period.start, asked_on__lte=period.end)
-        team, partner, council_field = (
-            "enquiry__team_id",
-            "enquiry__making_organisation_id",
-            "enquiry__council",
+        return _narrowed(qs, filters, "council", "team_id", "raiser_organisation_id")
+    if base == "feedback":
+        qs = Feedback.objects.filter(**period.date_lookup("asked_on"))
+        return _narrowed(
+            qs, filters, "enquiry__council", "enquiry__team_id", "enquiry__making_organisation_id"
         )
-    else:
-        qs = Enquiry.objects.filter(status=Enquiry.Status.CLOSED, **period.contains("closed_at"))
+    qs = Enquiry.objects.filter(status=Enquiry.Status.CLOSED, **period.lookup("closed_at"))
+    if annotate:
         took_part = Involvement.objects.filter(
             enquiry=OuterRef("pk"), participation__in=Involvement.TOOK_PART
         )
-        if annotate:
-            qs = SacReturn.overall_achievement(qs).annotate(took_part=Exists(took_part))
-        team, partner, council_field = "team_id", "making_organisation_id", "council"
-    if council is not None:
-        qs = qs.filter(**{council_field: council})
-    if filters.team_id:
-        qs = qs.filter(**{team: filters.team_id})
-    if filters.partner_id:
-        qs = qs.filter(**{partner: filters.partner_id})
-    return qs
+        qs = overall_achievement(qs).annotate(took_part=Exists(took_part))
+    return _narrowed(qs, filters, "council", "team_id", "making_organisation_id")
+
+
+def enquiries_started(filters: Filters, kind: str | None = None) -> QuerySet:
+    """Enquiries (of one kind, section 42 or other, if given) started in the period: SG1f's events."""
+    qs = Enquiry.objects.filter(**filters.period.lookup("started_at"))
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    return _narrowed(qs, filters, "council", "team_id", "making_organisation_id")
+
+
+def concluded_section_42(filters: Filters) -> QuerySet:
+    """Section 42 enquiries concluded (closure signed off) in the period: what SG2 to SG4 describe."""
+    return base_queryset("concluded", filters, annotate=False).filter(kind=Enquiry.Kind.SECTION_42)
+
+
+def events(filters: Filters) -> dict[str, int]:
+    """Concerns received and enquiries started in the period (SG1f): ``concerns``, ``s42``, ``other``,
+    and ``conversion``, section 42 enquiries started as a percentage of concerns received (the SAC
+    headline conversion rate)."""
+    started = enquiries_started(filters).aggregate(
+        s42=Count("pk", filter=Q(kind=Enquiry.Kind.SECTION_42)),
+        other=Count("pk", filter=Q(kind=Enquiry.Kind.OTHER)),
+    )
+    concerns = base_queryset("concerns", filters, annotate=False).count()
+    return {
+        "concerns": concerns,
+        "s42": started["s42"],
+        "other": started["other"],
+        "conversion": percent(started["s42"], concerns),
+    }
+
+
+def year_so_far(today: date | None = None) -> Period:
+    """From 1 April of the financial year that ``today`` is in, to ``today``."""
+    today = today or timezone.localdate()
+    return Period(FinancialYear.containing(today).start, today)
+
+
+def recent_years(count: int) -> list[FinancialYear]:
+    """This financial year and the ``count - 1`` before it, newest first (the years pages offer)."""
+    years = [FinancialYear.current()]
+    while len(years) < count:
+        years.append(years[-1].previous)
+    return years
+
+
+def headline(filters: Filters) -> dict[str, Any]:
+    """The figures the home page gives a Board viewer: the events of the period (see ``events``) and
+    the "spoken to within 24 hours" measure, exactly as the dashboard counts them."""
+    (contact,) = measure_totals(filters, only=["first_contact_24h"])
+    return {**events(filters), "first_contact": contact}
 
 
 def percent(numerator: int, denominator: int) -> float | None:
@@ -273,13 +386,15 @@ def _counts(measure: Measure, distinct: bool) -> dict[str, Count]:
     }
 
 
-def _aggregates(base: str, distinct: bool = False) -> tuple[list[Measure], dict[str, Count]]:
+def _aggregates(
+    base: str, distinct: bool = False, only: Collection[str] | None = None
+) -> tuple[list[Measure], dict[str, Count]]:
     """The measures counted over one base, and their conditional counts keyed '<id>__numerator' etc.
 
     `distinct` only where a join repeats records (a record with two types of risk): COUNT(DISTINCT)
     makes the database sort for every count, which costs seconds at national size.
     """
-    group = [m for m in MEASURES if m.base == base]
+    group = [m for m in MEASURES if m.base == base and (only is None or m.id in only)]
     aggregates = {
         f"{m.id}__{key}": expression for m in group for key, expression in _counts(m, distinct).items()
     }
@@ -290,11 +405,14 @@ def _result(m: Measure, row: dict[str, Any]) -> tuple[int, int]:
     return row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
 
 
-def measure_totals(filters: Filters) -> list[dict[str, Any]]:
-    """Every measure's numerator, denominator and percentage: one query per base."""
+def measure_totals(filters: Filters, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Every measure's numerator, denominator and percentage (or only those with the ids given):
+    one query per base."""
     results = []
     for base in ("concluded", "concerns", "feedback"):
-        group, aggregates = _aggregates(base)
+        group, aggregates = _aggregates(base, only=only)
+        if not group:
+            continue
         row = base_queryset(base, filters).aggregate(**aggregates)
         for m in group:
             num, den = _result(m, row)
@@ -378,7 +496,7 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _ordered_value(qs: QuerySet, expression, fraction: float) -> float | None:
+def _ordered_value(qs: QuerySet, expression: Expression, fraction: float) -> float | None:
     """The value at a fraction of the way through the sorted values (0.5: median), in the database."""
     ranked = qs.annotate(v=expression).filter(v__isnull=False)
     n = ranked.count()

@@ -4,31 +4,30 @@ Counting rules are those of ../shared/domain/data.md. Every table is one GROUP B
 per row type), so the number of queries does not depend on the number of cases.
 """
 
+from __future__ import annotations
+
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import TruncDate
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 
-from msphub.accounts.models import Organisation
-from msphub.concerns.models import Concern, ConcernRiskType
+from msphub.concerns.models import ConcernRiskType
 from msphub.core import categories
-from msphub.enquiries.models import DesiredOutcome, Enquiry
+from msphub.enquiries.models import Enquiry
 
-from .periods import Period, financial_year
+from .measures import (
+    Filters,
+    age_band_annotations,
+    base_queryset,
+    concluded_section_42,
+    enquiries_started,
+    events,
+    overall_achievement,
+)
+
+if TYPE_CHECKING:
+    from msphub.accounts.models import Organisation
+    from msphub.core.periods import FinancialYear
 
 ROW_CONCERNS = "Safeguarding Concerns"
 ROW_S42 = "Section 42 Enquiries"
@@ -80,77 +79,29 @@ ORDERS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-class AgeInYears(Func):
-    """Whole years from a date of birth (second argument) to a date (first), in the database.
-
-    PostgreSQL's age() on PostgreSQL; on SQLite, the difference of the years less one when the
-    birthday (month-day) has not come yet. One expression per row: the year/month/day EXTRACT
-    arithmetic it replaces cost six numeric EXTRACTs (with a time zone conversion each) per
-    comparison, and the band's CASE repeated it four times.
-    """
-
-    arity = 2
-    output_field = IntegerField()
-    template = "CAST(date_part('year', age(%(expressions)s)) AS integer)"
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        (on, on_params), (dob, dob_params) = (compiler.compile(e) for e in self.get_source_expressions())
-        sql = (
-            f"(CAST(strftime('%%Y', {on}) AS INTEGER) - CAST(strftime('%%Y', {dob}) AS INTEGER)"
-            f" - (strftime('%%m-%%d', {on}) < strftime('%%m-%%d', {dob})))"
-        )
-        return sql, (*on_params, *dob_params, *on_params, *dob_params)
-
-
-def age_band_annotations(dob: str, on: str) -> dict[str, Any]:
-    """The SAC age band of a date of birth on the (London) date of a moment, computed in the database."""
-    band = Case(
-        When(**{f"{dob}__isnull": True}, then=Value("Age unknown")),
-        When(age_years__gte=95, then=Value("95+")),
-        When(age_years__gte=85, then=Value("85-94")),
-        When(age_years__gte=75, then=Value("75-84")),
-        When(age_years__gte=65, then=Value("65-74")),
-        default=Value("18-64"),
-        output_field=CharField(),
-    )
-    # age_years first: the band's conditions refer to it.
-    return {"age_years": AgeInYears(TruncDate(on), dob), "value": band}
-
-
-def _scoped(qs: QuerySet, council: Organisation | None, field: str = "council") -> QuerySet:
-    return qs.filter(**{field: council}) if council is not None else qs
-
-
-def _cells(rows) -> list[dict[str, Any]]:
+def _cells(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
     return [{"row": r, "column": c, "count": n} for r, c, n in rows if n]
 
 
 class SacReturn:
     """Build the return for one financial year and one council (or all councils)."""
 
-    def __init__(self, year: str, council: Organisation | None = None) -> None:
+    def __init__(self, year: FinancialYear, council: Organisation | None = None) -> None:
         self.year = year
-        self.period: Period = financial_year(year)
         self.council = council
+        self.filters = Filters(year, council)
 
-    # --- the records each table counts ---------------------------------------------------------
+    # --- the records each table counts: the measures' own definitions (measures.py) -------------
 
     def concerns(self) -> QuerySet:
-        return _scoped(Concern.objects.filter(**self.period.contains("received_at")), self.council)
+        return base_queryset("concerns", self.filters, annotate=False)
 
     def enquiries_started(self, kind: str) -> QuerySet:
-        return _scoped(Enquiry.objects.filter(kind=kind, **self.period.contains("started_at")), self.council)
+        return enquiries_started(self.filters, kind)
 
     def concluded(self) -> QuerySet:
         """Section 42 enquiries concluded (closure signed off) in the year."""
-        return _scoped(
-            Enquiry.objects.filter(
-                kind=Enquiry.Kind.SECTION_42,
-                status=Enquiry.Status.CLOSED,
-                **self.period.contains("closed_at"),
-            ),
-            self.council,
-        )
+        return concluded_section_42(self.filters)
 
     # --- SG1: individuals -------------------------------------------------------------------------
 
@@ -163,15 +114,15 @@ class SacReturn:
         band would evaluate many times over.
         """
         if row == ROW_CONCERNS:
-            events, moment = self.concerns(), "received_at"
+            records, moment = self.concerns(), "received_at"
         else:
             kind = Enquiry.Kind.SECTION_42 if row == ROW_S42 else Enquiry.Kind.OTHER
-            events, moment = self.enquiries_started(kind), "started_at"
-        earlier = events.filter(person=OuterRef("person")).filter(
+            records, moment = self.enquiries_started(kind), "started_at"
+        earlier = records.filter(person=OuterRef("person")).filter(
             Q(**{f"{moment}__lt": OuterRef(moment)})
             | Q(**{moment: OuterRef(moment), "pk__lt": OuterRef("pk")})
         )
-        return events.filter(person__isnull=False).exclude(Exists(earlier))
+        return records.filter(person__isnull=False).exclude(Exists(earlier))
 
     SG1_DIMENSIONS = {
         "SG1a": "age_band",
@@ -203,10 +154,9 @@ class SacReturn:
 
     def sg1f(self) -> list[tuple[str, str, int]]:
         names = ORDERS["SG1f"][0]
+        counted = events(self.filters)
         return [
-            (names[0], TOTAL, self.concerns().count()),
-            (names[1], TOTAL, self.enquiries_started(Enquiry.Kind.SECTION_42).count()),
-            (names[2], TOTAL, self.enquiries_started(Enquiry.Kind.OTHER).count()),
+            (name, TOTAL, counted[key]) for name, key in zip(names, ("concerns", "s42", "other"), strict=True)
         ]
 
     # --- SG2 to SG4: concluded section 42 enquiries ----------------------------------------------
@@ -225,10 +175,10 @@ class SacReturn:
         )
         for g in groups:
             for cells, other in (
-                (by_source, "concern__source_of_risk"),
-                (by_location, "concern__location_of_risk"),
+                (by_source, g["concern__source_of_risk"]),
+                (by_location, g["concern__location_of_risk"]),
             ):
-                key = (g["risk_type"], g[other])
+                key = (g["risk_type"], other)
                 cells[key] = cells.get(key, 0) + g["n"]
         return (
             [(r, c, n) for (r, c), n in by_source.items()],
@@ -272,27 +222,9 @@ class SacReturn:
         rows.append((categories.LACKED_CAPACITY, SUPPORTED, supported))
         return rows
 
-    @staticmethod
-    def overall_achievement(enquiries: QuerySet) -> QuerySet:
-        """Annotate each enquiry with its SG4a achievement from its (active) outcomes, in the database."""
-        active = DesiredOutcome.objects.filter(enquiry=OuterRef("pk"), withdrawn_on__isnull=True)
-        not_fully = active.exclude(achievement="Fully Achieved")
-        some_achieved = active.exclude(achievement="Not Achieved")
-        return enquiries.annotate(
-            achievement=Case(
-                When(~Exists(active), then=Value("")),
-                When(~Exists(not_fully), then=Value("Fully Achieved")),
-                When(~Exists(some_achieved), then=Value("Not Achieved")),
-                default=Value("Partially Achieved"),
-                output_field=CharField(),
-            )
-        )
-
     def sg4a(self) -> list[tuple[str, str, int]]:
         rows = self._by("msp_asked", blank="Not Recorded")
-        expressed = self.overall_achievement(
-            self.concluded().filter(msp_asked=categories.ASKED_AND_EXPRESSED)
-        )
+        expressed = overall_achievement(self.concluded().filter(msp_asked=categories.ASKED_AND_EXPRESSED))
         rows += [
             (r["achievement"], TOTAL, r["n"])
             for r in expressed.values("achievement").annotate(n=Count("pk")).order_by()
@@ -361,10 +293,16 @@ class SacReturn:
         }
         for table_id, cells in tables.items():
             rows, columns = ORDERS[table_id]
-            cells.sort(key=lambda c, r=rows, k=columns: (_index(r, c["row"]), _index(k, c["column"])))
+
+            def position(
+                cell: dict[str, Any], rows: list[str] = rows, columns: list[str] = columns
+            ) -> tuple[int, int]:
+                return _index(rows, cell["row"]), _index(columns, cell["column"])
+
+            cells.sort(key=position)
         totals = {"concerns": sg1f[0][2], "s42": sg1f[1][2], "other": sg1f[2][2]}
         return {
-            "year": self.year,
+            "year": self.year.label,
             "council": self.council.ons_code if self.council else "ALL",
             "tables": tables,
             "warnings": self.warnings(totals),
@@ -384,5 +322,5 @@ def grid(table_id: str, cells: list[dict[str, Any]]) -> tuple[list[str], list[st
     return rows, columns, [[lookup.get((r, c), 0) for c in columns] for r in rows]
 
 
-def build_return(year: str, council: Organisation | None = None) -> dict[str, Any]:
+def build_return(year: FinancialYear, council: Organisation | None = None) -> dict[str, Any]:
     return SacReturn(year, council).build()

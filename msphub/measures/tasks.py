@@ -19,22 +19,20 @@ from django.conf import settings
 from django_tasks import TaskContext, task
 
 from msphub.accounts.models import Organisation
+from msphub.core.periods import FinancialYear
 
-from . import exports
-from .periods import financial_year
+from .exports import FORMATS, return_file
 from .sac import build_return
 
 EXPORTS_DIR = Path(settings.BASE_DIR) / "var" / "exports"
-FORMATS = ("json", "csv", "xlsx")
 
 
 def exports_dir() -> Path:
     return Path(getattr(settings, "MSPHUB", {}).get("EXPORTS_DIR") or EXPORTS_DIR)
 
 
-def check_request(year: str, council: str | None, format: str) -> Organisation | None:
+def check_request(council: str | None, format: str) -> Organisation | None:
     """Refuse a return that cannot be built before it is queued; the council for an ONS code."""
-    financial_year(year)  # ValueError if it is not like 2025-26
     if format not in FORMATS:
         raise ValueError(f"The format is one of {', '.join(FORMATS)}, not {format!r}")
     if not council:
@@ -43,14 +41,6 @@ def check_request(year: str, council: str | None, format: str) -> Organisation |
     if organisation is None:
         raise ValueError(f"No council with ONS code {council}")
     return organisation
-
-
-def render_return(data: dict[str, Any], format: str) -> bytes:
-    if format == "xlsx":
-        return exports.return_xlsx(data)
-    if format == "csv":
-        return exports.return_csv(data).encode("utf-8")
-    return exports.return_json(data).encode("utf-8")
 
 
 def write_private(directory: Path, name: str, content: bytes) -> Path:
@@ -74,15 +64,16 @@ def write_sac_return(
 ) -> dict[str, Any]:
     """Build the SAC return for a financial year (one council by ONS code, or all) and write it to the
     exports directory, named with the task's id. Returns where it went; arguments and result are
-    JSON, as the database backend stores them."""
-    organisation = check_request(year, council, format)
-    data = build_return(year, organisation)
-    name = f"sac-return-{year}-{council or 'all-councils'}-{context.task_result.id}.{format}"
-    content = render_return(data, format)
+    JSON, as the database backend stores them: the year is its label, parsed here."""
+    financial_year = FinancialYear.parse(year)  # ValueError if it is not like 2025-26
+    organisation = check_request(council, format)
+    data = build_return(financial_year, organisation)
+    name = f"sac-return-{financial_year}-{council or 'all-councils'}-{context.task_result.id}.{format}"
+    content = return_file(data, format)
     path = write_private(exports_dir(), name, content)
     return {
         "path": str(path),
-        "year": year,
+        "year": financial_year.label,
         "council": data["council"],
         "format": format,
         "bytes": len(content),

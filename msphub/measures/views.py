@@ -1,32 +1,38 @@
+"""The Board dashboard (page, PDF, CSV) and the SAC return (page and downloads): a council's figures,
+aggregates only, for its staff and Board viewers (accounts.permissions.MEASURES); downloading the
+return is the safeguarding lead's (COUNCIL_RETURNS)."""
+
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from msphub.accounts.models import Organisation
+from msphub.accounts.permissions import COUNCIL_RETURNS, MEASURES
+from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core import charts
+from msphub.core.access import requires
+from msphub.core.downloads import CSV, JSON, XLSX, csv_response, download, pdf_response
+from msphub.core.periods import FinancialYear
 
 from . import exports
 from . import measures as m
 from .forms import DashboardFilterForm
-from .periods import financial_year, financial_year_label
 from .sac import TABLE_TITLES, build_return, grid
 
 TREND_MEASURES = ["asked_about_outcomes", "first_contact_24h", "conversion_rate", "risk_reduced_or_removed"]
 
 
-def _council(request: HttpRequest) -> Organisation:
-    """Measures are for council staff and Board viewers of that council, and aggregates only."""
+def _council(request: AuthenticatedRequest) -> Organisation:
+    """The council whose figures the user sees; MEASURES lets in only users who have one."""
     council = request.user.aggregates_council
-    if council is None:
-        raise Http404
+    assert council is not None, "a view without @requires(MEASURES)"
     return council
 
 
-def _dashboard(request: HttpRequest, draw: bool = True) -> dict[str, Any]:
+def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, Any]:
     """The dashboard's figures; draw=False skips the charts (the CSV download needs none)."""
     council = _council(request)
     form = DashboardFilterForm(request.GET or None, council_id=council.pk)
@@ -78,42 +84,41 @@ def _dashboard(request: HttpRequest, draw: bool = True) -> dict[str, Any]:
 
 
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+@requires(MEASURES)
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "measures/dashboard.html", _dashboard(request))
 
 
 @require_GET
-def dashboard_pdf(request: HttpRequest) -> HttpResponse:
-    from weasyprint import HTML  # only this page needs it
-
-    html = render_to_string("measures/dashboard_pdf.html", _dashboard(request), request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="msp-dashboard.pdf"'
-    return response
+@requires(MEASURES)
+def dashboard_pdf(request: AuthenticatedRequest) -> HttpResponse:
+    return pdf_response(request, "measures/dashboard_pdf.html", _dashboard(request), "msp-dashboard.pdf")
 
 
 @require_GET
-def dashboard_csv(request: HttpRequest) -> HttpResponse:
+@requires(MEASURES)
+def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
     context = _dashboard(request, draw=False)
     breakdown = {row["id"]: rows for row, rows in context["breakdown"]}
-    text = exports.measures_csv(context["totals"], breakdown, context["dimension_label"])
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="msp-measures.csv"'
-    return response
+    return csv_response(
+        exports.measures_csv(context["totals"], breakdown, context["dimension_label"]), "msp-measures.csv"
+    )
 
 
-def _year(request: HttpRequest) -> str:
-    year = request.GET.get("year") or financial_year_label(timezone.localdate())
+def _year(request: AuthenticatedRequest) -> FinancialYear:
+    """The ``?year=`` asked for (this financial year if none); a value that is not a year is a 404."""
+    label = request.GET.get("year")
+    if not label:
+        return FinancialYear.current()
     try:
-        financial_year(year)
+        return FinancialYear.parse(label)
     except ValueError as exc:
-        raise Http404 from exc
-    return year
+        raise Http404(str(exc)) from exc
 
 
 @require_GET
-def sac(request: HttpRequest) -> HttpResponse:
+@requires(MEASURES)
+def sac(request: AuthenticatedRequest) -> HttpResponse:
     council = _council(request)
     year = _year(request)
     data = build_return(year, council)
@@ -123,34 +128,29 @@ def sac(request: HttpRequest) -> HttpResponse:
         tables.append(
             {"id": table_id, "title": title, "columns": columns, "rows": list(zip(rows, values, strict=True))}
         )
-    this_year = financial_year_label(timezone.localdate())
-    first = int(this_year[:4])
-    years = [f"{y}-{(y + 1) % 100:02d}" for y in range(first, first - 4, -1)]
     return render(
         request,
         "measures/sac.html",
-        {"council": council, "year": year, "years": years, "tables": tables, "warnings": data["warnings"]},
+        {
+            "council": council,
+            "year": year,
+            "years": m.recent_years(4),
+            "tables": tables,
+            "warnings": data["warnings"],
+        },
     )
 
 
+RETURN_FORMATS = {"json": JSON, "csv": CSV, "xlsx": XLSX}
+
+
 @require_GET
-def sac_download(request: HttpRequest, file_format: str) -> HttpResponse:
+@requires(COUNCIL_RETURNS)
+def sac_download(request: AuthenticatedRequest, file_format: str) -> HttpResponse:
     """Exporting the return is for the safeguarding lead (access.md)."""
-    council = _council(request)
-    if not request.user.is_lead or file_format not in ("json", "csv", "xlsx"):
+    if file_format not in RETURN_FORMATS:
         raise Http404
+    council = _council(request)
     year = _year(request)
-    data = build_return(year, council)
-    name = f"sac-{year}-{council.ons_code}.{file_format}"
-    if file_format == "xlsx":
-        content, content_type = (
-            exports.return_xlsx(data),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    elif file_format == "csv":
-        content, content_type = exports.return_csv(data), "text/csv; charset=utf-8"
-    else:
-        content, content_type = exports.return_json(data), "application/json"
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    content = exports.return_file(build_return(year, council), file_format)
+    return download(content, RETURN_FORMATS[file_format], f"sac-{year}-{council.ons_code}.{file_format}")

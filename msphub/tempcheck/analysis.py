@@ -134,11 +134,8 @@ def analyse(round_: Round, compare: list[Round] | None = None) -> dict[str, Any]
                 entry["note"] = "Percentages of respondents; a respondent could choose several."
             entry["comparisons"] = {}
             for slug, (other_counts, other_bases) in others.items():
-                other_q = (
-                    next((q for q in compare if q.slug == slug), None)
-                    .instrument.questions.filter(qid=question.qid)
-                    .first()
-                )
+                other_round = next(q for q in compare if q.slug == slug)
+                other_q = other_round.instrument.questions.filter(qid=question.qid).first()
                 if other_q is None or not other_bases.get((question.qid, item)):
                     continue
                 other_entry = _table(other_q, item, other_counts, other_bases)

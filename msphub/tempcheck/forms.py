@@ -47,8 +47,9 @@ class RoundForm(GovukForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", "The end date must be on or after the start date")
         return data
@@ -151,8 +152,9 @@ class ConversationForm(forms.Form):
             out.append((q, [self[name] for name in names]))
         return out
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.moderated:
             own, moderated = data.get(self.moderated.moderates), data.get(self.moderated.qid)
             if own and moderated and own != moderated and not (data.get("moderation_reason") or "").strip():

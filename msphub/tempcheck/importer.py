@@ -10,16 +10,14 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from msphub.core.imports import ImportRefused
+
 from .models import AggregateCount, Answer, Instrument, Respondent, Round
+
+__all__ = ["ImportRefused", "create_baseline", "create_round", "parse_responses"]
 
 COLUMNS = ["respondent_id", "council", "region", "question_id", "item", "answer"]
 BASELINE_COLUMNS = ["question_id", "item", "category", "count", "base"]
-
-
-class ImportRefused(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -33,7 +31,7 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportRefused([f"line {line}: not UTF-8 text (byte {data[exc.start]:#04x})"]) from exc
+        raise ImportRefused.at_line(line, f"not UTF-8 text (byte {data[exc.start]:#04x})") from exc
 
 
 def _rows(text: str, columns: list[str]) -> tuple[list[tuple[int, dict]], list[str]]:

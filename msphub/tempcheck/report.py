@@ -1,13 +1,17 @@
 """The temperature-check report as JSON, CSV, HTML and PDF, from analysis.analyse()."""
 
-import csv
-import io
 import json
 from typing import Any
 
 from django.template.loader import render_to_string
 
+from msphub.core import charts
+from msphub.core.downloads import csv_text, render_pdf
+
+from .analysis import open_answers
 from .models import Round
+
+DOCUMENT = "tempcheck/report_document.html"
 
 
 def as_json(data: dict[str, Any]) -> str:
@@ -15,32 +19,21 @@ def as_json(data: dict[str, Any]) -> str:
 
 
 def as_csv(data: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["round", "question_id", "item", "category", "count", "n", "percent", "no_response"])
-    for qid, entries in data["questions"].items():
-        for entry in entries:
-            for row in entry["rows"]:
-                writer.writerow(
-                    [
-                        data["round"],
-                        qid,
-                        entry["item"] or "",
-                        row["category"],
-                        row["count"],
-                        entry["n"],
-                        row["percent"],
-                        entry["no_response"],
-                    ]
-                )
-    return out.getvalue()
+    header = ["round", "question_id", "item", "category", "count", "n", "percent", "no_response"]
+    return csv_text(
+        header,
+        (
+            [data["round"], qid, entry["item"] or "", row["category"], row["count"], entry["n"],
+             row["percent"], entry["no_response"]]
+            for qid, entries in data["questions"].items()
+            for entry in entries
+            for row in entry["rows"]
+        ),
+    )  # fmt: skip
 
 
-def _context(round_: Round, data: dict[str, Any]) -> dict[str, Any]:
-    from msphub.core import charts
-
-    from .analysis import open_answers
-
+def context(round_: Round, data: dict[str, Any]) -> dict[str, Any]:
+    """The report's page and document context: each question's charts and tables, and open answers."""
     questions = {q.qid: q for q in round_.instrument.questions.all()}
     sections = []
     for qid, entries in data["questions"].items():
@@ -58,10 +51,8 @@ def _context(round_: Round, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def as_html(round_: Round, data: dict[str, Any]) -> str:
-    return render_to_string("tempcheck/report_document.html", _context(round_, data))
+    return render_to_string(DOCUMENT, context(round_, data))
 
 
 def as_pdf(round_: Round, data: dict[str, Any]) -> bytes:
-    from weasyprint import HTML  # slow to import; only reports need it
-
-    return HTML(string=as_html(round_, data)).write_pdf()
+    return render_pdf(DOCUMENT, context(round_, data))

@@ -1,78 +1,79 @@
+"""Temperature-check pages. Who may open what is declared on each view: a page of rounds asks
+accounts.permissions (TEMPCHECK, TEMPCHECK_MANAGE); a page of one round looks it up through the
+chokepoint (core.access.record, with Round.objects.for_user), so a round outside the user's is a 404.
+Every change goes through services.py."""
+
 from django.contrib import messages
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from msphub.core import charts
+from msphub.accounts.permissions import TEMPCHECK, TEMPCHECK_MANAGE
+from msphub.accounts.requests import AuthenticatedRequest
+from msphub.core.access import Action, record, requires, visible
+from msphub.core.downloads import CSV, JSON, PDF, download
 from msphub.core.forms import posted
+from msphub.core.imports import ImportRefused
 
-from . import importer, instruments, report
-from .analysis import analyse, open_answers
+from . import instruments, report, services
+from .analysis import analyse
 from .forms import ConversationForm, ImportForm, RoundForm, ThemeForm
-from .models import Answer, Respondent, Round, Theme
+from .models import Answer, Round, Theme
 
 
-def _rounds(request: HttpRequest, action: str = "view"):
-    return Round.objects.for_user(request.user, action)
+def _rounds(request: AuthenticatedRequest) -> QuerySet[Round]:
+    """The rounds the user may see."""
+    return visible(request, Round.objects.all())
 
 
-def _round(request: HttpRequest, slug: str, action: str = "view") -> Round:
-    round_ = _rounds(request, action).select_related("instrument").filter(slug=slug).first()
-    if round_ is None:
-        raise Http404
-    return round_
+# A page of one round takes the round named by the URL's slug through the chokepoint. A round has no
+# uuid and holds no one's record, so viewing it writes no access-log entry (log=False).
+ROUNDS = Round.objects.select_related("instrument")
 
 
-def _no_instrument() -> bool:
-    return not instruments.Instrument.objects.exists()
+def _region(request: AuthenticatedRequest) -> str:
+    """The region of a regional lead (TEMPCHECK_MANAGE): blank for a national network."""
+    organisation = request.user.organisation
+    return organisation.region if organisation is not None else ""
 
 
-def _require_tempcheck_role(request: HttpRequest) -> None:
-    if not (request.user.is_regional_lead or request.user.is_interviewer):
-        raise Http404
+def _load_instrument(request: AuthenticatedRequest) -> HttpResponse | None:
+    """Loading the shipped instrument is a change, so it happens only on a POST."""
+    if request.method == "POST" and request.POST.get("action") == "load_instrument":
+        services.load_shipped_instruments()
+        return redirect(request.path)
+    return None
 
 
 @require_GET
-def round_list(request: HttpRequest) -> HttpResponse:
-    _require_tempcheck_role(request)
+@requires(TEMPCHECK)
+def round_list(request: AuthenticatedRequest) -> HttpResponse:
     rounds = _rounds(request).select_related("instrument").order_by("-created_at")
     return render(request, "tempcheck/round_list.html", {"rounds": rounds})
 
 
 @require_http_methods(["GET", "POST"])
-def round_new(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_regional_lead:
-        raise Http404
-    if request.method == "POST" and request.POST.get("action") == "load_instrument":
-        # Loading the shipped instrument is a change, so it happens only on a POST.
-        instruments.load_shipped()
-        return redirect(request.path)
+@requires(TEMPCHECK_MANAGE)
+def round_new(request: AuthenticatedRequest) -> HttpResponse:
+    if loaded := _load_instrument(request):
+        return loaded
     form = RoundForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if Round.objects.filter(slug=data["slug"]).exists():
             form.add_error("slug", "A round with this short name exists already")
         else:
-            with transaction.atomic():
-                round_ = Round.objects.create(
-                    slug=data["slug"],
-                    title=data["title"],
-                    instrument=data["instrument"],
-                    region=request.user.organisation.region,
-                    starts_on=data.get("starts_on"),
-                    ends_on=data.get("ends_on"),
-                )
-                round_.interviewers.set(data["interviewers"])
-                Respondent.objects.bulk_create(
-                    Respondent(
-                        round=round_,
-                        respondent_id=f"{data['slug']}-{n:03d}",
-                        council=name,
-                        region=request.user.organisation.region,
-                    )
-                    for n, name in enumerate(data["councils"], start=1)
-                )
+            new = services.NewRound(
+                slug=data["slug"],
+                title=data["title"],
+                instrument=data["instrument"],
+                starts_on=data.get("starts_on"),
+                ends_on=data.get("ends_on"),
+                councils=data["councils"],
+                interviewers=data["interviewers"],
+            )
+            round_ = services.create_round(new, region=_region(request))
             messages.success(request, f"Round {round_.title} created")
             return redirect("tempcheck:round", slug=round_.slug)
     return render(
@@ -81,26 +82,19 @@ def round_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def round_import(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_regional_lead:
-        raise Http404
-    if request.method == "POST" and request.POST.get("action") == "load_instrument":
-        # Loading the shipped instrument is a change, so it happens only on a POST.
-        instruments.load_shipped()
-        return redirect(request.path)
+@requires(TEMPCHECK_MANAGE)
+def round_import(request: AuthenticatedRequest) -> HttpResponse:
+    if loaded := _load_instrument(request):
+        return loaded
     form = ImportForm(posted(request), request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            round_ = importer.create_round(
-                data["slug"],
-                data["title"],
-                data["instrument"],
-                data["responses"].read(),
-                region=request.user.organisation.region,
+            round_ = services.import_round(
+                data["slug"], data["title"], data["instrument"], data["responses"].read(), _region(request)
             )
-        except importer.ImportRefused as exc:
+        except ImportRefused as exc:
             problems = exc.problems
         else:
             messages.success(request, f"{round_.respondents.count()} conversations imported")
@@ -113,33 +107,37 @@ def round_import(request: HttpRequest) -> HttpResponse:
             "title": "Import responses",
             "multipart": True,
             "problems": problems,
-            "no_instrument": _no_instrument(),
+            "no_instrument": not instruments.Instrument.objects.exists(),
         },
     )
 
 
 @require_GET
-def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    round_ = _round(request, slug)
-    respondents = round_.respondents.all()
-    open_questions = round_.instrument.questions.filter(type="open")
+@record(ROUNDS, Action.VIEW, url_kwarg="slug", arg="round_", log=False)
+def round_detail(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
     return render(
         request,
         "tempcheck/round_detail.html",
         {
             "round": round_,
-            "respondents": respondents,
-            "open_questions": open_questions,
-            "can_manage": request.user.is_regional_lead,
+            "respondents": round_.respondents.all(),
+            "open_questions": round_.instrument.questions.filter(type="open"),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-def conversation(request: HttpRequest, slug: str, respondent_id: str) -> HttpResponse:
-    round_ = _round(request, slug, "capture")
+@record(
+    ROUNDS,
+    Action.CAPTURE,
+    url_kwarg="slug",
+    arg="round_",
+    log=False,
+    where=lambda round_: not round_.aggregate_only,  # a baseline has counts, no conversations
+)
+def conversation(request: AuthenticatedRequest, round_: Round, respondent_id: str) -> HttpResponse:
     respondent = round_.respondents.filter(respondent_id=respondent_id).first()
-    if respondent is None or round_.aggregate_only:
+    if respondent is None:
         raise Http404
     questions = list(round_.instrument.questions.all())
     form = ConversationForm(
@@ -149,29 +147,12 @@ def conversation(request: HttpRequest, slug: str, respondent_id: str) -> HttpRes
         initial=ConversationForm.initial_for(questions, respondent),
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            # Closed answers are replaced; open answers are updated in place so their coding stays.
-            respondent.answers.exclude(question__type="open").delete()
-            kept = []
-            for question, item, answer, may_name in form.answers():
-                if question.type == "open":
-                    obj, _ = Answer.objects.update_or_create(
-                        respondent=respondent,
-                        question=question,
-                        item="",
-                        defaults={"answer": answer, "may_name_council": may_name},
-                    )
-                    kept.append(obj.pk)
-                else:
-                    Answer.objects.create(respondent=respondent, question=question, item=item, answer=answer)
-            respondent.answers.filter(question__type="open").exclude(pk__in=kept).delete()
-            respondent.moderation_reason = form.cleaned_data.get("moderation_reason", "")
-            respondent.complete = "complete" in request.POST
-            respondent.save(update_fields=["moderation_reason", "complete"])
-        messages.success(
-            request, "Conversation saved" + (" and marked complete" if respondent.complete else "")
+        complete = "complete" in request.POST
+        services.save_conversation(
+            respondent, form.answers(), form.cleaned_data.get("moderation_reason", ""), complete
         )
-        return redirect("tempcheck:conversation", slug=slug, respondent_id=respondent_id)
+        messages.success(request, "Conversation saved" + (" and marked complete" if complete else ""))
+        return redirect("tempcheck:conversation", slug=round_.slug, respondent_id=respondent_id)
     return render(
         request,
         "tempcheck/conversation.html",
@@ -180,8 +161,8 @@ def conversation(request: HttpRequest, slug: str, respondent_id: str) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-def coding(request: HttpRequest, slug: str, qid: str) -> HttpResponse:
-    round_ = _round(request, slug, "code")
+@record(ROUNDS, Action.CODE, url_kwarg="slug", arg="round_", log=False)
+def coding(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
     question = round_.instrument.questions.filter(qid=qid, type="open").first()
     if question is None:
         raise Http404
@@ -192,20 +173,22 @@ def coding(request: HttpRequest, slug: str, qid: str) -> HttpResponse:
         .prefetch_related("themes")
         .order_by("respondent__council")
     )
-    form = ThemeForm(posted(request) if request.POST.get("action") == "add_theme" else None)
+    adding = request.POST.get("action") == "add_theme"
+    form = ThemeForm(posted(request) if adding else None)
     if request.method == "POST":
-        if request.POST.get("action") == "add_theme":
+        if adding:
             if form.is_valid():
-                Theme.objects.get_or_create(round=round_, question=question, label=form.cleaned_data["label"])
+                services.add_theme(round_, question, form.cleaned_data["label"])
                 messages.success(request, "Theme added")
-                return redirect("tempcheck:coding", slug=slug, qid=qid)
+                return redirect("tempcheck:coding", slug=round_.slug, qid=qid)
         else:
-            with transaction.atomic():
-                for theme in themes:
-                    chosen = {int(pk) for pk in request.POST.getlist(f"theme_{theme.pk}") if pk.isdigit()}
-                    theme.answers.set([a for a in answers if a.pk in chosen])
+            chosen = {
+                theme.pk: {int(pk) for pk in request.POST.getlist(f"theme_{theme.pk}") if pk.isdigit()}
+                for theme in themes
+            }
+            services.save_coding(themes, answers, chosen)
             messages.success(request, "Coding saved")
-            return redirect("tempcheck:coding", slug=slug, qid=qid)
+            return redirect("tempcheck:coding", slug=round_.slug, qid=qid)
     rows = [(a, {t.pk for t in a.themes.all()}) for a in answers]
     return render(
         request,
@@ -215,56 +198,31 @@ def coding(request: HttpRequest, slug: str, qid: str) -> HttpResponse:
 
 
 @require_GET
-def round_report(request: HttpRequest, slug: str) -> HttpResponse:
-    round_ = _round(request, slug)
+@record(ROUNDS, Action.VIEW, url_kwarg="slug", arg="round_", log=False)
+def round_report(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
     compare_slugs = request.GET.getlist("compare")
     compare = list(_rounds(request).filter(slug__in=compare_slugs).exclude(pk=round_.pk))
     data = analyse(round_, compare)
     file_format = request.GET.get("format")
     if file_format == "json":
-        return HttpResponse(report.as_json(data), content_type="application/json")
+        return download(report.as_json(data), JSON)
     if file_format == "csv":
-        response = HttpResponse(report.as_csv(data), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{round_.slug}.csv"'
-        return response
+        return download(report.as_csv(data), CSV, f"{round_.slug}.csv")
     if file_format == "pdf":
-        response = HttpResponse(report.as_pdf(round_, data), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{round_.slug}.pdf"'
-        return response
-    questions = {q.qid: q for q in round_.instrument.questions.all()}
-    sections = []
-    for qid, entries in data["questions"].items():
-        for entry in entries:
-            entry["chart"] = (
-                charts.percent_bars(
-                    [{"label": r["category"], "percent": r["percent"]} for r in entry["rows"]]
-                )
-                if entry["n"]
-                else ""
-            )
-        sections.append({"question": questions[qid], "entries": entries})
-    return render(
-        request,
-        "tempcheck/report.html",
-        {
-            "round": round_,
-            "data": data,
-            "sections": sections,
-            "open": [(questions[qid], o) for qid, o in open_answers(round_).items()],
-            "other_rounds": _rounds(request).exclude(pk=round_.pk),
-            "compare_slugs": compare_slugs,
-        },
-    )
+        return download(report.as_pdf(round_, data), PDF, f"{round_.slug}.pdf")
+    context = report.context(round_, data)
+    context.update({"other_rounds": _rounds(request).exclude(pk=round_.pk), "compare_slugs": compare_slugs})
+    return render(request, "tempcheck/report.html", context)
 
 
 @require_GET
-def good_practice(request: HttpRequest) -> HttpResponse:
+@requires(TEMPCHECK)
+def good_practice(request: AuthenticatedRequest) -> HttpResponse:
     """Named examples: coded open answers from councils that agreed to be named, by theme and region."""
-    _require_tempcheck_role(request)
+    rounds = _rounds(request)
+    named = Answer.objects.filter(respondent__round__in=rounds, may_name_council=True)
     answers = (
-        Answer.objects.filter(
-            respondent__round__in=_rounds(request), may_name_council=True, themes__isnull=False
-        )
+        named.filter(themes__isnull=False)
         .select_related("respondent__round", "question")
         .prefetch_related("themes")
         .distinct()
@@ -276,12 +234,8 @@ def good_practice(request: HttpRequest) -> HttpResponse:
         answers = answers.filter(themes__label__iexact=theme)
     if region:
         answers = answers.filter(respondent__region__iexact=region)
-    labels = Theme.objects.filter(round__in=_rounds(request)).values_list("label", flat=True).distinct()
-    regions = (
-        Answer.objects.filter(respondent__round__in=_rounds(request), may_name_council=True)
-        .values_list("respondent__region", flat=True)
-        .distinct()
-    )
+    labels = Theme.objects.filter(round__in=rounds).values_list("label", flat=True).distinct()
+    regions = named.values_list("respondent__region", flat=True).distinct()
     return render(
         request,
         "tempcheck/good_practice.html",

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from msphub.accounts.models import Organisation
 from msphub.benchmarks.files import build_benchmark, to_json
+from msphub.core.commands import council_option, financial_year_option
 
 
 class Command(BaseCommand):
@@ -18,11 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="File to write")
 
     def handle(self, *args: Any, year: str, council: str, output: str, **options: Any) -> None:
-        organisation = Organisation.objects.filter(kind=Organisation.Kind.COUNCIL, ons_code=council).first()
-        if organisation is None:
-            raise CommandError(f"No council with ONS code {council}")
+        organisation = council_option(council)
+        financial_year = financial_year_option(year)
         try:
-            data = build_benchmark(year, organisation)
+            data = build_benchmark(financial_year, organisation)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         path = Path(output)
@@ -30,4 +29,6 @@ class Command(BaseCommand):
             path.write_text(to_json(data), encoding="utf-8")
         except OSError as exc:
             raise CommandError(f"Cannot write {path}: {exc.strerror}") from exc
-        self.stdout.write(f"Benchmark file {year} for {organisation.name} ({council}) written to {path}")
+        self.stdout.write(
+            f"Benchmark file {financial_year} for {organisation.name} ({council}) written to {path}"
+        )

@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from msphub.benchmarks.importer import ImportRefused, Upload, import_files
+from msphub.benchmarks.importer import Upload, import_files
+from msphub.core.imports import ImportRefused
 
 
 class Command(BaseCommand):

@@ -12,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from msphub.benchmarks.comparison import live_councils
 from msphub.benchmarks.files import build_benchmark, to_json
-from msphub.benchmarks.importer import ImportRefused, Upload, import_files
+from msphub.benchmarks.importer import Upload, import_files
+from msphub.core.commands import financial_year_option
+from msphub.core.imports import ImportRefused
 
 
 class Command(BaseCommand):
@@ -25,16 +27,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, year: str, replace: bool, **options: Any) -> None:
+        financial_year = financial_year_option(year)
         councils = live_councils()
         if not councils:
             raise CommandError("There are no councils with an ONS code and a region in this database.")
         uploads = []
         for council in councils:
             try:
-                data = build_benchmark(year, council)
+                data = build_benchmark(financial_year, council)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
-            uploads.append(Upload(f"{council.ons_code}-{year}.json", to_json(data).encode("utf-8")))
+            uploads.append(Upload(f"{council.ons_code}-{financial_year}.json", to_json(data).encode("utf-8")))
         try:
             stored = import_files(
                 uploads,
@@ -44,4 +47,6 @@ class Command(BaseCommand):
             )
         except ImportRefused as exc:
             raise CommandError("Nothing was stored.\n  " + "\n  ".join(exc.problems)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Stored {len(stored)} councils' benchmark figures for {year}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Stored {len(stored)} councils' benchmark figures for {financial_year}.")
+        )

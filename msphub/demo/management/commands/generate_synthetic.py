@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from msphub.core.commands import financial_year_option
 from msphub.demo.synthetic import PASSWORD, generate, percent_bar
 
 
@@ -28,13 +29,16 @@ class Command(BaseCommand):
             "--force", action="store_true", help="Run even though DEBUG is off (it creates synthetic users)"
         )
 
-    def handle(self, *args: Any, councils: int, concerns: int, year: str, seed: int, force: bool, **o: Any):
+    def handle(
+        self, *args: Any, councils: int, concerns: int, year: str, seed: int, force: bool, **o: Any
+    ) -> None:
         # Synthetic users share a published password: never let that happen in a live database by accident.
         if not settings.DEBUG and not force:
             raise CommandError(
                 "generate_synthetic creates users with a shared, published password, so it only runs with "
                 "DEBUG on. Use --force on a benchmarking database."
             )
+        financial_year = financial_year_option(year)
         interactive = sys.stderr.isatty()
         last_tenth = -1
 
@@ -53,14 +57,14 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         try:
-            counts = generate(councils, concerns, year, seed, progress)
+            counts = generate(councils, concerns, financial_year, seed, progress)
         except ValueError as error:
             raise CommandError(str(error)) from error
         seconds = time.monotonic() - started
         rows = sum(counts.values())
         self.stdout.write(
-            f"Generated {councils:,} councils and {concerns:,} concerns for {year} (seed {seed}) in "
-            f"{seconds:.1f}s: {rows:,} rows."
+            f"Generated {councils:,} councils and {concerns:,} concerns for {financial_year} "
+            f"(seed {seed}) in {seconds:.1f}s: {rows:,} rows."
         )
         for label, n in sorted(counts.items()):
             self.stdout.write(f"  {label}: {n:,}")

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from msphub.accounts.models import Organisation
+from msphub.core.commands import council_option
+from msphub.core.periods import Period
 from msphub.measures import exports
 from msphub.measures.measures import Filters, measure_totals
-from msphub.measures.periods import Period
 
 
 def _date(value: str) -> date:
@@ -43,13 +43,7 @@ class Command(BaseCommand):
         start, end = _date(date_from), _date(date_to)
         if end < start:
             raise CommandError("--to must not be before --from")
-        organisation = None
-        if council:
-            organisation = Organisation.objects.filter(
-                kind=Organisation.Kind.COUNCIL, ons_code=council
-            ).first()
-            if organisation is None:
-                raise CommandError(f"No council with ONS code {council}")
+        organisation = council_option(council) if council else None
         totals = measure_totals(Filters(Period(start, end), organisation))
         if format == "csv":
             text = exports.measures_csv(totals)

@@ -10,8 +10,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tasks import TaskResultStatus
 
+from msphub.core.commands import financial_year_option
+from msphub.core.periods import FinancialYear
+from msphub.measures.exports import return_file
 from msphub.measures.sac import build_return
-from msphub.measures.tasks import check_request, render_return, write_sac_return
+from msphub.measures.tasks import check_request, write_sac_return
 
 
 class Command(BaseCommand):
@@ -42,31 +45,34 @@ class Command(BaseCommand):
         if background:
             if output:
                 raise CommandError("--background writes to the exports directory: leave out --output")
-            return self.enqueue(year, council, format)
+            return self.enqueue(financial_year_option(year), council, format)
         if not output:
             raise CommandError("Give --output PATH, or --background")
+        financial_year = financial_year_option(year)
         try:
-            organisation = check_request(year, council, format)
-            data = build_return(year, organisation)
+            organisation = check_request(council, format)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        data = build_return(financial_year, organisation)
         path = Path(output)
-        path.write_bytes(render_return(data, format))
+        path.write_bytes(return_file(data, format))
         self.stdout.write(
-            f"SAC return {year} for {data['council']} written to {path} ({len(data['warnings'])} warnings)"
+            f"SAC return {financial_year} for {data['council']} written to {path} "
+            f"({len(data['warnings'])} warnings)"
         )
 
-    def enqueue(self, year: str, council: str | None, format: str) -> None:
+    def enqueue(self, year: FinancialYear, council: str | None, format: str) -> None:
         try:
-            check_request(year, council, format)
+            check_request(council, format)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        result = write_sac_return.enqueue(year=year, council=council, format=format)
+        result = write_sac_return.enqueue(year=year.label, council=council, format=format)
         if result.status == TaskResultStatus.FAILED:  # the immediate backend runs it at once
             raise CommandError(f"Task {result.id} failed: {result.errors[-1].exception_class_path}")
         self.stdout.write(f"Task {result.id} ({result.status.lower()})")
         if result.status == TaskResultStatus.SUCCESSFUL:
             written = result.return_value
+            assert written is not None
             self.stdout.write(
                 f"SAC return {year} for {written['council']} written to {written['path']} "
                 f"({written['warnings']} warnings)"

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from msphub.core.imports import ImportRefused
 from msphub.tempcheck import importer, instruments
 
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
                     round_ = importer.create_round(slug, title, loaded, data, region=region)
         except instruments.InstrumentError as exc:
             problems = [str(exc)]
-        except importer.ImportRefused as exc:
+        except ImportRefused as exc:
             problems = exc.problems
         if problems:
             for problem in problems:

@@ -1,0 +1,62 @@
+"""Files a page hands over: one response for every download, and PDFs printed from one stylesheet.
+
+Every download is ``Cache-Control: no-store`` (a shared or browser cache must not keep a council's
+figures or a person's words) and names its file in ``Content-Disposition``. PDF templates extend
+``core/print.html``, whose stylesheet (``core/print.css``) is the only print CSS in the project.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+CSV = "text/csv; charset=utf-8"
+JSON = "application/json"
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(
+    content: bytes | str, content_type: str, filename: str | None = None, *, inline: bool = False
+) -> HttpResponse:
+    """A file for the browser to save (or, ``inline``, to show) as ``filename``, never cached.
+    Without a ``filename`` the browser shows it as any page."""
+    response = HttpResponse(content, content_type=content_type)
+    if filename is not None:
+        response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
+    """A CSV file's text: the header row, then the rows."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def csv_response(text: str, filename: str) -> HttpResponse:
+    return download(text, CSV, filename)
+
+
+def render_pdf(template: str, context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+    """A template (one extending ``core/print.html``) printed to PDF. With a request, links and
+    images are resolved against the site, as the page would resolve them."""
+    from weasyprint import HTML  # slow to import; only PDFs need it
+
+    html = render_to_string(template, context, request=request)
+    base_url = request.build_absolute_uri("/") if request is not None else None
+    return HTML(string=html, base_url=base_url).write_pdf()
+
+
+def pdf_response(
+    request: HttpRequest, template: str, context: dict[str, Any], filename: str, *, inline: bool = False
+) -> HttpResponse:
+    return download(render_pdf(template, context, request), PDF, filename, inline=inline)
