@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from msphub.concerns.models import Concern
 from msphub.core.access import requires, visible
 from msphub.core.forms import _govuk_messages
+from msphub.core.periods import FinancialYear
 from msphub.measures import measures
 
 from .permissions import SIGNED_IN
@@ -59,7 +60,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         )
         context["overdue"] = visible(request, Concern.objects.first_contact_overdue()).count()
     elif user.is_board_viewer and (council := user.aggregates_council) is not None:
-        period = measures.year_so_far()
+        period = FinancialYear.so_far()
         context["figures"] = measures.headline(measures.Filters(period, council))
         context["period"] = period
     return render(request, "accounts/home.html", context)

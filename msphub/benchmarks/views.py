@@ -22,7 +22,6 @@ from msphub.core.downloads import JSON, csv_response, csv_text, download, pdf_re
 from msphub.core.forms import posted
 from msphub.core.imports import ImportRefused
 from msphub.core.periods import FinancialYear
-from msphub.measures.measures import recent_years
 
 from . import files
 from .comparison import DATABASE, IMPORTED, Comparison, ImportedFigures, LiveFigures, compare, live_councils
@@ -42,7 +41,7 @@ def _scope(request: AuthenticatedRequest) -> Q:
 def _years(submissions: QuerySet[BenchmarkSubmission]) -> list[FinancialYear]:
     """The last five financial years and any year with imported files the user may see, newest first."""
     imported = {FinancialYear.parse(label) for label in submissions.values_list("year", flat=True).distinct()}
-    return sorted(set(recent_years(5)) | imported, reverse=True)
+    return sorted(set(FinancialYear.recent(5)) | imported, reverse=True)
 
 
 def _region(request: AuthenticatedRequest) -> str:

@@ -80,6 +80,18 @@ class FinancialYear(Period):
         return cls.containing(timezone.localdate())
 
     @classmethod
+    def so_far(cls, today: date | None = None) -> Period:
+        """From 1 April of the financial year ``today`` is in, to ``today``."""
+        today = today or timezone.localdate()
+        return Period(cls.containing(today).start, today)
+
+    @classmethod
+    def recent(cls, count: int) -> list[FinancialYear]:
+        """This financial year and the ``count - 1`` before it, newest first (the years pages offer)."""
+        current = cls.current()
+        return [FinancialYear(current.first_year - back) for back in range(count)]
+
+    @classmethod
     def last_complete(cls) -> FinancialYear:
         """The most recent financial year that has ended: the one a return is made for."""
         return cls.current().previous

@@ -7,7 +7,7 @@ from django.utils import timezone
 from msphub.accounts.models import Organisation, Team
 from msphub.core.periods import FinancialYear, Period
 
-from .measures import DIMENSIONS, year_so_far
+from .measures import DIMENSIONS
 
 PERIODS = [
     ("this_year", "This financial year so far"),
@@ -51,5 +51,5 @@ class DashboardFilterForm(forms.Form):
         elif choice == "last_3_months":
             period = Period(today - timedelta(days=91), today)
         else:
-            period = year_so_far(today)
+            period = FinancialYear.so_far(today)
         return period, dict(PERIODS)[choice]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from msphub.concerns.models import Concern, FirstContact, first_contact_window
 from msphub.core import categories
-from msphub.core.periods import FinancialYear, Period
+from msphub.core.periods import Period
 from msphub.enquiries.models import DesiredOutcome, Enquiry, Feedback, Involvement
 from msphub.people.models import Person
 
@@ -351,20 +351,6 @@ def events(filters: Filters) -> dict[str, int]:
         "other": started["other"],
         "conversion": percent(started["s42"], concerns),
     }
-
-
-def year_so_far(today: date | None = None) -> Period:
-    """From 1 April of the financial year that ``today`` is in, to ``today``."""
-    today = today or timezone.localdate()
-    return Period(FinancialYear.containing(today).start, today)
-
-
-def recent_years(count: int) -> list[FinancialYear]:
-    """This financial year and the ``count - 1`` before it, newest first (the years pages offer)."""
-    years = [FinancialYear.current()]
-    while len(years) < count:
-        years.append(years[-1].previous)
-    return years
 
 
 def headline(filters: Filters) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def sac(request: AuthenticatedRequest) -> HttpResponse:
         {
             "council": council,
             "year": year,
-            "years": m.recent_years(4),
+            "years": FinancialYear.recent(4),
             "tables": tables,
             "warnings": data["warnings"],
         },
