@@ -18,6 +18,9 @@ SIGNED_IN = Permission("signed in", lambda user: True)
 CASEWORK = Permission("casework", lambda user: user.does_casework)
 # Caseloads: council casework staff, and partner enquiry officers for the enquiries their agency makes.
 CASELOAD = Permission("caseload", lambda user: user.does_casework or user.is_partner_enquiry_officer)
+# Whose caseload opens on "my enquiries": practitioners and team managers. The safeguarding lead and
+# partner enquiry officers open on every enquiry they see.
+OWN_CASELOAD_FIRST = Permission("own caseload first", lambda user: user.does_casework and not user.is_lead)
 # Changing who leads an enquiry, and the partner making it.
 ALLOCATE = Permission("allocate", lambda user: user.is_manager or user.is_lead)
 # Decisions awaiting a team manager's sign-off.
@@ -58,6 +61,7 @@ ALL: dict[str, Permission] = {
     "signed_in": SIGNED_IN,
     "casework": CASEWORK,
     "caseload": CASELOAD,
+    "own_caseload_first": OWN_CASELOAD_FIRST,
     "allocate": ALLOCATE,
     "sign_off_queue": SIGN_OFF_QUEUE,
     "concerns_raised": CONCERNS_RAISED,

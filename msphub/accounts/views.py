@@ -15,7 +15,7 @@ from msphub.core.forms import _govuk_messages
 from msphub.core.periods import FinancialYear
 from msphub.measures import measures
 
-from .permissions import SIGNED_IN
+from .permissions import CASEWORK, SIGNED_IN
 from .requests import AuthenticatedRequest
 
 
@@ -48,7 +48,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     measures exactly as the dashboard counts them."""
     user = request.user
     context: dict[str, Any] = {}
-    if user.does_casework:
+    if CASEWORK.allows(user):
         open_concerns = visible(request, Concern.objects.open())
         context["counts"] = open_concerns.aggregate(
             unallocated=Count("pk", filter=Q(team__isnull=True)),
@@ -59,7 +59,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             ),
         )
         context["overdue"] = visible(request, Concern.objects.first_contact_overdue()).count()
-    elif user.is_board_viewer and (council := user.aggregates_council) is not None:
+    elif (council := user.aggregates_council) is not None:  # a Board viewer
         period = FinancialYear.so_far()
         context["figures"] = measures.headline(measures.Filters(period, council))
         context["period"] = period

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from msphub.accounts.permissions import ALLOCATE, CASELOAD, CASEWORK
+from msphub.accounts.permissions import ALLOCATE, CASELOAD, CASEWORK, OWN_CASELOAD_FIRST
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, record, requires, visible
 from msphub.core.downloads import pdf_response
@@ -57,7 +57,7 @@ def caseload(request: AuthenticatedRequest) -> HttpResponse:
     filters = forms.CaseloadFilterForm(request.GET or None)
     filters.is_valid()
     data = getattr(filters, "cleaned_data", {})
-    show = data.get("show") or ("all" if user.is_partner_enquiry_officer or user.is_lead else "mine")
+    show = data.get("show") or ("mine" if OWN_CASELOAD_FIRST.allows(user) else "all")
     sort = data.get("sort") or "next_review_due"
     today = timezone.localdate()
     rows = Enquiry.objects.with_overdue_actions(today)
