@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from msphub.accounts.models import Organisation
-from msphub.accounts.permissions import CASEWORK, CONCERNS_RAISED
+from msphub.accounts.permissions import CASEWORK, CONCERNS_RAISED, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, record, requires, visible
 from msphub.core.forms import posted
@@ -465,4 +465,5 @@ def history(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
         name=concern.reference,
         caption=f"Concern {concern.reference}",
         back=reverse("concerns:detail", args=[concern.reference]),
+        show_who_viewed=SAFEGUARDING_LEAD.allows(request.user),
     )

@@ -2,8 +2,7 @@
 
 from django.core.management.base import CommandError
 
-from msphub.accounts.models import Organisation
-from msphub.core.periods import FinancialYear
+from .periods import FinancialYear
 
 
 def financial_year_option(label: str) -> FinancialYear:
@@ -12,11 +11,3 @@ def financial_year_option(label: str) -> FinancialYear:
         return FinancialYear.parse(label)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-
-
-def council_option(code: str) -> Organisation:
-    """A command's ``--council``: the council with that ONS code, or a CommandError."""
-    council = Organisation.objects.filter(kind=Organisation.Kind.COUNCIL, ons_code=code).first()
-    if council is None:
-        raise CommandError(f"No council with ONS code {code}")
-    return council

@@ -11,8 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from simple_history.utils import get_history_manager_for_model
 
-from msphub.accounts.permissions import SAFEGUARDING_LEAD
-
 from .access import access_log_for
 
 HIDDEN_FIELDS = {
@@ -92,17 +90,18 @@ def history_page(
     name: str,
     caption: str,
     back: str,
+    show_who_viewed: bool,
 ) -> HttpResponse:
     """The changes to the record and to its ``parts`` (models whose rows belong to it through a
-    foreign key named after it: a concern's notes have ``concern``), newest first; and, to the
-    safeguarding lead, who has viewed it. ``name`` goes in the page title, ``caption`` above the
-    heading, ``back`` is the back link's URL."""
+    foreign key named after it: a concern's notes have ``concern``), newest first; and, when
+    ``show_who_viewed`` (the safeguarding lead), who has viewed it. ``name`` goes in the page
+    title, ``caption`` above the heading, ``back`` is the back link's URL."""
     owner = f"{record._meta.model_name}_id"
     histories = [
         get_history_manager_for_model(record).all(),
         *(get_history_manager_for_model(part).filter(**{owner: record.pk}) for part in parts),
     ]
-    access = access_log_for(record)[:200] if SAFEGUARDING_LEAD.allows(request.user) else None
+    access = access_log_for(record)[:200] if show_who_viewed else None
     return render(
         request,
         "core/history.html",

@@ -14,7 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from msphub.accounts.permissions import ALLOCATE, CASELOAD, CASEWORK, OWN_CASELOAD_FIRST
+from msphub.accounts.permissions import (
+    ALLOCATE,
+    CASELOAD,
+    CASEWORK,
+    OWN_CASELOAD_FIRST,
+    SAFEGUARDING_LEAD,
+)
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, record, requires, visible
 from msphub.core.downloads import pdf_response
@@ -458,4 +464,5 @@ def history(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
         name=enquiry.reference,
         caption=f"Enquiry {enquiry.reference}",
         back=reverse("enquiries:detail", args=[enquiry.reference]),
+        show_who_viewed=SAFEGUARDING_LEAD.allows(request.user),
     )

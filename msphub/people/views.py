@@ -126,6 +126,7 @@ def person_history(request: AuthenticatedRequest, person: Person) -> HttpRespons
         name=person.full_name,
         caption=person.full_name,
         back=reverse("people:detail", args=[person.uuid]),
+        show_who_viewed=SAFEGUARDING_LEAD.allows(request.user),
     )
 
 

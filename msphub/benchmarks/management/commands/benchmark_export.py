@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from msphub.accounts.commands import council_option
 from msphub.benchmarks.files import build_benchmark, to_json
-from msphub.core.commands import council_option, financial_year_option
+from msphub.core.commands import financial_year_option
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from msphub.core.commands import council_option
+from msphub.accounts.commands import council_option
 from msphub.core.periods import Period
 from msphub.measures import exports
 from msphub.measures.measures import Filters, measure_totals
