@@ -9,24 +9,20 @@ from django.utils import timezone
 
 from msphub.accounts.models import Organisation, User
 from msphub.core import categories
-from msphub.core.forms import GovukDateField, GovukForm, YesNoField, clean_text, plain_text
+from msphub.core.forms import (
+    ApproveOrReturnForm,
+    GovukDateField,
+    GovukForm,
+    YesNoField,
+    clean_text,
+    plain_text,
+    radio_field,
+    text_area,
+    text_field,
+)
 from msphub.core.validators import normalise_postcode
 
 from .models import Concern, Decision, FirstContact
-
-
-def _text(label: str, required_message: str | None = None, max_length: int = 200, **kw: Any):
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=required_message is not None,
-        error_messages={"required": required_message} if required_message else {},
-        **kw,
-    )
-
-
-def _area(label: str, required_message: str | None = None, max_length: int = 2000, **kw: Any):
-    return _text(label, required_message, max_length, widget=forms.Textarea, **kw)
 
 
 class CouncilForm(GovukForm):
@@ -48,19 +44,14 @@ class ImmediateDangerForm(GovukForm):
 
 
 class AboutYouForm(GovukForm):
-    raiser_kind = forms.ChoiceField(
-        label="Who are you?",
-        choices=Concern.RaiserKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select who you are"},
-    )
-    raiser_name = _text("Your full name", "Enter your full name")
-    raiser_role = _text(
+    raiser_kind = radio_field("Who are you?", Concern.RaiserKind.choices, "Select who you are")
+    raiser_name = text_field("Your full name", "Enter your full name")
+    raiser_role = text_field(
         "Your job title, or your relationship to the adult",
         help_text="For example, district nurse, neighbour, daughter",
     )
-    raiser_organisation_name = _text("Organisation you work for (if any)")
-    raiser_phone = _text("Phone number", max_length=40)
+    raiser_organisation_name = text_field("Organisation you work for (if any)")
+    raiser_phone = text_field("Phone number", max_length=40)
     raiser_email = forms.EmailField(
         label="Email address",
         required=False,
@@ -92,22 +83,22 @@ class AboutYouForm(GovukForm):
 
 
 class AboutAdultForm(GovukForm):
-    adult_given_name = _text("First name", "Enter the adult's first name", max_length=100)
-    adult_family_name = _text("Last name", "Enter the adult's last name", max_length=100)
+    adult_given_name = text_field("First name", "Enter the adult's first name", max_length=100)
+    adult_family_name = text_field("Last name", "Enter the adult's last name", max_length=100)
     adult_date_of_birth = GovukDateField(
         label="Date of birth (if you know it)",
         label_for_errors="Date of birth",
         required=False,
         help_text="For example, 27 3 1941",
     )
-    adult_address = _area("Address", max_length=500)
-    adult_postcode = _text("Postcode", max_length=10)
-    adult_phone = _text("Phone number", max_length=40)
-    adult_needs = _area(
+    adult_address = text_area("Address", max_length=500)
+    adult_postcode = text_field("Postcode", max_length=10)
+    adult_phone = text_field("Phone number", max_length=40)
+    adult_needs = text_area(
         "What care and support needs does the adult have, if you know?",
         help_text="For example, dementia, a learning disability, help with washing and dressing",
     )
-    adult_communication_needs = _area(
+    adult_communication_needs = text_area(
         "Does the adult need help to communicate?",
         max_length=1000,
         help_text="For example, an interpreter, British Sign Language, easy read",
@@ -131,7 +122,7 @@ class AboutAdultForm(GovukForm):
 
 
 class WhatHappenedForm(GovukForm):
-    what_happened = _area(
+    what_happened = text_area(
         "What has happened?",
         "Enter what has happened",
         max_length=5000,
@@ -160,21 +151,17 @@ class RiskTypesForm(GovukForm):
 
 
 class WhereForm(GovukForm):
-    location_of_risk = forms.ChoiceField(
-        label="Where did it happen?",
-        choices=categories.LOCATION_OF_RISK,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select where it happened"},
+    location_of_risk = radio_field(
+        "Where did it happen?",
+        categories.LOCATION_OF_RISK,
+        "Select where it happened",
     )
-    source_of_risk = forms.ChoiceField(
-        label="Who is thought to be causing the harm?",
-        choices=[
-            (k, f"{v} ({categories.SOURCE_OF_RISK_HINTS[k].lower()})") for k, v in categories.SOURCE_OF_RISK
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select who is thought to be causing the harm"},
+    source_of_risk = radio_field(
+        "Who is thought to be causing the harm?",
+        [(k, f"{v} ({categories.SOURCE_OF_RISK_HINTS[k].lower()})") for k, v in categories.SOURCE_OF_RISK],
+        "Select who is thought to be causing the harm",
     )
-    care_provider_name = _text(
+    care_provider_name = text_field(
         "Name of the care provider involved (if any)",
         help_text="For example, the care home or home care agency",
     )
@@ -193,21 +180,18 @@ class WhereForm(GovukForm):
 
 
 class ConsentForm(GovukForm):
-    consent = forms.ChoiceField(
-        label="Does the adult agree to you raising this concern?",
-        choices=Concern.Consent.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select whether the adult agrees to you raising this concern"},
+    consent = radio_field(
+        "Does the adult agree to you raising this concern?",
+        Concern.Consent.choices,
+        "Select whether the adult agrees to you raising this concern",
     )
-    consent_not_given_reason = _area(
+    consent_not_given_reason = text_area(
         "If they did not agree, why are you raising it anyway?",
         help_text="Only answer if they did not agree",
     )
-    consent_not_sought_reason = forms.ChoiceField(
-        label="If they have not been asked, why not?",
-        choices=Concern.NotSoughtReason.choices,
-        widget=forms.RadioSelect,
-        required=False,
+    consent_not_sought_reason = radio_field(
+        "If they have not been asked, why not?",
+        Concern.NotSoughtReason.choices,
         help_text="Only answer if they have not been asked",
     )
 
@@ -233,13 +217,15 @@ class WishesForm(GovukForm):
         label="Have you asked the adult what they want to happen?",
         error_messages={"required": "Select yes if you have asked the adult what they want to happen"},
     )
-    wants_to_happen = _area("What does the adult want to happen?", help_text="Use their own words if you can")
-    how_to_happen = _area("How would they like it to happen?")
-    outcomes_wanted = _area(
+    wants_to_happen = text_area(
+        "What does the adult want to happen?", help_text="Use their own words if you can"
+    )
+    how_to_happen = text_area("How would they like it to happen?")
+    outcomes_wanted = text_area(
         "What outcomes do they want?",
         help_text="For example, to feel safe at home, for the abuse to stop, an apology",
     )
-    not_asked_reason = _area(
+    not_asked_reason = text_area(
         "If you have not asked them, why not?",
         help_text="For example, it was not safe to ask, or they could not understand the question",
     )
@@ -272,25 +258,19 @@ class FirstContactForm(GovukForm):
             "invalid": "Enter a real time, like 09:30 or 14:30",
         },
     )
-    method = forms.ChoiceField(
-        label="How did you speak?",
-        choices=FirstContact.Method.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select how you spoke"},
+    method = radio_field("How did you speak?", FirstContact.Method.choices, "Select how you spoke")
+    spoke_with = radio_field(
+        "Who did you speak to?",
+        FirstContact.SpokeWith.choices,
+        "Select who you spoke to",
     )
-    spoke_with = forms.ChoiceField(
-        label="Who did you speak to?",
-        choices=FirstContact.SpokeWith.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select who you spoke to"},
-    )
-    representative_name = _text("Representative's name and relationship (if you spoke to one)")
-    wants = _area(
+    representative_name = text_field("Representative's name and relationship (if you spoke to one)")
+    wants = text_area(
         "What did they say they want to happen?",
         "Enter what they said they want to happen",
         help_text="Use their own words",
     )
-    notes = _area("Other notes from the conversation", max_length=5000)
+    notes = text_area("Other notes from the conversation", max_length=5000)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -305,7 +285,7 @@ class FirstContactForm(GovukForm):
 
 
 class NoteForm(GovukForm):
-    text = _area(
+    text = text_area(
         "Information gathered",
         "Enter the information gathered",
         max_length=5000,
@@ -314,12 +294,7 @@ class NoteForm(GovukForm):
 
 
 class DecisionForm(GovukForm):
-    outcome = forms.ChoiceField(
-        label="Decision",
-        choices=Decision.Outcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select the decision"},
-    )
+    outcome = radio_field("Decision", Decision.Outcome.choices, "Select the decision")
     criterion_care_needs = forms.BooleanField(
         label="The adult has needs for care and support (whether or not the council is meeting them)",
         required=False,
@@ -331,26 +306,21 @@ class DecisionForm(GovukForm):
         label="As a result of those needs, the adult is unable to protect themselves",
         required=False,
     )
-    other_enquiry_reason = _area("For an other safeguarding enquiry: why is it proportionate?")
+    other_enquiry_reason = text_area("For an other safeguarding enquiry: why is it proportionate?")
     lead_practitioner = forms.ModelChoiceField(
         label="For an enquiry: who will lead it?",
         queryset=User.objects.none(),
         required=False,
         empty_label="Choose a practitioner",
     )
-    pathway = forms.ChoiceField(
-        label="For no enquiry: what will happen instead?",
-        choices=categories.Pathway.choices,
-        widget=forms.RadioSelect,
-        required=False,
-    )
+    pathway = radio_field("For no enquiry: what will happen instead?", categories.Pathway.choices)
     referred_agency = forms.ChoiceField(
         label="If referred to another agency, which one?",
         choices=[("", "Choose an agency"), *categories.ReferredAgency.choices],
         required=False,
     )
-    no_further_action_reason = _area("If no further action, why?")
-    rationale = _area(
+    no_further_action_reason = text_area("If no further action, why?")
+    rationale = text_area(
         "Reasons for the decision",
         "Enter the reasons for the decision",
         max_length=5000,
@@ -362,17 +332,10 @@ class DecisionForm(GovukForm):
         self.limit_choices("lead_practitioner", User.casework_staff(council_id))
 
 
-class SignOffForm(GovukForm):
-    action = forms.ChoiceField(
-        label="Do you agree with this decision?",
-        choices=[("approve", "Yes, sign it off"), ("return", "No, return it to the practitioner")],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select whether you agree with the decision"},
+class SignOffForm(ApproveOrReturnForm):
+    action = radio_field(
+        "Do you agree with this decision?",
+        [("approve", "Yes, sign it off"), ("return", "No, return it to the practitioner")],
+        "Select whether you agree with the decision",
     )
-    returned_comment = _area("If you are returning it, why?")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("action") == "return" and not clean_text(data.get("returned_comment", "")):
-            self.add_error("returned_comment", "Enter why the decision is being returned")
-        return data
+    why_returned = "Enter why the decision is being returned"

@@ -339,14 +339,8 @@ def new_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     form = PersonForm(posted(request), initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        duplicates = likely_duplicates(people, **form.duplicate_criteria())
-        if duplicates and not request.POST.get("confirm_new"):
-            form.add_error(
-                None,
-                "This person may already have a record. Check the records below "
-                "or confirm that this is a different person.",
-            )
-        else:
+        duplicates = form.duplicates_to_confirm(people)
+        if not duplicates:
             person = services.create_person_from_concern(concern, request.user, form.cleaned_data)
             messages.success(request, f"Record created for {person.full_name} and linked")
             return redirect("concerns:detail", reference=concern.reference)

@@ -118,6 +118,50 @@ class YesNoField(forms.TypedChoiceField):
         return "" if data is None else super().bound_data(data, initial)
 
 
+def text_field(label: str, required: str | None = None, max_length: int = 200, **kw: Any) -> forms.CharField:
+    """A text question: required exactly when ``required`` (its error message) is given."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required is not None,
+        error_messages={"required": required} if required else {},
+        **kw,
+    )
+
+
+def text_area(label: str, required: str | None = None, max_length: int = 2000, **kw: Any) -> forms.CharField:
+    """A free-text question in a textarea; required as for ``text_field``."""
+    return text_field(label, required, max_length, widget=forms.Textarea, **kw)
+
+
+def radio_field(label: str, choices: Any, required: str | None = None, **kw: Any) -> forms.ChoiceField:
+    """A choice as GOV.UK radios; required as for ``text_field``."""
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        required=required is not None,
+        error_messages={"required": required} if required else {},
+        **kw,
+    )
+
+
+class ApproveOrReturnForm(GovukForm):
+    """A team manager's answer to a request to sign off (the four-eyes rule): ``action`` is "approve"
+    or "return", and whoever returns it says why. A subclass declares ``action``, its radios, and
+    ``why_returned``, the error when it is returned without a reason."""
+
+    field_order = ["action", "returned_comment"]
+    why_returned = "Enter why it is being returned"
+    returned_comment = text_area("If you are returning it, why?")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == "return" and not clean_text(data.get("returned_comment", "")):
+            self.add_error("returned_comment", self.why_returned)
+        return data
+
+
 def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
@@ -148,6 +192,11 @@ def plain_text(value: str, required_message: str | None = None) -> str:
     if required_message and not text:
         raise ValidationError(required_message)
     return text
+
+
+def initial_from(record: object, form_class: type[forms.Form]) -> dict[str, Any]:
+    """The starting answers of a form that changes ``record``: its value for each of the form's fields."""
+    return {name: getattr(record, name) for name in form_class.base_fields}
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

@@ -28,6 +28,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
+from simple_history.utils import get_history_manager_for_model
 
 from msphub.accounts.models import Organisation, Team, User
 from msphub.concerns import services
@@ -35,33 +36,15 @@ from msphub.concerns.models import Concern, ConcernNote, Decision, FirstContact
 from msphub.core.models import AccessLog, ReferenceSequence
 from msphub.core.validators import nhs_number_check_digit
 from msphub.enquiries import services as services_enquiries
-from msphub.enquiries.models import (
-    AdvocacyReferral,
-    BestInterestsDecision,
-    CapacityAssessment,
-    DesiredOutcome,
-    Enquiry,
-    Feedback,
-    Involvement,
-    PlanAction,
-    Review,
-)
+from msphub.enquiries.models import RECORD_PARTS, Enquiry, Feedback
 from msphub.people.models import Person, Representative
 
 from . import content as c
 from .enquiry_stages import EnquiryPlan, EnquiryStagesMixin
 
-# The parts of the enquiry record; they go with their enquiry, but their history rows stay behind.
-ENQUIRY_PARTS = (
-    DesiredOutcome,
-    Review,
-    Involvement,
-    CapacityAssessment,
-    BestInterestsDecision,
-    AdvocacyReferral,
-    PlanAction,
-    Feedback,
-)
+# The parts of the enquiry record, the person's feedback among them; they go with their enquiry,
+# but their history rows stay behind.
+ENQUIRY_PARTS: tuple[type[models.Model], ...] = (*RECORD_PARTS, Feedback)
 
 # How many concerns each council gets at each stage. "fresh" concerns arrived in the hours before
 # the anchor and are not yet overdue; "overdue" ones have waited more than a day in the queue;
@@ -129,7 +112,7 @@ def remove_demo_data() -> None:
 
     # Deleting writes "-" history rows; these go too, so history tables do not grow across runs.
     for model in ENQUIRY_PARTS:
-        model.history.model.objects.filter(enquiry_id__in=enquiry_ids).delete()
+        get_history_manager_for_model(model).filter(enquiry_id__in=enquiry_ids).delete()
     h_enquiry.objects.filter(id__in=enquiry_ids).delete()
     h_concern.objects.filter(id__in=concern_ids).delete()
     for concern_part in (FirstContact, ConcernNote, Decision):

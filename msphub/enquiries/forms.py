@@ -6,7 +6,16 @@ from django import forms
 
 from msphub.accounts.models import Organisation, User
 from msphub.core import categories
-from msphub.core.forms import GovukDateField, GovukForm, YesNoField, clean_text
+from msphub.core.forms import (
+    ApproveOrReturnForm,
+    GovukDateField,
+    GovukForm,
+    YesNoField,
+    clean_text,
+    radio_field,
+    text_area,
+    text_field,
+)
 
 from . import services
 from .models import (
@@ -17,38 +26,6 @@ from .models import (
     Feedback,
     Involvement,
 )
-
-
-def _area(label: str, required: str | None = None, max_length: int = 2000, **kw: Any) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=required is not None,
-        widget=forms.Textarea,
-        error_messages={"required": required} if required else {},
-        **kw,
-    )
-
-
-def _text(label: str, required: str | None = None, max_length: int = 200, **kw: Any) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=required is not None,
-        error_messages={"required": required} if required else {},
-        **kw,
-    )
-
-
-def _radios(label: str, choices, required: str | None = None, **kw: Any) -> forms.ChoiceField:
-    return forms.ChoiceField(
-        label=label,
-        choices=choices,
-        widget=forms.RadioSelect,
-        required=required is not None,
-        error_messages={"required": required} if required else {},
-        **kw,
-    )
 
 
 class TextCleaningForm(GovukForm):
@@ -89,7 +66,7 @@ class EnquiryDetailsForm(GovukForm):
 
 
 class OutcomeForm(TextCleaningForm):
-    words = _area(
+    words = text_area(
         "What does the person want, in their own words?",
         "Enter what the person wants, in their own words",
         help_text="Write it as they said it, for example \u201cI want my son to stop taking my money\u201d",
@@ -99,15 +76,15 @@ class OutcomeForm(TextCleaningForm):
         choices=[("", "Choose a category"), *categories.DESIRED_OUTCOME_CATEGORY],
         error_messages={"required": "Select a category"},
     )
-    expressed_by = _radios("Who said this?", DesiredOutcome.ExpressedBy.choices, "Select who said this")
-    representative_name = _text("Representative's name and relationship (if a representative said it)")
+    expressed_by = radio_field("Who said this?", DesiredOutcome.ExpressedBy.choices, "Select who said this")
+    representative_name = text_field("Representative's name and relationship (if a representative said it)")
     expressed_on = GovukDateField(label="When did they say it?", label_for_errors="The date")
-    negotiated_outcome = _area(
+    negotiated_outcome = text_area(
         "Negotiated outcome (if it cannot be met as the person said it)",
         help_text="What was agreed with the person instead",
     )
-    negotiated_reason = _radios("Why it had to be negotiated", DesiredOutcome.NegotiatedReason.choices)
-    negotiated_note = _area("More about why")
+    negotiated_reason = radio_field("Why it had to be negotiated", DesiredOutcome.NegotiatedReason.choices)
+    negotiated_note = text_area("More about why")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -121,11 +98,11 @@ class OutcomeForm(TextCleaningForm):
 
 
 class WithdrawOutcomeForm(TextCleaningForm):
-    withdrawn_reason = _area("Why is this outcome being withdrawn?", "Enter why the outcome is withdrawn")
+    withdrawn_reason = text_area("Why is this outcome being withdrawn?", "Enter why the outcome is withdrawn")
 
 
 class NoOutcomesForm(GovukForm):
-    no_outcomes_reason = _radios(
+    no_outcomes_reason = radio_field(
         "Why are there no desired outcomes recorded?",
         Enquiry.NoOutcomesReason.choices,
         "Select why there are no desired outcomes",
@@ -134,13 +111,13 @@ class NoOutcomesForm(GovukForm):
 
 class ReviewForm(TextCleaningForm):
     held_on = GovukDateField(label="Date of the review", label_for_errors="The date of the review")
-    participants = _area("Who took part?", "Enter who took part", max_length=1000)
-    persons_view = _area(
+    participants = text_area("Who took part?", "Enter who took part", max_length=1000)
+    persons_view = text_area(
         "What is the person's view, in their own words?",
         "Enter the person's view",
         max_length=5000,
     )
-    outcome_changes = _area(
+    outcome_changes = text_area(
         "Changes to outcomes agreed",
         help_text="Add, reword or withdraw outcomes on the enquiry page; note here what was agreed",
     )
@@ -168,44 +145,44 @@ class ReviewForm(TextCleaningForm):
 
 class InvolvementForm(TextCleaningForm):
     held_on = GovukDateField(label="Date", label_for_errors="The date")
-    kind = _radios("Type of contact", Involvement.Kind.choices, "Select the type of contact")
-    place = _text("Where")
-    attendees = _area("Who attended?", "Enter who attended", max_length=1000)
-    participation = _radios(
+    kind = radio_field("Type of contact", Involvement.Kind.choices, "Select the type of contact")
+    place = text_field("Where")
+    attendees = text_area("Who attended?", "Enter who attended", max_length=1000)
+    participation = radio_field(
         "How did the adult take part?", Involvement.Participation.choices, "Select how the adult took part"
     )
-    minutes = _area("Short minutes", max_length=5000)
+    minutes = text_area("Short minutes", max_length=5000)
 
 
 class CapacityForm(TextCleaningForm):
-    decision = _text(
+    decision = text_field(
         "Which decision was capacity assessed for?",
         "Enter the decision",
         max_length=300,
         help_text="Capacity is decision-specific, for example \u201cwhether to stop seeing her son\u201d",
     )
     assessed_on = GovukDateField(label="Date of assessment", label_for_errors="The date of assessment")
-    assessor = _text("Who assessed?", "Enter who assessed")
-    outcome = _radios("Outcome", CapacityAssessment.Outcome.choices, "Select the outcome")
-    notes = _area("Notes", max_length=5000)
+    assessor = text_field("Who assessed?", "Enter who assessed")
+    outcome = radio_field("Outcome", CapacityAssessment.Outcome.choices, "Select the outcome")
+    notes = text_area("Notes", max_length=5000)
 
 
 class BestInterestsForm(TextCleaningForm):
-    decision = _text("Decision", "Enter the decision", max_length=300)
+    decision = text_field("Decision", "Enter the decision", max_length=300)
     decided_on = GovukDateField(label="Date", label_for_errors="The date")
-    decision_maker = _text("Decision maker", "Enter the decision maker")
-    consulted = _area("Who was consulted?", "Enter who was consulted")
-    outcome = _area("What was decided and why?", "Enter what was decided and why", max_length=5000)
+    decision_maker = text_field("Decision maker", "Enter the decision maker")
+    consulted = text_area("Who was consulted?", "Enter who was consulted")
+    outcome = text_area("What was decided and why?", "Enter what was decided and why", max_length=5000)
 
 
 class AdvocacyForm(TextCleaningForm):
-    kind = _radios("Type of advocacy", AdvocacyReferral.Kind.choices, "Select the type of advocacy")
+    kind = radio_field("Type of advocacy", AdvocacyReferral.Kind.choices, "Select the type of advocacy")
     referred_on = GovukDateField(label="Date of referral", label_for_errors="The date of referral")
     started_on = GovukDateField(
         label="Date advocacy started (if it has)", label_for_errors="The start date", required=False
     )
-    advocate_name = _text("Advocate's name")
-    advocate_organisation = _text("Advocate's organisation")
+    advocate_name = text_field("Advocate's name")
+    advocate_organisation = text_field("Advocate's organisation")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -228,11 +205,11 @@ class ParticipationForm(GovukForm):
 
 
 class RiskForm(TextCleaningForm):
-    risk_assessment = _area("Risk assessment", "Enter the risk assessment", max_length=5000)
-    risk_assessment_outcome = _radios(
+    risk_assessment = text_area("Risk assessment", "Enter the risk assessment", max_length=5000)
+    risk_assessment_outcome = radio_field(
         "Outcome of the risk assessment", categories.RISK_ASSESSMENT_OUTCOME, required=None
     )
-    risk_outcome = _radios(
+    risk_outcome = radio_field(
         "If risk was identified and action taken: what happened to the risk?",
         categories.RISK_OUTCOME,
     )
@@ -248,24 +225,24 @@ class RiskForm(TextCleaningForm):
 
 
 class PlanActionForm(TextCleaningForm):
-    action = _area("What will be done?", "Enter what will be done")
-    owner_agency = _text("Which agency is responsible?", "Enter the agency responsible")
+    action = text_area("What will be done?", "Enter what will be done")
+    owner_agency = text_field("Which agency is responsible?", "Enter the agency responsible")
     due_on = GovukDateField(label="Due date", label_for_errors="The due date", past_only=False)
 
 
 class ClosureForm(GovukForm):
     """Closure is lenient field by field: what is missing is listed by services.closure_missing."""
 
-    closure_reason = _radios("Reason for closing", Enquiry.ClosureReason.choices)
-    closure_note = _area("Closing summary", max_length=5000)
-    msp_asked = _radios(
+    closure_reason = radio_field("Reason for closing", Enquiry.ClosureReason.choices)
+    closure_note = text_area("Closing summary", max_length=5000)
+    msp_asked = radio_field(
         "Was the person or their representative asked about the outcomes they wanted?", categories.MSP_ASKED
     )
-    risk_assessment_outcome = _radios("Risk assessment outcome", categories.RISK_ASSESSMENT_OUTCOME)
-    risk_outcome = _radios(
+    risk_assessment_outcome = radio_field("Risk assessment outcome", categories.RISK_ASSESSMENT_OUTCOME)
+    risk_outcome = radio_field(
         "If risk was identified and action taken: the risk outcome", categories.RISK_OUTCOME
     )
-    mental_capacity = _radios(
+    mental_capacity = radio_field(
         "Did the person lack capacity to make decisions about the safeguarding?", categories.MENTAL_CAPACITY
     )
     capacity_supported = YesNoField(
@@ -297,28 +274,22 @@ class ClosureForm(GovukForm):
         return data, achievements, notes
 
 
-class SignOffClosureForm(GovukForm):
-    action = _radios(
+class SignOffClosureForm(ApproveOrReturnForm):
+    action = radio_field(
         "Do you agree the enquiry can close?",
         [("approve", "Yes, sign off the closure"), ("return", "No, return it to the lead practitioner")],
         "Select whether the enquiry can close",
     )
-    returned_comment = _area("If you are returning it, why?")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("action") == "return" and not clean_text(data.get("returned_comment", "")):
-            self.add_error("returned_comment", "Enter why the closure is being returned")
-        return data
+    why_returned = "Enter why the closure is being returned"
 
 
 class FeedbackForm(TextCleaningForm):
-    representative_relationship = _text(
+    representative_relationship = text_field(
         "Relationship to the person (for a representative)", help_text="For example daughter, friend, IMCA"
     )
-    asked_by = _radios("Who asked?", Feedback.AskedBy.choices, "Select who asked")
+    asked_by = radio_field("Who asked?", Feedback.AskedBy.choices, "Select who asked")
     asked_on = GovukDateField(label="Date asked", label_for_errors="The date asked")
-    comments = _area("Is there anything you want to tell us?", max_length=5000)
+    comments = text_area("Is there anything you want to tell us?", max_length=5000)
     consent_to_quote = forms.BooleanField(
         label="I agree that my words can be shared with the Safeguarding Adults Board without my name",
         required=False,
@@ -329,7 +300,7 @@ class FeedbackForm(TextCleaningForm):
         self.version = version
         index = 0 if version == Feedback.Version.ADULT else 1
         for name, wording in services.FEEDBACK_QUESTIONS.items():
-            self.fields[name] = _radios(wording[index], categories.FEEDBACK_ANSWER, help_text="Optional")
+            self.fields[name] = radio_field(wording[index], categories.FEEDBACK_ANSWER, help_text="Optional")
         order = ["asked_by", "asked_on", "representative_relationship", *services.FEEDBACK_QUESTIONS]
         order += ["comments", "consent_to_quote"]
         if version == Feedback.Version.ADULT:

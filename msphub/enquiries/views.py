@@ -2,12 +2,14 @@
 ``record`` looked up through the permission chokepoint (404 to anyone else); writes are services'."""
 
 from operator import attrgetter
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +26,7 @@ from msphub.accounts.permissions import (
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, record, requires, visible
 from msphub.core.downloads import pdf_response
-from msphub.core.forms import posted
+from msphub.core.forms import initial_from, posted
 from msphub.core.history import history_page
 
 from . import forms, services
@@ -46,6 +48,14 @@ ENQUIRIES = Enquiry.objects.select_related(
 # The pages that change an enquiry's record open only while it is editable (not awaiting closure
 # sign-off, not closed); to the others they are 404, as to an outsider.
 EDITABLE = attrgetter("is_editable")
+
+
+def _form_page(
+    request: AuthenticatedRequest, enquiry: Enquiry, form: BaseForm, title: str, **extra: Any
+) -> HttpResponse:
+    """The page of one form about an enquiry, under its title."""
+    context = {"enquiry": enquiry, "form": form, "title": title, **extra}
+    return render(request, "enquiries/form.html", context)
 
 
 def _done(request: AuthenticatedRequest, enquiry: Enquiry, message: str, anchor: str = "") -> HttpResponse:
@@ -160,19 +170,14 @@ def enquiry_details(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResp
     form = forms.EnquiryDetailsForm(
         posted(request),
         council_id=enquiry.council_id,
-        initial={
-            "lead_practitioner": enquiry.lead_practitioner,
-            "making_organisation": enquiry.making_organisation,
-        },
+        initial=initial_from(enquiry, forms.EnquiryDetailsForm),
     )
     if request.method == "POST" and form.is_valid():
         services.allocate(
             enquiry, form.cleaned_data["lead_practitioner"], form.cleaned_data["making_organisation"]
         )
         return _done(request, enquiry, "Enquiry details updated")
-    return render(
-        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Lead and partner"}
-    )
+    return _form_page(request, enquiry, form, "Lead and partner")
 
 
 # --- Outcomes --------------------------------------------------------------------------------
@@ -191,9 +196,7 @@ def outcome_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         services.add_outcome(enquiry, _outcome_data(form))
         return _done(request, enquiry, "Desired outcome added", "outcomes")
-    return render(
-        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Add a desired outcome"}
-    )
+    return _form_page(request, enquiry, form, "Add a desired outcome")
 
 
 def _outcome(enquiry: Enquiry, outcome_uuid) -> DesiredOutcome:
@@ -207,16 +210,11 @@ def _outcome(enquiry: Enquiry, outcome_uuid) -> DesiredOutcome:
 @record(ENQUIRIES, Action.EDIT, where=EDITABLE)
 def outcome_edit(request: AuthenticatedRequest, enquiry: Enquiry, outcome_uuid) -> HttpResponse:
     outcome = _outcome(enquiry, outcome_uuid)
-    initial = {name: getattr(outcome, name) for name in forms.OutcomeForm.base_fields}
-    form = forms.OutcomeForm(posted(request), initial=initial)
+    form = forms.OutcomeForm(posted(request), initial=initial_from(outcome, forms.OutcomeForm))
     if request.method == "POST" and form.is_valid():
         services.change_outcome(outcome, _outcome_data(form))
         return _done(request, enquiry, "Desired outcome changed", "outcomes")
-    return render(
-        request,
-        "enquiries/form.html",
-        {"enquiry": enquiry, "form": form, "title": "Change a desired outcome"},
-    )
+    return _form_page(request, enquiry, form, "Change a desired outcome")
 
 
 @require_http_methods(["GET", "POST"])
@@ -227,11 +225,7 @@ def outcome_withdraw(request: AuthenticatedRequest, enquiry: Enquiry, outcome_uu
     if request.method == "POST" and form.is_valid():
         services.withdraw_outcome(outcome, form.cleaned_data["withdrawn_reason"])
         return _done(request, enquiry, "Desired outcome withdrawn", "outcomes")
-    return render(
-        request,
-        "enquiries/form.html",
-        {"enquiry": enquiry, "form": form, "title": "Withdraw a desired outcome", "quote": outcome.words},
-    )
+    return _form_page(request, enquiry, form, "Withdraw a desired outcome", quote=outcome.words)
 
 
 @require_http_methods(["GET", "POST"])
@@ -245,9 +239,7 @@ def no_outcomes(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse
             form.add_error(None, exc)
         else:
             return _done(request, enquiry, "Reason recorded", "outcomes")
-    return render(
-        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "No desired outcomes"}
-    )
+    return _form_page(request, enquiry, form, "No desired outcomes")
 
 
 # --- Reviews and the other parts of the record ---------------------------------------------------
@@ -261,9 +253,7 @@ def review_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.record_review(enquiry, request.user, form.review_data(), form.progress())
         return _done(request, enquiry, "Review recorded", "reviews")
-    return render(
-        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Record a review"}
-    )
+    return _form_page(request, enquiry, form, "Record a review")
 
 
 # Parts of the record added with one simple form each: (form, model, title, message, anchor).
@@ -302,7 +292,7 @@ def record_new(request: AuthenticatedRequest, enquiry: Enquiry, part: str) -> Ht
         data = {k: v for k, v in form.cleaned_data.items() if k in {f.name for f in model._meta.fields}}
         services.add_record(enquiry, model, data, request.user)
         return _done(request, enquiry, message, part)
-    return render(request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": title})
+    return _form_page(request, enquiry, form, title)
 
 
 @require_http_methods(["GET", "POST"])
@@ -311,38 +301,23 @@ def advocacy_started(request: AuthenticatedRequest, enquiry: Enquiry, referral_u
     referral = enquiry.advocacy_referrals.filter(uuid=referral_uuid).first()
     if referral is None:
         raise Http404
-    initial = {name: getattr(referral, name) for name in forms.AdvocacyForm.base_fields}
-    form = forms.AdvocacyForm(posted(request), initial=initial)
+    form = forms.AdvocacyForm(posted(request), initial=initial_from(referral, forms.AdvocacyForm))
     if request.method == "POST" and form.is_valid():
         services.change_advocacy_referral(referral, form.cleaned_data)
         return _done(request, enquiry, "Advocacy referral updated", "advocacy")
-    return render(
-        request,
-        "enquiries/form.html",
-        {"enquiry": enquiry, "form": form, "title": "Update an advocacy referral"},
-    )
+    return _form_page(request, enquiry, form, "Update an advocacy referral")
 
 
 @require_http_methods(["GET", "POST"])
 @record(ENQUIRIES, Action.EDIT, where=EDITABLE)
 def participation(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
-    form = forms.ParticipationForm(
-        posted(request),
-        initial={
-            "substantial_difficulty": enquiry.substantial_difficulty,
-            "has_appropriate_person": enquiry.has_appropriate_person,
-        },
-    )
+    form = forms.ParticipationForm(posted(request), initial=initial_from(enquiry, forms.ParticipationForm))
     if request.method == "POST" and form.is_valid():
         services.record_participation(
             enquiry, form.cleaned_data["substantial_difficulty"], form.cleaned_data["has_appropriate_person"]
         )
         return _done(request, enquiry, "Taking part recorded", "capacity")
-    return render(
-        request,
-        "enquiries/form.html",
-        {"enquiry": enquiry, "form": form, "title": "Taking part in the enquiry"},
-    )
+    return _form_page(request, enquiry, form, "Taking part in the enquiry")
 
 
 @require_http_methods(["GET", "POST"])
@@ -353,9 +328,7 @@ def risk(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.record_risk(enquiry, form.cleaned_data)
         return _done(request, enquiry, "Risk assessment saved", "risk")
-    return render(
-        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": "Risk assessment"}
-    )
+    return _form_page(request, enquiry, form, "Risk assessment")
 
 
 @require_POST
@@ -432,9 +405,7 @@ def feedback_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespons
         services.record_feedback(enquiry, request.user, {"version": version, **data})
         return _done(request, enquiry, "Feedback recorded. Thank you for asking", "feedback")
     title = "The person's feedback" if version == "adult" else "A representative's feedback"
-    return render(
-        request, "enquiries/form.html", {"enquiry": enquiry, "form": form, "title": title, "version": version}
-    )
+    return _form_page(request, enquiry, form, title, version=version)
 
 
 @require_GET

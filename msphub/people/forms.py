@@ -3,13 +3,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from msphub.accounts.models import Role, User
 from msphub.core import categories
-from msphub.core.forms import GovukDateField, GovukForm, plain_text
+from msphub.core.forms import GovukDateField, GovukForm, plain_text, radio_field
 from msphub.core.validators import normalise_nhs_number, normalise_postcode, validate_nhs_number
 
-from .models import Representative
+from .models import Person, Representative
+from .services import LikelyDuplicate, likely_duplicates
 
 
 def _nhs(value: str) -> str:
@@ -108,14 +110,28 @@ class PersonForm(GovukForm):
             "postcode": data.get("postcode", ""),
         }
 
+    def duplicates_to_confirm(self, people: QuerySet[Person]) -> list[LikelyDuplicate]:
+        """The records in ``people`` that may already be this person, unless the user has ticked
+        "this is a different person" (``confirm_new``). Any there are are also an error on the form:
+        the new record waits until the user has looked at them."""
+        if self.data.get("confirm_new"):
+            return []
+        duplicates = likely_duplicates(people, **self.duplicate_criteria())
+        if duplicates:
+            self.add_error(
+                None,
+                "This person may already have a record. Check the records below "
+                "or confirm that this is a different person.",
+            )
+        return duplicates
+
 
 class RepresentativeForm(GovukForm):
     name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the name"})
-    kind = forms.ChoiceField(
-        label="Type of representative",
-        choices=Representative.Kind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select the type of representative"},
+    kind = radio_field(
+        "Type of representative",
+        Representative.Kind.choices,
+        "Select the type of representative",
     )
     relationship = forms.CharField(
         label="Relationship to the person",

@@ -15,14 +15,14 @@ from msphub.accounts.permissions import CASEWORK, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.concerns.models import Concern
 from msphub.core.access import Action, record, requires, visible
-from msphub.core.forms import posted
+from msphub.core.forms import initial_from, posted
 from msphub.core.history import history_page
 from msphub.enquiries.models import Enquiry
 
 from . import services
 from .forms import PersonForm, PersonSearchForm, RepresentativeForm, RestrictionForm
 from .models import Person, Representative
-from .services import LikelyDuplicate, likely_duplicates, search
+from .services import LikelyDuplicate, search
 
 PEOPLE = Person.objects.select_related("council", "team")
 
@@ -45,14 +45,8 @@ def person_new(request: AuthenticatedRequest) -> HttpResponse:
     form = PersonForm(posted(request))
     duplicates: list[LikelyDuplicate] = []
     if request.method == "POST" and form.is_valid():
-        duplicates = likely_duplicates(visible(request, Person.objects.all()), **form.duplicate_criteria())
-        if duplicates and not request.POST.get("confirm_new"):
-            form.add_error(
-                None,
-                "This person may already have a record. Check the records below "
-                "or confirm that this is a different person.",
-            )
-        else:
+        duplicates = form.duplicates_to_confirm(visible(request, Person.objects.all()))
+        if not duplicates:
             person = services.create_person(request.user, form.cleaned_data)
             messages.success(request, f"Record created for {person.full_name}")
             return redirect("people:detail", uuid=person.uuid)
@@ -96,8 +90,7 @@ def person_detail(request: AuthenticatedRequest, person: Person) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 @record(PEOPLE, Action.EDIT, url_kwarg="uuid")
 def person_edit(request: AuthenticatedRequest, person: Person) -> HttpResponse:
-    initial = {name: getattr(person, name) for name in PersonForm.base_fields}
-    form = PersonForm(posted(request), initial=initial)
+    form = PersonForm(posted(request), initial=initial_from(person, PersonForm))
     if request.method == "POST" and form.is_valid():
         services.change_person(person, form.cleaned_data)
         messages.success(request, "Record updated")

@@ -8,16 +8,26 @@ from msphub.core.forms import GovukDateField, GovukForm
 from .models import Instrument, Question, Respondent
 
 
-class RoundForm(GovukForm):
-    title = forms.CharField(
+def _round_title() -> forms.CharField:
+    """A round's title, asked the same way when a round is set up and when one is imported."""
+    return forms.CharField(
         label="Title", max_length=300, error_messages={"required": "Enter the round's title"}
     )
-    slug = forms.SlugField(
+
+
+def _round_slug(**kw: Any) -> forms.SlugField:
+    """A round's short name, as ``_round_title``."""
+    return forms.SlugField(
         label="Short name",
         max_length=100,
-        help_text="Letters, numbers and hyphens, for example london-2026",
         error_messages={"required": "Enter a short name", "invalid": "Use only letters, numbers and hyphens"},
+        **kw,
     )
+
+
+class RoundForm(GovukForm):
+    title = _round_title()
+    slug = _round_slug(help_text="Letters, numbers and hyphens, for example london-2026")
     instrument = forms.ModelChoiceField(
         label="Instrument",
         queryset=Instrument.objects.all(),
@@ -62,14 +72,8 @@ class RoundForm(GovukForm):
 
 
 class ImportForm(GovukForm):
-    title = forms.CharField(
-        label="Title", max_length=300, error_messages={"required": "Enter the round's title"}
-    )
-    slug = forms.SlugField(
-        label="Short name",
-        max_length=100,
-        error_messages={"required": "Enter a short name", "invalid": "Use only letters, numbers and hyphens"},
-    )
+    title = _round_title()
+    slug = _round_slug()
     instrument = forms.ModelChoiceField(
         label="Instrument", queryset=Instrument.objects.all(), empty_label=None
     )

@@ -10,24 +10,23 @@ from msphub.core.forms import GovukDateWidget
 register = template.Library()
 
 
+# The kind of GOV.UK markup for a widget: that of the first class here it is an instance of, so a
+# subclass stands before its base (in Django, checkboxes are radios).
+WIDGET_KINDS: tuple[tuple[type[forms.Widget], str], ...] = (
+    (GovukDateWidget, "date"),
+    (forms.CheckboxSelectMultiple, "checkboxes"),
+    (forms.RadioSelect, "radios"),
+    (forms.CheckboxInput, "checkbox"),
+    (forms.Textarea, "textarea"),
+    (forms.Select, "select"),
+    (forms.HiddenInput, "hidden"),
+)
+
+
 @register.filter
 def widget_kind(field: forms.BoundField) -> str:
     widget = field.field.widget
-    if isinstance(widget, GovukDateWidget):
-        return "date"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "checkboxes"
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
-    if isinstance(widget, forms.CheckboxInput):
-        return "checkbox"
-    if isinstance(widget, forms.Textarea):
-        return "textarea"
-    if isinstance(widget, forms.Select):
-        return "select"
-    if isinstance(widget, forms.HiddenInput):
-        return "hidden"
-    return "input"
+    return next((kind for cls, kind in WIDGET_KINDS if isinstance(widget, cls)), "input")
 
 
 @register.filter
