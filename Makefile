@@ -28,8 +28,11 @@ seed: migrate
 run: seed
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# Both cores: whole modules to each worker (--dist loadscope; tests/conftest.py sends the slowest
+# modules first), so a module's shared records are built once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	MSPHUB_TESTING=1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	MSPHUB_TESTING=1 $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope --durations=15 $(PYTEST_ARGS)
 
 test-browser: $(STAMP)
 	MSPHUB_TESTING=1 DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q -p no:cacheprovider -m browser tests/browser $(PYTEST_ARGS)

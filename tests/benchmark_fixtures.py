@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from msphub.benchmarks.files import FORMAT, HEADLINE, VERSION
+from msphub.core.periods import FinancialYear
 from msphub.measures.measures import MEASURES
 from msphub.measures.sac import ORDERS, TABLE_TITLES
 
-YEAR = "2025-26"
+YEAR = "2025-26"  # as files and forms give it
+FY = FinancialYear.parse(YEAR)
 C = "[c]"
 SG1F_CONCERNS, SG1F_S42, SG1F_OTHER = ORDERS["SG1f"][0]
 

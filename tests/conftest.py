@@ -1,9 +1,15 @@
 """Named personas and small factories shared by the tests (real database, no ORM mocks)."""
 
+import copy
+import functools
 import uuid
+from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import cached_property
+from typing import TypeVar
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Role, Team, User
@@ -11,51 +17,160 @@ from msphub.concerns import services as concern_services
 from msphub.concerns.models import Concern
 from msphub.people.models import Person
 
+T = TypeVar("T")
+
 PASSWORD = "correct-horse-battery-staple"
+# The production hasher is slow by design and tests create many users: one setting for the whole
+# run (not a per-test fixture), so module-scoped worlds that create users get it too.
+TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+pytest_plugins = ["tests.enquiry_fixtures", "tests.measures_fixtures"]
+
+
+def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
+    _one_jinja_environment_for_govuk_components()
+
+
+def _one_jinja_environment_for_govuk_components() -> None:
+    """govuk-frontend-django (0.22) makes a new Jinja environment for every component it renders,
+    so each button, input or summary list compiles its GOV.UK macro template again: most of the
+    time of a page. Here every render shares one environment, which compiles each macro template
+    once and keeps it (Jinja's own template cache, checked against the file on every use), and the
+    one-line template that calls the macro is kept by its text. The HTML is the same.
+
+    This belongs in the product (the pages are as slow for users): once msphub does it, remove it here.
+    """
+    import jinja2
+    from govuk_frontend_django.components import base
+
+    if getattr(base.Environment, "shared", False):
+        return
+    environments: list[jinja2.Environment] = []
+
+    def environment(**options) -> jinja2.Environment:
+        if not environments:
+            env = jinja2.Environment(**options)  # noqa: S701  (the library passes select_autoescape())
+            env.from_string = functools.lru_cache(maxsize=None)(env.from_string)  # type: ignore[method-assign]
+            environments.append(env)
+        return environments[0]
+
+    environment.shared = True  # type: ignore[attr-defined]
+    base.Environment = environment  # type: ignore[misc]
+
+
+# --- Running on several workers (make test: pytest-xdist, --dist loadscope) -------------------------------
+# Each worker gets whole modules, so a module's shared records are built once per worker. The
+# slowest modules are handed out first, so that the run does not end waiting for one of them, and
+# the permission matrix (a third of the run) is handed out a test at a time: each worker takes its
+# next test while any is left, building the module's world once.
+SLOWEST_MODULES = (
+    "tests/test_permission_matrix.py",
+    "tests/test_seed_demo.py",
+    "tests/test_enquiry_views.py",
+    "tests/test_dashboard_views.py",
+    "tests/test_tempcheck.py",
+    "tests/test_tempcheck_web_smoke.py",
+)
+SHARED_BY_WORKERS = ("tests/test_permission_matrix.py",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SlowestModulesFirst(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0]
+            return nodeid if module in SHARED_BY_WORKERS else module
+
+        def _assign_work_unit(self, node) -> None:
+            order = {module: i for i, module in enumerate(SLOWEST_MODULES)}
+            scopes = list(self.workqueue)
+            first = sorted(
+                (s for s in scopes if s.split("::")[0] in order), key=lambda s: order[s.split("::")[0]]
+            )
+            for scope in reversed(first):
+                self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return SlowestModulesFirst(config, log)
+
+
+# --- Shared worlds -----------------------------------------------------------------------------------
+# A module whose tests all read the same records builds them once (a module-scoped fixture that
+# depends on ``module_db``) instead of once per test. The records are written inside a transaction
+# that stays open for the module and is rolled back after its last test; each test still runs in
+# its own savepoint (pytest-django's ``db``) that is rolled back, so no test sees another's writes.
+# The per-test fixture hands each test a deep copy of the built objects (as Django's TestCase does
+# with setUpTestData), so changing an instance in memory does not leak either.
+
+
+# The module currently inside module_db's transaction, if any.
+_SHARING: set[str] = set()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In each module, the tests that share its records run after those that do not, so that no
+    test sees records it did not ask for (they stay in the database from the first test that uses
+    them to the module's end). The order is otherwise kept."""
+    modules: dict[str, int] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], len(modules))
+    items.sort(
+        key=lambda i: (modules[i.nodeid.split("::")[0]], "module_db" in getattr(i, "fixturenames", ()))
+    )
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hasher(settings) -> None:
-    """The production hasher is slow by design; tests create many users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _shared_records_are_asked_for(request) -> None:
+    if request.node.nodeid.split("::")[0] in _SHARING and "module_db" not in request.fixturenames:
+        pytest.fail("this test would see the module's shared records without asking for them")
 
 
-@pytest.fixture
-def council(db) -> Organisation:
-    return Organisation.objects.create(
-        name="Riverside Council", kind="council", ons_code="E06000901", region="North West"
-    )
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    by_marker = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    names = set(getattr(item, "fixturenames", ()))
+    return by_marker or bool(names & {"transactional_db", "live_server", "django_db_reset_sequences"})
 
 
-@pytest.fixture
-def other_council(db) -> Organisation:
-    return Organisation.objects.create(
-        name="Hillside Council", kind="council", ons_code="E06000902", region="North West"
-    )
+@pytest.fixture(scope="module")
+def module_db(request, django_db_setup, django_db_blocker) -> Iterator[None]:
+    """A transaction around the module's tests, rolled back after the last one.
+
+    Module-scoped fixtures that write records depend on this (and unblock the database while they
+    build). A module using it must not hold transactional tests: they would commit inside it.
+    """
+    module_items = [i for i in request.session.items if i.module is request.module]
+    transactional = [i.name for i in module_items if _transactional(i)]
+    if transactional:
+        pytest.fail(f"{request.module.__name__} shares records but has transactional tests: {transactional}")
+    module = request.node.nodeid.split("::")[0]
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic._from_testcase = True  # a durable block inside is allowed, as in a TestCase
+        atomic.__enter__()
+    _SHARING.add(module)
+    try:
+        yield
+    finally:
+        _SHARING.discard(module)
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
-@pytest.fixture
-def front_door(council) -> Team:
-    return Team.objects.create(organisation=council, name="Front Door")
+def per_test(value: T) -> T:
+    """A test's own copy of records built once for the module (Django's TestData does the same)."""
+    return copy.deepcopy(value)
 
 
-@pytest.fixture
-def locality(council) -> Team:
-    return Team.objects.create(organisation=council, name="Locality East")
-
-
-@pytest.fixture
-def police(council) -> Organisation:
-    org = Organisation.objects.create(name="Riverside Police", kind="police")
-    org.councils.add(council)
-    return org
-
-
-@pytest.fixture
-def nhs_trust(council) -> Organisation:
-    org = Organisation.objects.create(name="Riverside NHS Trust", kind="nhs_trust")
-    org.councils.add(council)
-    return org
+# --- The organisations and personas --------------------------------------------------------------------
 
 
 def _user(username: str, org: Organisation, role: str, team: Team | None = None) -> User:
@@ -72,50 +187,173 @@ def _user(username: str, org: Organisation, role: str, team: Team | None = None)
     return user
 
 
-@pytest.fixture
-def practitioner(council, front_door) -> User:
-    return _user("pat_practitioner", council, Role.PRACTITIONER, front_door)
+class Cast:
+    """The named organisations, teams and personas, each created the first time it is asked for.
+
+    The fixtures below (``council``, ``practitioner``, ...) read it, so a test creates only the
+    ones it names. A shared world keeps the Cast it was built with as its ``cast``, and the
+    ``cast`` fixture hands a test using that world (its own copy of) the world's personas; one the
+    world did not need is then created in the test's savepoint, in the test's copy only.
+    """
+
+    @cached_property
+    def council(self) -> Organisation:
+        return Organisation.objects.create(
+            name="Riverside Council", kind="council", ons_code="E06000901", region="North West"
+        )
+
+    @cached_property
+    def other_council(self) -> Organisation:
+        return Organisation.objects.create(
+            name="Hillside Council", kind="council", ons_code="E06000902", region="North West"
+        )
+
+    @cached_property
+    def front_door(self) -> Team:
+        return Team.objects.create(organisation=self.council, name="Front Door")
+
+    @cached_property
+    def locality(self) -> Team:
+        return Team.objects.create(organisation=self.council, name="Locality East")
+
+    @cached_property
+    def police(self) -> Organisation:
+        org = Organisation.objects.create(name="Riverside Police", kind="police")
+        org.councils.add(self.council)
+        return org
+
+    @cached_property
+    def nhs_trust(self) -> Organisation:
+        org = Organisation.objects.create(name="Riverside NHS Trust", kind="nhs_trust")
+        org.councils.add(self.council)
+        return org
+
+    @cached_property
+    def practitioner(self) -> User:
+        return _user("pat_practitioner", self.council, Role.PRACTITIONER, self.front_door)
+
+    @cached_property
+    def locality_practitioner(self) -> User:
+        return _user("lee_locality", self.council, Role.PRACTITIONER, self.locality)
+
+    @cached_property
+    def manager(self) -> User:
+        return _user("mo_manager", self.council, Role.TEAM_MANAGER, self.front_door)
+
+    @cached_property
+    def locality_manager(self) -> User:
+        return _user("lin_localitymanager", self.council, Role.TEAM_MANAGER, self.locality)
+
+    @cached_property
+    def lead(self) -> User:
+        return _user("sam_lead", self.council, Role.SAFEGUARDING_LEAD)
+
+    @cached_property
+    def partner_referrer(self) -> User:
+        return _user("pc_referrer", self.police, Role.PARTNER_REFERRER)
+
+    @cached_property
+    def other_partner_referrer(self) -> User:
+        return _user("nurse_referrer", self.nhs_trust, Role.PARTNER_REFERRER)
+
+    @cached_property
+    def board_viewer(self) -> User:
+        return _user("bea_board", self.council, Role.BOARD_VIEWER)
+
+    @cached_property
+    def other_council_user(self) -> User:
+        team = Team.objects.create(organisation=self.other_council, name="Hillside Front Door")
+        return _user("otto_othercouncil", self.other_council, Role.SAFEGUARDING_LEAD, team)
+
+
+# Fixtures holding records shared by a module (each has a ``cast``): a test using one gets its personas.
+SHARED_WORLDS = ("world", "data", "cases")
 
 
 @pytest.fixture
-def locality_practitioner(council, locality) -> User:
-    return _user("lee_locality", council, Role.PRACTITIONER, locality)
+def cast(request, db) -> Cast:
+    """The personas: the shared world's when the test uses one, else new ones made as they are named."""
+    if "module_db" in request.fixturenames:
+        for name in SHARED_WORLDS:
+            world = request.getfixturevalue(name) if name in request.fixturenames else None
+            if isinstance(getattr(world, "cast", None), Cast):
+                return world.cast
+    return Cast()
 
 
 @pytest.fixture
-def manager(council, front_door) -> User:
-    return _user("mo_manager", council, Role.TEAM_MANAGER, front_door)
+def council(cast) -> Organisation:
+    return cast.council
 
 
 @pytest.fixture
-def locality_manager(council, locality) -> User:
-    return _user("lin_localitymanager", council, Role.TEAM_MANAGER, locality)
+def other_council(cast) -> Organisation:
+    return cast.other_council
 
 
 @pytest.fixture
-def lead(council) -> User:
-    return _user("sam_lead", council, Role.SAFEGUARDING_LEAD)
+def front_door(cast) -> Team:
+    return cast.front_door
 
 
 @pytest.fixture
-def partner_referrer(police) -> User:
-    return _user("pc_referrer", police, Role.PARTNER_REFERRER)
+def locality(cast) -> Team:
+    return cast.locality
 
 
 @pytest.fixture
-def other_partner_referrer(nhs_trust) -> User:
-    return _user("nurse_referrer", nhs_trust, Role.PARTNER_REFERRER)
+def police(cast) -> Organisation:
+    return cast.police
 
 
 @pytest.fixture
-def board_viewer(council) -> User:
-    return _user("bea_board", council, Role.BOARD_VIEWER)
+def nhs_trust(cast) -> Organisation:
+    return cast.nhs_trust
 
 
 @pytest.fixture
-def other_council_user(other_council) -> User:
-    team = Team.objects.create(organisation=other_council, name="Hillside Front Door")
-    return _user("otto_othercouncil", other_council, Role.SAFEGUARDING_LEAD, team)
+def practitioner(cast) -> User:
+    return cast.practitioner
+
+
+@pytest.fixture
+def locality_practitioner(cast) -> User:
+    return cast.locality_practitioner
+
+
+@pytest.fixture
+def manager(cast) -> User:
+    return cast.manager
+
+
+@pytest.fixture
+def locality_manager(cast) -> User:
+    return cast.locality_manager
+
+
+@pytest.fixture
+def lead(cast) -> User:
+    return cast.lead
+
+
+@pytest.fixture
+def partner_referrer(cast) -> User:
+    return cast.partner_referrer
+
+
+@pytest.fixture
+def other_partner_referrer(cast) -> User:
+    return cast.other_partner_referrer
+
+
+@pytest.fixture
+def board_viewer(cast) -> User:
+    return cast.board_viewer
+
+
+@pytest.fixture
+def other_council_user(cast) -> User:
+    return cast.other_council_user
 
 
 def concern_answers(**overrides) -> dict:
@@ -151,32 +389,36 @@ def concern_answers(**overrides) -> dict:
     return answers
 
 
+def new_concern(
+    council: Organisation, user=None, target_council=None, received_at=None, **overrides
+) -> Concern:
+    """Create a concern as the journey would; keyword overrides change answers or fields."""
+    concern, _ = concern_services.raise_concern(
+        concern_answers(**overrides), target_council or council, uuid.uuid4(), user=user
+    )
+    if received_at is not None:
+        Concern.objects.filter(pk=concern.pk).update(received_at=received_at)
+        concern.refresh_from_db()
+    return concern
+
+
+def new_person(council: Organisation, target_council=None, **fields) -> Person:
+    values = {
+        "given_name": "Edna",
+        "family_name": "Marsh",
+        "date_of_birth": date(1938, 5, 17),
+        "postcode": "RV1 2AB",
+    }
+    values.update(fields)
+    return Person.objects.create(council=target_council or council, **values)
+
+
 @pytest.fixture
 def make_concern(council):
-    """Create a concern as the journey would; keyword overrides change answers or fields."""
-
-    def make(user=None, target_council=None, received_at=None, **overrides) -> Concern:
-        concern, _ = concern_services.raise_concern(
-            concern_answers(**overrides), target_council or council, uuid.uuid4(), user=user
-        )
-        if received_at is not None:
-            Concern.objects.filter(pk=concern.pk).update(received_at=received_at)
-            concern.refresh_from_db()
-        return concern
-
-    return make
+    """Create a concern as the journey would (see new_concern), in Riverside unless target_council."""
+    return functools.partial(new_concern, council)
 
 
 @pytest.fixture
 def make_person(council):
-    def make(target_council=None, **fields) -> Person:
-        values = {
-            "given_name": "Edna",
-            "family_name": "Marsh",
-            "date_of_birth": date(1938, 5, 17),
-            "postcode": "RV1 2AB",
-        }
-        values.update(fields)
-        return Person.objects.create(council=target_council or council, **values)
-
-    return make
+    return functools.partial(new_person, council)

@@ -216,8 +216,8 @@ def fill_record(enquiry: Enquiry, user, n: int, start: int = 0) -> None:
 
 
 # --- Factories -----------------------------------------------------------------------------------
-# Fixtures are named in the decorator, so test modules import the *_fixture functions (pytest
-# registers them under their names) without the imported name shadowing the test arguments.
+# tests/conftest.py registers this module as a plugin, so every test module has these fixtures. They
+# are named in the decorator, so a module importing a helper from here cannot shadow a test argument.
 
 
 @pytest.fixture(name="make_enquiry")

@@ -38,9 +38,10 @@ from msphub.accounts.models import Organisation, Team, User
 from msphub.concerns.models import Concern, ConcernRiskType, Decision, FirstContact
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
+from msphub.core.periods import Period
 from msphub.enquiries.models import DesiredOutcome, Enquiry, Feedback, Involvement
-from msphub.measures.periods import Period
 from msphub.people.models import Person
+from tests.conftest import Cast, per_test
 
 LONDON = ZoneInfo("Europe/London")
 PERIOD = Period(date(2025, 4, 1), date(2026, 3, 31))
@@ -259,11 +260,20 @@ class Builder:
 DEF, TSE, NOT, DK, PNS = "Definitely", "To some extent", "Not at all", "Don't know", "Prefer not to say"
 
 
-@pytest.fixture(name="data")
-def data_fixture(council, other_council, front_door, locality, police, nhs_trust, lead, other_council_user):
-    """The Riverside data set of the module docstring, plus Hillside's records."""
+def build_data(cast: Cast) -> SimpleNamespace:
+    """The Riverside data set of the module docstring, plus Hillside's records (``d.cast``: the
+    personas they belong to)."""
+    council, other_council, front_door, locality = (
+        cast.council, cast.other_council, cast.front_door, cast.locality
+    )  # fmt: skip
+    police, nhs_trust, lead, other_council_user = (
+        cast.police,
+        cast.nhs_trust,
+        cast.lead,
+        cast.other_council_user,
+    )
     b = Builder(council, lead)
-    d = SimpleNamespace(council=council, other_council=other_council, fd=front_door, le=locality)
+    d = SimpleNamespace(cast=cast, council=council, other_council=other_council, fd=front_door, le=locality)
     d.nhs, d.police = nhs_trust, police
     FD, LE = front_door, locality  # noqa: N806
 
@@ -388,6 +398,22 @@ def data_fixture(council, other_council, front_door, locality, police, nhs_trust
     hb.contact(d.e10.concern, 1)
     hb.feedback(d.e10, date(2025, 7, 1), (DEF, DEF, DEF, DEF), HILLSIDE_WORDS, consent=True)
     return d
+
+
+# The data set is written once per module that uses it (the measures only read it; a test that adds
+# records does so in its own savepoint) and each test gets a copy; see "Shared worlds" in conftest.
+# A module whose tests run at a frozen time overrides data_once to build it at that time too.
+
+
+@pytest.fixture(name="data_once", scope="module")
+def data_once_fixture(module_db, django_db_blocker) -> SimpleNamespace:
+    with django_db_blocker.unblock():
+        return build_data(Cast())
+
+
+@pytest.fixture(name="data")
+def data_fixture(data_once, db) -> SimpleNamespace:
+    return per_test(data_once)
 
 
 def measure(numerator: int, denominator: int, percent: float | None) -> dict:

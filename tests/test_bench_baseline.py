@@ -17,11 +17,13 @@ from hypothesis import HealthCheck, given, settings
 
 from bench.baseline import DIALECTS, TABLE_IDS, baseline_return, year_bounds
 from msphub.accounts.models import Organisation
+from msphub.core.periods import FinancialYear
 from msphub.measures.sac import build_return
 from tests import test_sac_return as sac_tests
 from tests.test_sac_return import HILLSIDE, RIVERSIDE, YEAR, build_case_set, case_sets, normalise
 
 # test_sac_return's hand-built case set (and the user it needs), as fixtures here too.
+cases_once = sac_tests.cases_once
 cases = sac_tests.cases
 lead_user = sac_tests.lead_user
 
@@ -44,8 +46,9 @@ def as_dicts(tables: dict) -> dict[str, dict[tuple[str, str], int]]:
 
 
 def assert_agree(council: Organisation | None, year: str = YEAR) -> dict:
-    msphub = build_return(year, council)["tables"]
-    baseline = baseline_return(year, council.pk if council else None)
+    financial_year = FinancialYear.parse(year)
+    msphub = build_return(financial_year, council)["tables"]
+    baseline = baseline_return(financial_year, council.pk if council else None)
     assert set(baseline) == set(TABLE_IDS)
     ours, theirs = as_dicts(msphub), as_dicts(baseline)
     for table_id in TABLE_IDS:
@@ -55,16 +58,16 @@ def assert_agree(council: Organisation | None, year: str = YEAR) -> dict:
 
 
 def test_year_bounds_are_london_midnights():
-    start, end = year_bounds("2025-26")
+    start, end = year_bounds(FinancialYear.parse("2025-26"))
     assert start.isoformat() == "2025-04-01T00:00:00+01:00"  # British Summer Time
     assert end.isoformat() == "2026-04-01T00:00:00+01:00"
     with pytest.raises(ValueError):
-        year_bounds("2025-27")
+        year_bounds(FinancialYear.parse("2025-27"))
 
 
 @pytest.mark.django_db
 def test_empty_database_gives_empty_tables(council):
-    assert baseline_return(YEAR) == {table_id: [] for table_id in TABLE_IDS}
+    assert baseline_return(FinancialYear.parse(YEAR)) == {table_id: [] for table_id in TABLE_IDS}
     assert_agree(None)
     assert_agree(council)
 
@@ -72,9 +75,10 @@ def test_empty_database_gives_empty_tables(council):
 @pytest.mark.parametrize("table_id", TABLE_IDS)
 def test_hand_built_cases_literal(cases, table_id):
     """The baseline gives test_sac_return's hand-written counts, independently of msphub's code."""
-    riverside = as_dicts(baseline_return(YEAR, cases.council.pk))
-    hillside = as_dicts(baseline_return(YEAR, cases.other_council.pk))
-    everyone = as_dicts(baseline_return(YEAR))
+    year = FinancialYear.parse(YEAR)
+    riverside = as_dicts(baseline_return(year, cases.council.pk))
+    hillside = as_dicts(baseline_return(year, cases.other_council.pk))
+    everyone = as_dicts(baseline_return(year))
     assert riverside[table_id] == RIVERSIDE[table_id]
     assert hillside[table_id] == HILLSIDE[table_id]
     assert everyone[table_id] == dict(Counter(RIVERSIDE[table_id]) + Counter(HILLSIDE[table_id]))
@@ -91,6 +95,7 @@ def two_councils(council, other_council, lead_user):
     return [council, other_council], lead_user
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=case_sets)
 def test_random_case_sets_agree(two_councils, spec):
@@ -103,10 +108,11 @@ def test_random_case_sets_agree(two_councils, spec):
         transaction.set_rollback(True)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_generated_set_agrees():
     synthetic = pytest.importorskip("msphub.demo.synthetic", reason="the synthetic generator is not here yet")
-    synthetic.generate(councils=3, concerns=1500, year="2024-25", seed=1)
+    synthetic.generate(councils=3, concerns=1500, year=FinancialYear.parse("2024-25"), seed=1)
     councils = list(Organisation.objects.filter(kind=Organisation.Kind.COUNCIL).exclude(ons_code=""))
     assert len(councils) >= 3
     everyone = assert_agree(None, "2024-25")

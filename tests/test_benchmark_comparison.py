@@ -25,9 +25,8 @@ from msphub.benchmarks.comparison import (
 )
 from msphub.benchmarks.files import build_benchmark, to_json
 from msphub.benchmarks.importer import Upload, import_files
-from tests.benchmark_fixtures import LONDON, NORTH_WEST, YEAR, C, benchmark_file, four_councils
+from tests.benchmark_fixtures import FY, LONDON, NORTH_WEST, C, benchmark_file, four_councils
 from tests.measures_fixtures import LONDON as LONDON_TZ
-from tests.measures_fixtures import data_fixture  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,7 @@ def row(comparison, measure_id: str):
 
 
 def imported(council: Council):
-    return compare(ImportedFigures(YEAR), IMPORTED, council)
+    return compare(ImportedFigures(FY), IMPORTED, council)
 
 
 def test_measures_against_region_and_england_leave_suppressed_counts_out(four):
@@ -165,14 +164,14 @@ def test_this_database_gives_what_its_councils_files_would_give(data, today):
     """Riverside and Hillside (tests/measures_fixtures.py) compared directly, and through their
     exported files imported: every figure, rank and share is the same."""
     riverside, hillside = data.council, data.other_council
-    live = LiveFigures(YEAR, live_councils())
-    files = [build_benchmark(YEAR, council) for council in (riverside, hillside)]
+    live = LiveFigures(FY, live_councils())
+    files = [build_benchmark(FY, council) for council in (riverside, hillside)]
     import_files(
         [Upload(f"{f['council']['ons_code']}.json", to_json(f).encode()) for f in files], imported_by_name="t"
     )
     for council in live.councils():
         direct = compare(live, DATABASE, council)
-        through_files = compare(ImportedFigures(YEAR), IMPORTED, council)
+        through_files = compare(ImportedFigures(FY), IMPORTED, council)
         assert direct.measures == through_files.measures, council
         assert direct.counts == through_files.counts
         assert direct.shares == through_files.shares

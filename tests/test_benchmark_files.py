@@ -19,6 +19,7 @@ from msphub.benchmarks.models import BenchmarkCell, BenchmarkMeasure, BenchmarkS
 from msphub.measures.measures import MEASURES
 from msphub.measures.sac import ORDERS, TABLE_TITLES, build_return
 from tests.benchmark_fixtures import (
+    FY,
     LONDON,
     NORTH_WEST,
     SG1F_CONCERNS,
@@ -29,7 +30,6 @@ from tests.benchmark_fixtures import (
     write,
 )
 from tests.measures_fixtures import LONDON as LONDON_TZ
-from tests.measures_fixtures import data_fixture  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_export_applies_disclosure_control_to_the_councils_real_figures(tmp_path
 
 def test_export_gives_every_cell_of_the_national_grid_rounded_from_the_return(tmp_path, data, today):
     exported = export(tmp_path)
-    unrounded = build_return(YEAR, data.council)["tables"]
+    unrounded = build_return(FY, data.council)["tables"]
     assert list(exported["sac"]) == list(TABLE_TITLES)
     for table_id, cells in exported["sac"].items():
         rows, columns = ORDERS[table_id]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from msphub.benchmarks import views
 from msphub.benchmarks.comparison import ImportedFigures, LiveFigures, live_councils
 from msphub.benchmarks.models import BenchmarkSubmission
-from tests.benchmark_fixtures import YEAR
+from tests.benchmark_fixtures import FY, YEAR
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_snapshot_stores_what_the_live_comparison_shows(council, other_council, 
     stored = BenchmarkSubmission.objects.filter(year=YEAR)
     assert sorted(stored.values_list("ons_code", flat=True)) == ["E06000901", "E06000902"]
     assert set(stored.values_list("imported_by_name", flat=True)) == {"this database (benchmark_snapshot)"}
-    live, imported = LiveFigures(YEAR, live_councils()), ImportedFigures(YEAR)
+    live, imported = LiveFigures(FY, live_councils()), ImportedFigures(FY)
     for code in ("E06000901", "E06000902"):
         assert imported.measures_of(code) == live.measures_of(code)
         assert imported.cells_of(code) == live.cells_of(code)

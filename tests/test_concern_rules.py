@@ -22,12 +22,6 @@ LONDON = ZoneInfo("Europe/London")
 CRITERIA = ("criterion_care_needs", "criterion_abuse_risk", "criterion_cannot_protect")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Personas are made with create_user; the production hasher makes each one cost ~0.25s."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def s42_data(lead_practitioner, **overrides) -> dict:
     data = {
         "outcome": "s42",

@@ -17,8 +17,6 @@ from msphub.enquiries import services
 from msphub.enquiries.models import Enquiry
 from tests.conftest import concern_answers
 from tests.enquiry_fixtures import (
-    enquiry_fixture,  # noqa: F401  (fixture)
-    make_enquiry_fixture,  # noqa: F401  (fixture)
     request_complete_closure,
 )
 

@@ -28,9 +28,7 @@ from tests.enquiry_fixtures import (
     at,
     close,
     closure_data,
-    enquiry_fixture,  # noqa: F401  (fixture)
     feedback_data,
-    make_enquiry_fixture,  # noqa: F401  (fixture)
     outcome_data,
     request_complete_closure,
 )
@@ -182,7 +180,7 @@ def test_add_outcome_enforces_the_pairing_rules_like_change_outcome(enquiry, ove
     # rules (the form is not the only way in: imports, the shell, other views).
     with pytest.raises(ValidationError):
         add_outcome(enquiry, **overrides)
-        pytest.fail(f"BUG: services.add_outcome saved an outcome breaking the pairing rules: {overrides}")
+        pytest.fail(f"services.add_outcome must refuse an outcome breaking the pairing rules: {overrides}")
     assert not enquiry.outcomes.exists()
 
 

@@ -15,12 +15,6 @@ SECOND = timedelta(seconds=1)
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Personas are made with create_user; the production hasher makes each one cost ~0.25s."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def concern_received(make_concern):
     def make(received_at=RECEIVED, **overrides) -> Concern:

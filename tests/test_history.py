@@ -19,12 +19,6 @@ LONDON = ZoneInfo("Europe/London")
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Personas are made with create_user; the production hasher makes each one cost ~0.25s."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def request_as(user, path="/people/record/"):
     request = RequestFactory().get(path)
     request.user = user

@@ -20,8 +20,8 @@ from django.urls import reverse
 
 from msphub.accounts.models import Organisation
 from msphub.core import categories
+from msphub.core.periods import Period
 from msphub.measures import measures as m
-from msphub.measures.periods import Period
 from tests.measures_fixtures import (
     DEF,
     EARLY_WORDS,
@@ -48,7 +48,6 @@ from tests.measures_fixtures import (
     UNCONSENTED,
     Builder,
     at,
-    data_fixture,  # noqa: F401  (fixture)
     measure,
 )
 
@@ -404,11 +403,8 @@ def test_repeat_concerns_about_one_provider_however_its_name_is_typed(data, coun
     providers = m.repeat_concerns(m.Filters(PERIOD, council))["providers"]
     found = [p for p in providers if p["provider"].lower() == "brookside care"]
     assert [p["concerns"] for p in found] == [2], (
-        "BUG: repeat_concerns() groups concerns by the free-text care_provider_name, so two concerns "
-        "linked (Concern.care_provider) to the same provider but typed 'Brookside Care' and "
-        f"'BROOKSIDE CARE' are two providers with one concern each and neither is listed: {providers}. "
-        "Fix in msphub/measures/measures.py repeat_concerns(): group on care_provider (falling back "
-        "to Lower(Trim(care_provider_name)) when it is not linked) and show the provider's name."
+        "two concerns linked to the same care provider, its name typed 'Brookside Care' and "
+        f"'BROOKSIDE CARE', are two concerns about one provider and it is listed: {providers}"
     )
 
 
@@ -617,12 +613,8 @@ def test_median_of_an_even_number_of_values(council, front_door, lead):
         b.contact(b.concern(at(2025, 5, 1), b.person("Even", "Female"), front_door), hours)
     median = m.timeliness(m.Filters(PERIOD, council))["median_hours_to_first_contact"]
     assert median == 2.0, (
-        f"BUG: with first contacts after 1 and 3 hours the median is reported as {median}: "
-        "measures._ordered_value takes the lower of the two middle values for an even count "
-        "(nearest rank), so with 2 concerns at 1 and 100 hours the dashboard says a median of 1 hour. "
-        "Fix in msphub/measures/measures.py _ordered_value: for fraction 0.5 and an even count, "
-        "fetch the two middle values (a slice [n//2 - 1 : n//2 + 1]) and average them (nearest rank "
-        "is fine for the 90th percentile)."
+        "with first contacts after 1 and 3 hours the median is 2 hours (the mean of the two middle "
+        f"values), not {median}"
     )
 
 
@@ -637,9 +629,6 @@ def test_a_concern_still_inside_its_24_hours_is_not_yet_a_miss(council, front_do
         period = Period(date(2026, 4, 1), date(2026, 4, 15))  # "This financial year so far"
         found = totals(None, period=period, council=council)["first_contact_24h"]
     assert found == measure(1, 1, 100.0), (
-        f"BUG: first_contact_24h is {found} on 15 April: a concern received an hour earlier, still "
-        "inside its 24 hours, already counts as a miss, so 'this year so far' and 'last 3 months' "
-        "understate the measure (and it changes after the fact). Fix in msphub/measures/measures.py, "
-        "the first_contact_24h Measure: give it a denominator that leaves out concerns not yet due, "
-        "Q(first_contact_at__isnull=False) | Q(received_at__lte=Now() - first_contact_window())."
+        f"first_contact_24h on 15 April must be 1 of 1 (100%), not {found}: a concern received an hour "
+        "earlier, still inside its 24 hours, is not yet due and is left out of the denominator"
     )

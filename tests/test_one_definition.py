@@ -33,8 +33,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from msphub.benchmarks.disclosure import publish_count, publish_percent
-from tests import conftest
-from tests.measures_fixtures import LONDON, data_fixture
+from tests.conftest import Cast
+from tests.measures_fixtures import LONDON, build_data
 from tests.test_dashboard_views import table_figures
 
 # The mark makes pytest-django set the test database up; the world itself is built once, below.
@@ -53,11 +53,6 @@ HOME_ROWS = {
     "other": "Other safeguarding enquiries started",
     "first_contact": "Adult spoken to within 24 hours",
 }
-
-
-def _built(fixture: Any, *args: Any) -> Any:
-    """A fixture's value made outside pytest's function scope, from the fixture's own function."""
-    return fixture.__wrapped__(*args)
 
 
 def _get(client: Client, name: str, **query: str) -> str:
@@ -106,12 +101,9 @@ def shown(django_db_setup, django_db_blocker) -> SimpleNamespace:
         time_machine.travel(NOW, tick=False),
         transaction.atomic(),
     ):
-        council, other = _built(conftest.council, None), _built(conftest.other_council, None)
-        front_door, locality = _built(conftest.front_door, council), _built(conftest.locality, council)
-        police, nhs_trust = _built(conftest.police, council), _built(conftest.nhs_trust, council)
-        lead, board = _built(conftest.lead, council), _built(conftest.board_viewer, council)
-        other_user = _built(conftest.other_council_user, other)
-        _built(data_fixture, council, other, front_door, locality, police, nhs_trust, lead, other_user)
+        cast = Cast()
+        build_data(cast)
+        lead, board = cast.lead, cast.board_viewer
 
         as_board, as_lead = Client(), Client()
         as_board.force_login(board)

@@ -1,5 +1,6 @@
 """for_user scoping of Person, Concern and Enquiry for each persona (../shared/domain/access.md)."""
 
+import functools
 from types import SimpleNamespace
 
 import pytest
@@ -10,15 +11,9 @@ from msphub.concerns import services
 from msphub.concerns.models import Concern
 from msphub.enquiries.models import Enquiry
 from msphub.people.models import Person
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Cast, new_concern, new_person, per_test
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Personas are made with create_user; the production hasher makes each one cost ~0.25s."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _enquiry(number, concern, person, lead_practitioner, team) -> Enquiry:
@@ -33,22 +28,13 @@ def _enquiry(number, concern, person, lead_practitioner, team) -> Enquiry:
     )
 
 
-@pytest.fixture
-def world(
-    make_person,
-    make_concern,
-    other_council,
-    front_door,
-    locality,
-    practitioner,
-    locality_practitioner,
-    manager,
-    partner_referrer,
-    other_partner_referrer,
-    other_council_user,
-):
+def build_world(cast: Cast) -> SimpleNamespace:
     """Riverside's records in every relationship to the personas, and one Hillside record each."""
-    w = SimpleNamespace()
+    front_door, locality, other_council = cast.front_door, cast.locality, cast.other_council
+    practitioner, locality_practitioner, manager = cast.practitioner, cast.locality_practitioner, cast.manager
+    make_person = functools.partial(new_person, cast.council)
+    make_concern = functools.partial(new_concern, cast.council)
+    w = SimpleNamespace(cast=cast)
     w.p_front = make_person(given_name="Fran", team=front_door)
     w.p_locality = make_person(given_name="Lola", team=locality)
     w.p_noteam = make_person(given_name="Nell", team=None)
@@ -71,8 +57,8 @@ def world(
     w.c_unallocated_triage = make_concern()
     Concern.objects.filter(pk=w.c_unallocated_triage.pk).update(status=Concern.Status.TRIAGE)
     # Raised by the two partner agencies (unallocated, received).
-    w.c_police = make_concern(user=partner_referrer)
-    w.c_nhs = make_concern(user=other_partner_referrer)
+    w.c_police = make_concern(user=cast.partner_referrer)
+    w.c_nhs = make_concern(user=cast.other_partner_referrer)
     # About the restricted person, in the Front Door team, assigned to the practitioner.
     w.c_restricted = make_concern()
     services.link_person(w.c_restricted, w.p_restricted, practitioner)
@@ -82,7 +68,7 @@ def world(
     w.e_front = _enquiry(1, w.c_own, w.p_front, practitioner, front_door)
     w.e_locality = _enquiry(2, w.c_locality, w.p_locality, locality_practitioner, locality)
     w.e_restricted = _enquiry(3, w.c_restricted, w.p_restricted, practitioner, front_door)
-    w.e_other = _enquiry(4, w.c_other, w.p_other, other_council_user, None)
+    w.e_other = _enquiry(4, w.c_other, w.p_other, cast.other_council_user, None)
 
     w.riverside_people = {w.p_front, w.p_locality, w.p_noteam, w.p_restricted}
     w.riverside_concerns = {
@@ -97,6 +83,19 @@ def world(
     }
     w.riverside_enquiries = {w.e_front, w.e_locality, w.e_restricted}
     return w
+
+
+@pytest.fixture(scope="module")
+def world_once(module_db, django_db_blocker) -> SimpleNamespace:
+    """The records, built once for the module: every test reads them in its own savepoint."""
+    with django_db_blocker.unblock():
+        return build_world(Cast())
+
+
+@pytest.fixture
+def world(world_once, db) -> SimpleNamespace:
+    """The test's copy; the conftest personas (practitioner, make_concern, ...) are the world's."""
+    return per_test(world_once)
 
 
 def people(user, action="view") -> set:

@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import datetime, timedelta
 from io import StringIO
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from msphub.enquiries.models import (
     Review,
 )
 from msphub.people.models import Person
+from tests.conftest import per_test
 
 LONDON = ZoneInfo("Europe/London")
 # A fixed moment, so both runs share one anchor day even if the test runs across midnight.
@@ -113,11 +115,24 @@ def test_refuses_without_force_when_debug_is_off(settings):
     assert not Organisation.objects.exists()
 
 
+@pytest.fixture(scope="module")
+def seeded_once(module_db, django_db_blocker) -> SimpleNamespace:
+    """The demo data (seed 1, at NOW), written once for the module, and its snapshot."""
+    with django_db_blocker.unblock(), time_machine.travel(NOW, tick=True):
+        output = seed(seed=1, force=True)
+        return SimpleNamespace(output=output, snapshot=snapshot(), now=timezone.now())
+
+
+@pytest.fixture
+def seeded(seeded_once, db) -> SimpleNamespace:
+    return per_test(seeded_once)
+
+
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=False)
-def test_running_twice_gives_exactly_the_same_data():
+def test_running_twice_gives_exactly_the_same_data(seeded):
+    first = seeded.snapshot
     with time_machine.travel(NOW, tick=True):
-        seed(seed=1, force=True)
-        first = snapshot()
         output = seed(seed=1, force=True)
         second = snapshot()
 
@@ -145,12 +160,10 @@ def test_running_twice_gives_exactly_the_same_data():
     assert max(names.values()) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=False)
-def test_the_mix_looks_like_a_real_council(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with time_machine.travel(NOW, tick=True):
-        seed(seed=1, force=True)
-        now = timezone.now()
+def test_the_mix_looks_like_a_real_council(seeded):
+    now = seeded.now
     riverside = Organisation.objects.get(ons_code="E06000901")
     concerns = Concern.objects.filter(council=riverside)
     total = concerns.count()

@@ -11,15 +11,16 @@ from django.db.models import Count, F, Q
 from msphub.accounts.models import Organisation, Role, User
 from msphub.concerns.models import Concern, ConcernRiskType, Decision
 from msphub.core.models import ReferenceSequence
+from msphub.core.periods import FinancialYear
 from msphub.demo.synthetic import PASSWORD, allocate, generate, percent_bar
 from msphub.enquiries.models import DesiredOutcome, Enquiry
-from msphub.measures.periods import financial_year
 from msphub.measures.sac import build_return
 from msphub.people.models import Person
 
 pytestmark = pytest.mark.django_db
 
 YEAR = "2024-25"
+FY = FinancialYear.parse(YEAR)
 
 
 def digest() -> str:
@@ -50,7 +51,7 @@ def generated_digest(seed: int) -> str:
     """Generate, fingerprint, and roll back, so the next generation starts from the same empty database."""
     try:
         with transaction.atomic():
-            generate(councils=3, concerns=400, year=YEAR, seed=seed)
+            generate(councils=3, concerns=400, year=FY, seed=seed)
             assert Concern.objects.count() == 400
             found = digest()
             raise Undo
@@ -66,7 +67,7 @@ def test_same_seed_same_data_and_another_seed_differs():
 
 
 def test_counts_and_links_are_consistent():
-    counts = generate(councils=4, concerns=2000, year=YEAR, seed=1)
+    counts = generate(councils=4, concerns=2000, year=FY, seed=1)
     assert counts["concerns.Concern"] == Concern.objects.count() == 2000
     assert Organisation.objects.filter(kind="council", ons_code__startswith="E99").count() == 4
     # Every concern has a decision; every enquiry decision has exactly one enquiry and none other.
@@ -99,7 +100,7 @@ def test_counts_and_links_are_consistent():
 
 
 def test_proportions_are_national_like():
-    generate(councils=5, concerns=6000, year=YEAR, seed=3)
+    generate(councils=5, concerns=6000, year=FY, seed=3)
     concerns = Concern.objects.count()
     s42 = Enquiry.objects.filter(kind="s42").count()
     assert 0.25 < s42 / concerns < 0.33  # 185,270 / 640,240 = 28.9% nationally
@@ -122,12 +123,12 @@ def test_sizes_range_from_a_handful_to_many_and_add_up():
 
 
 def test_sac_return_counts_the_generated_year():
-    generate(councils=2, concerns=600, year=YEAR, seed=2)
-    sac = build_return(YEAR)
+    generate(councils=2, concerns=600, year=FY, seed=2)
+    sac = build_return(FY)
     sg1f = {c["row"]: c["count"] for c in sac["tables"]["SG1f"]}
     assert sg1f["Total Number of Safeguarding Concerns"] == 600
     # Enquiries opened from concerns late in March start in the next year.
-    started = Enquiry.objects.filter(kind="s42", **financial_year(YEAR).contains("started_at")).count()
+    started = Enquiry.objects.filter(kind="s42", **FY.lookup("started_at")).count()
     assert sg1f["Total Number of Section 42 Safeguarding Enquiries"] == started
     assert sac["tables"]["SG4a"] and sac["tables"]["SG3a"] and sac["tables"]["SG2a"]
     # SG4a achievement is there for those who expressed outcomes, with withdrawn outcomes ignored.
@@ -138,7 +139,7 @@ def test_sac_return_counts_the_generated_year():
 
 def test_the_app_carries_on_after_a_bulk_load(council):
     """Ids and references continue after the generated rows: new records do not collide."""
-    generate(councils=2, concerns=300, year=YEAR, seed=4)
+    generate(councils=2, concerns=300, year=FY, seed=4)
     last = Concern.objects.order_by("-pk").first()
     person = Person.objects.create(council=council, given_name="New", family_name="Person")
     assert person.pk > Person.objects.exclude(pk=person.pk).order_by("-pk").first().pk
@@ -151,7 +152,7 @@ def test_the_app_carries_on_after_a_bulk_load(council):
 
 
 def test_users_can_sign_in_with_the_synthetic_password(client):
-    generate(councils=1, concerns=50, year=YEAR, seed=5)
+    generate(councils=1, concerns=50, year=FY, seed=5)
     names = set(User.objects.filter(username__startswith="e99000001-").values_list("username", "role"))
     assert ("e99000001-practitioner-1", Role.PRACTITIONER) in names
     assert ("e99000001-manager", Role.TEAM_MANAGER) in names
@@ -199,7 +200,7 @@ def test_command_refuses_a_bad_year(settings):
 
 def test_refuses_to_generate_twice_into_one_database(settings):
     settings.DEBUG = True
-    generate(councils=2, concerns=20, year=YEAR, seed=1)
+    generate(councils=2, concerns=20, year=FY, seed=1)
     with pytest.raises(CommandError, match="already has synthetic councils"):
         call_command("generate_synthetic", "--councils", "2", "--concerns", "20", "--year", YEAR, "--force")
     assert Concern.objects.count() == 20  # nothing half-written

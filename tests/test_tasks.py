@@ -17,6 +17,7 @@ from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks_db.models import DBTaskResult
 
 from msphub.concerns.models import Concern
+from msphub.core.periods import FinancialYear
 from msphub.measures import tasks
 from msphub.measures.exports import return_csv
 from msphub.measures.sac import TABLE_TITLES, build_return
@@ -54,8 +55,9 @@ def test_the_task_writes_the_return_privately(exports, council, a_concern):
     written = result.return_value
     path = exports / f"sac-return-{year}-{council.ons_code}-{result.id}.json"
     assert written["path"] == str(path)
-    assert json.loads(path.read_text()) == json.loads(json.dumps(build_return(year, council)))
-    assert written["council"] == build_return(year, council)["council"]
+    expected = build_return(FinancialYear.parse(year), council)
+    assert json.loads(path.read_text()) == json.loads(json.dumps(expected))
+    assert written["council"] == expected["council"]
     assert written["bytes"] == path.stat().st_size
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(exports.stat().st_mode) == 0o700
@@ -71,7 +73,7 @@ def test_the_task_writes_csv_and_xlsx(exports, council, a_concern, format):
     path = exports / f"sac-return-{year}-all-councils-{result.id}.{format}"
     if format == "csv":
         text = path.read_bytes().decode("utf-8")
-        assert text == return_csv(build_return(year))
+        assert text == return_csv(build_return(FinancialYear.parse(year)))
         assert sum(int(row["count"]) for row in csv.DictReader(io.StringIO(text))) > 0
     else:
         assert openpyxl.load_workbook(path).sheetnames == [*TABLE_TITLES, "Warnings"]

@@ -80,7 +80,9 @@ def test_import_reproduces_every_published_count_base_and_percent(national):
             mismatches.append(f"{where}: base {entry['n']} != {row['base']}")
         if got["percent"] != int(row["percent_from_counts"]):
             mismatches.append(f"{where}: percent {got['percent']} != {row['percent_from_counts']}")
-    assert not mismatches, "BUG: published figures not reproduced: " + "; ".join(mismatches)
+    assert not mismatches, (
+        "every published count, base and percent is reproduced; these differ: " + "; ".join(mismatches)
+    )
     # The known slip in the printed report (table 5, "No": printed 15) is not reproduced.
     assert _entry(data, "measuring_difference", None)["rows"][2] == {
         "category": "No",
@@ -91,11 +93,13 @@ def test_import_reproduces_every_published_count_base_and_percent(national):
 
 def test_round_respondents_moderation_and_conditional_base(national):
     data = analyse(national)
-    assert data["round_respondents"] == 115, "BUG: round_respondents"
+    assert data["round_respondents"] == 115, "the round has 115 respondents"
     assert Respondent.objects.filter(round=national).count() == 115
     [mod] = data["moderation"]
     assert (mod["question"], mod["moderates"]) == ("achievement_interviewer", "achievement_self")
-    assert (mod["moderated"], mod["lower"]) == (14, 13), f"BUG: moderation {mod}"
+    assert (mod["moderated"], mod["lower"]) == (14, 13), (
+        f"14 interviewer answers moderated, 13 of them lower: {mod}"
+    )
     progress = _entry(data, "recording_progress", None)
     assert progress["n"] == 35
     assert progress["no_response"] == 0  # those not asked are not "no response"
@@ -127,7 +131,9 @@ def test_baseline_comparison_columns_use_the_baseline_counts(with_baseline):
             expected = percent(counts[r["category"]], 95)
             if (r["count"], r["percent"]) != (counts[r["category"]], expected):
                 mismatches.append(f"{qid}/{item}/{r['category']}: {r} != {expected}%")
-    assert not mismatches, "BUG: baseline comparison: " + "; ".join(mismatches)
+    assert not mismatches, (
+        "the baseline columns use the baseline counts (n = 95); these differ: " + "; ".join(mismatches)
+    )
     # Half up on a real boundary: staff_reaction "Too soon to tell" 22/95 = 23.16 -> 23.
     staff = _entry(data, "staff_reaction", None)["comparisons"]["evaluation-2015"]
     assert [r["percent"] for r in staff["rows"]] == [36, 38, 2, 0, 1, 23]
@@ -158,7 +164,10 @@ def test_grid_items_get_improvement_scores_for_both_rounds_and_the_change(with_b
                 f"{entry['item']}: baseline score {comparison.get('improvement_score')} change "
                 f"{comparison.get('change')} != {there}, {here - there}"
             )
-    assert not mismatches, "BUG: improvement scores: " + "; ".join(mismatches)
+    assert not mismatches, (
+        "every grid item has its improvement score in both rounds and the change; these differ: "
+        + "; ".join(mismatches)
+    )
     police = _entry(data, "agency_involvement", "Police")["comparisons"]["evaluation-2015"]
     assert police["improvement_score"] == 8 + 25 - 21 - 5  # 8/95, 24/95, 20/95, 5/95
     # Every grid item has a score, engagement_levels included (no baseline there).
@@ -173,7 +182,9 @@ def test_grid_items_get_improvement_scores_for_both_rounds_and_the_change(with_b
     [(1, 8, 13), (3, 8, 38), (1, 200, 1), (0, 0, None), (18, 115, 16), (0, 5, 0), (5, 5, 100), (1, 3, 33)],
 )
 def test_percent_is_half_rounded_up(count, n, expected):
-    assert percent(count, n) == expected, f"BUG: percent({count}, {n}) = {percent(count, n)}, not {expected}"
+    assert percent(count, n) == expected, (
+        f"percent({count}, {n}) rounds half up to {expected}, not {percent(count, n)}"
+    )
 
 
 # 4. Reports -------------------------------------------------------------------------------------------
@@ -242,6 +253,7 @@ def test_html_report_has_contents_and_a_section_per_closed_question(national, tm
     assert 'id="q-msp_meaning"' not in html
 
 
+@pytest.mark.slow
 def test_pdf_report(national, tmp_path):
     from weasyprint import HTML
 
@@ -270,9 +282,9 @@ GOOD = (
 
 
 def _nothing_written() -> None:
-    assert not Round.objects.exists(), "BUG: a refused import left a Round"
-    assert not Respondent.objects.exists(), "BUG: a refused import left respondents"
-    assert not Answer.objects.exists(), "BUG: a refused import left answers"
+    assert not Round.objects.exists(), "a refused import writes no Round"
+    assert not Respondent.objects.exists(), "a refused import writes no respondents"
+    assert not Answer.objects.exists(), "a refused import writes no answers"
 
 
 @pytest.mark.parametrize(
@@ -315,7 +327,7 @@ def test_bad_responses_are_refused_whole_with_line_numbers(db, tmp_path, content
             stdout=io.StringIO(),
             stderr=stderr,
         )
-    assert expected in stderr.getvalue(), f"BUG: no {expected!r} in {stderr.getvalue()!r}"
+    assert expected in stderr.getvalue(), f"the refusal names {expected!r}: {stderr.getvalue()!r}"
     _nothing_written()
 
 
@@ -333,7 +345,7 @@ def test_a_non_utf8_byte_is_refused_with_its_line(db, tmp_path):
             stdout=io.StringIO(),
             stderr=stderr,
         )
-    assert "line 3" in stderr.getvalue(), f"BUG: {stderr.getvalue()!r}"
+    assert "line 3" in stderr.getvalue(), f"the refusal names line 3: {stderr.getvalue()!r}"
     _nothing_written()
 
 

@@ -132,10 +132,8 @@ def test_round_new_get_writes_nothing_even_before_any_instrument(db):
     for name in ("round_new", "round_import"):
         assert client.get(reverse(f"tempcheck:{name}")).status_code == 200
     assert not Instrument.objects.exists(), (
-        "BUG: a GET of tempcheck:round_new (or round_import) writes an Instrument and its Questions: "
-        "msphub/tempcheck/views.py round_new/round_import call instruments.load_shipped() whenever no "
-        "instrument is stored, whatever the method. Fix: load it only on POST (or in a data migration "
-        "/ the tempcheck_import command), and show 'No instrument loaded' on GET."
+        "a GET of tempcheck:round_new or round_import must not write an Instrument or its Questions, "
+        "even when no instrument is stored yet"
     )
 
 
@@ -269,6 +267,8 @@ def test_a_differing_interviewer_rating_needs_a_reason(tc, camden):
         _conversation(tc, camden), {"achievement_self": FULL, "achievement_interviewer": FULL, "save": "1"}
     )
     assert response.status_code == 302
+    assert response["Location"] == _conversation(tc, camden)
+    assert {("achievement_self", "", FULL), ("achievement_interviewer", "", FULL)} <= _answers(camden)
 
 
 def test_save_and_mark_complete(tc, camden):

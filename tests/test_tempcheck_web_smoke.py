@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 from msphub.accounts.models import Organisation, Role, User
@@ -8,6 +9,7 @@ from msphub.tempcheck.models import Answer, Round, Theme
 R = Path(__file__).resolve().parents[1] / "msphub" / "tempcheck" / "instruments"
 
 
+@pytest.mark.slow
 def test_tc_web(client, db):
     org = Organisation.objects.create(name="ADASS", kind="network", region="")
     lead = User.objects.create_user(

@@ -12,9 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from msphub.concerns import services as concern_services
+from msphub.core.periods import FinancialYear
 from msphub.enquiries import services as enquiry_services
 from msphub.enquiries.models import Enquiry
-from msphub.measures.periods import financial_year_label
 from tests.browser.test_concern_journey import heading, menu, sign_in
 from tests.enquiry_fixtures import (
     add_outcome,
@@ -170,7 +170,7 @@ def test_board_viewer_reads_the_dashboard_filters_it_and_downloads_it(visit, cas
 
     # The Safeguarding Adults Collection return, to read; exporting it is for the safeguarding lead.
     visit.press(page.get_by_role("link", name="Safeguarding Adults Collection return"))
-    year = financial_year_label(timezone.localdate())
+    year = FinancialYear.current().label
     expect(heading(page)).to_have_text(f"Safeguarding Adults Collection {year}")
     expect(page.get_by_role("navigation", name="Financial years")).to_contain_text(year)
     expect(page.get_by_role("table")).to_have_count(12)
