@@ -28,8 +28,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from msphub.benchmarks.disclosure import publish_count, publish_percent
@@ -92,15 +91,9 @@ def _csv(text: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def shown(django_db_setup, django_db_blocker) -> SimpleNamespace:
+def shown(module_db, django_db_blocker) -> SimpleNamespace:
     """Every page's figures for Riverside, 2025-26, read at NOW from one world built once."""
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=hashers),
-        time_machine.travel(NOW, tick=False),
-        transaction.atomic(),
-    ):
+    with django_db_blocker.unblock(), time_machine.travel(NOW, tick=False):
         cast = Cast()
         build_data(cast)
         lead, board = cast.lead, cast.board_viewer
@@ -123,7 +116,6 @@ def shown(django_db_setup, django_db_blocker) -> SimpleNamespace:
             benchmark_file=json.loads(_get(as_lead, "benchmarks:our_file", year=YEAR)),
             comparison_csv=_csv(_get(as_board, "benchmarks:comparison_csv", year=YEAR, source="database")),
         )
-        transaction.set_rollback(True)
     return pages
 
 
