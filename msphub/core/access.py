@@ -67,7 +67,7 @@ def requires(permission: Permission) -> Callable[[ViewFunc], ViewFunc]:
 
 
 def record(
-    queryset: QuerySet | Callable[[], QuerySet],
+    queryset: QuerySet,
     action: Action = Action.VIEW,
     *,
     url_kwarg: str = "reference",
@@ -89,7 +89,7 @@ def record(
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if permission is not None and not permission.allows(request.user):
                 raise Http404
-            rows = queryset() if callable(queryset) else queryset.all()
+            rows = queryset.all()  # a fresh copy: the decorator's queryset is shared by every request
             value = kwargs.pop(url_kwarg)
             found = get_record(request, rows, action, log=log, **{field or url_kwarg: value})
             if where is not None and not where(found):
