@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from msphub.accounts.models import Organisation, Role, User
+from msphub.accounts.permissions import ALL
 
 MSPHUB = Path(__file__).resolve().parent.parent / "msphub"
 # Role questions on the user: these belong in accounts.permissions and the querysets. (Whose
@@ -104,3 +105,14 @@ def test_the_navigation_links_to_exactly_the_pages_that_open(client):
                     f"{'' if url in shown else 'not '}linked"
                 )
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_permission_a_template_asks_for_exists():
+    """``can.<name>`` with an unknown name is silently false in a template: the link would vanish."""
+    asked = {
+        (path.relative_to(MSPHUB), name)
+        for path in MSPHUB.glob("**/templates/**/*.html")
+        for name in re.findall(r"\bcan\.([a-z_]+)", path.read_text())
+    }
+    unknown = sorted(f"{path}: can.{name}" for path, name in asked if name not in ALL)
+    assert not unknown, unknown

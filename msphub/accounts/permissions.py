@@ -56,21 +56,7 @@ TEMPCHECK = Permission("temperature check", lambda user: user.is_regional_lead o
 # Setting rounds up and importing responses: regional and national leads.
 TEMPCHECK_MANAGE = Permission("temperature check rounds", lambda user: user.is_regional_lead)
 
-# Every permission above by name, for templates: ``{% if can.caseload %}``.
+# Every permission above by its name in lower case, for templates: ``{% if can.caseload %}``.
 ALL: dict[str, Permission] = {
-    "signed_in": SIGNED_IN,
-    "casework": CASEWORK,
-    "caseload": CASELOAD,
-    "own_caseload_first": OWN_CASELOAD_FIRST,
-    "allocate": ALLOCATE,
-    "sign_off_queue": SIGN_OFF_QUEUE,
-    "concerns_raised": CONCERNS_RAISED,
-    "safeguarding_lead": SAFEGUARDING_LEAD,
-    "configuration": CONFIGURATION,
-    "measures": MEASURES,
-    "council_returns": COUNCIL_RETURNS,
-    "benchmarks": BENCHMARKS,
-    "benchmark_import": BENCHMARK_IMPORT,
-    "tempcheck": TEMPCHECK,
-    "tempcheck_manage": TEMPCHECK_MANAGE,
+    name.lower(): value for name, value in list(globals().items()) if isinstance(value, Permission)
 }

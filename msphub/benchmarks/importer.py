@@ -13,7 +13,7 @@ from msphub.core.imports import ImportRefused
 from .files import Parsed, parse
 from .models import BenchmarkCell, BenchmarkMeasure, BenchmarkSubmission
 
-__all__ = ["ImportRefused", "Upload", "import_files"]
+__all__ = ["Upload", "import_files"]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from msphub.core.imports import ImportRefused
 
 from .models import AggregateCount, Answer, Instrument, Respondent, Round
 
-__all__ = ["ImportRefused", "create_baseline", "create_round", "parse_responses"]
+__all__ = ["create_baseline", "create_round", "parse_responses"]
 
 COLUMNS = ["respondent_id", "council", "region", "question_id", "item", "answer"]
 BASELINE_COLUMNS = ["question_id", "item", "category", "count", "base"]
