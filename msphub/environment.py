@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 # The database engines msphub is built and tested on (their drivers are in requirements.txt).
 DATABASE_SCHEMES = {
@@ -32,7 +32,7 @@ def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
 
 def env_bool(name: str, default: bool = False, environ: Mapping[str, str] | None = None) -> bool:
     value = _raw(name, environ)
-    if value is None:
+    if value is None or value == "":  # set but blank, as for the other kinds: the default
         return default
     if value.lower() in _TRUE:
         return True

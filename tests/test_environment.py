@@ -25,6 +25,7 @@ def test_env_bool_reads_the_usual_spellings(value, expected):
 
 def test_env_bool_defaults_when_unset_and_refuses_anything_else():
     assert env_bool("SECURE_COOKIES", True, environ={}) is True
+    assert env_bool("SECURE_COOKIES", True, environ={"SECURE_COOKIES": " "}) is True
     with pytest.raises(ImproperlyConfigured, match="DEBUG must be 1 or 0"):
         env_bool("DEBUG", environ={"DEBUG": "maybe"})
 
