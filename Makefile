@@ -25,8 +25,10 @@ migrate: $(STAMP)
 seed: migrate
 	DEBUG=1 $(PY) manage.py seed_demo --seed 1
 
+# The local demo signs in with a password alone (SECOND_FACTOR_REQUIRED=0): nobody trying it needs an
+# authenticator app. Every other setting, and production, requires the second factor (docs/security.md).
 run: seed
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 SECOND_FACTOR_REQUIRED=0 $(PY) manage.py runserver 127.0.0.1:8000
 
 # Both cores: whole modules to each worker (--dist loadscope; tests/conftest.py sends the slowest
 # modules first), so a module's shared records are built once. TEST_WORKERS=0 runs in one process.

@@ -5,6 +5,7 @@ SQLite in var/ so a newcomer needs nothing else; production and CI set DATABASE_
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
@@ -38,6 +39,10 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "msphub.core",
     "msphub.accounts",
     "msphub.people",
@@ -46,21 +51,32 @@ INSTALLED_APPS = [
     "msphub.measures",
     "msphub.tempcheck",
     "msphub.benchmarks",
+    "msphub.governance",
     "msphub.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "msphub.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The second factor (accounts/two_factor.py): OTPMiddleware marks a session verified once a code is
+    # given; SecondFactorMiddleware sends whoever must use one to set it up or give it.
+    "django_otp.middleware.OTPMiddleware",
+    "msphub.accounts.two_factor.SecondFactorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "msphub.core.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Answers a rate-limited request with RATELIMIT_VIEW (429) rather than a 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "msphub.urls"
@@ -79,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "msphub.core.context_processors.service",
+                "msphub.core.context_processors.idle_timeout",
                 "msphub.accounts.context_processors.can",
             ],
         },
@@ -99,10 +116,65 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "start"
+# A password of at least 12 characters, not like the username or name, not a common password and not
+# all digits (docs/security.md). Checked wherever a password is set: the admin and password changes.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, that account
+# cannot sign in for AXES_COOLOFF_MINUTES; every attempt is kept (axes' tables) and a success resets the
+# count. Per address, the sign-in page is rate limited instead (accounts/views.py): a council office
+# behind one address must not be locked out by one person's typing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# axes.W006 asks to lock by address too; addresses are limited by django-ratelimit instead (above).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_VERBOSE = False  # axes' own log lines name the username; the access log records attempts instead
+# Email: only password reset links are sent, and they name no one (registration/password_reset_email.txt).
+# Locally and in tests the message is printed; production sets EMAIL_HOST (SMTP over TLS).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = True
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "msphub <no-reply@localhost>")
+# A reset link works for an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+
+# A second factor (an authenticator app's code, or a recovery code) for everyone who sees records
+# (accounts/two_factor.py). SECOND_FACTOR_REQUIRED=0 turns it off, for local demos only.
+OTP_TOTP_ISSUER = "msphub"
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", True)
+# Benchmark files arrive one per council (153 in England); the import form refuses more than 200.
+DATA_UPLOAD_MAX_NUMBER_FILES = 200
+
+# django-ratelimit keeps its counts in the default cache; a server running several processes sets a
+# shared cache (CACHE_URL is not supported yet: see docs/security.md).
+RATELIMIT_VIEW = "msphub.core.views.rate_limited"
+# Behind a load balancer, the header it adds with the client's address (X-Forwarded-For); blank: the
+# connection's own address. core.clients.client_ip reads it for rate limits, lockouts and the log.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "").strip()
+RATELIMIT_IP_META_KEY = "msphub.core.clients.client_ip"
+AXES_CLIENT_IP_CALLABLE = "msphub.core.clients.client_ip"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -120,13 +192,19 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Sessions end when the browser closes and after 8 hours of work: shared office machines.
+# Sessions end when the browser closes and after IDLE_TIMEOUT_MINUTES (30 by default) without a request:
+# shared office machines. Requests renew the session (core.middleware.IdleTimeoutMiddleware); each page
+# warns two minutes before the end and offers to stay signed in (msphub/static/msphub/timeout.js).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_AGE = 8 * 60 * 60
+IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 30, minimum=5)
+SESSION_COOKIE_AGE = IDLE_TIMEOUT_MINUTES * 60
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS (secure cookies on), browsers are told to use nothing else for a year.
+SECURE_HSTS_SECONDS = 31_536_000 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

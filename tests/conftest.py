@@ -31,6 +31,9 @@ def pytest_configure(config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = TEST_PASSWORD_HASHERS
+    # force_login sessions have no second factor: it is off in the suite (module-scoped worlds too),
+    # except in tests/test_two_factor.py and the browser sign-in journey, whose fixtures turn it on.
+    settings.SECOND_FACTOR_REQUIRED = False
     _one_jinja_environment_for_govuk_components()
 
 
@@ -124,6 +127,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(
         key=lambda i: (modules[i.nodeid.split("::")[0]], "module_db" in getattr(i, "fixturenames", ()))
     )
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_start_afresh() -> None:
+    """django-ratelimit counts in the cache, which outlives a test: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -56,7 +56,7 @@ def london_lead(db) -> User:
 
 @pytest.fixture
 def national_lead(db) -> User:
-    network = Organisation.objects.create(name="National network", kind="network", region="")
+    network = Organisation.objects.create(name="National network", kind="network", region="", national=True)
     return user("national_lead", network, Role.REGIONAL_LEAD)
 
 

@@ -39,6 +39,7 @@ from msphub.core import categories
 from msphub.core.models import AccessLog
 from msphub.enquiries import services as enquiry_services
 from msphub.enquiries.models import AdvocacyReferral, Enquiry, PlanAction
+from msphub.governance.models import RetentionRule
 from msphub.tempcheck import instruments
 from msphub.tempcheck.models import Answer, Respondent, Round, Theme
 from tests.conftest import PASSWORD, Cast, new_concern, new_person, per_test
@@ -272,7 +273,9 @@ def build_world(cast: Cast) -> SimpleNamespace:
     lead.is_staff = True
     lead.save(update_fields=["is_staff"])
     lead.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="accounts", codename__regex=r"^(view|add|change)_")
+        *Permission.objects.filter(
+            content_type__app_label__in=["accounts", "governance"], codename__regex=r"^(view|add|change)_"
+        )
     )
     superuser = User.objects.create_superuser("root_admin", "root@example.org", PASSWORD)
     enquiry_officer = _user("ella_enquiryofficer", nhs_trust, Role.PARTNER_ENQUIRY_OFFICER)
@@ -291,6 +294,15 @@ def build_world(cast: Cast) -> SimpleNamespace:
         SUPER: superuser,
     }
     w.group = Group.objects.create(name="Auditors")
+    # Retention rules, one per council: each lead sets their own council's (governance admin).
+    w.retention_rule = RetentionRule.objects.create(council=council, record_type="closed_enquiry", years=6)
+    w.hillside_retention_rule = RetentionRule.objects.create(
+        council=other_council, record_type="closed_enquiry", years=7
+    )
+    # A trust that works with both councils: a system administrator's to manage, not either lead's.
+    w.shared_trust = Organisation.objects.create(name="Two Counties Health Trust", kind="nhs_trust")
+    w.shared_trust.councils.add(council, other_council)
+    w.shared_user = _user("sam_sharedtrust", w.shared_trust, Role.PARTNER_REFERRER)
 
     # People: all called Quorn so one search finds them all.
     w.p_front = make_person(given_name="Fenella", family_name="Quorn", team=front_door)
@@ -421,7 +433,9 @@ def tempcheck_world(w: SimpleNamespace) -> None:
     """The temperature-check personas, a London round (two conversations, one open answer coded and
     consented) and a national round."""
     london_net = Organisation.objects.create(name="London ADASS network", kind="network", region="London")
-    national_net = Organisation.objects.create(name="ADASS national network", kind="network", region="")
+    national_net = Organisation.objects.create(
+        name="ADASS national network", kind="network", region="", national=True
+    )
     w.users[RLEAD] = _user("rhiannon_regionallead", london_net, Role.REGIONAL_LEAD)
     w.users[NLEAD] = _user("nadia_nationallead", national_net, Role.REGIONAL_LEAD)
     w.users[IVIEW] = _user("ivan_interviewer", None, Role.INTERVIEWER)
@@ -483,11 +497,37 @@ def public_cases() -> list[Case]:
         get={**everyone(home), ANON: 200},
         post={**everyone(home), ANON: 200},
     )
+    # Password reset by email: open to everyone; a made-up link shows "This link does not work".
+    cases += get_and_post("password_reset", reverse("password_reset"), get=everyone(200), post=everyone(200))
+    for name in ("password_reset_done", "password_reset_complete"):
+        cases += get_and_post(name, reverse(name), get=everyone(200), post=everyone(405))
+    cases += get_and_post(
+        "password_reset_confirm",
+        reverse("password_reset_confirm", args=["Mg", "set-password"]),
+        get=everyone(200),
+        post=everyone(200),
+    )
     # Logging out changes state: POST only.
     cases += get_and_post(
         "logout", reverse("logout"), get=signed_in(405), post=signed_in(Redirect(reverse("start")))
     )
     cases += get_and_post("home", reverse("home"), get=signed_in(200))
+    # The second factor's pages, for whoever is signed in (tests/test_two_factor.py has the journeys;
+    # here the suite's setting leaves it optional, so nobody is sent there first). Without a device,
+    # verifying means setting one up; with no new recovery codes to show, the page goes home.
+    set_up = reverse("two_factor:set_up")
+    cases += get_and_post("two_factor:set_up", set_up, get=signed_in(200), post=signed_in(200))
+    cases += get_and_post(
+        "two_factor:verify",
+        reverse("two_factor:verify"),
+        get=signed_in(Redirect(set_up)),
+        post=signed_in(Redirect(set_up)),
+    )
+    cases += get_and_post(
+        "two_factor:recovery_codes", reverse("two_factor:recovery_codes"), get=signed_in(home)
+    )
+    # "Stay signed in" on the timeout warning: renews the session, POST only, back home without a next.
+    cases += get_and_post("keep_alive", reverse("keep_alive"), get=signed_in(405), post=signed_in(home))
 
     # The raise-a-concern journey needs no account; without a journey in the session it starts again.
     start = reverse("concerns:raise")
@@ -1055,23 +1095,65 @@ def admin_cases(w) -> list[Case]:
         post=model_staff(Redirect(task_change), Redirect(task_change)),
     )
 
+    # Sign-in attempts (django-axes) and second-factor devices (django-otp): the system administrator
+    # lists them (and deletes a device, for a lost phone); nobody adds one by hand or changes one, and
+    # the lead, without their permissions, is refused. An id that is not there sends the superuser back
+    # to the index, as for the task results above.
+    for app, model in (
+        ("axes", "accessattempt"),
+        ("axes", "accesslog"),
+        ("axes", "accessfailurelog"),
+        ("otp_totp", "totpdevice"),
+        ("otp_static", "staticdevice"),
+    ):
+        base = f"admin:{app}_{model}"
+        cases += get_and_post(
+            f"{base}_changelist", reverse(f"{base}_changelist"), get=model_staff(403), post=model_staff(403)
+        )
+        cases += get_and_post(
+            f"{base}_add", reverse(f"{base}_add"), get=model_staff(403, 403), post=model_staff(403, 403)
+        )
+        change = reverse(f"{base}_change", args=[999_999])
+        # A device may be seen, never changed: a change POST is refused before the lookup.
+        changed = 403 if app.startswith("otp_") else Redirect(index)
+        for view, lead, superuser_post in (
+            ("change", 403, changed),
+            ("history", Redirect(index), Redirect(index)),
+            ("delete", 403, Redirect(index)),
+        ):
+            cases += get_and_post(
+                f"{base}_{view}",
+                reverse(f"{base}_{view}", args=[999_999]),
+                get=model_staff(lead, Redirect(index)),
+                post=model_staff(lead, superuser_post),
+            )
+        cases += get_and_post(
+            f"{base} object redirect",
+            change.removesuffix("change/"),
+            get=model_staff(Redirect(change), Redirect(change)),
+            post=model_staff(Redirect(change), Redirect(change)),
+        )
+
     riverside_users = ("pat_practitioner", "pc_referrer", "nurse_referrer")
     models = [
-        # (app, model, Riverside's object, Hillside's object, lead's permissions, changelist checks)
+        # (app, model, Riverside's, Hillside's and the shared trust's object, lead's permissions,
+        # changelist checks)
         (
             "accounts",
             "user",
             w.users[PRAC],
             w.users[OTHER],
+            w.shared_user,
             True,
-            {LEAD: riverside_users, SUPER: (*riverside_users, "otto_othercouncil")},
-            {LEAD: ("otto_othercouncil",)},
+            {LEAD: riverside_users, SUPER: (*riverside_users, "otto_othercouncil", "sam_sharedtrust")},
+            {LEAD: ("otto_othercouncil", "sam_sharedtrust")},
         ),
         (
             "accounts",
             "team",
             w.front_door,
             w.hillside_team,
+            None,
             True,
             {LEAD: ("Front Door", "Locality East"), SUPER: ("Hillside Front Door",)},
             {LEAD: ("Hillside Front Door",)},
@@ -1081,14 +1163,25 @@ def admin_cases(w) -> list[Case]:
             "organisation",
             w.council,
             w.other_council,
+            w.shared_trust,
             True,
-            {LEAD: ("Riverside Council", "Riverside Police"), SUPER: ("Hillside Council",)},
+            {LEAD: ("Riverside Council", "Riverside Police"), SUPER: ("Hillside Council", "Two Counties")},
+            {LEAD: ("Hillside Council", "Two Counties")},
+        ),
+        ("auth", "group", w.group, None, None, False, {SUPER: ("Auditors",)}, {}),
+        (
+            "governance",
+            "retentionrule",
+            w.retention_rule,
+            w.hillside_retention_rule,
+            None,
+            True,
+            {LEAD: ("Riverside Council",), SUPER: ("Riverside Council", "Hillside Council")},
             {LEAD: ("Hillside Council",)},
         ),
-        ("auth", "group", w.group, None, False, {SUPER: ("Auditors",)}, {}),
     ]
     not_there = Redirect(index)  # the admin's answer to an object outside the user's queryset
-    for app, model, ours, theirs, lead_may, contains, absent in models:
+    for app, model, ours, theirs, shared, lead_may, contains, absent in models:
         base = f"admin:{app}_{model}"
         allowed = 200 if lead_may else 403
         cases += get_and_post(
@@ -1102,7 +1195,8 @@ def admin_cases(w) -> list[Case]:
         cases += get_and_post(
             f"{base}_add", reverse(f"{base}_add"), get=model_staff(allowed), post=model_staff(allowed)
         )
-        for which, obj in (("Riverside", ours), ("Hillside", theirs)):
+        # "Shared": the trust that works with both councils, and its user.
+        for which, obj in (("Riverside", ours), ("Hillside", theirs), ("Shared", shared)):
             if obj is None:
                 continue
             visible_to_lead = allowed if which == "Riverside" or not lead_may else not_there
@@ -1363,6 +1457,56 @@ def benchmark_cases(w) -> list[Case]:
     return cases
 
 
+def access_log_cases(w) -> list[Case]:
+    """The access log (governance): each council's safeguarding lead reads their own council's
+    entries, on the page and in the CSV; nobody else opens either."""
+    leads = frozenset({LEAD, OTHER})
+
+    def two_views(client: Client) -> None:
+        for persona, concern in ((PRAC, w.c_front), (OTHER, w.c_hillside)):
+            AccessLog.objects.append(
+                user=w.users[persona],
+                record_type="concerns.concern",
+                record_id=concern.uuid,
+                record_reference=concern.reference,
+                page=f"/concerns/{concern.reference}/",
+            )
+
+    ours, theirs = (w.c_front.reference,), (w.c_hillside.reference,)
+    scope = {
+        "setup": two_views,
+        "contains": {LEAD: ours, OTHER: theirs},
+        "absent": {LEAD: theirs, OTHER: ours},
+    }
+    cases = get_and_post(
+        "governance:access_log", reverse("governance:access_log"), get=matrix(leads), **scope
+    )
+    cases += get_and_post(
+        "governance:access_log_csv", reverse("governance:access_log_csv"), get=matrix(leads), **scope
+    )
+    return cases
+
+
+def subject_access_cases(w) -> list[Case]:
+    """A person's subject access export (governance), as JSON and PDF: the safeguarding lead of the
+    person's council only, restricted records included; everyone else gets 404, Hillside's lead for
+    Riverside's people and Riverside's lead for Hillside's."""
+    cases = []
+    for label, person, lead in (
+        ("p_front", w.p_front, LEAD),
+        ("p_restricted", w.p_restricted, LEAD),
+        ("p_hillside", w.p_hillside, OTHER),
+    ):
+        for name in ("subject_access_json", "subject_access_pdf"):
+            cases += get_and_post(
+                f"governance:{name} {label}",
+                reverse(f"governance:{name}", args=[person.uuid]),
+                get=matrix({lead}),
+                contains={lead: (str(person.uuid),)} if name.endswith("json") else {},
+            )
+    return cases
+
+
 def build_cases(w) -> list[Case]:
     return (
         public_cases()
@@ -1374,6 +1518,8 @@ def build_cases(w) -> list[Case]:
         + measures_cases(w)
         + tempcheck_cases(w)
         + benchmark_cases(w)
+        + access_log_cases(w)
+        + subject_access_cases(w)
     )
 
 
@@ -1588,6 +1734,8 @@ def test_every_page_showing_a_record_logs_the_view(world):
         (LEAD, person, reverse("people:detail", args=[person.uuid])),
         (LEAD, person, reverse("people:edit", args=[person.uuid])),
         (LEAD, person, reverse("people:history", args=[person.uuid])),
+        (LEAD, person, reverse("governance:subject_access_json", args=[person.uuid])),
+        (LEAD, person, reverse("governance:subject_access_pdf", args=[person.uuid])),
         (LEAD, concern, reverse("concerns:detail", args=[concern.reference])),
         (LEAD, concern, reverse("concerns:history", args=[concern.reference])),
         (LEAD, concern, reverse("concerns:link_person", args=[concern.reference])),

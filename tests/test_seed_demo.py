@@ -14,6 +14,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
+from django.test import RequestFactory
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Team, User
@@ -224,7 +225,7 @@ def test_the_mix_looks_like_a_real_council(seeded):
     assert restricted.exists() and all(p.restricted_to.exists() for p in restricted)
 
     # The personas (checked here rather than in a test of their own, to seed once).
-    lead = authenticate(username="lead", password=content.PASSWORD)
+    lead = authenticate(RequestFactory().post("/login/"), username="lead", password=content.PASSWORD)
     assert lead is not None and lead.is_lead and lead.is_staff
     assert lead.has_perm("accounts.change_user") and lead.has_perm("accounts.add_team")
     assert not lead.has_perm("concerns.delete_concern")
@@ -236,7 +237,9 @@ def test_the_mix_looks_like_a_real_council(seeded):
     assert hillside.does_casework and hillside.organisation.ons_code == "E06000902"
     assert User.objects.get(username="manager").is_manager
     assert User.objects.get(username="board").is_board_viewer
-    partner_eo = authenticate(username="partner_eo", password=content.PASSWORD)
+    partner_eo = authenticate(
+        RequestFactory().post("/login/"), username="partner_eo", password=content.PASSWORD
+    )
     assert partner_eo is not None and partner_eo.is_partner_enquiry_officer
     assert partner_eo.organisation.name == "Riverside NHS Foundation Trust"
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 
 from msphub.accounts.models import Organisation, Role, User
 from msphub.concerns.models import Concern, ConcernRiskType, Decision
@@ -158,7 +159,8 @@ def test_users_can_sign_in_with_the_synthetic_password(client):
     assert ("e99000001-manager", Role.TEAM_MANAGER) in names
     assert ("e99000001-lead", Role.SAFEGUARDING_LEAD) in names
     assert ("e99000001-partner", Role.PARTNER_REFERRER) in names
-    assert client.login(username="e99000001-practitioner-1", password=PASSWORD)
+    signed_in = client.post(reverse("login"), {"username": "e99000001-practitioner-1", "password": PASSWORD})
+    assert signed_in.status_code == 302 and "_auth_user_id" in client.session
     partner = User.objects.get(username="e99000001-partner")
     assert partner.organisation.councils.filter(ons_code="E99000001").exists()
 

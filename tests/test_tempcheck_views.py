@@ -43,7 +43,9 @@ def _body(response) -> str:
 def tc(db):
     """A London regional lead, the national lead, an interviewer; a London and a national round."""
     london_net = Organisation.objects.create(name="London network", kind="network", region="London")
-    national_net = Organisation.objects.create(name="National network", kind="network", region="")
+    national_net = Organisation.objects.create(
+        name="National network", kind="network", region="", national=True
+    )
     w = type("W", (), {})()
     w.instrument = instruments.load_shipped()
     w.q = {q.qid: q for q in w.instrument.questions.all()}

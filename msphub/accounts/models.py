@@ -5,6 +5,24 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def managed_by_council(self, council_id: int | None) -> "OrganisationQuerySet":
+        """The council itself and the partner agencies that work with it alone: what its safeguarding
+        lead manages in the admin. An agency shared with another council is a system administrator's to
+        manage, or one council's lead could give its users access to the other's records."""
+        if council_id is None:
+            return self.none()
+        shared = Organisation.councils.through.objects.exclude(to_organisation_id=council_id)
+        return self.filter(
+            models.Q(pk=council_id, kind=Organisation.Kind.COUNCIL)
+            | (
+                models.Q(councils=council_id)
+                & ~models.Q(kind__in=[Organisation.Kind.COUNCIL, Organisation.Kind.NETWORK])
+                & ~models.Q(pk__in=shared.values("from_organisation_id"))
+            )
+        ).distinct()
+
+
 class Organisation(models.Model):
     class Kind(models.TextChoices):
         COUNCIL = "council", "Council"
@@ -26,6 +44,14 @@ class Organisation(models.Model):
         validators=[RegexValidator(r"^[EWSN]\d{8}$", "Enter a nine-character ONS code, like E09000001")],
     )
     region = models.CharField(max_length=100, blank=True)
+    # A network covers every council only when it says so: a blank region is "none", never "everywhere"
+    # by accident (a regional lead of a network with neither covers nothing).
+    national = models.BooleanField(
+        "Covers all of England",
+        default=False,
+        help_text="Networks only: a national network's regional leads see every council's benchmark "
+        "figures and the national temperature-check rounds. Set by a system administrator.",
+    )
     review_interval_days = models.PositiveSmallIntegerField(
         "Days between enquiry reviews",
         default=28,
@@ -40,6 +66,8 @@ class Organisation(models.Model):
         related_name="partners",
         limit_choices_to={"kind": "council"},
     )
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -81,6 +109,9 @@ class Role(models.TextChoices):
 
 
 COUNCIL_CASEWORK_ROLES = {Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SAFEGUARDING_LEAD}
+# Roles of the regional and national networks: given by a system administrator, never by a council's
+# lead (a lead who could would see other councils' benchmark figures and every temperature check).
+NETWORK_ROLES = {Role.REGIONAL_LEAD, Role.INTERVIEWER}
 
 
 class User(AbstractUser):
@@ -136,7 +167,18 @@ class User(AbstractUser):
 
     @property
     def is_regional_lead(self) -> bool:
-        return self.role == Role.REGIONAL_LEAD and self.organisation_id is not None
+        """A regional lead of a network that covers a region or, flagged national, all of England."""
+        return self.role == Role.REGIONAL_LEAD and self.network_region is not None
+
+    @property
+    def network_region(self) -> str | None:
+        """The region a regional lead's network covers: its name, "" for a national network (the
+        national flag; national temperature-check rounds have a blank region), None for neither."""
+        if self.role != Role.REGIONAL_LEAD or self.organisation is None:
+            return None
+        if self.organisation.national:
+            return ""
+        return self.organisation.region or None
 
     @property
     def is_board_viewer(self) -> bool:

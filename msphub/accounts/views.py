@@ -2,16 +2,20 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from msphub.concerns.models import Concern
 from msphub.core.access import requires, visible
 from msphub.core.forms import _govuk_messages
+from msphub.core.middleware import note_activity
 from msphub.core.periods import FinancialYear
 from msphub.measures import measures
 
@@ -33,11 +37,48 @@ class GovukAuthenticationForm(AuthenticationForm):
             _govuk_messages(field)
 
 
+# Per address (django-ratelimit): 30 sign-in attempts in 15 minutes, whoever they are for. Per account,
+# django-axes locks after AXES_FAILURE_LIMIT wrong passwords (settings.py).
+@method_decorator(ratelimit(key="ip", rate="30/15m", method="POST", block=True), name="post")
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = GovukAuthenticationForm
     redirect_authenticated_user = True
+
+
+class GovukPasswordResetForm(PasswordResetForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].error_messages["required"] = "Enter your email address"
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter an email address in the correct format, like name@example.org"
+        )
+        _govuk_messages(self.fields["email"])
+
+
+class GovukSetPasswordForm(SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
+        for field in self.fields.values():
+            _govuk_messages(field)
+
+
+# The same answer whether or not the address has an account (Django's), and limited per address so the
+# form cannot be used to send a flood of emails.
+@method_decorator(ratelimit(key="ip", rate="10/h", method="POST", block=True), name="post")
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = GovukPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = GovukSetPasswordForm
+    template_name = "registration/password_reset_confirm.html"
 
 
 @require_GET
@@ -64,3 +105,17 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["figures"] = measures.headline(measures.Filters(period, council))
         context["period"] = period
     return render(request, "accounts/home.html", context)
+
+
+@require_POST
+@requires(SIGNED_IN)
+def keep_alive(request: AuthenticatedRequest) -> HttpResponse:
+    """ "Stay signed in" on the timeout warning: the session starts its idle count again. The warning
+    posts here from the page (204); without JavaScript the form posts and comes back to the page."""
+    note_activity(request.session)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("home")
+    return redirect(back)

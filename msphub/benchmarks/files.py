@@ -3,6 +3,10 @@
 ``build_benchmark`` writes it (the ``benchmark_export`` command, the lead's download and the "this
 database" comparison); ``parse`` reads one back and refuses it, with every problem found, unless it is
 exactly what ``build_benchmark`` would write. The format is described in docs/benchmarks.md.
+
+Whatever the bytes, ``parse`` ends in a ``Parsed`` or in ``ImportRefused``: the file's size, nesting,
+numbers and texts are bounded first (msphub/core/imports.py), so no file reaches the parser or the
+database in a shape that would fail there.
 """
 
 from __future__ import annotations
@@ -17,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from msphub.core.imports import ImportRefused
+from msphub.core.imports import (
+    MAX_COUNT,
+    MAX_FIELD_CHARS,
+    MAX_JSON_DEPTH,
+    ImportRefused,
+    check_size,
+    json_depth,
+    nul_line,
+    shown,
+)
 from msphub.core.periods import FinancialYear
 from msphub.measures.measures import MEASURES, Filters, measure_totals
 from msphub.measures.sac import ORDERS, TABLE_TITLES, build_return, grid
@@ -33,7 +46,7 @@ DISCLOSURE_NOTE = (
     "Counts from 1 to 4 are shown as [c]; other counts are rounded to the nearest 5. Percentages are "
     "computed from the unrounded counts and shown as [c] when their numerator or denominator is 1 to 4."
 )
-ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
+ONS_CODE = re.compile(r"[EWSN][0-9]{8}")  # fullmatch: "$" would let a newline after it through
 
 # The SAC headline measure (data.md: section 42 enquiries started / concerns received), from SG1f.
 SG1F_CONCERNS, SG1F_S42, _ = ORDERS["SG1f"][0]
@@ -53,6 +66,12 @@ TOP_LEVEL += ["measures", "sac"]
 COUNCIL_KEYS = ["ons_code", "name", "region"]
 MEASURE_KEYS = ["id", "label", "numerator", "denominator", "percent"]
 CELL_KEYS = ["row", "column", "count"]
+# A whole number in the file has at most 20 digits: a count is at most MAX_COUNT, and a longer one
+# would otherwise meet Python's limit on converting text to a number (4,300 digits) in its own words.
+MAX_NUMBER_DIGITS = 20
+# generated_at is from these years: outside them it is not a real file (and 9999-12-31 at UTC-5 is
+# past the last moment a database can hold).
+GENERATED_YEARS = range(2000, 2100)
 
 
 # --- Writing ----------------------------------------------------------------------------------------
@@ -150,18 +169,35 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+def _whole_number(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"the number {shown(text)[1:-1]} has more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
 def load(file_name: str, content: bytes) -> Any:
     """The file's JSON, or ImportRefused saying where it is broken."""
+    check_size(content)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRefused([f"not UTF-8 text (byte {exc.start})"]) from exc
+    if (line := nul_line(text)) is not None:
+        raise ImportRefused([f"not valid JSON: a NUL character (a zero byte) at line {line}"])
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ImportRefused([f"not valid JSON: lists and objects nested more than {MAX_JSON_DEPTH} deep"])
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+        return json.loads(
+            text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant, parse_int=_whole_number
+        )
     except json.JSONDecodeError as exc:
         raise ImportRefused([f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from exc
     except ValueError as exc:
         raise ImportRefused([f"not valid JSON: {exc}"]) from exc
+    except RecursionError as exc:  # json_depth counted first, so only if it and the parser disagree
+        raise ImportRefused(
+            [f"not valid JSON: lists and objects nested more than {MAX_JSON_DEPTH} deep"]
+        ) from exc
 
 
 def parse(file_name: str, content: bytes) -> Parsed:
@@ -187,7 +223,7 @@ class _Checker:
         for key in missing:
             self.add(f"{where}: {key!r} is missing")
         for key in unknown:
-            self.add(f"{where}: unknown field {key!r}")
+            self.add(f"{where}: unknown field {shown(key)}")
         return not missing and not unknown
 
     def text(self, where: str, value: Any, max_length: int) -> str | None:
@@ -195,18 +231,30 @@ class _Checker:
             self.add(f"{where}: expected some text, found {_kind(value)}")
             return None
         if len(value) > max_length:
-            self.add(f"{where}: longer than {max_length} characters")
+            self.add(f"{where}: longer than {max_length:,} characters")
+            return None
+        if "\x00" in value:
+            self.add(f"{where}: contains a NUL character (a zero byte), which text never has")
             return None
         return value.strip()
 
     def count(self, where: str, value: Any) -> int | None:
         if not is_published_count(value):
             self.add(
-                f"{where}: {json.dumps(value)} is not {SUPPRESSED!r} or a whole number rounded to 5 "
+                f"{where}: {_json(value)} is not {SUPPRESSED!r} or a whole number rounded to 5 "
                 "(was disclosure control applied?)"
             )
             return None
+        if value != SUPPRESSED and value > MAX_COUNT:
+            self.add(f"{where}: {value} is larger than {MAX_COUNT:,}, more than any council counts in a year")
+            return None
         return stored(value)
+
+
+def _json(value: Any) -> str:
+    """The value as the file writes it, shortened as ``shown`` does."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-20:]}"
 
 
 def _kind(value: Any) -> str:
@@ -217,7 +265,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text {value!r}" if value else "empty text"
+        return f"the text {shown(value)}" if value else "empty text"
     return "a list" if isinstance(value, list) else "an object"
 
 
@@ -245,18 +293,32 @@ def validate(file_name: str, data: Any, sha256: str = "") -> Parsed:
     ons_code = name = region = None
     if check.keys("council", council, COUNCIL_KEYS):
         ons_code = council["ons_code"]
-        if not isinstance(ons_code, str) or not ONS_CODE.match(ons_code):
+        if not isinstance(ons_code, str) or not ONS_CODE.fullmatch(ons_code):
             check.add(f"council.ons_code: expected an ONS code like E06000901, found {_kind(ons_code)}")
             ons_code = None
         name = check.text("council.name", council["name"], 200)
         region = check.text("council.region", council["region"], 100)
 
     generated = data.get("generated_at")
-    generated_at = parse_datetime(generated) if isinstance(generated, str) else None
+    try:
+        generated_at = parse_datetime(generated) if isinstance(generated, str) else None
+    except ValueError:  # well formed but not a moment: a 13th month, an offset of 99 hours
+        generated_at = None
     if generated_at is None or timezone.is_naive(generated_at):
         check.add(f"generated_at: expected a date and time with its offset, found {_kind(generated)}")
-    if "disclosure_control" in data and not isinstance(data["disclosure_control"], str):
-        check.add("disclosure_control: expected text")
+        generated_at = None
+    elif generated_at.year not in GENERATED_YEARS:
+        check.add(
+            f"generated_at: expected a moment from {GENERATED_YEARS.start} to {GENERATED_YEARS.stop - 1}, "
+            f"found {_kind(generated)}"
+        )
+        generated_at = None
+    if "disclosure_control" in data:
+        note = data["disclosure_control"]
+        if not isinstance(note, str):
+            check.add("disclosure_control: expected text")
+        elif len(note) > MAX_FIELD_CHARS:
+            check.add(f"disclosure_control: longer than {MAX_FIELD_CHARS:,} characters")
 
     measures = _measures(check, "headline", data.get("headline"), list(HEADLINE))
     measures += _measures(check, "measures", data.get("measures"), [m.id for m in MEASURES])
@@ -334,7 +396,7 @@ def _tables(check: _Checker, value: Any) -> list[tuple[str, str, str, int | None
     cells: list[tuple[str, str, str, int | None]] = []
     for table_id in value:
         if table_id not in ORDERS:
-            check.add(f"sac: unknown table {table_id!r}")
+            check.add(f"sac: unknown table {shown(table_id)}")
     for table_id in TABLE_TITLES:
         if table_id not in value:
             check.add(f"sac: the table {table_id} is missing")

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from msphub.core.forms import GovukForm
+from msphub.core.imports import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 from msphub.core.periods import FinancialYear
 
 from .comparison import SOURCES
@@ -55,7 +56,10 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+# Each file at most MAX_UPLOAD_BYTES (a council's file is about 35 KB). At most 200 files at once:
+# England has 153 councils, so a national lead can import a year for all of them in one go.
+MAX_FILE_BYTES = MAX_UPLOAD_BYTES
+MAX_FILES = 200
 
 
 class ImportForm(GovukForm):
@@ -72,8 +76,13 @@ class ImportForm(GovukForm):
     )
 
     def clean_files(self) -> list:
+        """The uploads, refused by their number and size before anything reads them."""
         files = self.cleaned_data["files"]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(f"Choose {MAX_FILES} files or fewer")
         for upload in files:
             if upload.size > MAX_FILE_BYTES:
-                raise forms.ValidationError(f"{upload.name} is larger than 5 MB: it is not a benchmark file")
+                raise forms.ValidationError(
+                    f"{upload.name} is larger than {MAX_UPLOAD_MB} MB: it is not a benchmark file"
+                )
         return files

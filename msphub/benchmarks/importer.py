@@ -112,7 +112,8 @@ def _write(p: Parsed, imported_by, imported_by_name: str) -> BenchmarkSubmission
         region=p.region,
         format_version=p.version,
         generated_at=p.generated_at,
-        file_name=p.file_name[:255],
+        # The name is the uploader's (or the command line's): kept to its column, without NULs.
+        file_name=p.file_name.replace("\x00", "")[:255],
         sha256=p.sha256,
         imported_by=imported_by,
         imported_by_name=imported_by_name[:200],

@@ -26,13 +26,13 @@ def council_scope(user: User | AnonymousUser) -> Q | None:
 
     Council staff with measures access and Board viewers: their own council (compared against its
     region and England). Regional leads: every council of their region; a national network's lead
-    (region blank, as in the temperature check): every council.
+    (flagged national): every council.
     """
     if not isinstance(user, User) or not BENCHMARKS.allows(user):
         return None
     if user.is_regional_lead:
-        region = user.organisation.region if user.organisation else ""
-        return Q(region=region) if region else Q()
+        # network_region: "" only for a network flagged national (every council).
+        return Q(region=user.network_region) if user.network_region else Q()
     council = user.aggregates_council
     assert council is not None  # BENCHMARKS: a council with an ONS code
     return Q(ons_code=council.ons_code)

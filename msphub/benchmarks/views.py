@@ -45,8 +45,8 @@ def _years(submissions: QuerySet[BenchmarkSubmission]) -> list[FinancialYear]:
 
 
 def _region(request: AuthenticatedRequest) -> str:
-    """The user's organisation's region (blank for a national lead's)."""
-    return request.user.organisation.region if request.user.organisation is not None else ""
+    """The region a regional lead covers (blank for a national lead's)."""
+    return request.user.network_region or ""
 
 
 def _own_code(request: AuthenticatedRequest) -> str:

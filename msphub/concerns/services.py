@@ -13,7 +13,7 @@ from django.utils import timezone
 from msphub.accounts.models import Organisation, User
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
-from msphub.core.states import lock_status
+from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import Enquiry
 from msphub.enquiries.services import open_enquiry
 from msphub.people.models import Person
@@ -155,7 +155,7 @@ def _lock_awaiting_sign_off(concern: Concern) -> None:
     lock_status(
         concern,
         [Concern.Status.AWAITING_SIGN_OFF],
-        PermissionDenied("This decision has already been signed off or returned."),
+        StateChanged("This decision has already been signed off or returned by someone else."),
     )
 
 

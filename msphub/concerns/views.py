@@ -18,13 +18,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from msphub.accounts.models import Organisation
 from msphub.accounts.permissions import CASEWORK, CONCERNS_RAISED, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
-from msphub.core.access import Action, record, requires, visible
+from msphub.core.access import Action, log_shown, record, requires, visible
 from msphub.core.forms import posted
 from msphub.core.history import history_page
+from msphub.core.states import StateChanged
 from msphub.enquiries.models import Enquiry
 from msphub.people.forms import PersonForm, PersonSearchForm
 from msphub.people.models import Person
@@ -51,8 +53,11 @@ def _no_journey(request: HttpRequest) -> HttpResponse:
     return redirect("concerns:raise")
 
 
+# The public form, per address (django-ratelimit): generous for a person answering it, and for an
+# office raising several, but not for a script filling the queue.
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="300/h", method="POST", block=True)
 def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
     step = journey.STEPS_BY_SLUG.get(slug)
     if step is None or step not in journey.steps_for(request):
@@ -106,6 +111,7 @@ def raise_danger(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="20/h", method="POST", block=True)
 def raise_check(request: HttpRequest) -> HttpResponse:
     state = journey.get(request)
     if state is None:
@@ -303,14 +309,18 @@ def link_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse
     search_form = PersonSearchForm(request.POST if searching else None)
     results = None
     if search_form.is_bound and search_form.is_valid() and search_form.has_criteria():
-        results = search(people, **search_form.cleaned_data)[:25]
-    suggestions = likely_duplicates(
-        people,
-        concern.adult_given_name,
-        concern.adult_family_name,
-        concern.adult_date_of_birth,
-        postcode=concern.adult_postcode,
+        results = list(search(people, **search_form.cleaned_data)[:25])
+    suggestions = list(
+        likely_duplicates(
+            people,
+            concern.adult_given_name,
+            concern.adult_family_name,
+            concern.adult_date_of_birth,
+            postcode=concern.adult_postcode,
+        )
     )
+    # Every person the page lists is a view of their record (docs/security.md).
+    log_shown(request, [*(results or []), *(match.person for match in suggestions)])
     return render(
         request,
         "concerns/link_person.html",
@@ -344,6 +354,7 @@ def new_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
             person = services.create_person_from_concern(concern, request.user, form.cleaned_data)
             messages.success(request, f"Record created for {person.full_name} and linked")
             return redirect("concerns:detail", reference=concern.reference)
+        log_shown(request, [match.person for match in duplicates])
     return render(
         request,
         "concerns/new_person.html",
@@ -432,15 +443,18 @@ def sign_off(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
         raise Http404  # no decision waiting, or the four-eyes rule: the decision maker does not sign off
     form = SignOffForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["action"] == "approve":
-            enquiry = services.sign_off(decision, request.user)
-            if enquiry:
-                messages.success(request, f"Decision signed off. Enquiry {enquiry.reference} opened")
+        try:
+            if form.cleaned_data["action"] == "approve":
+                enquiry = services.sign_off(decision, request.user)
+                if enquiry:
+                    messages.success(request, f"Decision signed off. Enquiry {enquiry.reference} opened")
+                else:
+                    messages.success(request, "Decision signed off. The concern is closed")
             else:
-                messages.success(request, "Decision signed off. The concern is closed")
-        else:
-            services.return_decision(decision, request.user, form.cleaned_data["returned_comment"])
-            messages.success(request, "Decision returned to the practitioner")
+                services.return_decision(decision, request.user, form.cleaned_data["returned_comment"])
+                messages.success(request, "Decision returned to the practitioner")
+        except StateChanged as changed:
+            messages.error(request, str(changed))
         return redirect("concerns:detail", reference=concern.reference)
     return render(
         request,

@@ -6,13 +6,14 @@ A record outside that set is answered with 404, so an outsider cannot even learn
 Viewing a record writes an access-log entry.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -135,13 +136,28 @@ def log_view(request: HttpRequest, record: Model) -> None:
     """An access-log entry: who viewed which record (by its uuid), from which page."""
     if not request.user.is_authenticated:
         return
-    AccessLog.objects.create(
+    AccessLog.objects.append(
         user=request.user,
         record_type=record._meta.label_lower,
         record_id=cast(Any, record).uuid,
         record_reference=getattr(record, "reference", "") or "",
         page=request.path[:200],
     )
+
+
+def log_shown(request: HttpRequest, records: Iterable[Model]) -> None:
+    """An access-log entry (as ``log_view``) for each record a page shows that ``get_record`` did not
+    log: search results and likely duplicates listed in answer to a POST, a record's form shown again
+    after a POST. One ``append`` per record, in one transaction (the hash chain takes one entry at a
+    time), so a caller shows a bounded list: one page of results."""
+    if not request.user.is_authenticated:
+        return
+    shown = list({(r._meta.label_lower, r.pk): r for r in records}.values())
+    if not shown:
+        return
+    with transaction.atomic():
+        for r in shown:
+            log_view(request, r)
 
 
 def access_log_for(record: Model) -> QuerySet[AccessLog]:

@@ -33,12 +33,26 @@ def download(
     return response
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or, with tab and carriage
+# return, as a cell that can start one): text from an organisation's or team's name, or from an
+# imported file, must not run in the reader's Excel (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text that would start a formula, with an apostrophe before it (shown as text); anything else
+    unchanged, numbers included, so negative numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
-    """A CSV file's text: the header row, then the rows."""
+    """A CSV file's text: the header row, then the rows, every text cell spreadsheet_safe."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_safe(v) for v in header])
+    writer.writerows([spreadsheet_safe(v) for v in row] for row in rows)
     return out.getvalue()
 
 

@@ -30,8 +30,31 @@ class GovukDateWidget(forms.MultiWidget):
         return [None, None, None]
 
 
+# The years a date may be in. Before 1900 is a mistyped year (nobody alive was born then). A date that
+# may be in the future (a due date, a round's last conversation) stops before 2100, so that nothing
+# typed reaches the end of the calendar (9999-12-31), past which date arithmetic fails.
+MIN_YEAR = 1900
+MAX_YEAR = 2099
+
+
+class _DatePart(forms.Field):
+    """One box of a date, as typed: GovukDateField.compress checks it, with messages naming the date.
+    (A CharField would answer a NUL character with Django's own message, not naming the question.)"""
+
+    def to_python(self, value: Any) -> str:
+        return value if isinstance(value, str) else ""
+
+
+def _digits(text: str) -> bool:
+    """Only the digits 0 to 9 (str.isdigit alone also takes "²", "١" and "１")."""
+    return text.isascii() and text.isdigit()
+
+
 class GovukDateField(forms.MultiValueField):
-    """A date from three boxes, with the GOV.UK error messages for each way it can be wrong."""
+    """A date from three boxes, with the GOV.UK error messages for each way it can be wrong.
+
+    Whatever is typed, the answer is a date from MIN_YEAR to MAX_YEAR or a message naming the question
+    (``label_for_errors``): a day of 99999999999999999999 is not a real date, not an error page."""
 
     widget = GovukDateWidget
 
@@ -39,11 +62,7 @@ class GovukDateField(forms.MultiValueField):
         self.label_for_errors = label_for_errors
         self.past_only = past_only
         # The parts are optional on their own so compress() can say exactly which one is missing.
-        fields = (
-            forms.CharField(required=False),
-            forms.CharField(required=False),
-            forms.CharField(required=False),
-        )
+        fields = (_DatePart(required=False), _DatePart(required=False), _DatePart(required=False))
         kwargs.setdefault("require_all_fields", False)
         super().__init__(fields, **kwargs)
         self.error_messages["required"] = f"Enter {label_for_errors.lower()}"
@@ -56,18 +75,25 @@ class GovukDateField(forms.MultiValueField):
         missing = [part for part, v in (("day", day), ("month", month), ("year", year)) if not v]
         if missing:
             raise ValidationError(f"{name} must include a {' and a '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+        if not (_digits(day) and _digits(month) and _digits(year)):
             raise ValidationError(f"{name} must be a real date")
         if len(year) != 4:
             raise ValidationError("Year must include 4 numbers")
+        # Leading zeros are fine ("01"); a day or month of more than 4 digits is not one, and is not
+        # given to int() (99999999999999999999 overflowed date(); 5,000 digits are past int()'s limit).
+        if len(day) > 4 or len(month) > 4 or not (1 <= int(day) <= 31 and 1 <= int(month) <= 12):
+            raise ValidationError(f"{name} must be a real date")
+        d, m, y = int(day), int(month), int(year)
+        if y < MIN_YEAR:
+            raise ValidationError(f"{name} must be after {MIN_YEAR}")
         try:
-            value = date(int(year), int(month), int(day))
-        except ValueError as exc:
+            value = date(y, m, d)
+        except ValueError as exc:  # 31 February
             raise ValidationError(f"{name} must be a real date") from exc
-        if value.year < 1900:
-            raise ValidationError(f"{name} must be after 1900")
         if self.past_only and value > timezone.localdate():
             raise ValidationError(f"{name} must be today or in the past")
+        if value.year > MAX_YEAR:
+            raise ValidationError(f"{name} must be before {MAX_YEAR + 1}")
         return value
 
 

@@ -3,10 +3,14 @@
 core never imports a feature app; records are named here by a label and a UUID.
 """
 
+import hashlib
+import json
 import uuid
+from datetime import UTC
+from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 
@@ -39,17 +43,113 @@ class ReferenceSequence(models.Model):
         return f"{prefix}-{year}-{seq.last:06d}"
 
 
+class AccessEvent(models.TextChoices):
+    """What an access-log entry records."""
+
+    VIEW = "view", "Viewed a record"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed to sign in"
+    SIGN_OUT = "sign_out", "Signed out"
+
+
+class AccessLogManager(models.Manager["AccessLog"]):
+    # Tries before giving up when concurrent writers keep taking the next sequence number.
+    ATTEMPTS = 20
+
+    def append(self, **fields: Any) -> "AccessLog":
+        """Write one entry at the end of the hash chain; the only way access-log rows are written.
+
+        Inside one transaction (a savepoint if the caller already has one): lock the newest chained
+        entry (SELECT ... FOR UPDATE; SQLite has one writer at a time anyway), give the new entry the
+        next sequence number and that entry's hash as ``previous_hash``, then insert. ``sequence`` is
+        unique, so two writers that read the same end (two first entries, or a PostgreSQL waiter that
+        is handed the row it locked rather than the one committed meanwhile) cannot fork the chain:
+        the second insert fails and is retried against the new end.
+        """
+        chain_fields = {"at", "sequence", "previous_hash", "entry_hash"} & fields.keys()
+        if chain_fields:
+            raise TypeError(f"append() sets {sorted(chain_fields)} itself")
+        attempt = 0
+        while True:
+            attempt += 1
+            entry = self.model(**fields)
+            try:
+                with transaction.atomic():
+                    newest = (
+                        self.select_for_update()
+                        .filter(sequence__isnull=False)
+                        .order_by("-sequence")
+                        .only("sequence", "entry_hash")
+                        .first()
+                    )
+                    entry.sequence = (newest.sequence or 0) + 1 if newest else 1
+                    entry.previous_hash = newest.entry_hash if newest else ""
+                    entry.at = timezone.now()
+                    entry.normalise()
+                    entry.entry_hash = entry.compute_hash()
+                    entry._appending = True
+                    entry.save(force_insert=True)
+                    return entry
+            except IntegrityError:
+                # Only a sequence number taken meanwhile is worth another try.
+                if attempt >= self.ATTEMPTS or not self.filter(sequence=entry.sequence).exists():
+                    raise
+
+
 class AccessLog(models.Model):
-    """One row each time someone views a person's record, a concern or an enquiry."""
+    """One row each time someone views a person's record, a concern or an enquiry, signs in, fails
+    to sign in or signs out.
+
+    The rows form a hash chain (see ``compute_hash``): each holds its place in the chain
+    (``sequence``), the previous entry's hash and its own, so changing or removing an entry is found
+    by ``manage.py verify_access_log``. Write rows only with ``AccessLog.objects.append(...)``.
+    Entries written before the chain existed have no sequence and blank hashes; verification
+    starts from the first chained entry (sequence 1).
+
+    A sign-in entry has no record. A failed sign-in may have no user; the username tried is kept
+    only as a keyed hash (``username_hash``), never in clear, so repeated attempts on one username
+    can be counted without storing what was typed.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    record_type = models.CharField(max_length=40)
-    record_id = models.UUIDField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    record_type = models.CharField(max_length=40, blank=True)
+    record_id = models.UUIDField(null=True, blank=True)
     record_reference = models.CharField(max_length=40, blank=True)
     page = models.CharField(max_length=200, help_text="The page the record was seen on (a path).")
-    action = models.CharField(max_length=20, default="view")
+    action = models.CharField(max_length=20, choices=AccessEvent.choices, default=AccessEvent.VIEW)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, help_text="The client's address.")
+    username_hash = models.CharField(
+        max_length=64, blank=True, help_text="A failed sign-in: a keyed hash of the username tried."
+    )
+    sequence = models.PositiveBigIntegerField(
+        null=True, blank=True, unique=True, editable=False, help_text="Place in the hash chain, from 1."
+    )
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    # The fields the hash covers, in order; everything but the hash itself (a test checks this).
+    HASHED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "sequence",
+        "id",
+        "at",
+        "user_id",
+        "action",
+        "record_type",
+        "record_id",
+        "record_reference",
+        "page",
+        "ip_address",
+        "username_hash",
+        "previous_hash",
+    )
+    HASH_VERSION: ClassVar[int] = 1
+
+    objects = AccessLogManager()
+    _appending = False  # set by append() for the one save() it makes
 
     class Meta:
         ordering = ["-at"]
@@ -57,3 +157,50 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.record_type} {self.record_reference} at {self.at}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The chain is written once, by the manager's append(); any other save would break it.
+        if not self._appending:
+            raise TypeError("access-log entries are written only by AccessLog.objects.append()")
+        self._appending = False
+        super().save(*args, **kwargs)
+
+    def normalise(self) -> None:
+        """Put each hashed value in the form the database gives back, so the hash computed before
+        the insert is the one verification computes from the stored row."""
+        by_attname = {f.attname: f for f in self._meta.concrete_fields}
+        for name in self.HASHED_FIELDS:
+            field = by_attname[name]
+            value = field.to_python(getattr(self, name))
+            if isinstance(value, str) and field.max_length:
+                value = value[: field.max_length]
+            setattr(self, name, value)
+
+    def canonical(self) -> bytes:
+        """The entry's hashed fields as canonical JSON: sorted keys, no spaces, ASCII only; the
+        time in UTC ISO 8601 with microseconds, ids and uuids as strings, absent values as null."""
+
+        def text(value: Any) -> str | None:
+            return None if value is None else str(value)
+
+        at = self.at.astimezone(UTC).isoformat(timespec="microseconds") if self.at else None
+        data = {
+            "v": self.HASH_VERSION,
+            "sequence": self.sequence,
+            "id": text(self.id),
+            "at": at,
+            "user_id": text(self.user_id),
+            "action": self.action,
+            "record_type": self.record_type,
+            "record_id": text(self.record_id),
+            "record_reference": self.record_reference,
+            "page": self.page,
+            "ip_address": self.ip_address,
+            "username_hash": self.username_hash,
+            "previous_hash": self.previous_hash,
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+    def compute_hash(self) -> str:
+        """SHA-256 (hex) of ``canonical()``, which includes the previous entry's hash."""
+        return hashlib.sha256(self.canonical()).hexdigest()

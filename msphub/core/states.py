@@ -2,7 +2,13 @@
 
 from collections.abc import Collection
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
+
+
+class StateChanged(PermissionDenied):
+    """Someone else changed the record's state first (two managers pressing at once): the message says
+    what happened, for the page to show. A view that does not catch it answers 403."""
 
 
 def lock_status(record: Model, allowed: Collection[str], refusal: Exception) -> None:

@@ -1,5 +1,6 @@
 """PUBLIC pages (``login_not_required``): the start page, the health check, the accessibility
-statement and the privacy notice. They show no record and need no access decorator."""
+statement and the privacy notice. They show no record and need no access decorator. Also the page
+django-ratelimit answers with (RATELIMIT_VIEW), which no URL leads to."""
 
 import logging
 
@@ -43,3 +44,10 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy.html")
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Too many sign-ins or concerns from one address in a short time (django-ratelimit): 429, and
+    nothing of what was typed is kept or logged."""
+    logger.warning("Rate limit reached on %s", request.path)
+    return render(request, "core/rate_limited.html", status=429)

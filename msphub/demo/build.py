@@ -33,7 +33,7 @@ from simple_history.utils import get_history_manager_for_model
 from msphub.accounts.models import Organisation, Team, User
 from msphub.concerns import services
 from msphub.concerns.models import Concern, ConcernNote, Decision, FirstContact
-from msphub.core.models import AccessLog, ReferenceSequence
+from msphub.core.models import ReferenceSequence
 from msphub.core.validators import nhs_number_check_digit
 from msphub.enquiries import services as services_enquiries
 from msphub.enquiries.models import RECORD_PARTS, Enquiry, Feedback
@@ -95,16 +95,8 @@ def remove_demo_data() -> None:
     enquiry_ids = set(enquiries.values_list("pk", flat=True)) | set(
         h_enquiry.objects.filter(council_id__in=council_ids).values_list("id", flat=True)
     )
-    record_uuids = (
-        set(h_concern.objects.filter(id__in=concern_ids).values_list("uuid", flat=True))
-        | set(h_person.objects.filter(id__in=person_ids).values_list("uuid", flat=True))
-        | set(h_enquiry.objects.filter(id__in=enquiry_ids).values_list("uuid", flat=True))
-        | set(Concern.objects.filter(pk__in=concern_ids).values_list("uuid", flat=True))
-        | set(Person.objects.filter(pk__in=person_ids).values_list("uuid", flat=True))
-        | set(Enquiry.objects.filter(pk__in=enquiry_ids).values_list("uuid", flat=True))
-    )
-
-    AccessLog.objects.filter(Q(record_id__in=record_uuids) | Q(user__username__in=c.USERNAMES)).delete()
+    # The access log is kept: its entries are chained by hash (verify_access_log), so removing any
+    # would break the chain. Old entries name demo records that no longer exist, which is harmless.
     # Enquiries protect their concern and person, and concerns protect their person.
     Enquiry.objects.filter(pk__in=enquiry_ids).delete()
     Concern.objects.filter(pk__in=concern_ids).delete()

@@ -25,7 +25,8 @@ COUNCILS_2026 = ["Riverside Council", "Hillside Council", "Lakeside Council", "M
 @transaction.atomic
 def seed_tempcheck() -> dict[str, int]:
     network, _ = Organisation.objects.update_or_create(
-        name="National MSP network (demo)", defaults={"kind": Organisation.Kind.NETWORK, "region": ""}
+        name="National MSP network (demo)",
+        defaults={"kind": Organisation.Kind.NETWORK, "region": "", "national": True},
     )
     password = make_password(content.PASSWORD)
     users = {}

@@ -14,7 +14,7 @@ from django.utils import timezone
 from msphub.accounts.models import Organisation, User
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
-from msphub.core.states import lock_status
+from msphub.core.states import StateChanged, lock_status
 
 from .models import (
     AdvocacyReferral,
@@ -91,6 +91,11 @@ def allocate(enquiry: Enquiry, lead: User, making_organisation: Organisation | N
     making the enquiry on the council's behalf, or none."""
     ensure_open(enquiry)
     with transaction.atomic():
+        lock_status(
+            enquiry,
+            [Enquiry.Status.OPEN, Enquiry.Status.CLOSURE_REQUESTED],
+            StateChanged("This enquiry was closed while you were changing it; nothing was changed."),
+        )
         _update(
             enquiry,
             {
@@ -362,7 +367,7 @@ def _lock_awaiting_sign_off(enquiry: Enquiry) -> None:
     lock_status(
         enquiry,
         [Enquiry.Status.CLOSURE_REQUESTED],
-        PermissionDenied("This closure has already been signed off or returned."),
+        StateChanged("This closure has already been signed off or returned by someone else."),
     )
 
 

@@ -28,6 +28,7 @@ from msphub.core.access import Action, record, requires, visible
 from msphub.core.downloads import pdf_response
 from msphub.core.forms import initial_from, posted
 from msphub.core.history import history_page
+from msphub.core.states import StateChanged
 
 from . import forms, services
 from .models import (
@@ -173,9 +174,13 @@ def enquiry_details(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResp
         initial=initial_from(enquiry, forms.EnquiryDetailsForm),
     )
     if request.method == "POST" and form.is_valid():
-        services.allocate(
-            enquiry, form.cleaned_data["lead_practitioner"], form.cleaned_data["making_organisation"]
-        )
+        try:
+            services.allocate(
+                enquiry, form.cleaned_data["lead_practitioner"], form.cleaned_data["making_organisation"]
+            )
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("enquiries:detail", reference=enquiry.reference)
         return _done(request, enquiry, "Enquiry details updated")
     return _form_page(request, enquiry, form, "Lead and partner")
 
@@ -373,11 +378,15 @@ def close_sign_off(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespo
         raise Http404  # the four-eyes rule: whoever asked for the closure does not sign it off
     form = forms.SignOffClosureForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["action"] == "approve":
-            services.sign_off_closure(enquiry, request.user)
-            return _done(request, enquiry, "Closure signed off. The enquiry is closed")
-        services.return_closure(enquiry, request.user, form.cleaned_data["returned_comment"])
-        return _done(request, enquiry, "Closure returned to the lead practitioner")
+        try:
+            if form.cleaned_data["action"] == "approve":
+                services.sign_off_closure(enquiry, request.user)
+                return _done(request, enquiry, "Closure signed off. The enquiry is closed")
+            services.return_closure(enquiry, request.user, form.cleaned_data["returned_comment"])
+            return _done(request, enquiry, "Closure returned to the lead practitioner")
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("enquiries:detail", reference=enquiry.reference)
     outcomes = enquiry.outcomes.filter(withdrawn_on__isnull=True)
     return render(
         request, "enquiries/close_sign_off.html", {"enquiry": enquiry, "form": form, "outcomes": outcomes}

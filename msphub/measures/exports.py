@@ -7,7 +7,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from msphub.core.downloads import csv_text
+from msphub.core.downloads import csv_text, spreadsheet_safe
 
 from .sac import TABLE_TITLES, grid
 
@@ -40,14 +40,14 @@ def return_xlsx(data: dict[str, Any]) -> bytes:
         sheet = book.create_sheet(table_id)
         sheet["A1"] = f"{table_id}: {title}"
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet["A2"] = f"Financial year {data['year']}; council {data['council']}"
+        sheet["A2"] = spreadsheet_safe(f"Financial year {data['year']}; council {data['council']}")
         rows, columns, values = grid(table_id, data["tables"][table_id])
         for j, column in enumerate(columns, start=2):
-            cell = sheet.cell(row=4, column=j, value=column)
+            cell = sheet.cell(row=4, column=j, value=spreadsheet_safe(column))
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True)
         for i, (row, counts) in enumerate(zip(rows, values, strict=True), start=5):
-            sheet.cell(row=i, column=1, value=row).font = bold
+            sheet.cell(row=i, column=1, value=spreadsheet_safe(row)).font = bold
             for j, count in enumerate(counts, start=2):
                 sheet.cell(row=i, column=j, value=count)
         sheet.column_dimensions["A"].width = 55
@@ -57,7 +57,7 @@ def return_xlsx(data: dict[str, Any]) -> bytes:
     warnings["A1"] = "Validation warnings"
     warnings["A1"].font = bold
     for i, warning in enumerate(data["warnings"] or ["None"], start=2):
-        warnings.cell(row=i, column=1, value=warning)
+        warnings.cell(row=i, column=1, value=spreadsheet_safe(warning))
     warnings.column_dimensions["A"].width = 120
     out = io.BytesIO()
     book.save(out)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from msphub.accounts.permissions import CASEWORK, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.concerns.models import Concern
-from msphub.core.access import Action, record, requires, visible
+from msphub.core.access import Action, log_shown, record, requires, visible
 from msphub.core.forms import initial_from, posted
 from msphub.core.history import history_page
 from msphub.enquiries.models import Enquiry
@@ -31,11 +31,13 @@ PEOPLE = Person.objects.select_related("council", "team")
 @requires(CASEWORK)
 def person_search(request: AuthenticatedRequest) -> HttpResponse:
     """Searching is a POST although it changes nothing: names, dates of birth and NHS numbers must
-    not travel in URLs, where browser history, proxies and server logs keep them."""
+    not travel in URLs, where browser history, proxies and server logs keep them. Each person listed
+    is logged as viewed (at most 50: one append each)."""
     form = PersonSearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_bound and form.is_valid() and form.has_criteria():
-        results = search(visible(request, Person.objects.all()), **form.cleaned_data)[:50]
+        results = list(search(visible(request, Person.objects.all()), **form.cleaned_data)[:50])
+        log_shown(request, results)
     return render(request, "people/search.html", {"form": form, "results": results})
 
 
@@ -50,7 +52,15 @@ def person_new(request: AuthenticatedRequest) -> HttpResponse:
             person = services.create_person(request.user, form.cleaned_data)
             messages.success(request, f"Record created for {person.full_name}")
             return redirect("people:detail", uuid=person.uuid)
+        log_shown(request, [d.person for d in duplicates])  # the records it may already have
     return render(request, "people/form.html", {"form": form, "duplicates": duplicates})
+
+
+def _log_shown_again(request: AuthenticatedRequest, person: Person) -> None:
+    """A record's page shown again after a POST (a form with errors): the chokepoint logged only
+    the GET, so log this view too."""
+    if request.method == "POST":
+        log_shown(request, [person])
 
 
 def timeline(concerns: QuerySet[Concern], enquiries: QuerySet[Enquiry]) -> list[dict[str, Any]]:
@@ -95,6 +105,7 @@ def person_edit(request: AuthenticatedRequest, person: Person) -> HttpResponse:
         services.change_person(person, form.cleaned_data)
         messages.success(request, "Record updated")
         return redirect("people:detail", uuid=person.uuid)
+    _log_shown_again(request, person)
     return render(request, "people/form.html", {"form": form, "person": person})
 
 
@@ -106,6 +117,7 @@ def representative_new(request: AuthenticatedRequest, person: Person) -> HttpRes
         services.add_representative(person, form.cleaned_data)
         messages.success(request, "Representative added")
         return redirect("people:detail", uuid=person.uuid)
+    _log_shown_again(request, person)
     return render(request, "people/representative_form.html", {"form": form, "person": person})
 
 
@@ -136,4 +148,5 @@ def person_restriction(request: AuthenticatedRequest, person: Person) -> HttpRes
         services.restrict(person, form.cleaned_data["restricted"], form.cleaned_data["restricted_to"])
         messages.success(request, "Access to the record updated")
         return redirect("people:detail", uuid=person.uuid)
+    _log_shown_again(request, person)
     return render(request, "people/restriction.html", {"form": form, "person": person})

@@ -4,6 +4,7 @@ from django import forms
 
 from msphub.accounts.models import Role, User
 from msphub.core.forms import GovukDateField, GovukForm
+from msphub.core.imports import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 from .models import Instrument, Question, Respondent
 
@@ -82,6 +83,13 @@ class ImportForm(GovukForm):
         error_messages={"required": "Choose the responses file"},
         help_text="respondent_id,council,region,question_id,item,answer",
     )
+
+    def clean_responses(self) -> Any:
+        """The upload, refused by its size before anything reads it (core.imports.MAX_UPLOAD_BYTES)."""
+        upload = self.cleaned_data["responses"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The responses file must be smaller than {MAX_UPLOAD_MB} MB")
+        return upload
 
 
 def _grid_name(question: Question, index: int) -> str:

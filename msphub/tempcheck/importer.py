@@ -1,23 +1,40 @@
 """Import a round's responses from CSV (format: ../shared/reference/tempcheck/README.md).
 
 All or nothing: every problem is reported with its line number and nothing is written unless the
-whole file is good.
+whole file is good. The file's size, rows and values are bounded (msphub/core/imports.py): a value
+no longer than its database column, no NUL characters.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 
-from msphub.core.imports import ImportRefused
+from msphub.core.imports import MAX_COUNT, ImportRefused, check_size, csv_rows, shown
 
-from .models import AggregateCount, Answer, Instrument, Respondent, Round
+from .models import AggregateCount, Answer, Instrument, Question, Respondent, Round
 
-__all__ = ["create_baseline", "create_round", "parse_responses"]
+__all__ = ["create_baseline", "create_round", "parse_baseline", "parse_responses"]
 
 COLUMNS = ["respondent_id", "council", "region", "question_id", "item", "answer"]
 BASELINE_COLUMNS = ["question_id", "item", "category", "count", "base"]
+
+
+def _column(model: type[models.Model], name: str) -> int:
+    column = model._meta.get_field(name)
+    assert isinstance(column, models.CharField) and column.max_length is not None
+    return column.max_length
+
+
+# Each value at most as long as the column it is stored in (or looked up by); an answer, stored as
+# text of any length, at most MAX_FIELD_CHARS (csv_rows' default).
+MAX_LENGTHS = {
+    "respondent_id": _column(Respondent, "respondent_id"),
+    "council": _column(Respondent, "council"),
+    "region": _column(Respondent, "region"),
+    "question_id": _column(Question, "qid"),
+    "item": _column(Answer, "item"),
+    "category": _column(AggregateCount, "category"),
+}
 
 
 @dataclass
@@ -27,6 +44,7 @@ class Parsed:
 
 
 def _decode(data: bytes) -> str:
+    check_size(data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -34,23 +52,18 @@ def _decode(data: bytes) -> str:
         raise ImportRefused.at_line(line, f"not UTF-8 text (byte {data[exc.start]:#04x})") from exc
 
 
-def _rows(text: str, columns: list[str]) -> tuple[list[tuple[int, dict]], list[str]]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    missing = [c for c in columns if c not in header]
-    if missing:
-        return [], [f"line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"]
-    rows = []
-    for row in reader:
-        rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}))
-    return rows, []
+def _rows(data: bytes, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows; ImportRefused if it cannot be read as a CSV file of ``columns``."""
+    rows, problems = csv_rows(_decode(data), columns, MAX_LENGTHS)
+    if problems:
+        raise ImportRefused.listing(problems)
+    return rows
 
 
 def parse_responses(data: bytes, instrument: Instrument) -> Parsed:
-    text = _decode(data)
-    rows, problems = _rows(text, COLUMNS)
-    if problems:
-        raise ImportRefused(problems)
+    """The answers of a CSV file of responses; ImportRefused lists every problem by line."""
+    rows = _rows(data, COLUMNS)
+    problems: list[str] = []
     questions = {q.qid: q for q in instrument.questions.all()}
     parsed = Parsed()
     seen: dict[tuple[str, str, str], int] = {}
@@ -65,17 +78,17 @@ def parse_responses(data: bytes, instrument: Instrument) -> Parsed:
         parsed.respondents.setdefault(rid, council)
         question = questions.get(qid)
         if question is None:
-            problems.append(f"line {line}: unknown question id {qid!r}")
+            problems.append(f"line {line}: unknown question id {shown(qid)}")
             continue
         if question.type == "grid":
             if item not in question.items:
-                problems.append(f"line {line}: {qid} has no item {item!r}")
+                problems.append(f"line {line}: {qid} has no item {shown(item)}")
                 continue
         elif item:
             problems.append(f"line {line}: {qid} is not a grid question, so item must be empty")
             continue
         if question.is_closed and answer not in question.categories:
-            problems.append(f"line {line}: {answer!r} is not one of the categories of {qid}")
+            problems.append(f"line {line}: {shown(answer)} is not one of the categories of {qid}")
             continue
         if question.type == "open" and not answer:
             problems.append(f"line {line}: an empty answer to {qid}")
@@ -92,7 +105,7 @@ def parse_responses(data: bytes, instrument: Instrument) -> Parsed:
     if not rows:
         problems.append("line 2: the file has no answers")
     if problems:
-        raise ImportRefused(problems)
+        raise ImportRefused.listing(problems)
     return parsed
 
 
@@ -118,26 +131,25 @@ def create_round(slug: str, title: str, instrument: Instrument, data: bytes, reg
     return round_
 
 
-@transaction.atomic
-def create_baseline(slug: str, title: str, instrument: Instrument, data: bytes) -> Round:
-    """An aggregate-only round from published counts: question_id,item,category,count,base."""
-    if Round.objects.filter(slug=slug).exists():
-        raise ImportRefused([f"a round called {slug!r} exists already"])
-    rows, problems = _rows(_decode(data), BASELINE_COLUMNS)
+def parse_baseline(data: bytes, instrument: Instrument) -> list[tuple[Question, str, str, int, int]]:
+    """The counts of a CSV file of published counts (question_id,item,category,count,base):
+    (question, item, category, count, base) each; ImportRefused lists every problem by line."""
+    rows = _rows(data, BASELINE_COLUMNS)
+    problems: list[str] = []
     questions = {q.qid: q for q in instrument.questions.all()}
     counts = []
     for line, row in rows:
         question = questions.get(row["question_id"])
         if question is None:
-            problems.append(f"line {line}: unknown question id {row['question_id']!r}")
+            problems.append(f"line {line}: unknown question id {shown(row['question_id'])}")
             continue
         if row["category"] not in question.categories:
             problems.append(
-                f"line {line}: {row['category']!r} is not one of the categories of {question.qid}"
+                f"line {line}: {shown(row['category'])} is not one of the categories of {question.qid}"
             )
             continue
         if question.type == "grid" and row["item"] not in question.items:
-            problems.append(f"line {line}: {question.qid} has no item {row['item']!r}")
+            problems.append(f"line {line}: {question.qid} has no item {shown(row['item'])}")
             continue
         try:
             count, base = int(row["count"]), int(row["base"])
@@ -147,9 +159,21 @@ def create_baseline(slug: str, title: str, instrument: Instrument, data: bytes) 
         if count < 0 or base <= 0 or count > base:
             problems.append(f"line {line}: a count must be between 0 and its base")
             continue
+        if base > MAX_COUNT:
+            problems.append(f"line {line}: a count and its base must be {MAX_COUNT:,} or fewer")
+            continue
         counts.append((question, row["item"], row["category"], count, base))
     if problems:
-        raise ImportRefused(problems)
+        raise ImportRefused.listing(problems)
+    return counts
+
+
+@transaction.atomic
+def create_baseline(slug: str, title: str, instrument: Instrument, data: bytes) -> Round:
+    """An aggregate-only round from published counts: question_id,item,category,count,base."""
+    if Round.objects.filter(slug=slug).exists():
+        raise ImportRefused([f"a round called {slug!r} exists already"])
+    counts = parse_baseline(data, instrument)
     round_ = Round.objects.create(slug=slug, title=title, instrument=instrument, aggregate_only=True)
     AggregateCount.objects.bulk_create(
         AggregateCount(round=round_, question=q, item=item, category=c, count=n, base=b)

@@ -62,7 +62,7 @@ class RoundQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         if user.is_regional_lead:
-            return self.filter(region=user.organisation.region)
+            return self.filter(region=user.network_region)
         if user.is_interviewer and action in ("view", "capture", "code"):
             return self.filter(interviewers=user).distinct()
         return self.none()

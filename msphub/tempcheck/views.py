@@ -34,8 +34,7 @@ ROUNDS = Round.objects.select_related("instrument")
 
 def _region(request: AuthenticatedRequest) -> str:
     """The region of a regional lead (TEMPCHECK_MANAGE): blank for a national network."""
-    organisation = request.user.organisation
-    return organisation.region if organisation is not None else ""
+    return request.user.network_region or ""
 
 
 def _load_instrument(request: AuthenticatedRequest) -> HttpResponse | None:

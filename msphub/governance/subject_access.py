@@ -1,0 +1,442 @@
+"""A subject access request export (UK GDPR Article 15): everything msphub holds about one person.
+
+``subject_access_export(person)`` returns one dict, written as JSON and printed as a PDF by
+``manage.py subject_access`` and by the safeguarding lead's downloads (subject_access_views.py).
+It holds the person's record with its change history and representatives; every concern about them
+with its decision, first contacts and notes; every enquiry with its desired outcomes, reviews,
+contacts, capacity and best-interests decisions, advocacy, plan actions, closure and feedback, each
+with its change history; and the access-log entries of who viewed these records.
+
+Each value is one entry ``{"name", "label", "value", "redact", "free_text"}``. ``redact`` marks
+another individual's personal data (a third party: the person who raised the concern unless it was
+the adult, representatives, a family member or friend acting as advocate, who was at a review or a
+contact, who was consulted on a best-interests decision, a representative's feedback words); each
+record also lists those fields as ``third_party``. Staff names are disclosed, as is usual in a UK
+subject access response. ``free_text`` marks words someone wrote, which may name other people and
+are read before disclosure. The PDF shows both marks; nothing is removed here: redaction is the
+council's decision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from simple_history.utils import get_history_model_for_model
+
+from msphub.accounts.models import User
+from msphub.concerns.models import Concern, ConcernNote, Decision, FirstContact
+from msphub.core.downloads import render_pdf
+from msphub.core.models import AccessLog
+from msphub.enquiries.models import (
+    AdvocacyReferral,
+    BestInterestsDecision,
+    CapacityAssessment,
+    DesiredOutcome,
+    Enquiry,
+    Feedback,
+    Involvement,
+    PlanAction,
+    Review,
+    ReviewProgress,
+)
+from msphub.people.models import Person, Representative
+
+FORMAT = "msphub subject access export"
+FORMAT_VERSION = 1
+THIRD_PARTY = "Third party: consider redaction"
+FREE_TEXT = "Free text: check for other people named"
+PDF_TEMPLATE = "governance/subject_access_pdf.html"
+
+# Never shown: keys, and the link to the record a part belongs to (it is listed under it).
+SKIPPED = {"id", "uuid", "submission_token", "person", "concern", "enquiry", "review"}
+HISTORY_SKIPPED = SKIPPED | {
+    "history_id",
+    "history_date",
+    "history_user",
+    "history_type",
+    "history_change_reason",
+}
+
+# Short answers that are free text too, though not TextFields.
+FREE_TEXT_FIELDS = {"decision", "place"}
+
+REFERRER = {
+    "raised_by_user",
+    "raiser_name",
+    "raiser_role",
+    "raiser_organisation_name",
+    "raiser_phone",
+    "raiser_email",
+}
+
+
+def _concern_third_party(row: Any) -> set[str]:
+    # The adult raising a concern about themselves is no third party.
+    return set() if row.raiser_kind == Concern.RaiserKind.SELF else REFERRER
+
+
+# Per model, the fields of a row (a record or one of its historical versions) that hold another
+# individual's personal data.
+THIRD_PARTY_FIELDS: dict[type[models.Model], Callable[[Any], set[str]]] = {
+    Representative: lambda row: {"name", "phone", "email", "address"},
+    Concern: _concern_third_party,
+    FirstContact: lambda row: {"representative_name"},
+    DesiredOutcome: lambda row: {"representative_name"},
+    Review: lambda row: {"participants"},
+    Involvement: lambda row: {"attendees"},
+    BestInterestsDecision: lambda row: {"consulted"},
+    AdvocacyReferral: lambda row: (
+        {"advocate_name"} if row.kind == AdvocacyReferral.Kind.FAMILY_FRIEND else set()
+    ),
+    # A representative's feedback is their words, not the person's.
+    Feedback: lambda row: {"comments"} if row.version == Feedback.Version.REPRESENTATIVE else set(),
+}
+
+# The record's parts listed under it, in order: (title, model, link to the record).
+CONCERN_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
+    ("Decision", Decision),
+    ("First contacts", FirstContact),
+    ("Notes", ConcernNote),
+)
+ENQUIRY_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
+    ("Desired outcomes", DesiredOutcome),
+    ("Reviews", Review),
+    ("Contacts and meetings", Involvement),
+    ("Mental capacity assessments", CapacityAssessment),
+    ("Best interests decisions", BestInterestsDecision),
+    ("Advocacy referrals", AdvocacyReferral),
+    ("Safeguarding plan actions", PlanAction),
+    ("Feedback", Feedback),
+)
+
+
+def _moment(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
+
+
+def _shown(model_field: models.Field, row: Any) -> str | None:
+    """A field's value as text (None when nothing is held): choices by their label, dates as
+    YYYY-MM-DD, moments in London time, yes or no, related records by their name."""
+    value = getattr(row, model_field.attname)
+    if value is None or value == "":
+        return None
+    if model_field.is_relation:
+        related = getattr(row, model_field.name, None)
+        return str(related) if related is not None else str(value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return _moment(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _label(model_field: models.Field) -> str:
+    return str(model_field.verbose_name).capitalize()
+
+
+def _free_text(model_field: models.Field) -> bool:
+    """Words someone wrote (not an address: that is a contact detail)."""
+    if model_field.name in ("address", "adult_address"):
+        return False
+    return isinstance(model_field, models.TextField) or model_field.name in FREE_TEXT_FIELDS
+
+
+def _third_party(model: type[models.Model], row: Any) -> set[str]:
+    rule = THIRD_PARTY_FIELDS.get(model)
+    return rule(row) if rule else set()
+
+
+def _fields(model: type[models.Model], skipped: set[str]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.name not in skipped]
+
+
+def record(obj: models.Model, title: str | None = None, **extra: Any) -> dict[str, Any]:
+    """One record: its fields with their marks, and ``extra`` (its parts, its history)."""
+    model = type(obj)
+    marked = _third_party(model, obj)
+    fields = []
+    for f in _fields(model, SKIPPED):
+        value = _shown(f, obj)
+        if value is None:
+            continue
+        fields.append(
+            {
+                "name": f.name,
+                "label": _label(f),
+                "value": value,
+                "redact": f.name in marked,
+                "free_text": _free_text(f) and f.name not in marked,
+            }
+        )
+    return {
+        "record": title or str(model._meta.verbose_name).capitalize(),
+        "model": model._meta.label_lower,
+        "uuid": str(getattr(obj, "uuid", "")) or None,
+        "reference": getattr(obj, "reference", None),
+        "fields": fields,
+        "third_party": sorted(f["name"] for f in fields if f["redact"]),
+        **extra,
+    }
+
+
+def history(histories: Iterable[tuple[type[models.Model], models.QuerySet]]) -> list[dict[str, Any]]:
+    """Every version of the records, oldest first, each with the fields it changed (all its values,
+    for the first version): the same marks as the records', from the version's own values."""
+    entries: list[tuple[datetime, int, dict[str, Any]]] = []
+    names: dict[tuple[Any, Any], str] = {}  # related records by (model, id), looked up once
+    for model, qs in histories:
+        label = str(model._meta.verbose_name).capitalize()
+        kept = {f.attname for f in qs.model._meta.concrete_fields}
+        fields = [f for f in _fields(model, HISTORY_SKIPPED) if f.attname in kept]
+        previous: dict[Any, Any] = {}
+        for row in qs.select_related("history_user").order_by("history_date", "history_id"):
+            before = previous.get(row.id)
+            marked = _third_party(model, row)
+            changes = []
+            for f in fields:
+                new = _shown_history(f, row, names)
+                old = _shown_history(f, before, names) if before is not None else None
+                if before is None and new is None or before is not None and old == new:
+                    continue
+                changes.append(
+                    {
+                        "name": f.name,
+                        "label": _label(f),
+                        "from": old,
+                        "to": new,
+                        "redact": f.name in marked,
+                        "free_text": _free_text(f) and f.name not in marked,
+                    }
+                )
+            previous[row.id] = row
+            action = {"+": "Created", "~": "Changed", "-": "Deleted"}[row.history_type]
+            if not changes and action == "Changed":
+                continue
+            entry = {
+                "at": _moment(row.history_date),
+                "by": str(row.history_user) if row.history_user else None,
+                "record": label,
+                "action": action,
+                "changes": changes,
+            }
+            entries.append((row.history_date, row.history_id, entry))
+    entries.sort(key=lambda e: (e[0], e[1]))
+    return [e for _, _, e in entries]
+
+
+def _shown_history(model_field: models.Field, row: Any, names: dict[tuple[Any, Any], str]) -> str | None:
+    """As ``_shown``, for a historical row: a related record by its name while it is still there,
+    else by its id. ``names`` keeps the names looked up."""
+    if not model_field.is_relation:
+        return _shown(model_field, row)
+    value = getattr(row, model_field.attname)
+    if value is None:
+        return None
+    related = model_field.related_model
+    assert isinstance(related, type) and issubclass(related, models.Model)
+    key = (related, value)
+    if key not in names:
+        found = related._default_manager.filter(pk=value).first()
+        names[key] = str(found) if found is not None else str(value)
+    return names[key]
+
+
+def _history_of(model: type[models.Model], **lookup: Any) -> tuple[type[models.Model], models.QuerySet]:
+    return model, get_history_model_for_model(model).objects.filter(**lookup)
+
+
+def _concern(concern: Concern) -> dict[str, Any]:
+    parts = []
+    for title, model in CONCERN_PARTS:
+        rows = list(model._default_manager.filter(concern=concern))
+        if rows:
+            parts.append({"title": title, "records": [record(r) for r in rows]})
+    risk_types = ", ".join(concern.risk_type_labels)
+    data = record(concern, f"Concern {concern.reference}", parts=parts)
+    if risk_types:
+        data["fields"].append(
+            {
+                "name": "risk_types",
+                "label": "Types of risk",
+                "value": risk_types,
+                "redact": False,
+                "free_text": False,
+            }
+        )
+    data["history"] = history(
+        [
+            _history_of(Concern, id=concern.pk),
+            *(_history_of(model, concern_id=concern.pk) for _, model in CONCERN_PARTS),
+        ]
+    )
+    return data
+
+
+def _enquiry(enquiry: Enquiry) -> dict[str, Any]:
+    parts = []
+    for title, model in ENQUIRY_PARTS:
+        rows = list(model._default_manager.filter(enquiry=enquiry))
+        if not rows:
+            continue
+        records = []
+        for row in rows:
+            sub: list[dict[str, Any]] = []
+            if isinstance(row, Review):
+                progress = [record(p, "Progress") for p in ReviewProgress.objects.filter(review=row)]
+                sub = [{"title": "Progress on outcomes", "records": progress}] if progress else []
+            records.append(record(row, parts=sub))
+        parts.append({"title": title, "records": records})
+    data = record(enquiry, f"Enquiry {enquiry.reference}", parts=parts)
+    data["concern"] = enquiry.concern.reference
+    data["history"] = history(
+        [
+            _history_of(Enquiry, id=enquiry.pk),
+            *(_history_of(model, enquiry_id=enquiry.pk) for _, model in ENQUIRY_PARTS),
+        ]
+    )
+    return data
+
+
+def records_of(person: Person) -> tuple[list[Concern], list[Enquiry]]:
+    """The concerns and enquiries about the person, oldest first."""
+    concerns = list(
+        Concern.objects.filter(Q(person=person) | Q(enquiry__person=person))
+        .distinct()
+        .select_related("council", "team", "assigned_to", "raised_by_user", "raiser_organisation")
+        .order_by("received_at", "pk")
+    )
+    enquiries = list(
+        Enquiry.objects.filter(Q(person=person) | Q(concern__person=person))
+        .distinct()
+        .select_related("concern", "council", "team", "lead_practitioner", "making_organisation")
+        .order_by("started_at", "pk")
+    )
+    return concerns, enquiries
+
+
+def _access_log(person: Person, concerns: list[Concern], enquiries: list[Enquiry]) -> list[dict[str, Any]]:
+    labels = {
+        Person._meta.label_lower: "Person",
+        Concern._meta.label_lower: "Concern",
+        Enquiry._meta.label_lower: "Enquiry",
+    }
+    seen = (
+        Q(record_type=Person._meta.label_lower, record_id=person.uuid)
+        | Q(record_type=Concern._meta.label_lower, record_id__in=[c.uuid for c in concerns])
+        | Q(record_type=Enquiry._meta.label_lower, record_id__in=[e.uuid for e in enquiries])
+    )
+    entries = AccessLog.objects.filter(seen).select_related("user", "user__organisation").order_by("at")
+    return [
+        {
+            "at": _moment(entry.at),
+            "by": str(entry.user) if entry.user else None,
+            "organisation": str(entry.user.organisation) if entry.user and entry.user.organisation else None,
+            "action": entry.get_action_display(),
+            "record": labels.get(entry.record_type, entry.record_type),
+            "reference": entry.record_reference or None,
+            "page": entry.page,
+        }
+        for entry in entries
+    ]
+
+
+def _count_marks(*sections: Any) -> int:
+    """Third-party values in the records, their parts and their histories."""
+
+    def walk(value: Any) -> int:
+        if isinstance(value, dict):
+            return int(value.get("redact") is True) + sum(walk(v) for v in value.values())
+        if isinstance(value, list):
+            return sum(walk(v) for v in value)
+        return 0
+
+    return sum(walk(s) for s in sections)
+
+
+def subject_access_export(person: Person, now: datetime | None = None) -> dict[str, Any]:
+    """Everything held about ``person``, marked for redaction; see the module's docstring."""
+    concerns, enquiries = records_of(person)
+    representatives = list(Representative.objects.filter(person=person))
+    person_data = record(
+        person,
+        "Person",
+        parts=[{"title": "Representatives", "records": [record(r) for r in representatives]}]
+        if representatives
+        else [],
+        history=history(
+            [_history_of(Person, id=person.pk), _history_of(Representative, person_id=person.pk)]
+        ),
+    )
+    concern_data = [_concern(c) for c in concerns]
+    enquiry_data = [_enquiry(e) for e in enquiries]
+    access = _access_log(person, concerns, enquiries)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generated_at": timezone.localtime(now or timezone.now()).isoformat(timespec="seconds"),
+        "council": {"name": person.council.name, "ons_code": person.council.ons_code},
+        "subject": {"uuid": str(person.uuid), "name": person.full_name},
+        "marks": {
+            "redact": f"{THIRD_PARTY}: another individual's personal data (UK GDPR Article 15(4); "
+            "Data Protection Act 2018, Schedule 2, paragraph 16). Staff names are not marked.",
+            "free_text": f"{FREE_TEXT}: words someone wrote, which may name other people.",
+        },
+        "summary": {
+            "concerns": len(concern_data),
+            "enquiries": len(enquiry_data),
+            "access_log_entries": len(access),
+            "third_party_values": _count_marks(person_data, concern_data, enquiry_data),
+        },
+        "person": person_data,
+        "concerns": concern_data,
+        "enquiries": enquiry_data,
+        "access_log": access,
+    }
+
+
+def filename(person: Person, extension: str) -> str:
+    return f"subject-access-{person.uuid}.{extension}"
+
+
+def as_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def pdf_context(data: dict[str, Any]) -> dict[str, Any]:
+    return {"data": data, "third_party": THIRD_PARTY, "free_text": FREE_TEXT}
+
+
+def as_html(data: dict[str, Any]) -> str:
+    """The PDF's document, as HTML."""
+    return render_to_string(PDF_TEMPLATE, pdf_context(data))
+
+
+def as_pdf(data: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+    return render_pdf(PDF_TEMPLATE, pdf_context(data), request)
+
+
+def log_export(person: Person, page: str, user: User | None = None, *, person_logged: bool = False) -> None:
+    """Access-log entries for an export: the person (unless the page's lookup logged them already)
+    and each of their concerns and enquiries, as seen from ``page`` (the download's URL, or the
+    command), by ``user`` (None for ``manage.py subject_access``, run on the server)."""
+    concerns, enquiries = records_of(person)
+    for obj in (*(() if person_logged else (person,)), *concerns, *enquiries):
+        AccessLog.objects.append(
+            user=user,
+            record_type=obj._meta.label_lower,
+            record_id=obj.uuid,
+            record_reference=getattr(obj, "reference", "") or "",
+            page=page[:200],
+        )

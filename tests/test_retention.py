@@ -1,0 +1,370 @@
+"""Retention (security issue 11, item 7, UK GDPR storage limitation): each council's rules, the records
+past them listed with a confirmation token, and anonymised or erased only with that token, keeping
+the national return's counts and the access log's chain."""
+
+import json
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from msphub.concerns import services as concern_services
+from msphub.concerns.models import Concern
+from msphub.core.models import AccessLog
+from msphub.core.periods import FinancialYear
+from msphub.enquiries import services as enquiry_services
+from msphub.enquiries.models import Enquiry, Involvement
+from msphub.governance import retention
+from msphub.governance.models import Disposal, RetentionRule
+from msphub.measures.measures import Filters, measure_totals
+from msphub.measures.sac import build_return
+from msphub.people import services as people_services
+from msphub.people.models import Person
+from tests.enquiry_fixtures import add_outcome, at, close, feedback_data
+
+pytestmark = pytest.mark.django_db
+
+YEAR = FinancialYear(2021)  # 2021-22: the old records' year
+# What the old records say that identifies someone: none of it may be left, in a record or its history.
+IDENTIFYING = (
+    "Edna",
+    "Marsh",
+    "Brook",
+    "Alex Raiser",
+    "alex@example.org",
+    "01234 567890",
+    "RV1 2AB",
+    "1 Mill Lane",
+    "Bruising",
+    "Rita Daughter",
+    "Neville Neighbour",
+    "my son",
+)
+TOKEN = "Confirmation token: "
+
+
+def _close_without_enquiry(
+    concern: Concern, person: Person, practitioner, manager, spoke_to: str = "Neville Neighbour"
+) -> None:
+    concern_services.link_person(concern, person, practitioner)
+    concern_services.record_first_contact(
+        concern,
+        practitioner,
+        {
+            "contact_at": timezone.now(),
+            "method": "phone",
+            "spoke_with": "representative",
+            "representative_name": spoke_to,
+            "wants": f"{person.given_name} wants to stay at home",
+        },
+    )
+    concern_services.add_note(concern, practitioner, f"Spoke to {concern.raiser_name} about the bruising")
+    decision = concern_services.record_decision(
+        concern,
+        practitioner,
+        {"outcome": "none", "pathway": "information_advice", "rationale": "Advice given"},
+    )
+    concern_services.sign_off(decision, manager)
+
+
+@pytest.fixture
+def old(make_concern, make_person, make_enquiry, practitioner, manager, council):
+    """Riverside's records from June 2021: Edna's concern, closed without an enquiry, and Bert
+    Brook's closed enquiry with its parts; and today's concern about Edna's neighbour, closed too."""
+    with time_machine.travel(at(2021, 6, 15), tick=False):
+        edna = make_person(phone="01234 567890", address="1 Mill Lane, Riverside")
+        people_services.add_representative(
+            edna, {"name": "Rita Daughter", "kind": "family", "phone": "07700"}
+        )
+        people_services.change_person(edna, {"preferred_name": "Eddie"})
+        concern = make_concern()
+        _close_without_enquiry(concern, edna, practitioner, manager)
+        enquiry = make_enquiry(family_name="Brook")
+        add_outcome(enquiry, "I want my son to stop taking my money")
+        enquiry_services.add_record(
+            enquiry,
+            Involvement,
+            {
+                "held_on": timezone.localdate(),
+                "kind": "visit",
+                "place": "1 Mill Lane",
+                "attendees": "Bert Brook and Rita Daughter",
+                "participation": "home",
+                "minutes": "Bert Brook said he feels safer",
+            },
+            practitioner,
+        )
+        close(enquiry, practitioner, manager)
+        enquiry_services.record_feedback(
+            enquiry,
+            practitioner,
+            feedback_data(comments="Pat listened to me, Bert Brook", consent_to_quote=True),
+        )
+    recent = make_concern(
+        adult_given_name="Nora",
+        adult_family_name="Next",
+        adult_address="2 Next Road",
+        adult_postcode="NX1 1AA",
+        raiser_name="Nat Next",
+        raiser_email="nat@example.org",
+        raiser_phone="020 7946 0000",
+        what_happened="A fall at home",
+    )
+    nora = make_person(given_name="Nora", family_name="Next", postcode="NX1 1AA")
+    _close_without_enquiry(recent, nora, practitioner, manager, spoke_to="Nina Next")
+    for record_type in ("concern_no_enquiry", "closed_enquiry"):
+        RetentionRule.objects.create(council=council, record_type=record_type, years=2)
+    concern.refresh_from_db()
+    enquiry.refresh_from_db()
+    return concern, enquiry, recent
+
+
+def _list(*args: str) -> tuple[str, str]:
+    out = StringIO()
+    call_command("retention", "--list", *args, stdout=out)
+    text = out.getvalue()
+    token = text.split(TOKEN)[1].split()[0]
+    return text, token
+
+
+def _snapshot() -> dict[str, list]:
+    """Every row of the casework records and their history."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models()
+        if model._meta.app_label in ("people", "concerns", "enquiries", "governance")
+    }
+
+
+def _history_text() -> str:
+    return json.dumps(
+        {label: rows for label, rows in _snapshot().items() if "historical" in label.lower()}, default=str
+    )
+
+
+def _access_log() -> list[tuple]:
+    return list(AccessLog.objects.order_by("sequence").values_list())
+
+
+def _figures(council) -> tuple[dict, list]:
+    return build_return(YEAR, council), measure_totals(Filters(YEAR, council))
+
+
+def test_list_shows_the_records_past_their_rules_without_names(old, council):
+    concern, enquiry, recent = old
+    text, token = _list()
+    assert "Riverside Council (E06000901)" in text
+    assert "Concerns closed without an enquiry: kept 2 years, then anonymise" in text
+    assert f"anonymise 1 concern: {concern.reference}" in text
+    assert f"anonymise 1 enquiry: {enquiry.reference}" in text
+    assert f"anonymise 1 concern: {enquiry.concern.reference}" in text
+    # Each person goes with their only concern (their record id, not their name).
+    assert str(concern.person.uuid) in text and str(enquiry.person.uuid) in text
+    assert recent.reference not in text, "closed today: not past two years"
+    assert len(token) == 16
+    assert f"retention --apply --token {token}" in text
+    assert not [word for word in IDENTIFYING + ("Nora",) if word in text]
+
+
+def test_a_wrong_or_stale_token_changes_nothing(old):
+    _, token = _list()
+    before = _snapshot()
+    with pytest.raises(CommandError, match="does not match") as refused:
+        call_command("retention", "--apply", "--token", "0123456789abcdef")
+    assert refused.value.returncode == 1
+    # Tomorrow the list is another day's: the token is stale.
+    with time_machine.travel(timezone.now() + timedelta(days=1)), pytest.raises(CommandError):
+        call_command("retention", "--apply", "--token", token)
+    # Another council's list, or every council's, is not the one read.
+    with pytest.raises(CommandError):
+        call_command("retention", "--apply", "--token", token, "--council", "E06000901")
+    with pytest.raises(CommandError, match="Give --token"):
+        call_command("retention", "--apply")
+    assert _snapshot() == before
+    assert not Disposal.objects.exists()
+
+
+def test_a_token_is_for_the_list_as_read(old, practitioner, manager, make_concern, make_person):
+    _, token = _list()
+    with time_machine.travel(at(2021, 7, 1), tick=False):
+        another = make_concern()
+        _close_without_enquiry(another, make_person(family_name="Other"), practitioner, manager)
+    before = _snapshot()
+    with pytest.raises(CommandError, match="the list has changed"):
+        call_command("retention", "--apply", "--token", token)
+    assert _snapshot() == before
+
+
+def test_apply_anonymises_and_keeps_the_counts(old, council, client, lead):
+    concern, enquiry, recent = old
+    # Views of the records are in the access log, before and after.
+    client.force_login(lead)
+    for path in (f"/people/{concern.person.uuid}/", f"/concerns/{concern.reference}/"):
+        assert client.get(path).status_code == 200
+    log = _access_log()
+    figures = _figures(council)
+    assert figures[0]["tables"]["SG1f"], "the year has concerns and enquiries to count"
+    _, token = _list()
+    out = StringIO()
+    call_command("retention", "--apply", "--token", token, stdout=out)
+    assert "Anonymised 5 and erased 0 records" in out.getvalue()
+
+    edna = Person.objects.get(pk=concern.person_id)
+    assert (edna.given_name, edna.family_name, edna.preferred_name) == ("Anonymised", "person", "")
+    assert (edna.phone, edna.address, edna.postcode, edna.nhs_number) == ("", "", "", "")
+    assert edna.date_of_birth == date(1938, 1, 1), "the year only: the same age on the concern's day"
+    concern.refresh_from_db()
+    assert concern.adult_name == "Anonymised person" and concern.raiser_name == retention.REMOVED
+    assert (concern.raiser_email, concern.raiser_phone, concern.adult_postcode) == ("", "", "")
+    assert concern.what_happened == retention.REMOVED
+    assert concern.notes.get().text == retention.REMOVED
+    assert concern.first_contacts.get().representative_name == retention.REMOVED
+    assert edna.representatives.get().name == retention.REMOVED
+    # What the returns count is kept.
+    assert (concern.location_of_risk, concern.source_of_risk, concern.care_provider_name) == (
+        "Own Home",
+        "Service Provider",
+        "Sunrise Home Care",
+    )
+    assert concern.risk_type_labels == ["Neglect and Acts of Omission", "Physical Abuse"]
+    enquiry.refresh_from_db()
+    outcome = enquiry.outcomes.get()
+    assert outcome.words == retention.REMOVED and outcome.achievement == "Fully Achieved"
+    feedback = enquiry.feedback.get()
+    assert feedback.comments == retention.REMOVED and not feedback.consent_to_quote
+    assert enquiry.involvements.get().participation == "home"
+    # Nothing identifying is left, in the records or in their history.
+    rows = json.dumps(_snapshot(), default=str)
+    assert not [word for word in IDENTIFYING if word in rows]
+    assert "Anonymised" in _history_text(), "the history rows were anonymised, not left as they were"
+    # Today's concern is not past its rule.
+    recent.refresh_from_db()
+    assert recent.adult_name == "Nora Next"
+
+    assert _figures(council) == figures
+    assert _access_log() == log, "the access log is never changed"
+    call_command("verify_access_log")
+    disposed = set(Disposal.objects.values_list("record_type", "reference", "action"))
+    assert ("concerns.concern", concern.reference, "anonymise") in disposed
+    assert ("enquiries.enquiry", enquiry.reference, "anonymise") in disposed
+    # Anonymised once, not listed again.
+    text, _ = _list()
+    assert "In all: 0 records" in text
+
+
+def test_apply_erases_records_and_their_history(old, council):
+    concern, enquiry, _ = old
+    RetentionRule.objects.filter(record_type="concern_no_enquiry").update(action="erase")
+    figures = _figures(council)
+    _, token = _list()
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    assert not Concern.objects.filter(pk=concern.pk).exists()
+    assert not Person.objects.filter(pk=concern.person_id).exists(), "Edna had nothing else"
+    history = _history_text()
+    assert concern.reference not in history and str(concern.uuid) not in history
+    assert "Rita Daughter" not in history and "Neville Neighbour" not in history
+    # The closed enquiry was anonymised, under its own rule.
+    assert Enquiry.objects.get(pk=enquiry.pk).person.family_name == "person"
+    # Erasing changes the counts: the council chose to.
+    assert _figures(council) != figures
+    call_command("verify_access_log")
+    assert Disposal.objects.filter(action="erase", reference=concern.reference).exists()
+
+
+def test_a_person_with_something_open_is_kept(old, council, practitioner, make_concern):
+    concern, _, _ = old
+    still_open = make_concern()
+    concern_services.link_person(still_open, concern.person, practitioner)
+    _, token = _list()
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    concern.refresh_from_db()
+    assert concern.raiser_name == retention.REMOVED
+    edna = Person.objects.get(pk=concern.person_id)
+    assert edna.family_name == "Marsh", "her open concern still needs her record"
+
+
+def test_people_without_activity(council, other_council, make_person):
+    with time_machine.travel(at(2018, 1, 10), tick=False):
+        quiet = make_person(family_name="Quiet")
+    busy = make_person(family_name="Busy")
+    RetentionRule.objects.create(
+        council=council, record_type="person_without_activity", years=6, action="erase"
+    )
+    RetentionRule.objects.create(council=other_council, record_type="person_without_activity", years=1)
+    text, token = _list("--council", "E06000901")
+    assert f"erase 1 person: {quiet.uuid}" in text and str(busy.uuid) not in text
+    assert "Hillside" not in text
+    call_command("retention", "--apply", "--token", token, "--council", "E06000901", stdout=StringIO())
+    assert list(Person.objects.values_list("family_name", flat=True)) == ["Busy"]
+
+
+def test_an_unknown_council_is_refused(db):
+    with pytest.raises(CommandError, match="No council"):
+        call_command("retention", "--list", "--council", "E99999999")
+
+
+@given(
+    born=st.dates(date(1900, 1, 1), date(2005, 12, 31)),
+    days=st.lists(st.dates(date(2006, 1, 1), date(2030, 12, 31)), max_size=6),
+)
+def test_a_generalised_date_of_birth_keeps_every_age(born, days):
+    def age(dob: date, on: date) -> int:
+        return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+    kept = retention.generalised_birth_date(born, days)
+    assert kept is not None and kept.year == born.year
+    assert [age(kept, d) for d in days] == [age(born, d) for d in days]
+    if not days:
+        assert kept == date(born.year, 1, 1)
+
+
+def test_cutoff_on_29_february():
+    assert retention.cutoff(date(2028, 2, 29), 1).date() == date(2027, 2, 28)
+
+
+@pytest.fixture
+def lead_admin(lead) -> Client:
+    """The lead, given the governance permissions by a system administrator."""
+    lead.is_staff = True
+    lead.save(update_fields=["is_staff"])
+    lead.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="governance", codename__regex=r"^(view|add|change)_"
+        )
+    )
+    client = Client()
+    client.force_login(lead)
+    return client
+
+
+def test_the_lead_sets_their_own_councils_rules_in_the_admin(lead_admin, council, other_council):
+    theirs = RetentionRule.objects.create(council=other_council, record_type="closed_enquiry", years=7)
+    changelist = reverse("admin:governance_retentionrule_changelist")
+    add = reverse("admin:governance_retentionrule_add")
+    data = {"record_type": "closed_enquiry", "years": "6", "action": "anonymise"}
+    response = lead_admin.post(add, {**data, "council": str(other_council.pk)})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    response = lead_admin.post(add, {**data, "council": str(council.pk)})
+    assert response.status_code == 302
+    assert RetentionRule.objects.get(council=council).years == 6
+    page = lead_admin.get(changelist).content.decode()
+    assert "Riverside Council" in page and "Hillside Council" not in page
+    change = reverse("admin:governance_retentionrule_change", args=[theirs.pk])
+    assert lead_admin.get(change).status_code == 302, "not theirs: the admin sends them back"
+
+
+def test_without_the_governance_permissions_the_lead_is_refused(client, lead):
+    lead.is_staff = True
+    lead.save(update_fields=["is_staff"])
+    client.force_login(lead)
+    assert client.get(reverse("admin:governance_retentionrule_changelist")).status_code == 403
