@@ -97,6 +97,7 @@ TEMPLATES = [
                 "msphub.core.context_processors.service",
                 "msphub.core.context_processors.idle_timeout",
                 "msphub.accounts.context_processors.can",
+                "msphub.accounts.sso.sso",
             ],
         },
     },
@@ -164,6 +165,37 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 # (accounts/two_factor.py). SECOND_FACTOR_REQUIRED=0 turns it off, for local demos only.
 OTP_TOTP_ISSUER = "msphub"
 SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", True)
+
+# Single sign-on through a council's own identity provider (OpenID Connect; accounts/sso.py,
+# docs/deploy.md), for councils that have one: off unless OIDC_RP_CLIENT_ID is set. It signs in only
+# the existing account with the email address the provider gives, at one of SSO_EMAIL_DOMAINS (never
+# creating one: the council's lead makes accounts), never a system administrator, and msphub's own
+# second factor is still asked for afterwards.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "").strip()
+if OIDC_RP_CLIENT_ID:
+    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "").strip() or "RS256"
+    _sso_needed = ["OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT"]
+    _sso_needed += ["OIDC_OP_USER_ENDPOINT", "SSO_EMAIL_DOMAINS"]
+    if not OIDC_RP_SIGN_ALGO.startswith("HS"):  # RS256, ES256: signed with the provider's keys
+        _sso_needed.append("OIDC_OP_JWKS_ENDPOINT")
+    _sso_missing = [name for name in _sso_needed if not os.environ.get(name, "").strip()]
+    if _sso_missing:
+        raise ImproperlyConfigured(
+            f"OIDC_RP_CLIENT_ID is set, so single sign-on needs {', '.join(_sso_missing)} too."
+        )
+    OIDC_RP_CLIENT_SECRET = os.environ["OIDC_RP_CLIENT_SECRET"].strip()
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ["OIDC_OP_AUTHORIZATION_ENDPOINT"].strip()
+    OIDC_OP_TOKEN_ENDPOINT = os.environ["OIDC_OP_TOKEN_ENDPOINT"].strip()
+    OIDC_OP_USER_ENDPOINT = os.environ["OIDC_OP_USER_ENDPOINT"].strip()
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "").strip() or None
+    # The council's own email domains: only addresses there are matched to accounts.
+    SSO_EMAIL_DOMAINS = [d.strip().lower() for d in os.environ["SSO_EMAIL_DOMAINS"].split(",") if d.strip()]
+    OIDC_RP_SCOPES = "openid email"
+    OIDC_CREATE_USER = False  # accounts are made by the council's lead, never by signing in
+    OIDC_USE_PKCE = True
+    OIDC_TIMEOUT = 10  # seconds, for each request to the identity provider
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("msphub.accounts.sso.CouncilOIDCBackend")
 # Benchmark files arrive one per council (153 in England); the import form refuses more than 200.
 DATA_UPLOAD_MAX_NUMBER_FILES = 200
 

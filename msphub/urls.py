@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,3 +15,8 @@ urlpatterns = [
     path("governance/", include("msphub.governance.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.OIDC_RP_CLIENT_ID:
+    # Single sign-on through the council's identity provider (accounts/sso.py): /oidc/authenticate/
+    # and /oidc/callback/.
+    urlpatterns.append(path("oidc/", include("msphub.accounts.sso_urls")))

@@ -773,6 +773,25 @@ def person_cases(w) -> list[Case]:
             get=matrix({lead}),
             post=matrix({lead}, ok=Redirect(detail)),
         )
+        # Emergency (break-glass) access: only to the council's restricted records, asked for by its
+        # casework staff who cannot see them (the page names nobody; an empty POST re-shows it with
+        # the error). Who sees the record already is sent to it; any other record is 404 for all.
+        if person is w.p_restricted:
+            asks = RIVERSIDE_CASEWORK - view
+            emergency = {**matrix(asks), **dict.fromkeys(view, Redirect(detail))}
+        else:
+            emergency = matrix(())
+        cases += get_and_post(
+            f"people:emergency_access {label}",
+            reverse("people:emergency_access", args=args),
+            get=emergency,
+            post=emergency,
+            absent={p: ("Rosalind",) for p in RIVERSIDE_CASEWORK - view} if person is w.p_restricted else {},
+        )
+    # The council's emergency accesses: its safeguarding lead only (Hillside's lead sees Hillside's).
+    cases += get_and_post(
+        "people:emergency_access_list", reverse("people:emergency_access_list"), get=matrix({LEAD, OTHER})
+    )
     return cases
 
 
@@ -1497,7 +1516,10 @@ def subject_access_cases(w) -> list[Case]:
         ("p_restricted", w.p_restricted, LEAD),
         ("p_hillside", w.p_hillside, OTHER),
     ):
-        for name in ("subject_access_json", "subject_access_pdf"):
+        # The PDF (seconds to print) for one person; its access rule is the JSON's, tried for all three.
+        for name in (
+            ("subject_access_json", "subject_access_pdf") if label == "p_front" else ("subject_access_json",)
+        ):
             cases += get_and_post(
                 f"governance:{name} {label}",
                 reverse(f"governance:{name}", args=[person.uuid]),
@@ -1682,6 +1704,14 @@ def test_no_get_changes_any_record(world):
     sweep checks the rows themselves, so it does not depend on recognising the SQL.
     """
     cases = [c for c in build_cases(world) if c.method == "GET"]
+    # A PDF takes seconds to print: one per URL pattern is enough to see that printing writes nothing.
+    printed: set[str] = set()
+    for case in list(cases):
+        route = resolve(case.path.split("?")[0]).route
+        if case.path.split("?")[0].endswith(".pdf") or "format=pdf" in case.path:
+            if route in printed:
+                cases.remove(case)
+            printed.add(route)
     clients = {p: _client_for(u) for p, u in world.users.items()}
     before = _snapshot()
     for case in cases:

@@ -37,7 +37,7 @@ class ConcernQuerySet(models.QuerySet):
         if action == "status":
             qs = qs.filter(raised_by_user=user)
         if not user.is_lead:
-            hidden = Person.objects.filter(restricted=True).exclude(restricted_to=user)
+            hidden = Person.objects.restricted_from(user)
             qs = qs.exclude(person__in=hidden)
         if action in ("view", "status") or user.is_lead and action == "triage":
             return qs

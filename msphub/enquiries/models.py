@@ -28,13 +28,13 @@ class EnquiryQuerySet(models.QuerySet):
         if user.is_partner_enquiry_officer:
             if action == "sign_off":
                 return self.none()
-            hidden = Person.objects.filter(restricted=True).exclude(restricted_to=user)
+            hidden = Person.objects.restricted_from(user)
             return self.filter(making_organisation_id=user.organisation_id).exclude(person__in=hidden)
         if not user.does_casework:
             return self.none()
         qs = self.filter(council_id=user.organisation_id)
         if not user.is_lead:
-            hidden = Person.objects.filter(restricted=True).exclude(restricted_to=user)
+            hidden = Person.objects.restricted_from(user)
             qs = qs.exclude(person__in=hidden)
         if action == "view" or user.is_lead and action in ("edit", "feedback"):
             return qs

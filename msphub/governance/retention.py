@@ -57,7 +57,7 @@ from msphub.enquiries.models import (
     Review,
     ReviewProgress,
 )
-from msphub.people.models import Person, Representative
+from msphub.people.models import EmergencyAccess, Person, Representative
 
 from .models import Disposal, RetentionRule
 
@@ -96,6 +96,8 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
         "phone": BLANK,
         "communication_needs": TEXT,
     },
+    # Why someone used emergency access to the record: free text that may name people.
+    EmergencyAccess: {"reason": TEXT},
     Representative: {
         "name": TEXT,
         "relationship": TEXT,
@@ -152,7 +154,7 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
 
 # The parts of each kind of record, by the name of their link to it; parts go with the record.
 PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
-    Person: ((Representative, "person_id"),),
+    Person: ((Representative, "person_id"), (EmergencyAccess, "person_id")),
     Concern: ((FirstContact, "concern_id"), (ConcernNote, "concern_id"), (Decision, "concern_id")),
     Enquiry: (
         *((part, "enquiry_id") for part in (DesiredOutcome, Review, Involvement, CapacityAssessment)),

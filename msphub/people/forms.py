@@ -10,7 +10,7 @@ from msphub.core import categories
 from msphub.core.forms import GovukDateField, GovukForm, plain_text, radio_field
 from msphub.core.validators import normalise_nhs_number, normalise_postcode, validate_nhs_number
 
-from .models import Person, Representative
+from .models import Person, Representative, clean_emergency_reason, validate_emergency_reason
 from .services import LikelyDuplicate, likely_duplicates
 
 
@@ -177,3 +177,18 @@ class RestrictionForm(GovukForm):
         self.limit_choices(
             "restricted_to", User.casework_staff(council_id).exclude(role=Role.SAFEGUARDING_LEAD)
         )
+
+
+class EmergencyAccessForm(GovukForm):
+    reason = forms.CharField(
+        label="Why do you need to see this record now?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="For example, the adult is at the front desk asking for help, or the police need "
+        "to know today whether there is an open enquiry. Your safeguarding lead will read this.",
+        error_messages={"required": "Enter why you need to see this record"},
+    )
+
+    def clean_reason(self) -> str:
+        validate_emergency_reason(self.cleaned_data["reason"])
+        return clean_emergency_reason(self.cleaned_data["reason"])

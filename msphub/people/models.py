@@ -1,17 +1,48 @@
 """The adult at risk and the people who represent them."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.html import strip_tags
 from simple_history.models import HistoricalRecords
 
 from msphub.core import categories
 from msphub.core.validators import format_nhs_number, validate_nhs_number
 
+# Break-glass access to a restricted record lasts this long from when it is granted.
+EMERGENCY_ACCESS_HOURS = 8
+EMERGENCY_ACCESS_PERIOD = timedelta(hours=EMERGENCY_ACCESS_HOURS)
+# The reason for emergency access: at least this many characters once markup and repeated spaces
+# are taken out, with at least this many letters (so "...................." is not a reason).
+EMERGENCY_REASON_MIN_LENGTH = 20
+EMERGENCY_REASON_MIN_LETTERS = 10
+
+
+def _may_see_restricted(user) -> models.Q:
+    """When a restricted person (the row filtered) is open to ``user`` anyway: the user is named on
+    the record, or is the council's casework staff with unexpired emergency access to it.
+
+    The one rule for restricted records: the people's, concerns' and enquiries' ``for_user`` all
+    use it (``PersonQuerySet.restricted_from``). The safeguarding lead sees every restricted record
+    and is not asked this."""
+    named = Person.restricted_to.through.objects.filter(person_id=models.OuterRef("pk"), user_id=user.pk)
+    allowed = models.Q(models.Exists(named))
+    if user.council_id is not None:  # council casework staff only, never a partner
+        emergency = EmergencyAccess.objects.current().filter(person_id=models.OuterRef("pk"), user_id=user.pk)
+        allowed |= models.Q(council_id=user.council_id) & models.Q(models.Exists(emergency))
+    return allowed
+
 
 class PersonQuerySet(models.QuerySet):
+    def restricted_from(self, user) -> "PersonQuerySet":
+        """The restricted records ``user`` may not see (unless they are the lead, who sees all)."""
+        return self.filter(restricted=True).exclude(_may_see_restricted(user))
+
     def for_user(self, user, action: str = "view") -> "PersonQuerySet":
         """Records the user may see ("view") or change ("edit"); see ../shared/domain/access.md."""
         if not user.is_authenticated:
@@ -21,19 +52,14 @@ class PersonQuerySet(models.QuerySet):
             if action != "view":
                 return self.none()
             visible = self.filter(enquiries__making_organisation_id=user.organisation_id)
-            named = Person.restricted_to.through.objects.filter(
-                person_id=models.OuterRef("pk"), user_id=user.pk
-            )
-            return visible.filter(models.Q(restricted=False) | models.Exists(named)).distinct()
+            return visible.filter(models.Q(restricted=False) | _may_see_restricted(user)).distinct()
         if not user.does_casework:
             return self.none()
         qs = self.filter(council_id=user.organisation_id)
         if not user.is_lead:
-            # Restricted records: only named users (and the safeguarding lead) see them.
-            allowed = Person.restricted_to.through.objects.filter(
-                person_id=models.OuterRef("pk"), user_id=user.pk
-            )
-            qs = qs.filter(models.Q(restricted=False) | models.Exists(allowed))
+            # Restricted records: only named users, those with emergency access (and the
+            # safeguarding lead) see them.
+            qs = qs.filter(models.Q(restricted=False) | _may_see_restricted(user))
         if action == "view" or user.is_lead:
             return qs
         # Practitioners and managers change the records their team owns or works on.
@@ -148,3 +174,71 @@ class Representative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+
+def clean_emergency_reason(value: str) -> str:
+    """The reason as kept: markup removed and runs of spaces and new lines made one space."""
+    return " ".join(strip_tags(value or "").split())
+
+
+def validate_emergency_reason(value: str) -> None:
+    text = clean_emergency_reason(value)
+    if not text:
+        raise ValidationError("Enter why you need to see this record", code="required")
+    letters = sum(ch.isalpha() for ch in text)
+    if len(text) < EMERGENCY_REASON_MIN_LENGTH or letters < EMERGENCY_REASON_MIN_LETTERS:
+        raise ValidationError(
+            f"The reason must be at least {EMERGENCY_REASON_MIN_LENGTH} characters: say why you need "
+            "to see this record now",
+            code="too_short",
+        )
+
+
+class EmergencyAccessQuerySet(models.QuerySet):
+    def current(self, now: datetime | None = None) -> "EmergencyAccessQuerySet":
+        """Not yet expired."""
+        return self.filter(expires_at__gt=now or timezone.now())
+
+    def for_user(self, user, action: str = "view") -> "EmergencyAccessQuerySet":
+        """The safeguarding lead reads every emergency access to their council's records; nobody
+        changes one."""
+        if action != "view" or not user.is_authenticated or not user.is_lead:
+            return self.none()
+        return self.filter(person__council_id=user.organisation_id)
+
+
+class EmergencyAccess(models.Model):
+    """Break-glass access: a council practitioner not named on a restricted record sees it (and
+    its concerns and enquiries) for EMERGENCY_ACCESS_HOURS, having said why. Granting it is logged
+    and the council's safeguarding leads are told (``services.grant_emergency_access``). Written
+    once, never changed."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Erased with the person (the reason may say who they are); the access log keeps the trail.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emergency_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=2000, validators=[validate_emergency_reason])
+    granted_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+
+    objects = EmergencyAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name_plural = "emergency accesses"
+        indexes = [models.Index(fields=["user", "person", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Emergency access by {self.user_id} to person {self.person_id} at {self.granted_at}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A record of what happened: written once, never edited.
+        if not self._state.adding:
+            raise TypeError("an emergency access is written once and never changed")
+        self.reason = clean_emergency_reason(self.reason)
+        self.expires_at = self.granted_at + EMERGENCY_ACCESS_PERIOD
+        super().save(*args, **kwargs)
+
+    @property
+    def is_current(self) -> bool:
+        return self.expires_at > timezone.now()

@@ -1,19 +1,26 @@
-"""People's records: creating and changing them, who may see a restricted one, finding people
-(search), and likely duplicates before a new record is created. Each write is one transaction."""
+"""People's records: creating and changing them, who may see a restricted one (and break-glass
+emergency access to one), finding people (search), and likely duplicates before a new record is
+created. Each write is one transaction."""
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from msphub.accounts.models import User
+from msphub.accounts.models import Role, User
+from msphub.core.models import AccessLog
 from msphub.core.validators import normalise_nhs_number, normalise_postcode
 
-from .models import Person, Representative
+from .models import EmergencyAccess, Person, Representative
+
+logger = logging.getLogger(__name__)
 
 
 def create_person(user: User, data: dict[str, Any]) -> Person:
@@ -46,6 +53,76 @@ def restrict(person: Person, restricted: bool, named: Iterable[User]) -> None:
         person.restricted = restricted
         person.save(update_fields=["restricted"])
         person.restricted_to.set(named)
+
+
+# The alert to the safeguarding leads: nothing about the person, the user or the reason, since
+# email leaves the system; the lead signs in to read them.
+EMERGENCY_ACCESS_SUBJECT = "msphub: emergency access to a restricted record"
+EMERGENCY_ACCESS_MESSAGE = (
+    "Someone used emergency access to a restricted record in msphub. Sign in to see who and why: {link}"
+)
+# The most restricted matches a search lists (as "Restricted record", nothing more).
+RESTRICTED_MATCHES_SHOWN = 5
+
+
+def restricted_matches(user: User, criteria: dict[str, Any]) -> list[UUID]:
+    """The restricted records of the user's own council that match a search but that the user may
+    not see: the search lists them with no detail, so a record is found (and not made again) without
+    anything about the person being shown. None for anyone who is not a council's casework staff."""
+    if user.council_id is None:
+        return []
+    hidden = Person.objects.filter(council_id=user.council_id, restricted=True).exclude(
+        pk__in=Person.objects.for_user(user).values("pk")
+    )
+    return list(search(hidden, **criteria).values_list("uuid", flat=True)[:RESTRICTED_MATCHES_SHOWN])
+
+
+def emergency_access_candidates(user: User) -> QuerySet[Person]:
+    """The records a user may ask emergency access to: their own council's restricted records
+    (the view sends anyone who can see the record already straight to it)."""
+    if user.council_id is None:
+        return Person.objects.none()
+    return Person.objects.filter(council_id=user.council_id, restricted=True)
+
+
+def safeguarding_leads(council_id: int) -> QuerySet[User]:
+    """The council's active safeguarding leads with an email address."""
+    return User.objects.filter(
+        organisation_id=council_id, role=Role.SAFEGUARDING_LEAD, is_active=True
+    ).exclude(email="")
+
+
+def grant_emergency_access(
+    user: User, person: Person, reason: str, page: str, leads_link: str
+) -> EmergencyAccess:
+    """Break-glass access: the user sees the restricted ``person`` for EMERGENCY_ACCESS_HOURS.
+
+    Writes the grant and an access-log entry (``page``: the emergency-access page) in one
+    transaction, then emails the council's safeguarding leads a message naming nobody, with a link
+    to their list (``leads_link``, absolute). An email that cannot be sent does not take the access
+    back (it is needed now): the grant is on the leads' list and in the access log either way."""
+    if user.council_id is None or user.council_id != person.council_id or not person.restricted:
+        raise PermissionDenied("Emergency access is to a restricted record of the user's own council.")
+    with transaction.atomic():
+        access = EmergencyAccess(person=person, user=user, reason=reason)
+        access.full_clean(exclude=["expires_at"])
+        access.save()
+        AccessLog.objects.append(
+            user=user,
+            record_type=person._meta.label_lower,
+            record_id=person.uuid,
+            record_reference="",
+            page=page[:200],
+        )
+    message = EMERGENCY_ACCESS_MESSAGE.format(link=leads_link)
+    for lead in safeguarding_leads(person.council_id):
+        try:
+            send_mail(EMERGENCY_ACCESS_SUBJECT, message, None, [lead.email])
+        except OSError:  # SMTP errors are OSErrors: a mail server down or refusing
+            logger.exception(
+                "Could not email safeguarding lead %s about emergency access %s", lead.pk, access.uuid
+            )
+    return access
 
 
 def search(

@@ -6,9 +6,11 @@ app_name = "people"
 urlpatterns = [
     path("", views.person_search, name="search"),
     path("new/", views.person_new, name="new"),
+    path("emergency-access/", views.emergency_access_list, name="emergency_access_list"),
     path("<uuid:uuid>/", views.person_detail, name="detail"),
     path("<uuid:uuid>/edit/", views.person_edit, name="edit"),
     path("<uuid:uuid>/representatives/new/", views.representative_new, name="representative_new"),
     path("<uuid:uuid>/history/", views.person_history, name="history"),
     path("<uuid:uuid>/restriction/", views.person_restriction, name="restriction"),
+    path("<uuid:uuid>/emergency-access/", views.emergency_access, name="emergency_access"),
 ]

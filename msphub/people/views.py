@@ -2,11 +2,13 @@
 ``record`` looked up through the permission chokepoint (404 to anyone else); writes are services'."""
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,8 +22,8 @@ from msphub.core.history import history_page
 from msphub.enquiries.models import Enquiry
 
 from . import services
-from .forms import PersonForm, PersonSearchForm, RepresentativeForm, RestrictionForm
-from .models import Person, Representative
+from .forms import EmergencyAccessForm, PersonForm, PersonSearchForm, RepresentativeForm, RestrictionForm
+from .models import EMERGENCY_ACCESS_HOURS, EmergencyAccess, Person, Representative
 from .services import LikelyDuplicate, search
 
 PEOPLE = Person.objects.select_related("council", "team")
@@ -35,10 +37,14 @@ def person_search(request: AuthenticatedRequest) -> HttpResponse:
     is logged as viewed (at most 50: one append each)."""
     form = PersonSearchForm(request.POST if request.method == "POST" else None)
     results = None
+    restricted: list[UUID] = []
     if form.is_bound and form.is_valid() and form.has_criteria():
         results = list(search(visible(request, Person.objects.all()), **form.cleaned_data)[:50])
         log_shown(request, results)
-    return render(request, "people/search.html", {"form": form, "results": results})
+        # Restricted records of the council the user may not see: listed with nothing about the
+        # person, only a way to ask for emergency access.
+        restricted = services.restricted_matches(request.user, form.cleaned_data)
+    return render(request, "people/search.html", {"form": form, "results": results, "restricted": restricted})
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,3 +156,58 @@ def person_restriction(request: AuthenticatedRequest, person: Person) -> HttpRes
         return redirect("people:detail", uuid=person.uuid)
     _log_shown_again(request, person)
     return render(request, "people/restriction.html", {"form": form, "person": person})
+
+
+@require_http_methods(["GET", "POST"])
+@requires(CASEWORK)
+def emergency_access(request: AuthenticatedRequest, uuid: UUID) -> HttpResponse:
+    """Break-glass: a council practitioner asks to see a restricted record of their council, saying
+    why. The page shows nothing about the person (404 for any record that is not one of the
+    council's restricted ones); someone who can see the record already is sent to it."""
+    person = get_object_or_404(services.emergency_access_candidates(request.user), uuid=uuid)
+    if visible(request, Person.objects.filter(pk=person.pk)).exists():
+        return redirect("people:detail", uuid=person.uuid)
+    form = EmergencyAccessForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.grant_emergency_access(
+            request.user,
+            person,
+            form.cleaned_data["reason"],
+            page=request.path,
+            leads_link=request.build_absolute_uri(reverse("people:emergency_access_list")),
+        )
+        messages.success(
+            request,
+            f"You have emergency access to this record for {EMERGENCY_ACCESS_HOURS} hours. "
+            "Your safeguarding lead has been told.",
+        )
+        return redirect("people:detail", uuid=person.uuid)
+    return render(
+        request,
+        "people/emergency_access.html",
+        {"form": form, "person_uuid": person.uuid, "hours": EMERGENCY_ACCESS_HOURS},
+    )
+
+
+EMERGENCY_ACCESS_PER_PAGE = 25
+
+
+@require_GET
+@requires(SAFEGUARDING_LEAD)
+def emergency_access_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The council's emergency accesses, newest first, for its safeguarding lead. The people listed
+    are logged as viewed (one page at a time)."""
+    accesses = visible(request, EmergencyAccess.objects.select_related("person", "user")).order_by(
+        "-granted_at", "-pk"
+    )
+    page = Paginator(accesses, EMERGENCY_ACCESS_PER_PAGE).get_page(request.GET.get("page"))
+    log_shown(request, [access.person for access in page])
+    return render(
+        request,
+        "people/emergency_access_list.html",
+        {
+            "page": page,
+            "council": request.user.organisation,
+            "hours": EMERGENCY_ACCESS_HOURS,
+        },
+    )
