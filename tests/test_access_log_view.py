@@ -17,7 +17,7 @@ from django.urls import reverse
 from msphub.accounts.models import Organisation, Role, User
 from msphub.core.models import AccessEvent, AccessLog
 from msphub.governance.services import EXPORT, for_council
-from tests.conftest import new_person
+from tests.conftest import new_concern, new_person
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -343,3 +343,16 @@ def test_a_saved_change_is_not_a_view(client, practitioner, council):
     response = client.post(reverse("people:edit", args=[person.uuid]), data)
     assert response.status_code == 302
     assert _person_views(practitioner) == []
+
+
+def test_any_record_form_shown_again_after_a_post_is_logged(client, practitioner, council):
+    """The chokepoint (core.access.record) logs a POST answered with the page again, for every
+    record: here a concern's first conversation sent with nothing filled in."""
+    concern = new_concern(council)
+    client.force_login(practitioner)
+    client.post(reverse("concerns:pick_up", args=[concern.reference]))
+    page = reverse("concerns:first_contact", args=[concern.reference])
+    before = AccessLog.objects.filter(record_id=concern.uuid, page=page).count()
+    response = client.post(page, {})
+    assert response.status_code == 200 and "There is a problem" in page_text(response)
+    assert AccessLog.objects.filter(record_id=concern.uuid, page=page).count() == before + 1

@@ -96,7 +96,12 @@ def record(
             if where is not None and not where(found):
                 raise Http404
             kwargs[arg or str(found._meta.model_name)] = found
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            # A POST answered with a page (a form shown again with its errors) shows the record again:
+            # a view like any GET. A POST that saved answers with a redirect and is in the history.
+            if log and request.method == "POST" and response.status_code == 200:
+                log_view(request, found)
+            return response
 
         wrapped.access = (action, permission)  # type: ignore[attr-defined]
         return wrapped
@@ -120,8 +125,8 @@ def get_record(
 ) -> M:
     """Fetch one record the user may see or act on, or raise 404.
 
-    Every page that shows the record (any GET) writes an access-log entry; POSTs change the record
-    and are kept in its history instead.
+    Every page that shows the record (any GET) writes an access-log entry; a POST that changes the
+    record is kept in its history instead (``record`` logs a POST answered with the page again).
     """
     try:
         record = visible(request, queryset, action).get(**lookup)

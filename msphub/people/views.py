@@ -62,13 +62,6 @@ def person_new(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "people/form.html", {"form": form, "duplicates": duplicates})
 
 
-def _log_shown_again(request: AuthenticatedRequest, person: Person) -> None:
-    """A record's page shown again after a POST (a form with errors): the chokepoint logged only
-    the GET, so log this view too."""
-    if request.method == "POST":
-        log_shown(request, [person])
-
-
 def timeline(concerns: QuerySet[Concern], enquiries: QuerySet[Enquiry]) -> list[dict[str, Any]]:
     """The person's concerns and enquiries, newest first, as one list of events."""
     events = [{"at": c.received_at, "kind": "concern", "record": c} for c in concerns] + [
@@ -111,7 +104,6 @@ def person_edit(request: AuthenticatedRequest, person: Person) -> HttpResponse:
         services.change_person(person, form.cleaned_data)
         messages.success(request, "Record updated")
         return redirect("people:detail", uuid=person.uuid)
-    _log_shown_again(request, person)
     return render(request, "people/form.html", {"form": form, "person": person})
 
 
@@ -123,7 +115,6 @@ def representative_new(request: AuthenticatedRequest, person: Person) -> HttpRes
         services.add_representative(person, form.cleaned_data)
         messages.success(request, "Representative added")
         return redirect("people:detail", uuid=person.uuid)
-    _log_shown_again(request, person)
     return render(request, "people/representative_form.html", {"form": form, "person": person})
 
 
@@ -154,7 +145,6 @@ def person_restriction(request: AuthenticatedRequest, person: Person) -> HttpRes
         services.restrict(person, form.cleaned_data["restricted"], form.cleaned_data["restricted_to"])
         messages.success(request, "Access to the record updated")
         return redirect("people:detail", uuid=person.uuid)
-    _log_shown_again(request, person)
     return render(request, "people/restriction.html", {"form": form, "person": person})
 
 
