@@ -270,6 +270,9 @@ def _after(request: HttpRequest) -> str:
     )
 
 
+# --- Writes (the views below call these and write nothing themselves) -----------------------------
+
+
 def _new_recovery_codes(user: Any) -> list[str]:
     """Ten new recovery codes, replacing any the user had."""
     StaticDevice.objects.filter(user=user).delete()
@@ -277,6 +280,16 @@ def _new_recovery_codes(user: Any) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
+
+
+def confirm_app(user: Any, device: Any) -> list[str]:
+    """The app whose first code was right becomes the user's second factor (any half-set-up one is
+    dropped), with ten new recovery codes, all or nothing; the codes, to show once."""
+    with transaction.atomic():
+        TOTPDevice.objects.devices_for_user(user, confirmed=False).delete()
+        device.confirmed = True
+        device.save()
+        return _new_recovery_codes(user)
 
 
 def _signed_in_with(request: HttpRequest, device: Any) -> None:
@@ -305,12 +318,8 @@ def set_up(request: AuthenticatedRequest) -> HttpResponse:
     device = TOTPDevice(user=user, name=DEVICE_NAME, key=key, confirmed=False)
     form = SetUpForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            TOTPDevice.objects.devices_for_user(user, confirmed=False).delete()
-            device.confirmed = True
-            device.save()
-            del request.session[SETUP_KEY_SESSION_KEY]
-            codes = _new_recovery_codes(user)
+        codes = confirm_app(user, device)
+        del request.session[SETUP_KEY_SESSION_KEY]
         _signed_in_with(request, device)
         request.session[NEW_CODES_SESSION_KEY] = codes
         return redirect(_with_next("two_factor:recovery_codes", next_path))
