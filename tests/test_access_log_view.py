@@ -356,3 +356,16 @@ def test_any_record_form_shown_again_after_a_post_is_logged(client, practitioner
     response = client.post(page, {})
     assert response.status_code == 200 and "There is a problem" in page_text(response)
     assert AccessLog.objects.filter(record_id=concern.uuid, page=page).count() == before + 1
+
+
+def test_listing_people_logs_them_in_one_insert(rf, practitioner, council, django_assert_max_num_queries):
+    """A page of people is logged under the chain's one lock in one insert, however many it lists."""
+    from msphub.core.access import log_shown
+
+    people = [new_person(council, given_name=f"Edna{n}") for n in range(10)]
+    request = rf.get("/people/")
+    request.user = practitioner
+    with django_assert_max_num_queries(4):  # savepoint, lock the chain's end, insert, release
+        log_shown(request, people)
+    assert AccessLog.objects.filter(user=practitioner).count() == 10
+    call_command("verify_access_log", stdout=StringIO())

@@ -82,7 +82,7 @@ def has_second_factor(user: Any) -> bool:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
 
 
-def _local_next(value: str | None) -> str | None:
+def local_path(value: str | None) -> str | None:
     """``value`` if it is a path on this site (never another site, even this one by its full URL)."""
     if value and value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts=None):
         return value
@@ -131,7 +131,7 @@ class SecondFactorMiddleware:
             )
         if is_verified():
             return None
-        next_path = _local_next(request.get_full_path())
+        next_path = local_path(request.get_full_path())
         if has_second_factor(user):
             return redirect(_with_next("two_factor:verify", next_path))
         if second_factor_required(user):
@@ -265,7 +265,7 @@ def _grouped(key: str) -> str:
 
 
 def _after(request: HttpRequest) -> str:
-    return _local_next(request.POST.get("next") or request.GET.get("next")) or resolve_url(
+    return local_path(request.POST.get("next") or request.GET.get("next")) or resolve_url(
         settings.LOGIN_REDIRECT_URL
     )
 
@@ -304,7 +304,7 @@ def _signed_in_with(request: HttpRequest, device: Any) -> None:
 def set_up(request: AuthenticatedRequest) -> HttpResponse:
     """Set up an authenticator app: scan the QR code (or type the key), then enter its first code."""
     user = request.user
-    next_path = _local_next(request.POST.get("next") or request.GET.get("next"))
+    next_path = local_path(request.POST.get("next") or request.GET.get("next"))
     if has_second_factor(user):
         # Set up already: a second app (or a new phone) goes through a system administrator.
         if getattr(user, "is_verified", lambda: False)():
@@ -351,7 +351,7 @@ def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
 def verify(request: AuthenticatedRequest) -> HttpResponse:
     """The code from the app (or a recovery code), once each time someone signs in."""
     user = request.user
-    next_path = _local_next(request.POST.get("next") or request.GET.get("next"))
+    next_path = local_path(request.POST.get("next") or request.GET.get("next"))
     if not has_second_factor(user):
         return redirect(_with_next("two_factor:set_up", next_path))
     if getattr(user, "is_verified", lambda: False)():

@@ -8,7 +8,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -21,6 +20,7 @@ from msphub.measures import measures
 
 from .permissions import CASEWORK, SIGNED_IN
 from .requests import AuthenticatedRequest
+from .two_factor import local_path
 
 
 class GovukAuthenticationForm(AuthenticationForm):
@@ -115,7 +115,4 @@ def keep_alive(request: AuthenticatedRequest) -> HttpResponse:
     note_activity(request.session)
     if request.headers.get("X-Requested-With") == "fetch":
         return HttpResponse(status=204)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("home")
-    return redirect(back)
+    return redirect(local_path(request.POST.get("next")) or reverse("home"))

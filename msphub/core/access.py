@@ -13,7 +13,6 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -137,32 +136,30 @@ def get_record(
     return record
 
 
+def _view_entry(request: HttpRequest, record: Model) -> dict[str, Any]:
+    """The access-log entry for ``request``'s user viewing ``record`` (by its uuid), from its page."""
+    return {
+        "user": request.user,
+        "record_type": record._meta.label_lower,
+        "record_id": cast(Any, record).uuid,
+        "record_reference": getattr(record, "reference", "") or "",
+        "page": request.path[:200],
+    }
+
+
 def log_view(request: HttpRequest, record: Model) -> None:
     """An access-log entry: who viewed which record (by its uuid), from which page."""
-    if not request.user.is_authenticated:
-        return
-    AccessLog.objects.append(
-        user=request.user,
-        record_type=record._meta.label_lower,
-        record_id=cast(Any, record).uuid,
-        record_reference=getattr(record, "reference", "") or "",
-        page=request.path[:200],
-    )
+    if request.user.is_authenticated:
+        AccessLog.objects.append(**_view_entry(request, record))
 
 
 def log_shown(request: HttpRequest, records: Iterable[Model]) -> None:
     """An access-log entry (as ``log_view``) for each record a page shows that ``get_record`` did not
-    log: search results and likely duplicates listed in answer to a POST, a record's form shown again
-    after a POST. One ``append`` per record, in one transaction (the hash chain takes one entry at a
-    time), so a caller shows a bounded list: one page of results."""
+    log: search results and likely duplicates. One insert for them all, under the chain's one lock."""
     if not request.user.is_authenticated:
         return
-    shown = list({(r._meta.label_lower, r.pk): r for r in records}.values())
-    if not shown:
-        return
-    with transaction.atomic():
-        for r in shown:
-            log_view(request, r)
+    shown = {(r._meta.label_lower, r.pk): r for r in records}.values()
+    AccessLog.objects.append_many([_view_entry(request, r) for r in shown])
 
 
 def access_log_for(record: Model) -> QuerySet[AccessLog]:
