@@ -78,12 +78,17 @@ def _run_held_at(rows, presses) -> None:
         while waited < 200 and _waiting_on_locks() < len(threads):
             threading.Event().wait(0.05)
             waited += 1
+        assert waited < 200, "the presses never both waited on the lock"
     for thread in threads:
         thread.join(timeout=30)
 
 
 def _waiting_on_locks() -> int:
     with connections["default"].cursor() as cursor:
+        # The statistics views keep one snapshot per transaction, and the caller holds the lock in
+        # one: without clearing it, every look sees the moment before the presses connected (and
+        # the wait always ran its full 10 s, the presses going through one after the other).
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE wait_event_type = 'Lock' AND datname = current_database()"

@@ -166,3 +166,15 @@ def test_get_record_can_be_told_not_to_log(make_person, lead):
     person = make_person()
     get_record(request_as(lead), Person.objects.all(), log=False, uuid=person.uuid)
     assert not access_log_for(person).exists()
+
+
+def test_history_managers_are_built_once_and_still_belong_to_their_record(make_person):
+    """core.history.build_history_managers_once: one manager class per model, each manager still
+    scoped to the record it was read from (the library's behaviour)."""
+    first, second = make_person(), make_person()
+    first.given_name = "Changed"
+    first.save()
+    assert type(first.history) is type(second.history) is type(Person.history)
+    assert first.history.count() == 2 and second.history.count() == 1
+    assert Person.history.filter(id__in=[first.pk, second.pk]).count() == 3
+    assert first.history.most_recent().given_name == "Changed"

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import signals
+        from . import history, signals
 
         signals.connect()
+        history.build_history_managers_once()
