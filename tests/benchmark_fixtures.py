@@ -1,7 +1,7 @@
 """Benchmark files written by hand for the benchmarking tests (tests/test_benchmark_*.py).
 
-``benchmark_file`` gives a valid file (every SAC cell 0, every measure 0 of 0) with the figures
-given changed, so each test states only the figures it is about.
+``benchmark_file`` gives a valid file (every SAC cell and every measure suppressed, as a count of 0
+is published) with the figures given changed, so each test states only the figures it is about.
 """
 
 import json
@@ -34,20 +34,25 @@ def benchmark_file(
     measures = dict(measures or {})
     sac = {
         table_id: [
-            {"row": row, "column": column, "count": cells.get((table_id, row, column), 0)}
+            {"row": row, "column": column, "count": cells.get((table_id, row, column), C)}
             for row in ORDERS[table_id][0]
             for column in ORDERS[table_id][1]
         ]
         for table_id in TABLE_TITLES
     }
-    if "sac_conversion_rate" not in measures:
-        s42 = cells.get(("SG1f", SG1F_S42, "Total"), 0)
-        concerns = cells.get(("SG1f", SG1F_CONCERNS, "Total"), 0)
-        pct = None if concerns == 0 else (C if C in (s42, concerns) else round(100 * s42 / concerns, 1))
-        measures["sac_conversion_rate"] = (s42, concerns, pct)
+    s42 = cells.get(("SG1f", SG1F_S42, "Total"), C)
+    other = cells.get(("SG1f", SG1F_OTHER, "Total"), C)
+    concerns = cells.get(("SG1f", SG1F_CONCERNS, "Total"), C)
+    for measure_id, parts in (("sac_conversion_rate", (s42, other)), ("sac_conversion_rate_s42", (s42,))):
+        if measure_id in measures:
+            continue
+        # Suppressed other enquiries (0 to 4) add nothing the file can show: the numerator is s42's.
+        numerator = C if s42 == C else sum(p for p in parts if p != C)
+        pct = C if C in (numerator, concerns) else round(100 * numerator / concerns, 1)
+        measures[measure_id] = (numerator, concerns, pct)
 
     def entry(measure_id: str, label: str) -> dict[str, Any]:
-        num, den, pct = measures.get(measure_id, (0, 0, None))
+        num, den, pct = measures.get(measure_id, (C, C, C))
         return {"id": measure_id, "label": label, "numerator": num, "denominator": den, "percent": pct}
 
     return {
@@ -71,26 +76,32 @@ def write(directory: Path, data: Any, name: str | None = None) -> str:
     return str(path)
 
 
-# Four councils: two in the North West, one in London, one in the North West with suppressed figures.
-# asked_about_outcomes: A 80.0 (40 of 50), B 80.0 (tie), C 50.0, D suppressed; E (London) 90.0.
+# Four councils: three in the North West (Gamma's SG1f counts suppressed), one in London.
+# asked_about_outcomes: Alpha 80.0 (40 of 50), Beta 80.0 (tie), Gamma 50.0; Epsilon (London) 90.0.
+# involved: Alpha 50.0, Beta [c] (numerator suppressed), Gamma 75.0, Epsilon [c] (base suppressed).
 NORTH_WEST = "North West"
 LONDON = "London"
 
 
 def four_councils() -> list[dict[str, Any]]:
-    def sg1f(concerns: Any, s42: Any, other: Any = 0) -> dict:
+    def sg1f(concerns: Any, s42: Any, other: Any = C) -> dict:
         return {
             ("SG1f", SG1F_CONCERNS, "Total"): concerns,
             ("SG1f", SG1F_S42, "Total"): s42,
             ("SG1f", SG1F_OTHER, "Total"): other,
         }
 
+    # Alpha's SG2c: every row published (a count of 0 would be [c] and suppress its shares), 80 in
+    # all: 30 with risk identified and action taken, 10 with no risk and no action.
+    alpha_risk = {
+        ("SG2c", row, "Total"): count
+        for row, count in zip(ORDERS["SG2c"][0], (30, 5, 5, 5, 5, 10, 20), strict=True)
+    }
     return [
         benchmark_file(
             "E08000001", "Alpha Council", NORTH_WEST,
             measures={"asked_about_outcomes": (40, 50, 80.0), "involved": (10, 20, 50.0)},
-            cells={**sg1f(100, 40, 5), ("SG2c", "Risk identified and action taken", "Total"): 30,
-                   ("SG2c", "No risk identified and no action taken", "Total"): 10},
+            cells={**sg1f(100, 40, 5), **alpha_risk},
         ),
         benchmark_file(
             "E08000002", "Beta Council", NORTH_WEST,
@@ -101,11 +112,11 @@ def four_councils() -> list[dict[str, Any]]:
         benchmark_file(
             "E08000003", "Gamma Council", NORTH_WEST,
             measures={"asked_about_outcomes": (10, 20, 50.0), "involved": (15, 20, 75.0)},
-            cells=sg1f(C, 0),
+            cells=sg1f(C, C),
         ),
         benchmark_file(
             "E09000001", "Epsilon Council", LONDON,
-            measures={"asked_about_outcomes": (45, 50, 90.0), "involved": (0, 0, None)},
+            measures={"asked_about_outcomes": (45, 50, 90.0), "involved": (C, C, C)},
             cells=sg1f(200, 100, 10),
         ),
     ]  # fmt: skip

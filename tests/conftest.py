@@ -64,6 +64,21 @@ def _one_jinja_environment_for_govuk_components() -> None:
     base.Environment = environment  # type: ignore[misc]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _templates_render_without_the_test_clients_record(django_test_environment) -> Iterator[None]:
+    """Django's test environment wraps every template render (each include and component too) to
+    send a signal the test client answers by copying the context, for ``response.context`` and
+    ``response.templates``. No test here reads either (they check the HTML), and the copies are
+    a few per cent of every page: templates render as they do in production."""
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    instrumented = Template._render
+    Template._render = _TestState.saved_data.template_render  # type: ignore[method-assign]
+    yield
+    Template._render = instrumented  # type: ignore[method-assign]
+
+
 # --- Running on several workers (make test: pytest-xdist, --dist loadscope) -------------------------------
 # Each worker gets whole modules, so a module's shared records are built once per worker. The
 # slowest modules are handed out first, so that the run does not end waiting for one of them, and

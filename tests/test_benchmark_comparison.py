@@ -65,9 +65,10 @@ def test_measures_against_region_and_england_leave_suppressed_counts_out(four):
     assert asked.region == Figure(70, 95, 73.7, councils=3)
     assert asked.england == Figure(115, 145, 79.3, councils=4)
     involved = row(imported(ALPHA), "involved")
-    # Beta's numerator is [c]: Beta is left out of the sums altogether. Epsilon had none to count.
+    # Beta's numerator is [c]: Beta is left out of the sums altogether. So is Epsilon, whose base
+    # (as a base of 0 would be) is [c].
     assert involved.region == Figure(25, 40, 62.5, councils=2)
-    assert involved.england == Figure(25, 40, 62.5, councils=3)
+    assert involved.england == Figure(25, 40, 62.5, councils=2)
 
 
 def test_ranks_put_the_highest_first_share_ties_and_skip_suppressed(four):
@@ -79,27 +80,40 @@ def test_ranks_put_the_highest_first_share_ties_and_skip_suppressed(four):
     assert (asked[EPSILON].rank_region, asked[EPSILON].rank_england) == (Rank(1, 1), Rank(1, 4))
     assert str(asked[GAMMA].rank_england) == "4 of 4"
     involved = {c: row(imported(c), "involved") for c in (ALPHA, BETA, GAMMA, EPSILON)}
-    # Beta's percentage is [c] and Epsilon has none: neither is ranked nor counted in "of N".
+    # Beta's and Epsilon's percentages are [c]: neither is ranked nor counted in "of N".
     assert (involved[ALPHA].rank_region, involved[ALPHA].rank_england) == (Rank(2, 2), Rank(2, 2))
     assert (involved[GAMMA].rank_region, involved[GAMMA].rank_england) == (Rank(1, 2), Rank(1, 2))
     assert (involved[BETA].rank_region, involved[BETA].rank_england) == (None, None)
     assert involved[BETA].council.percent_text == C
     assert (involved[EPSILON].rank_region, involved[EPSILON].rank_england) == (None, None)
-    assert involved[EPSILON].council.percent_text == "–"
+    assert involved[EPSILON].council.percent_text == C
+    # No council in London publishes it: the region has no percentage rather than 0%.
+    assert involved[EPSILON].region == Figure(0, 0, None, councils=0)
+    assert involved[EPSILON].region.percent_text == "–"
 
 
 def test_headline_counts_and_conversion_rate(four):
     comparison = imported(GAMMA)
     concerns, s42, other = comparison.counts
-    # Gamma's concerns are [c], left out of the North West's 150 (Alpha 100, Beta 50).
+    # Gamma's counts are [c], left out of the North West's 150 concerns (Alpha 100, Beta 50).
     assert (concerns.council, concerns.region, concerns.england) == (None, 150, 350)
-    assert (s42.council, s42.region, s42.england) == (0, 50, 150)
-    assert (other.council, other.region, other.england) == (0, 5, 15)
+    assert (s42.council, s42.region, s42.england) == (None, 50, 150)
+    # Beta's other enquiries are [c] too: the North West's are Alpha's 5.
+    assert (other.council, other.region, other.england) == (None, 5, 15)
+    # The publication's conversion rate, all enquiries over concerns: Alpha 45 of 100, Beta 10 of
+    # 50 (its other enquiries [c]), Epsilon 110 of 200.
     conversion = row(comparison, "sac_conversion_rate")
     assert conversion.council.percent_text == C and conversion.rank_england is None
-    assert conversion.region == Figure(50, 150, 33.3, councils=2)
-    assert conversion.england == Figure(150, 350, 42.9, councils=3)
+    assert conversion.region == Figure(55, 150, 36.7, councils=2)
+    assert conversion.england == Figure(165, 350, 47.1, councils=3)
     alpha = row(imported(ALPHA), "sac_conversion_rate")
+    assert (alpha.council.percent, alpha.rank_region, alpha.rank_england) == (45.0, Rank(1, 2), Rank(2, 3))
+    # Section 42 alone: Alpha 40 of 100, Beta 10 of 50, Epsilon 100 of 200.
+    s42_rate = row(comparison, "sac_conversion_rate_s42")
+    assert s42_rate.council.percent_text == C and s42_rate.rank_england is None
+    assert s42_rate.region == Figure(50, 150, 33.3, councils=2)
+    assert s42_rate.england == Figure(150, 350, 42.9, councils=3)
+    alpha = row(imported(ALPHA), "sac_conversion_rate_s42")
     assert (alpha.council.percent, alpha.rank_region, alpha.rank_england) == (40.0, Rank(1, 2), Rank(2, 3))
     assert (comparison.councils_in_region, comparison.councils_in_england) == (3, 4)
 
@@ -114,20 +128,25 @@ def test_sac_table_shares(four):
         alpha["Risk identified and action taken"],
         alpha["No risk identified and no action taken"],
     )
-    assert (action.council_percent, no_risk.council_percent) == (75.0, 25.0)
-    # Beta's "action taken" is [c]: the North West has 30 (Alpha's) and 30 with no risk (10 + 20).
+    # Every one of Alpha's rows is published: 30 and 10 of 80.
+    assert (action.council_percent, no_risk.council_percent) == (37.5, 12.5)
+    # Beta's "action taken" and the rest but "no risk" are [c]: the North West has 30 (Alpha's) and
+    # 30 with no risk (10 + 20), of 100 (Alpha's 80 and Beta's 20).
     assert (action.region, action.region_percent, no_risk.region, no_risk.region_percent) == (
         30,
-        50.0,
+        30.0,
         30,
-        50.0,
+        30.0,
     )
     beta = risk_table(BETA)
     assert beta["Risk identified and action taken"].council_percent == C
     # Its total includes a suppressed count, so its other shares are suppressed too (not 100%).
     assert beta["No risk identified and no action taken"].council_percent == C
-    # Nothing counted at all: no percentage rather than 0%.
-    assert risk_table(EPSILON)["No risk identified and no action taken"].council_percent is None
+    # Every count [c] (as a count of 0 is): the council's shares are [c], and London, where nothing
+    # is published, has no percentage rather than 0%.
+    epsilon = risk_table(EPSILON)["No risk identified and no action taken"]
+    assert (epsilon.council, epsilon.council_percent) == (None, C)
+    assert (epsilon.region, epsilon.region_percent) == (0, None)
 
 
 def test_the_number_of_queries_does_not_grow_with_councils(db):

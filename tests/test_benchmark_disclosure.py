@@ -1,4 +1,4 @@
-"""Disclosure control (data.md, "Publishing figures outside the council") at its boundaries."""
+"""Disclosure control as the national publication does it (docs/benchmarks.md) at its boundaries."""
 
 import pytest
 
@@ -15,7 +15,7 @@ from msphub.benchmarks.disclosure import (
 @pytest.mark.parametrize(
     ("count", "published"),
     [
-        (0, 0),
+        (0, SUPPRESSED),
         (1, SUPPRESSED),
         (2, SUPPRESSED),
         (4, SUPPRESSED),
@@ -33,7 +33,7 @@ from msphub.benchmarks.disclosure import (
         (185272, 185270),
     ],
 )
-def test_counts_are_suppressed_from_1_to_4_and_rounded_to_the_nearest_5(count, published):
+def test_counts_are_suppressed_from_0_to_4_and_rounded_to_the_nearest_5(count, published):
     assert publish_count(count) == published
 
 
@@ -46,12 +46,11 @@ def test_only_whole_counts_of_zero_or_more_can_be_published(bad):
 @pytest.mark.parametrize(
     ("numerator", "denominator", "published"),
     [
-        # Nothing to count: no percentage, whatever the numerator.
-        (0, 0, None),
-        # A numerator of 0 is published as 0, so its percentage is too.
-        (0, 5, 0.0),
-        (0, 8, 0.0),
-        # Numerator or denominator from 1 to 4: suppressed.
+        # Numerator or denominator from 0 to 4: suppressed (as the national publication suppresses
+        # a count of 0, a percentage of 0 would give it away).
+        (0, 0, SUPPRESSED),
+        (0, 5, SUPPRESSED),
+        (0, 8, SUPPRESSED),
         (1, 5, SUPPRESSED),
         (4, 5, SUPPRESSED),
         (4, 100, SUPPRESSED),
@@ -80,12 +79,12 @@ def test_every_published_count_passes_the_importers_check(count):
     assert shown(stored(published)) == published
 
 
-@pytest.mark.parametrize("value", [1, 4, 7, 8, 12, 13, -5, 5.0, "5", "[C]", None, True, False])
+@pytest.mark.parametrize("value", [0, 1, 4, 7, 8, 12, 13, -5, 5.0, "5", "[C]", None, True, False])
 def test_unrounded_or_odd_values_are_not_published_counts(value):
     assert not is_published_count(value)
 
 
 def test_stored_form_of_a_suppressed_count_is_null():
     assert stored(SUPPRESSED) is None
-    assert stored(0) == 0
+    assert stored(5) == 5
     assert shown(None) == SUPPRESSED

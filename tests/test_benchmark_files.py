@@ -14,8 +14,9 @@ from django.core.management import CommandError, call_command
 
 from msphub.accounts.models import Organisation
 from msphub.benchmarks.disclosure import SUPPRESSED, publish_count
-from msphub.benchmarks.files import FORMAT, HEADLINE, parse
+from msphub.benchmarks.files import DISCLOSURE_NOTE, FORMAT, HEADLINE, VERSION, parse, validate
 from msphub.benchmarks.models import BenchmarkCell, BenchmarkMeasure, BenchmarkSubmission
+from msphub.core.imports import ImportRefused
 from msphub.measures.measures import MEASURES
 from msphub.measures.sac import ORDERS, TABLE_TITLES, build_return
 from tests.benchmark_fixtures import (
@@ -23,6 +24,7 @@ from tests.benchmark_fixtures import (
     LONDON,
     NORTH_WEST,
     SG1F_CONCERNS,
+    SG1F_OTHER,
     SG1F_S42,
     YEAR,
     C,
@@ -66,7 +68,8 @@ def all_counts(data: dict) -> list:
 
 def test_export_applies_disclosure_control_to_the_councils_real_figures(tmp_path, data, today):
     exported = export(tmp_path)
-    assert exported["format"] == FORMAT and exported["version"] == 1 and exported["year"] == YEAR
+    assert exported["format"] == FORMAT and exported["version"] == VERSION == 2 and exported["year"] == YEAR
+    assert exported["disclosure_control"] == DISCLOSURE_NOTE and "0 to 4" in DISCLOSURE_NOTE
     assert exported["council"] == {"ons_code": "E06000901", "name": "Riverside Council", "region": NORTH_WEST}
     assert exported["generated_at"].startswith("2026-04-15T12:00:00")
     published = measures_of(exported)
@@ -78,9 +81,12 @@ def test_export_applies_disclosure_control_to_the_councils_real_figures(tmp_path
     assert published["conversion_rate"] == (5, 15, 53.8)  # 7 of 13
     assert published["repeat_concerns_12m"] == (5, 10, 63.6)  # 7 of 11
     assert published["lacking_capacity_supported"] == (C, C, C)  # 2 of 3
-    # No count anywhere is 1 to 4 or off the multiples of 5.
-    assert all(n == SUPPRESSED or (isinstance(n, int) and n % 5 == 0) for n in all_counts(exported))
-    assert SUPPRESSED in all_counts(exported) and 0 in all_counts(exported)
+    assert published["feel_safer"] == (C, C, C)  # 2 of 3
+    # No count anywhere is 0 to 4 or off the multiples of 5.
+    assert all(
+        n == SUPPRESSED or (isinstance(n, int) and n >= 5 and n % 5 == 0) for n in all_counts(exported)
+    )
+    assert SUPPRESSED in all_counts(exported) and 0 not in all_counts(exported)
 
 
 def test_export_gives_every_cell_of_the_national_grid_rounded_from_the_return(tmp_path, data, today):
@@ -96,11 +102,42 @@ def test_export_gives_every_cell_of_the_national_grid_rounded_from_the_return(tm
                 table_id,
                 cell,
             )
+    # The cells the return does not list counted nothing: the file has them, as [c] (not 0).
+    listed = {(t, c["row"], c["column"]) for t, cells in unrounded.items() for c in cells}
+    zeros = [
+        c for t, cells in exported["sac"].items() for c in cells if (t, c["row"], c["column"]) not in listed
+    ]
+    assert zeros and all(c["count"] == C for c in zeros)
     sg1f = {c["row"]: c["count"] for c in exported["sac"]["SG1f"]}
-    conversion = measures_of(exported)["sac_conversion_rate"]
+    conversion = measures_of(exported)["sac_conversion_rate_s42"]
     assert conversion[:2] == (sg1f[SG1F_S42], sg1f[SG1F_CONCERNS])
+    assert measures_of(exported)["sac_conversion_rate"][1] == sg1f[SG1F_CONCERNS]
     assert [m["id"] for m in exported["measures"]] == [m.id for m in MEASURES]
     assert [m["id"] for m in exported["headline"]] == list(HEADLINE)
+
+
+def test_export_headline_has_both_conversion_rates_from_the_return(tmp_path, data, today):
+    """The publication's conversion rate (section 42 and other enquiries over concerns) and the
+    section 42 one, each published from the return's unrounded SG1f counts."""
+    exported = export(tmp_path)
+    sg1f = {c["row"]: c["count"] for c in build_return(FY, data.council)["tables"]["SG1f"]}
+    concerns, s42, other = (sg1f.get(row, 0) for row in (SG1F_CONCERNS, SG1F_S42, SG1F_OTHER))
+    assert (concerns, s42, other) == (13, 7, 1)  # tests/measures_fixtures.py
+    assert [m["id"] for m in exported["headline"]] == ["sac_conversion_rate", "sac_conversion_rate_s42"]
+    assert [m["label"] for m in exported["headline"]] == [label for label, _ in HEADLINE.values()]
+    published = measures_of(exported)
+    # 8 of 13: the numerator is the rounded sum (8 -> 10), not the sum of the rounded cells (5 + [c]).
+    assert published["sac_conversion_rate"] == (publish_count(s42 + other), publish_count(concerns), 61.5)
+    assert published["sac_conversion_rate"] == (10, 15, 61.5)
+    # 7 of 13.
+    assert published["sac_conversion_rate_s42"] == (publish_count(s42), publish_count(concerns), 53.8)
+    assert published["sac_conversion_rate_s42"] == (5, 15, 53.8)
+    cells = {c["row"]: c["count"] for c in exported["sac"]["SG1f"]}
+    assert (cells[SG1F_CONCERNS], cells[SG1F_S42], cells[SG1F_OTHER]) == (15, 5, C)
+    parsed = validate("riverside.json", exported)
+    stored = {m: (num, den, pct) for m, num, den, pct in parsed.measures}
+    assert stored["sac_conversion_rate"] == (10, 15, 61.5)
+    assert stored["sac_conversion_rate_s42"] == (5, 15, 53.8)
 
 
 def test_exported_file_passes_the_importers_checks_and_holds_only_its_council(tmp_path, data, today):
@@ -183,7 +220,8 @@ def test_import_stores_every_cell_and_measure_and_who_imported(tmp_path, lead):
     assert stored["asked_about_outcomes"] == (40, 50, 80.0)
     assert stored["involved"] == (None, 10, None)
     assert stored["sac_conversion_rate"] == (None, 100, None)
-    assert stored["feel_safer"] == (0, 0, None)
+    assert stored["sac_conversion_rate_s42"] == (None, 100, None)
+    assert stored["feel_safer"] == (None, None, None)  # suppressed whole, as 0 of 0 is published
     assert submission.cells.get(table_id="SG1f", row=SG1F_S42).count is None
 
 
@@ -299,9 +337,15 @@ REFUSALS = [
     ),
     (
         "a later version",
-        lambda d: d.update(version=2),
+        lambda d: d.update(version=3),
         None,
-        "version: this hub reads version 1 files, not the number 2",
+        "version: this hub reads version 2 files, not the number 3",
+    ),
+    (
+        "an earlier version",
+        lambda d: d.update(version=1),
+        None,
+        "version: this hub reads version 2 files, not the number 1",
     ),
     (
         "a bad year",
@@ -387,6 +431,18 @@ REFUSALS = [
         None,
         "measures[6] (involved).numerator: 3 is not '[c]'",
     ),
+    (
+        "a count of 0",
+        lambda d: cell(d, "SG2c").update(count=0),
+        None,
+        "sac.SG2c[0].count: 0 is not '[c]' or a whole number rounded to 5 (was disclosure control applied?)",
+    ),
+    (
+        "a base of 0",
+        lambda d: measure(d, "involved").update(numerator=C, denominator=0, percent=C),
+        None,
+        "measures[6] (involved).denominator: 0 is not '[c]'",
+    ),
     ("a negative count", lambda d: cell(d, "SG2c").update(count=-5), None, "sac.SG2c[0].count: -5 is not"),
     ("a count as text", lambda d: cell(d, "SG2c").update(count="10"), None, 'sac.SG2c[0].count: "10" is not'),
     (
@@ -402,16 +458,46 @@ REFUSALS = [
         "measures[6] (involved).percent: expected a number from 0 to 100, found the number 101",
     ),
     (
-        "a percent without a base",
-        lambda d: measure(d, "involved").update(percent=0.0),
+        "a percent where the base is suppressed",
+        lambda d: measure(d, "involved").update(numerator=C, denominator=C, percent=0.0),
         None,
-        "measures[6] (involved).percent: expected null with a denominator of 0",
+        "measures[6] (involved).percent: expected '[c]' as a count is suppressed, found the number 0.0",
     ),
     (
-        "a headline that is not SG1f",
+        "a null percent where the base is suppressed",  # version 1's base of 0
+        lambda d: measure(d, "involved").update(numerator=C, denominator=C, percent=None),
+        None,
+        "measures[6] (involved).percent: expected '[c]' as a count is suppressed, found null",
+    ),
+    (
+        "a null percent beside published counts",
+        lambda d: measure(d, "involved").update(numerator=5, denominator=10, percent=None),
+        None,
+        "measures[6] (involved).percent: expected a number from 0 to 100, found null",
+    ),
+    (
+        "a headline base that is not SG1f's concerns",
         lambda d: measure(d, "sac_conversion_rate").update(numerator=5, denominator=10, percent=50.0),
         None,
-        "headline (sac_conversion_rate).numerator: 5 differs from the SG1f cell",
+        f"headline (sac_conversion_rate).denominator: 10 differs from the SG1f cell {SG1F_CONCERNS!r}, [c]",
+    ),
+    (
+        "a section 42 headline base that is not SG1f's concerns",
+        lambda d: measure(d, "sac_conversion_rate_s42").update(numerator=C, denominator=10, percent=C),
+        None,
+        f"headline (sac_conversion_rate_s42).denominator: 10 differs from the SG1f cell {SG1F_CONCERNS!r}",
+    ),
+    (
+        "a section 42 headline that is not SG1f's section 42 enquiries",
+        lambda d: measure(d, "sac_conversion_rate_s42").update(numerator=5, denominator=C, percent=C),
+        None,
+        f"headline (sac_conversion_rate_s42).numerator: 5 differs from the SG1f cell {SG1F_S42!r}, [c]",
+    ),
+    (
+        "a headline measure missing",
+        lambda d: d["headline"].pop(),
+        None,
+        "headline: the measure 'sac_conversion_rate_s42' is missing",
     ),
 ]
 
@@ -424,6 +510,42 @@ def test_malformed_files_are_refused_with_the_file_and_the_reason(tmp_path, db, 
     assert f"bad.json: {problem}" in message
     assert "good.json" not in message
     assert nothing_imported()
+
+
+def test_a_version_1_file_is_refused_naming_version_2(tmp_path, db):
+    """A file written before counts of 0 were suppressed (version 1: 0 shown as 0, no percentage for
+    a base of 0, one headline measure) is refused on its version alone, naming the version this hub
+    reads, not cell by cell."""
+    old = benchmark_file("E08000001", "Alpha Council", NORTH_WEST)
+    old["version"] = 1
+    del old["headline"][1:]
+    for m in old["headline"] + old["measures"]:
+        m.update(numerator=0, denominator=0, percent=None)
+    for cells in old["sac"].values():
+        for c in cells:
+            c["count"] = 0
+    with pytest.raises(ImportRefused) as info:
+        validate("alpha-v1.json", old)
+    assert info.value.problems == ["version: this hub reads version 2 files, not the number 1"]
+    message = refused(write(tmp_path, old, "alpha-v1.json"))
+    assert "alpha-v1.json: version: this hub reads version 2 files, not the number 1" in message
+    assert message.count("alpha-v1.json") == 1
+    assert nothing_imported()
+
+
+def test_the_all_enquiries_numerator_is_the_rounded_sum_not_a_cell(tmp_path, db):
+    """The publication's conversion rate has section 42 and other enquiries over concerns: its
+    numerator is their unrounded sum, rounded (10 + 3 = 13 -> 15), which neither SG1f cell gives."""
+    alpha = benchmark_file(
+        "E08000001", "Alpha Council", NORTH_WEST,
+        measures={"sac_conversion_rate": (15, 50, 26.0), "sac_conversion_rate_s42": (10, 50, 20.0)},
+        cells={("SG1f", SG1F_CONCERNS, "Total"): 50, ("SG1f", SG1F_S42, "Total"): 10,
+               ("SG1f", SG1F_OTHER, "Total"): C},
+    )  # fmt: skip
+    call_command("benchmark_import", write(tmp_path, alpha))
+    stored = {m.measure_id: (m.numerator, m.denominator, m.percent) for m in BenchmarkMeasure.objects.all()}
+    assert stored["sac_conversion_rate"] == (15, 50, 26.0)
+    assert stored["sac_conversion_rate_s42"] == (10, 50, 20.0)
 
 
 def test_every_problem_of_a_file_is_listed(tmp_path, db):

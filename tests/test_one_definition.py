@@ -32,6 +32,7 @@ from django.test import Client
 from django.urls import reverse
 
 from msphub.benchmarks.disclosure import publish_count, publish_percent
+from msphub.measures.sac import ORDERS
 from tests.conftest import Cast
 from tests.measures_fixtures import LONDON, build_data
 from tests.test_dashboard_views import table_figures
@@ -41,11 +42,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 31, 23, 59, tzinfo=LONDON)
 YEAR = "2025-26"
-SG1F = {
-    "concerns": "Total Number of Safeguarding Concerns",
-    "s42": "Total Number of Section 42 Safeguarding Enquiries",
-    "other": "Total Number of Other Safeguarding Enquiries",
-}
+SG1F = dict(zip(("concerns", "s42", "other"), ORDERS["SG1f"][0], strict=True))  # the SAC's row labels
 HOME_ROWS = {
     "concerns": "Concerns received",
     "s42": "Section 42 enquiries started",
@@ -160,6 +157,7 @@ def test_concerns_received(shown):
     assert _sac_json(shown)["concerns"] == concerns, "SAC download, SG1f"
     published = publish_count(concerns)
     assert _file_measure(shown, "sac_conversion_rate")["denominator"] == published, "benchmark file"
+    assert _file_measure(shown, "sac_conversion_rate_s42")["denominator"] == published, "benchmark file"
     assert _file_measure(shown, "conversion_rate")["denominator"] == published, "benchmark file"
     row = _comparison(shown, "SAC headline", "SG1f", "Concerns")
     assert _csv_count(row["council_value"]) == published, "benchmark comparison"
@@ -168,19 +166,25 @@ def test_concerns_received(shown):
 
 def test_section_42_enquiries_started(shown):
     """Home's "Section 42 enquiries started (x% of concerns)" is SG1f's count and the SAC headline
-    conversion rate built from it."""
+    section 42 conversion rate built from it; the publication's conversion rate adds other enquiries."""
     match = re.fullmatch(r"(\d+) \(([\d.]+)% of concerns\)", shown.home["s42"])
     assert match, shown.home["s42"]
     s42, conversion = int(match.group(1)), float(match.group(2))
-    concerns = int(shown.home["concerns"])
+    concerns, other = int(shown.home["concerns"]), int(shown.home["other"])
     assert shown.sac_page["s42"] == s42, "SAC page, SG1f"
     assert _sac_json(shown)["s42"] == s42, "SAC download, SG1f"
-    headline = _file_measure(shown, "sac_conversion_rate")
+    headline = _file_measure(shown, "sac_conversion_rate_s42")
     assert headline["numerator"] == publish_count(s42), "benchmark file headline"
     assert headline["percent"] == publish_percent(s42, concerns) == conversion, "benchmark file headline"
+    all_enquiries = _file_measure(shown, "sac_conversion_rate")
+    assert all_enquiries["numerator"] == publish_count(s42 + other), "benchmark file headline"
+    assert all_enquiries["percent"] == publish_percent(s42 + other, concerns), "benchmark file headline"
     row = _comparison(shown, "SAC headline", "SG1f", "Section 42 enquiries started")
     assert _csv_count(row["council_value"]) == publish_count(s42), "benchmark comparison"
-    assert _comparison(shown, "Measure", "sac_conversion_rate")["council_value"] == str(conversion)
+    assert _comparison(shown, "Measure", "sac_conversion_rate_s42")["council_value"] == str(conversion)
+    assert _comparison(shown, "Measure", "sac_conversion_rate")["council_value"] == str(
+        publish_percent(s42 + other, concerns)
+    )
 
 
 def test_other_enquiries_started(shown):

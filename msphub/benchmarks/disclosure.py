@@ -1,8 +1,11 @@
-"""Disclosure control for figures published outside the council (../shared/domain/data.md).
+"""Disclosure control for figures published outside the council, as the national publication does it.
 
-Counts from 1 to 4 are suppressed and shown as ``[c]``; other counts are rounded to the nearest 5
-(0 stays 0). Percentages are computed from the unrounded counts and suppressed when their numerator
-or denominator is suppressed; with a denominator of 0 there is no percentage (None).
+The national Safeguarding Adults publication's own code (NHSDigital/ASC-Safeguarding-Adults,
+``apply_rounding_and_suppression``: every count under 5 is set to 0, counts are rounded to the
+nearest 5, and anything under 5 is then shown as ``[c]``) suppresses counts from 0 to 4 and rounds the
+rest to the nearest 5. Percentages are computed from the unrounded counts and, as
+../shared/domain/data.md asks (the publication shows rates only for large totals), suppressed when
+their numerator or denominator is suppressed. docs/benchmarks.md states the rule.
 
 Pure functions, so the rules can be tested at their boundaries without a database.
 """
@@ -15,11 +18,11 @@ Published = int | str  # a non-negative multiple of 5, or SUPPRESSED
 
 
 def is_suppressed(count: int) -> bool:
-    return 1 <= count <= 4
+    return 0 <= count <= 4
 
 
 def publish_count(count: int) -> Published:
-    """0 -> 0; 1-4 -> "[c]"; 5 and over -> the nearest multiple of 5 (7 -> 5, 8 -> 10)."""
+    """0-4 -> "[c]"; 5 and over -> the nearest multiple of 5 (7 -> 5, 8 -> 10)."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise ValueError(f"A count is a whole number of 0 or more, not {count!r}")
     if is_suppressed(count):
@@ -29,19 +32,17 @@ def publish_count(count: int) -> Published:
 
 
 def publish_percent(numerator: int, denominator: int) -> float | str | None:
-    """The percentage of the unrounded counts, "[c]" when either count is 1-4, None when the base is 0."""
-    if denominator == 0:
-        return None
+    """The percentage of the unrounded counts, "[c]" when either count is 0-4 (a base of 0 too)."""
     if is_suppressed(numerator) or is_suppressed(denominator):
         return SUPPRESSED
     return percent(numerator, denominator)
 
 
 def is_published_count(value: object) -> bool:
-    """True for a count that has been through publish_count: "[c]" or a non-negative multiple of 5."""
+    """True for a count that has been through publish_count: "[c]" or a multiple of 5 from 5 up."""
     if value == SUPPRESSED:
         return True
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0 and value % 5 == 0
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 5 and value % 5 == 0
 
 
 def stored(value: Published) -> int | None:

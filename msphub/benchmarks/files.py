@@ -41,21 +41,29 @@ if TYPE_CHECKING:
     from msphub.accounts.models import Organisation
 
 FORMAT = "msphub-benchmark"
-VERSION = 1
+# Version 2 (issue 12): counts of 0 are suppressed as the national publication suppresses them, and
+# the headline carries the publication's conversion rate beside the section 42 one.
+VERSION = 2
 DISCLOSURE_NOTE = (
-    "Counts from 1 to 4 are shown as [c]; other counts are rounded to the nearest 5. Percentages are "
-    "computed from the unrounded counts and shown as [c] when their numerator or denominator is 1 to 4."
+    "Counts from 0 to 4 are shown as [c]; other counts are rounded to the nearest 5. Percentages are "
+    "computed from the unrounded counts and shown as [c] when their numerator or denominator is 0 to 4."
 )
 ONS_CODE = re.compile(r"[EWSN][0-9]{8}")  # fullmatch: "$" would let a newline after it through
 
-# The SAC headline measure (data.md: section 42 enquiries started / concerns received), from SG1f.
-SG1F_CONCERNS, SG1F_S42, _ = ORDERS["SG1f"][0]
+# The SAC headline measures, from SG1f. The national publication's "Conversion Rate" is all enquiries
+# (section 42 and other) over concerns (NHSDigital/ASC-Safeguarding-Adults, add_additional_measures);
+# the section 42-only rate is beside it, labelled as such.
+SG1F_CONCERNS, SG1F_S42, SG1F_OTHER = ORDERS["SG1f"][0]
 SG1F_TOTAL = ORDERS["SG1f"][1][0]
 HEADLINE = {
     "sac_conversion_rate": (
-        "Conversion rate (section 42 enquiries started / concerns received, SAC)",
+        "Conversion rate (section 42 and other enquiries started / concerns received, SAC)",
         "concerns received (SG1f)",
-    )
+    ),
+    "sac_conversion_rate_s42": (
+        "Conversion rate, section 42 only (section 42 enquiries started / concerns received, SAC)",
+        "concerns received (SG1f)",
+    ),
 }
 # Every measure a file carries: id -> (label, base), in the order pages show them.
 MEASURE_INFO = {**HEADLINE, **{m.id: (m.label, m.base_note) for m in MEASURES}}
@@ -110,8 +118,12 @@ def build_benchmark(
             for column, count in zip(columns, counts, strict=True)
         ]
     sg1f = {cell["row"]: cell["count"] for cell in sac["tables"]["SG1f"]}
-    label = HEADLINE["sac_conversion_rate"][0]
-    headline = [_measure("sac_conversion_rate", label, sg1f.get(SG1F_S42, 0), sg1f.get(SG1F_CONCERNS, 0))]
+    concerns, s42 = sg1f.get(SG1F_CONCERNS, 0), sg1f.get(SG1F_S42, 0)
+    all_enquiries = s42 + sg1f.get(SG1F_OTHER, 0)
+    headline = [
+        _measure("sac_conversion_rate", HEADLINE["sac_conversion_rate"][0], all_enquiries, concerns),
+        _measure("sac_conversion_rate_s42", HEADLINE["sac_conversion_rate_s42"][0], s42, concerns),
+    ]
     measures = [
         _measure(row["id"], row["label"], row["numerator"], row["denominator"])
         for row in measure_totals(Filters(year, council))
@@ -150,7 +162,7 @@ class Parsed:
     council_name: str
     region: str
     generated_at: datetime
-    # (measure id, numerator, denominator, percent): percent None when suppressed or without a base.
+    # (measure id, numerator, denominator, percent): None for each one published as "[c]".
     measures: list[tuple[str, int | None, int | None, float | None]] = field(default_factory=list)
     # (table id, row, column, count)
     cells: list[tuple[str, str, str, int | None]] = field(default_factory=list)
@@ -370,10 +382,7 @@ def _measures(check: _Checker, where: str, value: Any, ids: list[str]) -> list:
         denominator = check.count(f"{at}.denominator", item["denominator"])
         percent = item["percent"]
         stored_percent = None
-        if item["denominator"] == 0:
-            if percent is not None:
-                check.add(f"{at}.percent: expected null with a denominator of 0, found {_kind(percent)}")
-        elif SUPPRESSED in (item["numerator"], item["denominator"]):
+        if SUPPRESSED in (item["numerator"], item["denominator"]):
             if percent != SUPPRESSED:
                 check.add(
                     f"{at}.percent: expected {SUPPRESSED!r} as a count is suppressed, found {_kind(percent)}"
@@ -438,18 +447,20 @@ def _tables(check: _Checker, value: Any) -> list[tuple[str, str, str, int | None
 
 
 def _check_headline(check: _Checker, measures: list, cells: list) -> None:
-    """The headline conversion rate must be the SG1f counts it is made of."""
+    """The headline conversion rates must be the SG1f counts they are made of: both over the concerns
+    cell, the section 42 one over the section 42 cell. (The all-enquiries numerator is the rounded
+    sum, which the two rounded cells need not add up to exactly.)"""
     sg1f = {row: count for table_id, row, _, count in cells if table_id == "SG1f"}
     for measure_id, numerator, denominator, _ in measures:
-        if measure_id != "sac_conversion_rate" or len(sg1f) != 3:
+        if measure_id not in HEADLINE or len(sg1f) != 3:
             continue
-        for part, value, row in (
-            ("numerator", numerator, SG1F_S42),
-            ("denominator", denominator, SG1F_CONCERNS),
-        ):
+        parts = [("denominator", denominator, SG1F_CONCERNS)]
+        if measure_id == "sac_conversion_rate_s42":
+            parts.append(("numerator", numerator, SG1F_S42))
+        for part, value, row in parts:
             if value != sg1f[row]:
                 check.add(
-                    f"headline (sac_conversion_rate).{part}: {_shown(value)} differs from the SG1f "
+                    f"headline ({measure_id}).{part}: {_shown(value)} differs from the SG1f "
                     f"cell {row!r}, {_shown(sg1f[row])}"
                 )
 
