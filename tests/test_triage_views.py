@@ -455,7 +455,8 @@ def contact_data(**overrides) -> dict:
 
 @pytest.fixture
 def in_june(make_concern):
-    with time_machine.travel(MOMENT, tick=False):
+    # Received at 07:00, so a conversation at 09:30 that morning is after it.
+    with time_machine.travel(MOMENT - timedelta(hours=3), tick=False):
         yield make_concern()
 
 

@@ -22,7 +22,8 @@ from msphub.core.forms import (
 )
 from msphub.core.validators import normalise_postcode
 
-from .models import Concern, Decision, FirstContact
+from . import services
+from .models import Concern, ContactAttempt, Decision, FirstContact
 
 
 class CouncilForm(GovukForm):
@@ -272,16 +273,156 @@ class FirstContactForm(GovukForm):
     )
     notes = text_area("Other notes from the conversation", max_length=5000)
 
+    def __init__(self, *args: Any, concern: Concern, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.concern = concern
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("spoke_with") == "representative" and not data.get("representative_name"):
             self.add_error("representative_name", "Enter the name of the representative you spoke to")
-        if data.get("contact_date") and data.get("contact_time"):
-            when = timezone.make_aware(datetime.combine(data["contact_date"], data["contact_time"]))
-            if when > timezone.now():
-                self.add_error("contact_time", "The conversation must be in the past")
-            data["contact_at"] = when
+        data["contact_at"] = _when(self, "contact_date", "contact_time", "contact_at")
         return data
+
+
+def _when(form: GovukForm, date_field: str, time_field: str, name: str) -> datetime | None:
+    """The moment of a contact (or an attempt) from its date and time boxes, checked against the
+    concern (services.contact_time_errors): not before it was received, not in the future. The error
+    goes on the date when the day is wrong, else on the time."""
+    day, at = form.cleaned_data.get(date_field), form.cleaned_data.get(time_field)
+    if not (day and at):
+        return None
+    concern = form.concern  # type: ignore[attr-defined]
+    when = timezone.make_aware(datetime.combine(day, at))
+    for message in services.contact_time_errors(concern, when, name).values():
+        if name == "attempted_at":
+            message = message.replace("conversation", "attempt")
+        before_the_day = day < timezone.localdate(concern.received_at)
+        form.add_error(date_field if before_the_day and "after" in message else time_field, message)
+    return when
+
+
+class ContactAttemptForm(GovukForm):
+    attempt_date = GovukDateField(label="Date of the attempt", label_for_errors="The date")
+    attempt_time = forms.TimeField(
+        label="Time of the attempt",
+        help_text="Use the 24-hour clock, for example 14:30",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        error_messages={
+            "required": "Enter the time of the attempt",
+            "invalid": "Enter a real time, like 09:30 or 14:30",
+        },
+    )
+    method = radio_field(
+        "How did you try to reach them?", ContactAttempt.Method.choices, "Select how you tried to reach them"
+    )
+    outcome = radio_field("What happened?", ContactAttempt.Outcome.choices, "Select what happened")
+    notes = text_area("Notes", help_text="For example, the number you called, or a message left")
+
+    def __init__(self, *args: Any, concern: Concern, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.concern = concern
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["attempted_at"] = _when(self, "attempt_date", "attempt_time", "attempted_at")
+        return data
+
+
+class ContactInErrorForm(GovukForm):
+    reason = text_area(
+        "Why was this conversation entered in error?",
+        "Enter why this conversation was entered in error",
+        help_text="For example, it was recorded on the wrong concern, or with the wrong date",
+    )
+
+    def clean_reason(self) -> str:
+        return clean_text(self.cleaned_data["reason"])
+
+
+# --- Corrections: set aside, transfer, abuse in another area ---------------------------------------
+
+
+class SetAsideForm(GovukForm):
+    kind = radio_field(
+        "Why is this concern being set aside?",
+        [
+            (Concern.SetAside.ERROR, "It was entered in error"),
+            (Concern.SetAside.DUPLICATE, "It is a duplicate of another concern"),
+        ],
+        "Select whether the concern was entered in error or is a duplicate",
+    )
+    duplicate_of = text_field(
+        "If it is a duplicate, the reference of the original concern",
+        max_length=20,
+        help_text="For example, CON-2026-000123",
+    )
+    reason = text_area(
+        "Reason",
+        "Enter why the concern is being set aside",
+        help_text="This is kept in the record and shown wherever the concern is listed",
+    )
+
+    def __init__(self, *args: Any, concern: Concern, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.concern, self.user = concern, user
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["reason"] = clean_text(data.get("reason", ""))
+        data["original"] = None
+        if data.get("kind") == Concern.SetAside.DUPLICATE:
+            reference = (data.get("duplicate_of") or "").strip()
+            if not reference:
+                self.add_error("duplicate_of", "Enter the reference of the concern this one duplicates")
+            else:
+                original = services.find_original(self.concern, self.user, reference)
+                if original is None:
+                    self.add_error("duplicate_of", f"There is no concern {reference.upper()} in this council")
+                data["original"] = original
+        return data
+
+
+class OtherAreaForm(GovukForm):
+    other_area = text_field(
+        "Which council area did the abuse occur in?",
+        "Enter the council area where the abuse occurred",
+        help_text="A council outside this system, for example Westshire County Council. The concern is then "
+        "left out of this council's return.",
+    )
+
+    def clean_other_area(self) -> str:
+        return plain_text(self.cleaned_data["other_area"], "Enter the council area where the abuse occurred")
+
+
+class TransferForm(GovukForm):
+    to_council = forms.ModelChoiceField(
+        label="Which council should it go to?",
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the council where the abuse occurred"},
+        help_text="The council for the place where the abuse or neglect occurred",
+    )
+    reason = text_area(
+        "Why should it be transferred?",
+        "Enter why the concern should be transferred",
+        help_text="For example, where the adult lives and where the abuse happened",
+    )
+
+    def __init__(self, *args: Any, concern: Concern, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices("to_council", services.transfer_councils(concern))
+
+
+class TransferDecisionForm(ApproveOrReturnForm):
+    action = radio_field(
+        "Will your council take this concern?",
+        [("approve", "Yes, accept the transfer"), ("return", "No, decline it")],
+        "Select whether your council will take the concern",
+    )
+    returned_comment = text_area("If you are declining it, why?")
+    why_returned = "Enter why the transfer is being declined"
 
 
 class NoteForm(GovukForm):

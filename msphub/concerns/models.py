@@ -18,12 +18,22 @@ def first_contact_window() -> timedelta:
     return timedelta(hours=hours)
 
 
+def counted_concern(path: str = "") -> models.Q:
+    """The one rule for a concern the return and the measures count (``ConcernQuerySet.counted``),
+    for a query on the concern itself or reaching it through ``path`` (``"concern__"`` from an
+    enquiry): neither set aside nor flagged as abuse in another area."""
+    return models.Q(**{f"{path}set_aside": "", f"{path}other_area": ""})
+
+
 class ConcernQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view") -> "ConcernQuerySet":
         """Concerns the user may act on; see ../shared/domain/access.md.
 
         Actions: "view" (council staff), "triage" (own or team; unallocated ones may be picked up),
-        "sign_off" (managers, for their team), "status" (a partner sees its agency's concerns' status).
+        "sign_off" (managers, for their team), "status" (a partner sees its agency's concerns' status),
+        "manage" (corrections: setting a concern aside, a transfer, the other-area flag: the
+        safeguarding lead for the council, a team manager for their team's concerns and those no team
+        has picked up yet).
         """
         if not user.is_authenticated:
             return self.none()
@@ -53,15 +63,42 @@ class ConcernQuerySet(models.QuerySet):
             # A decision recorded by someone without a team (the lead) goes to any team manager.
             teamless = models.Q(team__isnull=True, status=Concern.Status.AWAITING_SIGN_OFF)
             return qs.filter(models.Q(team_id=user.team_id) | teamless)
+        if action == "manage":
+            if user.is_lead:
+                return qs
+            if not user.is_manager:
+                return self.none()
+            theirs = models.Q(team__isnull=True)
+            if user.team_id:
+                theirs |= models.Q(team_id=user.team_id)
+            return qs.filter(theirs)
         return self.none()
+
+    def counted(self) -> "ConcernQuerySet":
+        """The concerns the national return and the measures count: not set aside (entered in error
+        or a duplicate) and not flagged as abuse that occurred in another council's area. A concern
+        transferred between councils is counted by the council that holds it (``council``)."""
+        return self.filter(counted_concern())
+
+    def set_aside_ones(self) -> "ConcernQuerySet":
+        """Marked as entered in error or as a duplicate: in the record, never counted."""
+        return self.exclude(set_aside="")
+
+    def in_other_area(self) -> "ConcernQuerySet":
+        """Flagged as abuse that occurred in another council's area (outside this installation): left
+        out of this council's return, with a warning naming them."""
+        return self.exclude(other_area="")
 
     def with_first_contact(self) -> "ConcernQuerySet":
         """Annotate when the adult (or their representative) was first spoken to."""
-        earliest = FirstContact.objects.filter(concern=models.OuterRef("pk")).order_by("contact_at")
+        earliest = FirstContact.objects.counted().filter(concern=models.OuterRef("pk")).order_by("contact_at")
         return self.annotate(first_contact_at=models.Subquery(earliest.values("contact_at")[:1]))
 
     def first_contact_within_target(self) -> "ConcernQuerySet":
-        """Spoken to within 24 hours of the concern being received (exactly 24 hours counts)."""
+        """Spoken to within 24 hours of the concern being received (exactly 24 hours counts).
+
+        Only conversations that happened count: not one marked entered in error, and never an
+        unsuccessful attempt (``ContactAttempt``, a separate record)."""
         return self.with_first_contact().filter(
             first_contact_at__lte=models.F("received_at") + first_contact_window()
         )
@@ -71,7 +108,7 @@ class ConcernQuerySet(models.QuerySet):
         now = now or timezone.now()
         # NOT EXISTS rather than a LEFT JOIN: the planner then probes the first contacts' index for
         # this council's open concerns instead of scanning every first contact in the country.
-        spoken_to = FirstContact.objects.filter(concern=models.OuterRef("pk"))
+        spoken_to = FirstContact.objects.counted().filter(concern=models.OuterRef("pk"))
         return (
             self.filter(received_at__lt=now - first_contact_window())
             .exclude(status=Concern.Status.CLOSED)
@@ -103,6 +140,10 @@ class Concern(models.Model):
         Status.ENQUIRY: "Enquiry started",
         Status.CLOSED: "Closed",
     }
+
+    class SetAside(models.TextChoices):
+        ERROR = "error", "Entered in error"
+        DUPLICATE = "duplicate", "Duplicate"
 
     class RaiserKind(models.TextChoices):
         PROFESSIONAL = (
@@ -213,11 +254,38 @@ class Concern(models.Model):
         related_name="concerns_assigned",
     )
 
+    # Corrections (a team manager or the safeguarding lead): set aside as entered in error or as a
+    # duplicate of another of the council's concerns; kept in the record, never counted.
+    set_aside = models.CharField(max_length=10, choices=SetAside.choices, blank=True, default="")
+    set_aside_reason = models.TextField(max_length=2000, blank=True, default="")
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    set_aside_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    set_aside_at = models.DateTimeField(null=True, blank=True)
+    # The abuse occurred in the area of a council outside this installation: its name. Left out of
+    # this council's return (with a warning).
+    other_area = models.CharField("The area where the abuse occurred", max_length=200, blank=True, default="")
+    other_area_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    other_area_at = models.DateTimeField(null=True, blank=True)
+
     history = HistoricalRecords(excluded_fields=["submission_token"])
     objects = ConcernQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [
+            # A duplicate names the concern it duplicates; nothing else does.
+            models.CheckConstraint(
+                condition=models.Q(set_aside="duplicate", duplicate_of__isnull=False)
+                | (~models.Q(set_aside="duplicate") & models.Q(duplicate_of__isnull=True)),
+                name="duplicate_names_its_original",
+            ),
+        ]
         indexes = [
             models.Index(fields=["council", "status", "received_at"]),
             models.Index(fields=["council", "care_provider_name"]),
@@ -236,6 +304,15 @@ class Concern(models.Model):
     def is_decided(self) -> bool:
         """The decision is signed off: an enquiry started or the concern closed; triage is over."""
         return self.status not in self.UNDECIDED
+
+    @property
+    def is_set_aside(self) -> bool:
+        return bool(self.set_aside)
+
+    @property
+    def is_counted(self) -> bool:
+        """As ``ConcernQuerySet.counted``, for one concern."""
+        return not self.set_aside and not self.other_area
 
     @property
     def partner_status(self) -> str:
@@ -268,8 +345,17 @@ class ConcernRiskType(models.Model):
         return self.risk_type
 
 
+class FirstContactQuerySet(models.QuerySet):
+    def counted(self) -> "FirstContactQuerySet":
+        """Conversations that count as contact: not marked entered in error."""
+        return self.filter(entered_in_error_at__isnull=True)
+
+
 class FirstContact(models.Model):
-    """A conversation with the adult (or their representative) during triage."""
+    """A conversation with the adult (or their representative) during triage.
+
+    One recorded by mistake (the wrong person, the wrong date) is never deleted: it is marked
+    entered in error with a reason, shown struck through, and no longer counted."""
 
     class Method(models.TextChoices):
         IN_PERSON_HOME = "home", "In person, at home"
@@ -293,13 +379,121 @@ class FirstContact(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     wants = models.TextField("What they said they want to happen", max_length=2000)
     notes = models.TextField(max_length=5000, blank=True)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entered_in_error_reason = models.TextField(max_length=2000, blank=True, default="")
     history = HistoricalRecords()
+    objects = FirstContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["contact_at"]
 
     def __str__(self) -> str:
         return f"{self.concern} contact at {self.contact_at}"
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.entered_in_error_at is not None
+
+
+class ContactAttempt(models.Model):
+    """An unsuccessful attempt to reach the adult (or their representative): recorded, so the record
+    shows the effort made, and never counted as contact."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", "By phone"
+        VISIT = "visit", "A visit"
+        VIDEO = "video", "By video call"
+        WRITTEN = "written", "In writing (letter, email or text message)"
+
+    class Outcome(models.TextChoices):
+        NO_ANSWER = "no_answer", "No answer"
+        DECLINED = "declined", "They declined to speak"
+        UNAVAILABLE = "unavailable", "Someone answered but they could not speak"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="contact_attempts")
+    attempted_at = models.DateTimeField("When")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    notes = models.TextField(max_length=2000, blank=True, default="")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["attempted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.concern} attempt at {self.attempted_at}"
+
+
+class ConcernTransferQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view") -> "ConcernTransferQuerySet":
+        """Transfers the user may see ("view": the sending council's casework staff, the receiving
+        council's team managers and safeguarding lead) or decide on ("sign_off": the receiving
+        council's team managers and lead, while proposed)."""
+        if not user.is_authenticated or not user.does_casework:
+            return self.none()
+        deciders = user.is_manager or user.is_lead
+        if action == "view":
+            sending = models.Q(from_council_id=user.organisation_id)
+            if not user.is_lead:
+                hidden = Person.objects.restricted_from(user)
+                sending &= ~models.Q(concern__person__in=hidden)
+            if deciders:
+                return self.filter(sending | models.Q(to_council_id=user.organisation_id))
+            return self.filter(sending)
+        if action == "sign_off" and deciders:
+            return self.filter(to_council_id=user.organisation_id, status=ConcernTransfer.Status.PROPOSED)
+        return self.none()
+
+
+class ConcernTransfer(models.Model):
+    """A concern passed to the council (in this installation) where the abuse occurred: proposed by
+    the sending council's team manager or lead, accepted or declined by the receiving council's."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="transfers")
+    from_council = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    to_council = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    reason = models.TextField("Why it should be transferred", max_length=2000)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    declined_reason = models.TextField(max_length=2000, blank=True, default="")
+    history = HistoricalRecords()
+    objects = ConcernTransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concern"], condition=models.Q(status="proposed"), name="one_proposed_transfer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.concern} to {self.to_council}"
+
+    @property
+    def reference(self) -> str:
+        """The concern's reference: the access log names a transfer page by it."""
+        return self.concern.reference
 
 
 class ConcernNote(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, User
@@ -18,7 +19,15 @@ from msphub.enquiries.models import Enquiry
 from msphub.enquiries.services import open_enquiry
 from msphub.people.models import Person
 
-from .models import Concern, ConcernNote, ConcernRiskType, Decision, FirstContact
+from .models import (
+    Concern,
+    ConcernNote,
+    ConcernRiskType,
+    ConcernTransfer,
+    ContactAttempt,
+    Decision,
+    FirstContact,
+)
 
 CONCERN_FIELDS = [
     "raiser_kind",
@@ -180,13 +189,58 @@ def create_person_from_concern(concern: Concern, user: User, data: dict[str, Any
     return person
 
 
+def contact_time_errors(concern: Concern, when: Any, field: str = "contact_at") -> dict[str, str]:
+    """A contact (or an attempt) happened after the concern was received, and not in the future."""
+    if when is None:
+        return {}
+    if when < concern.received_at:
+        received = timezone.localtime(concern.received_at)
+        return {
+            field: "The conversation must be after the concern was received "
+            f"({received:%-d %B %Y} at {received:%H:%M})"
+        }
+    if when > timezone.now():
+        return {field: "The conversation must be in the past"}
+    return {}
+
+
 def record_first_contact(concern: Concern, user: User, data: dict[str, Any]) -> FirstContact:
     ensure_open(concern)
+    errors = contact_time_errors(concern, data.get("contact_at"))
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         _lock_undecided(concern)
         contact = FirstContact.objects.create(concern=concern, recorded_by=user, **data)
         _start_triage(concern, user)
     return contact
+
+
+def record_attempt(concern: Concern, user: User, data: dict[str, Any]) -> ContactAttempt:
+    """An unsuccessful attempt to reach the adult: kept in the record, never counted as contact."""
+    ensure_open(concern)
+    errors = contact_time_errors(concern, data.get("attempted_at"), "attempted_at")
+    if errors:
+        raise ValidationError({"attempted_at": errors["attempted_at"].replace("conversation", "attempt")})
+    with transaction.atomic():
+        _lock_undecided(concern)
+        attempt = ContactAttempt.objects.create(concern=concern, recorded_by=user, **data)
+        _start_triage(concern, user)
+    return attempt
+
+
+def mark_contact_in_error(contact: FirstContact, user: User, reason: str) -> None:
+    """A conversation recorded by mistake: struck through with the reason, kept, no longer counted."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why this conversation was entered in error"})
+    with transaction.atomic():
+        locked = FirstContact.objects.select_for_update().get(pk=contact.pk)
+        if locked.is_entered_in_error:
+            raise StateChanged("This conversation has already been marked as entered in error.")
+        contact.entered_in_error_at = timezone.now()
+        contact.entered_in_error_by = user
+        contact.entered_in_error_reason = reason.strip()
+        contact.save(update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"])
 
 
 def add_note(concern: Concern, user: User, text: str) -> ConcernNote:
@@ -321,3 +375,194 @@ def return_decision(decision: Decision, user: User, comment: str) -> None:
         decision.save(update_fields=["returned_comment"])
         decision.concern.status = Concern.Status.TRIAGE
         decision.concern.save(update_fields=["status"])
+
+
+# --- Corrections: set aside, transfer, abuse in another area ---------------------------------------
+
+HAS_ENQUIRY = (
+    "This concern led to an enquiry, so it cannot be changed here. Correct the enquiry's record instead."
+)
+
+
+def has_enquiry(concern: Concern) -> bool:
+    return Enquiry.objects.filter(concern_id=concern.pk).exists()
+
+
+def _lock_without_enquiry(concern: Concern) -> None:
+    """Lock the concern's row and read it again as stored now (so the change and its history start
+    from the stored record); refused if an enquiry has been opened (the enquiry is opened under the
+    same lock, at sign-off, so of the two exactly one wins)."""
+    Concern.objects.select_for_update().filter(pk=concern.pk).values_list("pk").first()
+    concern.refresh_from_db()
+    if concern.status == Concern.Status.ENQUIRY or has_enquiry(concern):
+        raise ValidationError(HAS_ENQUIRY)
+
+
+def set_aside(
+    concern: Concern, user: User, kind: str, reason: str, duplicate_of: Concern | None = None
+) -> None:
+    """Mark the concern as entered in error or as a duplicate of another of the council's concerns.
+
+    It closes (no triage, no sign-off can follow), stays in the record and its history, and is no
+    longer counted (``ConcernQuerySet.counted``). Only a concern that led to no enquiry."""
+    errors: dict[str, str] = {}
+    if kind not in Concern.SetAside.values:
+        errors["kind"] = "Select whether the concern was entered in error or is a duplicate"
+    if not (reason or "").strip():
+        errors["reason"] = "Enter why the concern is being set aside"
+    if kind == Concern.SetAside.DUPLICATE:
+        if duplicate_of is None:
+            errors["duplicate_of"] = "Enter the reference of the concern this one duplicates"
+        elif duplicate_of.pk == concern.pk:
+            errors["duplicate_of"] = "Enter the reference of another concern, not this one"
+        elif duplicate_of.council_id != concern.council_id:
+            errors["duplicate_of"] = "Enter the reference of a concern received by this council"
+        elif duplicate_of.set_aside:
+            errors["duplicate_of"] = (
+                f"{duplicate_of.reference} is itself set aside; enter the reference of the original concern"
+            )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _lock_without_enquiry(concern)
+        if concern.set_aside:
+            raise StateChanged("This concern has already been set aside.")
+        concern.set_aside = kind
+        concern.set_aside_reason = reason.strip()
+        concern.duplicate_of = duplicate_of if kind == Concern.SetAside.DUPLICATE else None
+        concern.set_aside_by = user
+        concern.set_aside_at = timezone.now()
+        concern.status = Concern.Status.CLOSED
+        concern.save(
+            update_fields=[
+                "set_aside",
+                "set_aside_reason",
+                "duplicate_of",
+                "set_aside_by",
+                "set_aside_at",
+                "status",
+            ]
+        )
+
+
+def set_other_area(concern: Concern, user: User, area: str) -> None:
+    """Flag (or, with an empty ``area``, unflag) the concern as abuse that occurred in the area of a
+    council outside this installation: it is then left out of this council's return."""
+    area = (area or "").strip()
+    with transaction.atomic():
+        _lock_without_enquiry(concern)
+        concern.other_area = area
+        concern.other_area_by = user if area else None
+        concern.other_area_at = timezone.now() if area else None
+        concern.save(update_fields=["other_area", "other_area_by", "other_area_at"])
+
+
+TRANSFERABLE = (Concern.Status.RECEIVED, Concern.Status.TRIAGE)
+NOT_TRANSFERABLE = (
+    "Only a concern that has not been decided can be transferred (a decision awaiting sign-off must be "
+    "returned first)."
+)
+
+
+def pending_transfer(concern: Concern) -> ConcernTransfer | None:
+    return (
+        ConcernTransfer.objects.filter(concern=concern, status=ConcernTransfer.Status.PROPOSED)
+        .select_related("to_council", "proposed_by")
+        .first()
+    )
+
+
+def transfer_councils(concern: Concern) -> Any:
+    """The councils of this installation a concern can be transferred to: all but its own."""
+    return Organisation.objects.filter(kind=Organisation.Kind.COUNCIL).exclude(pk=concern.council_id)
+
+
+def propose_transfer(
+    concern: Concern, user: User, to_council: Organisation | None, reason: str
+) -> ConcernTransfer:
+    """The sending council proposes passing the concern to the council where the abuse occurred."""
+    errors: dict[str, str] = {}
+    if to_council is None or not transfer_councils(concern).filter(pk=to_council.pk).exists():
+        errors["to_council"] = "Select the council where the abuse occurred"
+    if not (reason or "").strip():
+        errors["reason"] = "Enter why the concern should be transferred"
+    if errors:
+        raise ValidationError(errors)
+    assert to_council is not None
+    with transaction.atomic():
+        lock_status(concern, TRANSFERABLE, ValidationError(NOT_TRANSFERABLE))
+        if concern.set_aside or has_enquiry(concern):
+            raise ValidationError(NOT_TRANSFERABLE)
+        if ConcernTransfer.objects.filter(concern=concern, status=ConcernTransfer.Status.PROPOSED).exists():
+            raise StateChanged("A transfer of this concern is already waiting for an answer.")
+        return ConcernTransfer.objects.create(
+            concern=concern,
+            from_council_id=concern.council_id,
+            to_council=to_council,
+            reason=reason.strip(),
+            proposed_by=user,
+        )
+
+
+def _lock_proposed(transfer: ConcernTransfer) -> None:
+    rows = ConcernTransfer.objects.select_for_update().filter(pk=transfer.pk)
+    if rows.values_list("status", flat=True).first() != ConcernTransfer.Status.PROPOSED:
+        raise StateChanged("This transfer has already been accepted or declined.")
+
+
+def can_decide_transfer(transfer: ConcernTransfer, user: User) -> bool:
+    return ConcernTransfer.objects.for_user(user, "sign_off").filter(pk=transfer.pk).exists()
+
+
+def accept_transfer(transfer: ConcernTransfer, user: User) -> None:
+    """The receiving council takes the concern: it moves there (and is counted there), back to the
+    front door's queue, unlinked from the sending council's person record and team; the sending
+    council no longer sees it. Its history keeps the move."""
+    if not can_decide_transfer(transfer, user):
+        raise PermissionDenied
+    concern = transfer.concern
+    with transaction.atomic():
+        _lock_proposed(transfer)
+        lock_status(
+            concern,
+            TRANSFERABLE,
+            StateChanged("The sending council has decided this concern since the transfer was proposed."),
+        )
+        concern.refresh_from_db()
+        if concern.set_aside or has_enquiry(concern):
+            raise StateChanged(
+                "The sending council has set this concern aside since the transfer was proposed."
+            )
+        transfer.status = ConcernTransfer.Status.ACCEPTED
+        transfer.decided_by = user
+        transfer.decided_at = timezone.now()
+        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        concern.council_id = transfer.to_council_id
+        concern.person = None
+        concern.team = None
+        concern.assigned_to = None
+        concern.status = Concern.Status.RECEIVED
+        concern.save(update_fields=["council", "person", "team", "assigned_to", "status"])
+
+
+def decline_transfer(transfer: ConcernTransfer, user: User, reason: str) -> None:
+    """The receiving council says no, with a reason: the concern stays where it is."""
+    if not can_decide_transfer(transfer, user):
+        raise PermissionDenied
+    if not (reason or "").strip():
+        raise ValidationError({"declined_reason": "Enter why the transfer is being declined"})
+    with transaction.atomic():
+        _lock_proposed(transfer)
+        transfer.status = ConcernTransfer.Status.DECLINED
+        transfer.decided_by = user
+        transfer.decided_at = timezone.now()
+        transfer.declined_reason = reason.strip()
+        transfer.save(update_fields=["status", "decided_by", "decided_at", "declined_reason"])
+
+
+def find_original(concern: Concern, user: User, reference: str) -> Concern | None:
+    """The concern a duplicate duplicates, by its reference, among those ``user`` may see."""
+    reference = (reference or "").strip().upper()
+    if not reference:
+        return None
+    return Concern.objects.for_user(user, "view").filter(Q(reference=reference)).first()

@@ -11,6 +11,8 @@ urlpatterns = [
     path("raise/confirmation/", views.raise_done, name="raise_done"),
     path("raise/<slug:slug>/", views.raise_step, name="raise_step"),
     path("raised/", views.raised, name="raised"),
+    path("transfers/", views.transfers, name="transfers"),
+    path("transfers/<uuid:uuid>/", views.transfer_decision, name="transfer_decision"),
     path("", views.queue, name="queue"),
     path(f"{REF}/", views.concern_detail, name="detail"),
     path(f"{REF}/pick-up/", views.pick_up, name="pick_up"),
@@ -21,4 +23,13 @@ urlpatterns = [
     path(f"{REF}/decision/", views.decision, name="decision"),
     path(f"{REF}/sign-off/", views.sign_off, name="sign_off"),
     path(f"{REF}/history/", views.history, name="history"),
+    path(f"{REF}/contact-attempt/", views.contact_attempt, name="contact_attempt"),
+    path(
+        f"{REF}/first-contact/<uuid:contact>/entered-in-error/",
+        views.contact_in_error,
+        name="contact_in_error",
+    ),
+    path(f"{REF}/set-aside/", views.set_aside, name="set_aside"),
+    path(f"{REF}/other-area/", views.other_area, name="other_area"),
+    path(f"{REF}/transfer/", views.transfer, name="transfer"),
 ]

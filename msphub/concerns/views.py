@@ -33,8 +33,27 @@ from msphub.people.models import Person
 from msphub.people.services import likely_duplicates, search
 
 from . import journey, services
-from .forms import DecisionForm, FirstContactForm, NoteForm, SignOffForm
-from .models import Concern, ConcernNote, ConcernRiskType, Decision, FirstContact
+from .forms import (
+    ContactAttemptForm,
+    ContactInErrorForm,
+    DecisionForm,
+    FirstContactForm,
+    NoteForm,
+    OtherAreaForm,
+    SetAsideForm,
+    SignOffForm,
+    TransferDecisionForm,
+    TransferForm,
+)
+from .models import (
+    Concern,
+    ConcernNote,
+    ConcernRiskType,
+    ConcernTransfer,
+    ContactAttempt,
+    Decision,
+    FirstContact,
+)
 
 # --- Raising a concern: PUBLIC pages, no account needed -------------------------------------
 # They show back only the reference, never a record's data (access.md).
@@ -182,6 +201,7 @@ QUEUE_FILTERS = {
     "team": ("My team's", None),
     "sign_off": ("Awaiting sign-off", Q(status=Concern.Status.AWAITING_SIGN_OFF)),
     "overdue": ("First contact overdue", None),
+    "set_aside": ("Entered in error or duplicate", None),
 }
 
 
@@ -194,7 +214,9 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         show = "all"
     now = timezone.now()
     due_by = now - timedelta(hours=24)
-    concerns = visible(request, Concern.objects.open().with_first_contact())
+    # Concerns set aside are closed: they are listed (and say so) under their own filter.
+    base = Concern.objects.set_aside_ones() if show == "set_aside" else Concern.objects.open()
+    concerns = visible(request, base.with_first_contact())
     label, condition = QUEUE_FILTERS[show]
     if show == "mine":
         condition = Q(assigned_to=request.user)
@@ -202,16 +224,27 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         condition = Q(team_id=request.user.team_id)
     elif show == "overdue":
         condition = Q(first_contact_at__isnull=True, received_at__lt=due_by)
+    elif show == "set_aside":
+        condition = Q()
     concerns = (
         concerns.filter(condition)
         .annotate(
             contact_overdue=Case(
-                When(Q(first_contact_at__isnull=True, received_at__lt=due_by), then=Value(1)),
+                When(Q(first_contact_at__isnull=True, received_at__lt=due_by, set_aside=""), then=Value(1)),
                 default=Value(0),
             )
         )
-        .select_related("assigned_to", "team", "person")
-        .prefetch_related(Prefetch("risk_types", queryset=ConcernRiskType.objects.order_by("risk_type")))
+        .select_related("assigned_to", "team", "person", "duplicate_of")
+        .prefetch_related(
+            Prefetch("risk_types", queryset=ConcernRiskType.objects.order_by("risk_type")),
+            Prefetch(
+                "transfers",
+                queryset=ConcernTransfer.objects.filter(
+                    status=ConcernTransfer.Status.PROPOSED
+                ).select_related("to_council"),
+                to_attr="proposed_transfers",
+            ),
+        )
         .order_by("-contact_overdue", "received_at")
     )
     page = Paginator(concerns, 50).get_page(request.GET.get("page"))
@@ -222,7 +255,9 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-CONCERNS = Concern.objects.select_related("person", "team", "assigned_to", "council", "raiser_organisation")
+CONCERNS = Concern.objects.select_related(
+    "person", "team", "assigned_to", "council", "raiser_organisation", "duplicate_of", "set_aside_by"
+)
 
 
 def _undecided(concern: Concern) -> bool:
@@ -261,6 +296,10 @@ def concern_detail(request: AuthenticatedRequest, concern: Concern) -> HttpRespo
     )
     enquiry = Enquiry.objects.filter(concern=concern).first()
     can_triage = visible(request, Concern.objects.filter(pk=concern.pk), "triage").exists()
+    can_manage = visible(request, Concern.objects.filter(pk=concern.pk), "manage").exists()
+    contacts = list(
+        FirstContact.objects.filter(concern=concern).select_related("recorded_by", "entered_in_error_by")
+    )
     return render(
         request,
         "concerns/detail.html",
@@ -269,7 +308,19 @@ def concern_detail(request: AuthenticatedRequest, concern: Concern) -> HttpRespo
             "risk_types": concern.risk_type_labels,
             "person_history": person_history,
             "provider_history": provider_history,
-            "contacts": FirstContact.objects.filter(concern=concern).select_related("recorded_by"),
+            "contacts": contacts,
+            # The conversation the 24-hour measure counts: the earliest not entered in error.
+            "counted_contact": next((c for c in contacts if not c.is_entered_in_error), None),
+            "attempts": ContactAttempt.objects.filter(concern=concern).select_related("recorded_by"),
+            "transfer": services.pending_transfer(concern),
+            "can_manage": can_manage,
+            # Setting aside and the other-area flag: only while no enquiry has been opened.
+            "can_correct": can_manage and enquiry is None and not concern.is_set_aside,
+            "can_transfer": can_manage
+            and enquiry is None
+            and not concern.is_set_aside
+            and concern.status in services.TRANSFERABLE,
+            "can_correct_contacts": can_triage,
             "notes": ConcernNote.objects.filter(concern=concern).select_related("author"),
             "decision": decision,
             "enquiry": enquiry,
@@ -368,12 +419,29 @@ def _triage_form_view(
     form_class: type[forms.Form],
     template: str,
     save: Callable[[Concern, dict[str, Any]], None],
+    form_kwargs: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    form = form_class(posted(request))
+    form = form_class(posted(request), **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
-        save(concern, form.cleaned_data)
-        return redirect("concerns:detail", reference=concern.reference)
+        try:
+            save(concern, form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("concerns:detail", reference=concern.reference)
     return render(request, template, {"concern": concern, "form": form})
+
+
+def _add_errors(form: forms.Form, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
+    """A service's refusal on the form: each message on its field (renamed by ``fields``), if the
+    form has it, else above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.message_dict.items():
+        name = (fields or {}).get(name, name)
+        for message in errors:
+            form.add_error(name if name in form.fields else None, message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -394,7 +462,57 @@ def first_contact(request: AuthenticatedRequest, concern: Concern) -> HttpRespon
         )
         messages.success(request, "Conversation recorded")
 
-    return _triage_form_view(request, concern, FirstContactForm, "concerns/first_contact.html", save)
+    return _triage_form_view(
+        request, concern, FirstContactForm, "concerns/first_contact.html", save, {"concern": concern}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(CONCERNS, Action.TRIAGE, where=_undecided)
+def contact_attempt(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    def save(concern: Concern, data: dict[str, Any]) -> None:
+        services.record_attempt(
+            concern,
+            request.user,
+            {
+                "attempted_at": data["attempted_at"],
+                "method": data["method"],
+                "outcome": data["outcome"],
+                "notes": data["notes"],
+            },
+        )
+        messages.success(request, "Attempt recorded")
+
+    return _triage_form_view(
+        request, concern, ContactAttemptForm, "concerns/attempt.html", save, {"concern": concern}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(CONCERNS, Action.TRIAGE)
+def contact_in_error(request: AuthenticatedRequest, concern: Concern, contact: uuid.UUID) -> HttpResponse:
+    found = (
+        FirstContact.objects.filter(concern=concern, uuid=contact, entered_in_error_at__isnull=True)
+        .select_related("recorded_by")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such conversation")
+    form = ContactInErrorForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_contact_in_error(found, request.user, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("concerns:detail", reference=concern.reference)
+        else:
+            messages.success(request, "The conversation is marked as entered in error")
+            return redirect("concerns:detail", reference=concern.reference)
+    return render(
+        request, "concerns/contact_in_error.html", {"concern": concern, "contact": found, "form": form}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -463,13 +581,150 @@ def sign_off(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     )
 
 
+# --- Corrections: set aside, transfer, abuse in another area -----------------------------------
+
+
+def _correctable(concern: Concern) -> bool:
+    """Setting aside and the other-area flag: a concern not set aside, with no enquiry."""
+    return (
+        not concern.is_set_aside
+        and concern.status != Concern.Status.ENQUIRY
+        and not services.has_enquiry(concern)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(CONCERNS, Action.MANAGE)
+def set_aside(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    if concern.is_set_aside:
+        raise Http404  # already set aside: nothing to do here
+    form = SetAsideForm(posted(request), concern=concern, user=request.user)
+    blocked = services.has_enquiry(concern) or concern.status == Concern.Status.ENQUIRY
+    if request.method == "POST" and not blocked and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.set_aside(concern, request.user, data["kind"], data["reason"], data["original"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("concerns:detail", reference=concern.reference)
+        else:
+            messages.success(request, f"{concern.reference} is set aside: it is no longer counted")
+            return redirect("concerns:detail", reference=concern.reference)
+    return render(
+        request,
+        "concerns/set_aside.html",
+        {"concern": concern, "form": form, "blocked": blocked, "has_enquiry": services.HAS_ENQUIRY},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(CONCERNS, Action.MANAGE, where=_correctable)
+def other_area(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        services.set_other_area(concern, request.user, "")
+        messages.success(request, "The concern is no longer flagged as abuse in another area")
+        return redirect("concerns:detail", reference=concern.reference)
+    form = OtherAreaForm(posted(request), initial={"other_area": concern.other_area})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_other_area(concern, request.user, form.cleaned_data["other_area"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, "Flagged as abuse in another area: the concern is left out of this council's return"
+            )
+            return redirect("concerns:detail", reference=concern.reference)
+    return render(request, "concerns/other_area.html", {"concern": concern, "form": form})
+
+
+def _transferable(concern: Concern) -> bool:
+    return concern.status in services.TRANSFERABLE and not concern.is_set_aside
+
+
+@require_http_methods(["GET", "POST"])
+@record(CONCERNS, Action.MANAGE, where=_transferable)
+def transfer(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    pending = services.pending_transfer(concern)
+    form = TransferForm(posted(request), concern=concern)
+    if request.method == "POST" and pending is None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposed = services.propose_transfer(concern, request.user, data["to_council"], data["reason"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("concerns:detail", reference=concern.reference)
+        else:
+            messages.success(request, f"Transfer to {proposed.to_council} proposed. They need to accept it.")
+            return redirect("concerns:detail", reference=concern.reference)
+    return render(request, "concerns/transfer.html", {"concern": concern, "form": form, "pending": pending})
+
+
+@require_GET
+@requires(CASEWORK)
+def transfers(request: AuthenticatedRequest) -> HttpResponse:
+    """Transfers of concerns between councils: those waiting for this council's answer, and those it
+    has sent or answered."""
+    rows = (
+        visible(request, ConcernTransfer.objects.all())
+        .select_related("concern", "from_council", "to_council", "proposed_by", "decided_by")
+        .order_by("-proposed_at")
+    )
+    council_id = request.user.organisation_id
+    incoming = [
+        t for t in rows if t.to_council_id == council_id and t.status == ConcernTransfer.Status.PROPOSED
+    ]
+    others = [t for t in rows if t not in incoming]
+    return render(
+        request,
+        "concerns/transfers.html",
+        {"incoming": incoming, "others": others, "council_id": council_id},
+    )
+
+
+TRANSFERS = ConcernTransfer.objects.select_related("concern", "from_council", "to_council", "proposed_by")
+
+
+@require_http_methods(["GET", "POST"])
+@record(TRANSFERS, Action.SIGN_OFF, url_kwarg="uuid", arg="transfer", log=False)
+def transfer_decision(request: AuthenticatedRequest, transfer: ConcernTransfer) -> HttpResponse:
+    """The receiving council's team manager or lead accepts the transfer, or declines it with a reason."""
+    concern = transfer.concern
+    form = TransferDecisionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["action"] == "approve":
+                services.accept_transfer(transfer, request.user)
+                messages.success(request, f"{concern.reference} is now with {transfer.to_council}")
+                return redirect("concerns:detail", reference=concern.reference)
+            services.decline_transfer(transfer, request.user, form.cleaned_data["returned_comment"])
+            messages.success(request, f"Transfer of {concern.reference} declined")
+            return redirect("concerns:transfers")
+        except ValidationError as exc:
+            _add_errors(form, exc, {"declined_reason": "returned_comment"})
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("concerns:transfers")
+    # The receiving council reads the concern to decide: a view of it, in its access log.
+    log_shown(request, [concern])
+    return render(
+        request,
+        "concerns/transfer_decision.html",
+        {"transfer": transfer, "concern": concern, "form": form, "risk_types": concern.risk_type_labels},
+    )
+
+
 @require_GET
 @record(CONCERNS)
 def history(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     return history_page(
         request,
         concern,
-        (FirstContact, ConcernNote, Decision),
+        (FirstContact, ContactAttempt, ConcernNote, Decision, ConcernTransfer),
         name=concern.reference,
         caption=f"Concern {concern.reference}",
         back=reverse("concerns:detail", args=[concern.reference]),

@@ -32,7 +32,15 @@ from simple_history.utils import get_history_manager_for_model
 
 from msphub.accounts.models import Organisation, Team, User
 from msphub.concerns import services
-from msphub.concerns.models import Concern, ConcernNote, Decision, FirstContact
+from msphub.concerns.models import (
+    Concern,
+    ConcernNote,
+    ConcernRiskType,
+    ConcernTransfer,
+    ContactAttempt,
+    Decision,
+    FirstContact,
+)
 from msphub.core.models import ReferenceSequence
 from msphub.core.validators import nhs_number_check_digit
 from msphub.enquiries import services as services_enquiries
@@ -99,6 +107,9 @@ def remove_demo_data() -> None:
     # would break the chain. Old entries name demo records that no longer exist, which is harmless.
     # Enquiries protect their concern and person, and concerns protect their person.
     Enquiry.objects.filter(pk__in=enquiry_ids).delete()
+    # A duplicate protects the concern it duplicates: unlinked first (no history row), then both go.
+    duplicates = Concern.objects.filter(pk__in=concern_ids).exclude(duplicate_of=None)
+    duplicates.update(set_aside="", duplicate_of=None)
     Concern.objects.filter(pk__in=concern_ids).delete()
     Person.objects.filter(pk__in=person_ids).delete()
 
@@ -107,7 +118,7 @@ def remove_demo_data() -> None:
         get_history_manager_for_model(model).filter(enquiry_id__in=enquiry_ids).delete()
     h_enquiry.objects.filter(id__in=enquiry_ids).delete()
     h_concern.objects.filter(id__in=concern_ids).delete()
-    for concern_part in (FirstContact, ConcernNote, Decision):
+    for concern_part in (FirstContact, ContactAttempt, ConcernNote, Decision, ConcernTransfer):
         concern_part.history.model.objects.filter(concern_id__in=concern_ids).delete()
     h_person.objects.filter(id__in=person_ids).delete()
     Representative.history.model.objects.filter(person_id__in=person_ids).delete()
@@ -231,6 +242,9 @@ def pronouns(gender: str) -> dict[str, str]:
 class DemoBuilder(EnquiryStagesMixin):
     def __init__(self, seed: int = 1) -> None:
         self.rng = random.Random(seed)
+        # The corrections (concerns set aside, an attempt to reach someone) draw from their own
+        # generator, so adding them changed nothing else the seed gives.
+        self.corrections_rng = random.Random(f"corrections-{seed}")
         self.anchor = local_midnight_today()
         self.latest = self.anchor - timedelta(minutes=5)
         self.nhs_numbers: set[str] = set()
@@ -598,6 +612,8 @@ class DemoBuilder(EnquiryStagesMixin):
             self._concern(setup, slot, person, self._scenario_for(person, repeat))
             if not repeat:
                 seen.append(person)
+        if setup.key == "riverside":
+            self._corrections(setup)
         self._plan_enquiries(self.opened, minimums=setup.key == "riverside")
         for plan in self.opened:
             self._run_enquiry(plan)
@@ -727,9 +743,10 @@ class DemoBuilder(EnquiryStagesMixin):
         self.history_values = {Concern: {"received_at": received, "uuid": concern_uuid}}
         self._step(received, 0, raiser_user)
         concern, _ = services.raise_concern(answers, setup.council, self._uuid(), user=raiser_user)
-        # Seeded like the times, but now: services save the instance, and the history copies it.
-        Concern.objects.filter(pk=concern.pk).update(uuid=concern_uuid)
-        concern.uuid = concern_uuid
+        # Seeded like the times, but now: services save the instance, and the history copies it. The
+        # time it was received is set now too, since a first contact may not be dated before it.
+        Concern.objects.filter(pk=concern.pk).update(uuid=concern_uuid, received_at=received)
+        concern.uuid, concern.received_at = concern_uuid, received
         self.backdates[Concern][concern.pk] = {"received_at": received}
         if slot.stage == "received":
             return
@@ -919,6 +936,100 @@ class DemoBuilder(EnquiryStagesMixin):
                 "notes": rng.choice(c.FIRST_CONTACT_NOTES).format(**words),
             },
         )
+
+    # Corrections: a duplicate, a concern entered in error, an attempt to reach someone
+
+    def _corrections(self, setup: CouncilSetup) -> None:
+        practitioner, manager = self.front
+        concerns = Concern.objects.filter(council=setup.council).order_by("received_at", "reference")
+        # Raised again by the same person about the same incident, 50 minutes later.
+        original = concerns.filter(status=Concern.Status.TRIAGE, team=practitioner.team).last()
+        assert original is not None, "the demo has concerns in triage"
+        duplicate = self._raise_again(setup, original, timedelta(minutes=50), original.raised_by_user, {})
+        self._set_aside(
+            duplicate,
+            manager,
+            "duplicate",
+            "The same incident raised again by the same caller; everything is recorded on "
+            f"{original.reference}.",
+            original,
+        )
+        # A practice entry made during training on the form.
+        waiting = concerns.filter(status=Concern.Status.RECEIVED).first()
+        assert waiting is not None, "the demo has concerns waiting in the queue"
+        practice = self._raise_again(
+            setup,
+            waiting,
+            timedelta(minutes=10),
+            practitioner,
+            {
+                "adult_given_name": "Test",
+                "adult_family_name": "Training",
+                "adult_date_of_birth": None,
+                "adult_address": "",
+                "adult_postcode": "",
+                "adult_phone": "",
+                "what_happened": "Practice entry made in training on the new concern form. Please ignore.",
+                "care_provider_name": "",
+                "immediate_danger": False,
+            },
+        )
+        self._set_aside(
+            practice,
+            manager,
+            "error",
+            "A practice entry made during staff training on the concern form; not a real concern.",
+        )
+        # Tried to reach someone waiting in the queue, without success: still overdue.
+        overdue = concerns.filter(status=Concern.Status.RECEIVED).first_contact_overdue(self.latest).first()
+        assert overdue is not None, "the demo has overdue first contacts"
+        self.history_values = {Concern: {"received_at": overdue.received_at, "uuid": overdue.uuid}}
+        self._step(overdue.received_at, 3, practitioner)
+        services.record_attempt(
+            overdue,
+            practitioner,
+            {
+                "uuid": uuid.UUID(int=self.corrections_rng.getrandbits(128), version=4),
+                "attempted_at": self.clock,
+                "method": ContactAttempt.Method.PHONE,
+                "outcome": ContactAttempt.Outcome.NO_ANSWER,
+                "notes": "Rang the number on the concern twice; no answer and no voicemail. Will try again.",
+            },
+        )
+
+    def _raise_again(
+        self,
+        setup: CouncilSetup,
+        original: Concern,
+        after: timedelta,
+        user: User | None,
+        changes: dict[str, Any],
+    ) -> Concern:
+        """A new concern with ``original``'s answers (and ``changes``), received ``after`` it."""
+        rng = self.corrections_rng
+        received = min(original.received_at + after, self.latest)
+        answers: dict[str, Any] = {name: getattr(original, name) for name in services.CONCERN_FIELDS}
+        answers["risk_types"] = list(
+            ConcernRiskType.objects.filter(concern=original).values_list("risk_type", flat=True)
+        )
+        answers |= changes
+        concern_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
+        self.history_values = {Concern: {"received_at": received, "uuid": concern_uuid}}
+        self._step(received, 0, user)
+        token = uuid.UUID(int=rng.getrandbits(128), version=4)
+        concern, _ = services.raise_concern(answers, setup.council, token, user=user)
+        Concern.objects.filter(pk=concern.pk).update(uuid=concern_uuid, received_at=received)
+        concern.uuid, concern.received_at = concern_uuid, received
+        self.backdates[Concern][concern.pk] = {"received_at": received}
+        return concern
+
+    def _set_aside(
+        self, concern: Concern, manager: User, kind: str, reason: str, original: Concern | None = None
+    ) -> None:
+        at = self._step(concern.received_at, 1.5, manager)
+        self.history_values[Concern]["set_aside_at"] = at
+        services.set_aside(concern, manager, kind, reason, original)
+        Concern.objects.filter(pk=concern.pk).update(set_aside_at=at)
 
     def _note(self, concern: Concern, user: User, received: datetime, hours: float, text: str) -> None:
         at = self._step(received, hours, user)
