@@ -114,6 +114,15 @@ def outcome_post(**overrides) -> dict:
     return data
 
 
+# What the closing page posts for the three groups of what the enquiry found (as the concern of
+# conftest.concern_answers recorded them).
+FINDINGS_POST = {
+    "found_risk_types": ["Physical Abuse", "Neglect and Acts of Omission"],
+    "found_locations": ["Own Home"],
+    "found_sources": ["Service Provider"],
+}
+
+
 def closure_data(**overrides) -> dict:
     """A complete set of closure answers for an enquiry with no desired outcomes expressed."""
     data = {

@@ -26,6 +26,7 @@ from msphub.enquiries.models import (
 )
 from tests.enquiry_fixtures import (
     EXPRESSED,
+    FINDINGS_POST,
     LACKED,
     NO_RISK,
     RISK_ACTION,
@@ -569,6 +570,7 @@ CLOSE_COMPLETE = {
     "risk_outcome": "Risk reduced",
     "mental_capacity": LACKED,
     "capacity_supported": "yes",
+    **FINDINGS_POST,
 }
 
 

@@ -23,6 +23,7 @@ from msphub.enquiries.models import (
     BestInterestsDecision,
     CapacityAssessment,
     Enquiry,
+    Feedback,
     Involvement,
     PlanAction,
 )
@@ -43,6 +44,17 @@ LACKS_CAPACITY = {
     "Learning Disability Support": 0.3,
     "Mental Health Support": 0.1,
 }
+# What the enquiry found beyond what the concern recorded (SG2 counts every different category found):
+# how often it found the risk in another place too, or from another source, and which.
+EXTRA_LOCATION_RATE = 0.15
+EXTRA_LOCATIONS = ("In the Community", "Own Home", "Community Service")
+EXTRA_SOURCE_RATE = 0.1
+# Consented quotes: how soon a team manager or the lead moderates one, and how often it is approved.
+MODERATION_DAYS = (1, 10)
+QUOTE_APPROVAL_RATE = 0.85
+# Words that name the worker (the moderator redacts the name before the Board sees them).
+NAMED_COMMENT = "{first_name} was kind and explained everything."
+REDACTED = "[name]"
 # The least the Riverside demo shows of each thing someone looks for on the caseload pages (new
 # enquiries come from the "opened" concerns in build.py).
 MINIMUMS = {
@@ -462,9 +474,15 @@ class EnquiryStagesMixin:
             events.append((plan.signed, len(events), manager, self._sign_off_step(plan, manager)))
         for version, asked_by, when in plan.feedback:
             recorder = worker if asked_by == "practitioner" else self._independent(riverside)
-            events.append(
-                (when, len(events), recorder, self._feedback_step(plan, version, asked_by, when, words))
-            )
+            holder: dict[str, Feedback] = {}
+            step, consented = self._feedback_step(plan, version, asked_by, when, words, holder)
+            events.append((when, len(events), recorder, step))
+            if consented:
+                moderated = self._after(when, rng.randint(*MODERATION_DAYS))
+                if moderated < self.latest:  # the most recent still await moderation
+                    moderator = self._moderator(riverside, plan)
+                    step = self._moderation_step(holder, moderator, moderated, words["lead"])
+                    events.append((moderated, len(events), moderator, step))
 
         self.history_values = {
             Concern: {"received_at": plan.received, "uuid": plan.concern.uuid},
@@ -862,12 +880,29 @@ class EnquiryStagesMixin:
                 "capacity_supported": supported,
                 "closure_reason": choices["closure_reason"],
                 "closure_note": choices["closure_note"],
+                **self._findings(prefill, first),
             }
             assert self.actor is not None
             missing = services.request_closure(enquiry, self.actor, data, achievements, notes)
             assert not missing, (enquiry.reference, missing)
 
         return step
+
+    def _findings(self, prefill: dict[str, Any], first: bool) -> dict[str, list[str]]:
+        """What the enquiry found: mostly what the concern recorded (the pre-fill), sometimes the
+        risk in another place too or from another source. A second request keeps the first's."""
+        found = {name: list(prefill[name]) for name in services.FINDINGS_MISSING}
+        if not first:
+            return found
+        if self.rng.random() < EXTRA_LOCATION_RATE:
+            places = [p for p in EXTRA_LOCATIONS if p not in found["found_locations"]]
+            if places:
+                found["found_locations"].append(self.rng.choice(places))
+        if self.rng.random() < EXTRA_SOURCE_RATE:
+            others = [s for s, _ in categories.SOURCE_OF_RISK if s not in found["found_sources"]]
+            if others:
+                found["found_sources"].append(self.rng.choice(others))
+        return found
 
     def _sign_off_step(self, plan: EnquiryPlan, manager: User) -> Callable[[], None]:
         def step() -> None:
@@ -877,8 +912,15 @@ class EnquiryStagesMixin:
         return step
 
     def _feedback_step(
-        self, plan: EnquiryPlan, version: str, asked_by: str, when: datetime, words: dict[str, str]
-    ) -> Callable[[], None]:
+        self,
+        plan: EnquiryPlan,
+        version: str,
+        asked_by: str,
+        when: datetime,
+        words: dict[str, str],
+        holder: dict[str, Feedback],
+    ) -> tuple[Callable[[], None], bool]:
+        """The step recording the feedback (kept in ``holder``), and whether its words may be quoted."""
         rng = self.rng
         weights = c.FEEDBACK_ANSWER_WEIGHTS[plan.mood]
         answers = {q: self._weighted(weights) for q in services.FEEDBACK_QUESTIONS}
@@ -886,6 +928,8 @@ class EnquiryStagesMixin:
         if rng.random() < 0.55:
             pool = c.FEEDBACK_COMMENTS if version == "adult" else c.REPRESENTATIVE_FEEDBACK_COMMENTS
             comments = rng.choice(pool)
+            if version == "adult" and rng.random() < 0.25:
+                comments = NAMED_COMMENT.format(first_name=words["lead"].split()[0])
         relationship = ""
         if version == "representative":
             reps = plan.person.representatives
@@ -903,6 +947,32 @@ class EnquiryStagesMixin:
 
         def step() -> None:
             assert self.actor is not None
-            services.record_feedback(plan.enquiry, self.actor, data)
+            holder["feedback"] = services.record_feedback(plan.enquiry, self.actor, data)
+
+        return step, bool(data["consent_to_quote"])
+
+    def _moderator(self, riverside: bool, plan: EnquiryPlan) -> User:
+        """Who approves or declines a quote: a team manager or the lead (the lead for a restricted
+        record, which a manager may not see)."""
+        if not riverside:
+            return self.users["hillside_manager"]
+        if plan.person.restricted:
+            return self.users["lead"]
+        return self.users[self._weighted((("manager", 45), ("manager2", 25), ("lead", 30)))]
+
+    def _moderation_step(
+        self, holder: dict[str, Feedback], moderator: User, when: datetime, worker: str
+    ) -> Callable[[], None]:
+        """Approve (with the worker's name taken out) or decline a quote, as ``moderator``."""
+        approve = self.rng.random() < QUOTE_APPROVAL_RATE
+
+        def step() -> None:
+            feedback = holder["feedback"]
+            if not services.can_moderate_quote(feedback, moderator):
+                return  # left awaiting moderation
+            text = feedback.comments.replace(worker, REDACTED).replace(worker.split()[0], REDACTED)
+            self.history_values[Feedback] = {"moderated_at": when}
+            services.moderate_quote(feedback, moderator, approve, text)
+            self.backdates.setdefault(Feedback, {})[feedback.pk] = {"moderated_at": when}
 
         return step

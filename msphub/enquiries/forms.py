@@ -249,6 +249,30 @@ class ClosureForm(GovukForm):
         label="If they lacked capacity: were they supported by an advocate, family member or friend?",
         required=False,
     )
+    # What the enquiry found, for the national return (SG2): each distinct category counts once.
+    found_risk_types = forms.MultipleChoiceField(
+        label="What types of abuse or neglect did the enquiry find?",
+        choices=categories.RISK_TYPE,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"required": services.FINDINGS_MISSING["found_risk_types"]},
+    )
+    found_locations = forms.MultipleChoiceField(
+        label="Where was the risk?",
+        choices=categories.LOCATION_OF_RISK,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"required": services.FINDINGS_MISSING["found_locations"]},
+    )
+    found_sources = forms.MultipleChoiceField(
+        label="Who was the source of the risk?",
+        choices=[
+            (k, f"{v} ({categories.SOURCE_OF_RISK_HINTS[k].lower()})") for k, v in categories.SOURCE_OF_RISK
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"required": services.FINDINGS_MISSING["found_sources"]},
+    )
 
     def __init__(self, *args: Any, outcomes: list[DesiredOutcome], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -281,6 +305,31 @@ class SignOffClosureForm(ApproveOrReturnForm):
         "Select whether the enquiry can close",
     )
     why_returned = "Enter why the closure is being returned"
+
+
+class QuoteModerationForm(GovukForm):
+    """Approve a quote for the Board, in words with any names taken out, or decline it."""
+
+    action = forms.ChoiceField(
+        label="Can these words be shown to the Board?",
+        choices=[("approve", "Approve"), ("decline", "Decline")],
+        error_messages={
+            "required": "Select whether to approve or decline the quote",
+            "invalid_choice": "Select whether to approve or decline the quote",
+        },
+    )
+    approved_text = text_area(
+        "Words to show to the Board",
+        max_length=5000,
+        help_text="Take out any names, of the person, a worker or anyone else, for example with [name]",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["approved_text"] = clean_text(data.get("approved_text", ""))
+        if data.get("action") == "approve" and not data["approved_text"]:
+            self.add_error("approved_text", "Enter the words to show to the Board")
+        return data
 
 
 class FeedbackForm(TextCleaningForm):

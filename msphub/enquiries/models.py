@@ -389,8 +389,109 @@ class PlanAction(models.Model):
         return self.action[:60]
 
 
+class EnquiryRiskType(models.Model):
+    """A type of abuse or neglect the concluded enquiry found (SG2a, SG2a_b1); one row per category."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="found_risk_types")
+    risk_type = models.CharField("Type of risk", max_length=40, choices=categories.RISK_TYPE)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["risk_type"]
+        verbose_name = "type of risk found"
+        constraints = [
+            models.UniqueConstraint(fields=["enquiry", "risk_type"], name="unique_enquiry_risk_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.risk_type
+
+
+class EnquiryLocation(models.Model):
+    """A location of risk the concluded enquiry found (SG2b); one row per category."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="found_locations")
+    location_of_risk = models.CharField(
+        "Location of risk", max_length=40, choices=categories.LOCATION_OF_RISK
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["location_of_risk"]
+        verbose_name = "location of risk found"
+        constraints = [
+            models.UniqueConstraint(fields=["enquiry", "location_of_risk"], name="unique_enquiry_location")
+        ]
+
+    def __str__(self) -> str:
+        return self.location_of_risk
+
+
+class EnquirySource(models.Model):
+    """A source of risk the concluded enquiry found (SG2d); one row per category."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="found_sources")
+    source_of_risk = models.CharField("Source of risk", max_length=40, choices=categories.SOURCE_OF_RISK)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["source_of_risk"]
+        verbose_name = "source of risk found"
+        constraints = [
+            models.UniqueConstraint(fields=["enquiry", "source_of_risk"], name="unique_enquiry_source")
+        ]
+
+    def __str__(self) -> str:
+        return self.source_of_risk
+
+
+# What the concluded enquiry found, for SG2: the form's field name, the model and its category field,
+# and the category list (in the national template's order).
+FINDINGS: tuple[tuple[str, type[models.Model], str, list[tuple[str, str]]], ...] = (
+    ("found_risk_types", EnquiryRiskType, "risk_type", categories.RISK_TYPE),
+    ("found_locations", EnquiryLocation, "location_of_risk", categories.LOCATION_OF_RISK),
+    ("found_sources", EnquirySource, "source_of_risk", categories.SOURCE_OF_RISK),
+)
+
+
+class FeedbackQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view") -> "FeedbackQuerySet":
+        """Feedback the user may read ("view", "feedback": as ``EnquiryQuerySet.for_user(user,
+        "feedback")``) or moderate as a quote for the Board ("sign_off": a team manager or the
+        safeguarding lead of the enquiry's council, consented quotes of enquiries they may see)."""
+        if not user.is_authenticated:
+            return self.none()
+        if action in ("view", "feedback"):
+            return self.filter(enquiry__in=Enquiry.objects.for_user(user, "feedback"))
+        if action == "sign_off":
+            if not (user.is_manager or user.is_lead):
+                return self.none()
+            # Council staff see their own council's enquiries (less any restricted from them).
+            seen = Enquiry.objects.for_user(user, "view")
+            return self.filter(enquiry__in=seen, consent_to_quote=True)
+        return self.none()
+
+    def awaiting_moderation(self) -> "FeedbackQuerySet":
+        """Consented quotes nobody has approved or declined yet."""
+        return self.filter(consent_to_quote=True, quote_status=Feedback.QuoteStatus.AWAITING).exclude(
+            comments=""
+        )
+
+    def approved_quotes(self) -> "FeedbackQuerySet":
+        """Consented quotes a team manager or the lead approved: the only ones the Board sees, and
+        in their approved (perhaps redacted) words, ``approved_text``, never ``comments``."""
+        return self.filter(consent_to_quote=True, quote_status=Feedback.QuoteStatus.APPROVED).exclude(
+            approved_text=""
+        )
+
+
 class Feedback(models.Model):
-    """The person's feedback (2018 MSP outcomes framework, questions 4 to 7; all optional)."""
+    """The person's feedback (2018 MSP outcomes framework, questions 4 to 7; all optional).
+
+    Words the person agreed to be quoted reach the Board only once a team manager or the
+    safeguarding lead of the council approves them (``quote_status``), perhaps with names redacted:
+    the approved words are kept in ``approved_text``; ``comments`` stays as the person said it.
+    """
 
     class Version(models.TextChoices):
         ADULT = "adult", "The adult"
@@ -399,6 +500,11 @@ class Feedback(models.Model):
     class AskedBy(models.TextChoices):
         PRACTITIONER = "practitioner", "The practitioner, at closure"
         INDEPENDENT = "independent", "Someone independent of the enquiry"
+
+    class QuoteStatus(models.TextChoices):
+        AWAITING = "awaiting", "Awaiting moderation"
+        APPROVED = "approved", "Approved for the Board"
+        DECLINED = "declined", "Declined"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="feedback")
@@ -415,11 +521,27 @@ class Feedback(models.Model):
         "Agrees to the words being quoted anonymously to the Board", default=False
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Moderation of a consented quote (blank when the person did not agree to be quoted).
+    quote_status = models.CharField(
+        "Quote for the Board", max_length=10, choices=QuoteStatus.choices, blank=True, db_index=True
+    )
+    approved_text = models.TextField("Words approved for the Board", max_length=5000, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+    objects = FeedbackQuerySet.as_manager()
 
     class Meta:
         ordering = ["-asked_on", "-pk"]
         verbose_name_plural = "feedback"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(quote_status="approved") | ~models.Q(approved_text=""),
+                name="approved_quote_has_words",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Feedback on {self.enquiry} ({self.get_version_display()})"
@@ -444,4 +566,7 @@ RECORD_PARTS: tuple[type[models.Model], ...] = (
     BestInterestsDecision,
     AdvocacyReferral,
     PlanAction,
+    EnquiryRiskType,
+    EnquiryLocation,
+    EnquirySource,
 )

@@ -3,6 +3,7 @@
 Each write is one transaction; views stay thin and call these.
 """
 
+import logging
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from msphub.core.models import ReferenceSequence
 from msphub.core.states import StateChanged, lock_status
 
 from .models import (
+    FINDINGS,
     AdvocacyReferral,
     CapacityAssessment,
     DesiredOutcome,
@@ -29,6 +31,8 @@ from .models import (
 
 if TYPE_CHECKING:
     from msphub.concerns.models import Concern, Decision
+
+logger = logging.getLogger(__name__)
 
 FEEDBACK_WINDOW = timedelta(weeks=8)
 
@@ -277,7 +281,85 @@ def closure_prefill(enquiry: Enquiry) -> dict[str, Any]:
         else supported,
         "closure_reason": enquiry.closure_reason,
         "closure_note": enquiry.closure_note,
+        **findings_prefill(enquiry),
     }
+
+
+# --- What the enquiry found (SG2) ----------------------------------------------------------------
+
+# Why nothing ticked in each of the three groups cannot close the enquiry.
+FINDINGS_MISSING = {
+    "found_risk_types": "Select at least one type of abuse or neglect the enquiry found",
+    "found_locations": "Select at least one location of the risk the enquiry found",
+    "found_sources": "Select at least one source of the risk the enquiry found",
+}
+
+
+def _in_template_order(values: Any, choices: list[tuple[str, str]]) -> list[str]:
+    order = {value: n for n, (value, _) in enumerate(choices)}
+    return sorted(set(values), key=lambda value: order.get(value, len(order)))
+
+
+def findings(enquiry: Enquiry) -> dict[str, list[str]]:
+    """The types, locations and sources of risk saved as the enquiry's findings (perhaps none yet),
+    each in the national template's order."""
+    found = {}
+    for name, model, field, choices in FINDINGS:
+        values = model._default_manager.filter(enquiry=enquiry).values_list(field, flat=True)
+        found[name] = _in_template_order(values, choices)
+    return found
+
+
+def findings_prefill(enquiry: Enquiry) -> dict[str, list[str]]:
+    """What the closure form starts with: the findings saved at an earlier request for closure (one
+    that was returned), else what the concern recorded: its types of risk, its location and source."""
+    concern = enquiry.concern
+    from_concern = {
+        "found_risk_types": list(concern.risk_types.values_list("risk_type", flat=True)),
+        "found_locations": [concern.location_of_risk] if concern.location_of_risk else [],
+        "found_sources": [concern.source_of_risk] if concern.source_of_risk else [],
+    }
+    saved = findings(enquiry)
+    return {
+        name: saved[name] or _in_template_order(from_concern[name], choices)
+        for name, _, _, choices in FINDINGS
+    }
+
+
+def findings_missing(found: dict[str, Any]) -> list[str]:
+    """One message for each of the three groups with nothing in it."""
+    return [message for name, message in FINDINGS_MISSING.items() if not found.get(name)]
+
+
+def _checked_findings(enquiry: Enquiry, data: dict[str, Any]) -> dict[str, list[str]]:
+    """The findings in ``data`` (what the closure form posted); a caller that sends none confirms
+    the pre-fill. Values outside the national category lists are refused."""
+    prefill: dict[str, list[str]] | None = None
+    found = {}
+    for name, _, _, choices in FINDINGS:
+        if name in data:
+            values = list(data[name] or [])
+        else:
+            prefill = prefill if prefill is not None else findings_prefill(enquiry)
+            values = prefill[name]
+        unknown = set(values) - {value for value, _ in choices}
+        if unknown:
+            raise ValidationError({name: f"Not a category of the national return: {sorted(unknown)}"})
+        found[name] = _in_template_order(values, choices)
+    return found
+
+
+def _save_findings(enquiry: Enquiry, found: dict[str, list[str]]) -> None:
+    """Replace the enquiry's findings with ``found``: rows no longer found are deleted, new ones
+    added, the rest left alone (so the history shows exactly what changed)."""
+    for name, model, field, choices in FINDINGS:
+        rows = model._default_manager.filter(enquiry=enquiry)
+        wanted = set(found[name])
+        for row in rows.exclude(**{f"{field}__in": wanted}):
+            row.delete()  # one by one, so each deletion is in the history
+        have = set(rows.values_list(field, flat=True))
+        for value in _in_template_order(wanted - have, choices):
+            model._default_manager.create(enquiry=enquiry, **{field: value})
 
 
 def closure_missing(enquiry: Enquiry, data: dict[str, Any], achievements: dict[int, str]) -> list[str]:
@@ -309,24 +391,32 @@ def closure_missing(enquiry: Enquiry, data: dict[str, Any], achievements: dict[i
         missing.append("Select whether the person lacked capacity to make decisions about the safeguarding")
     elif capacity == categories.LACKED_CAPACITY and data.get("capacity_supported") is None:
         missing.append("Select whether the person was supported by an advocate, family member or friend")
+    # What the enquiry found: as ticked, or (for a caller that sends none) the pre-fill confirmed.
+    missing += findings_missing(_checked_findings(enquiry, data))
     return missing
 
 
 def request_closure(
     enquiry: Enquiry, user: User, data: dict[str, Any], achievements: dict[int, str], notes: dict[int, str]
 ) -> list[str]:
-    """Ask for closure; returns what is missing (nothing saved) or [] once it awaits sign-off."""
+    """Ask for closure; returns what is missing (nothing saved) or [] once it awaits sign-off.
+
+    ``data`` may carry what the enquiry found (``found_risk_types``, ``found_locations``,
+    ``found_sources``: at least one of each); a group it leaves out is taken from the pre-fill
+    (``findings_prefill``). They replace any findings saved before, in the same transaction."""
     not_editable = ValidationError("Only an open enquiry can be sent for closure.")
     if not enquiry.is_editable:
         raise not_editable
     missing = closure_missing(enquiry, data, achievements)
     if missing:
         return missing
+    found = _checked_findings(enquiry, data)
     risk_identified_action = data.get("risk_assessment_outcome") == "Risk identified and action taken"
     lacked = data.get("mental_capacity") == categories.LACKED_CAPACITY
     with transaction.atomic():
         # A second request (another tab, a double press) waits for the first and is then refused.
         lock_status(enquiry, [Enquiry.Status.OPEN], not_editable)
+        _save_findings(enquiry, found)
         for outcome in enquiry.outcomes.filter(withdrawn_on__isnull=True):
             outcome.achievement = achievements.get(outcome.pk, "")
             outcome.achievement_note = notes.get(outcome.pk, "")
@@ -406,6 +496,8 @@ def record_feedback(enquiry: Enquiry, user: User, data: dict[str, Any]) -> Feedb
     # Asking while the enquiry is open is allowed: it avoids "opening old wounds" later.
     with transaction.atomic():
         feedback = Feedback(enquiry=enquiry, recorded_by=user, **data)
+        # Words the person agreed to be quoted wait for a team manager or the lead to approve them.
+        feedback.quote_status = Feedback.QuoteStatus.AWAITING if feedback.consent_to_quote else ""
         feedback.full_clean()
         feedback.save()
     return feedback
@@ -416,3 +508,41 @@ def feedback_due(enquiries: QuerySet[Enquiry], today: date | None = None) -> Que
     today = today or timezone.localdate()
     since = timezone.make_aware(datetime.combine(today - FEEDBACK_WINDOW, datetime.min.time()))
     return enquiries.filter(status=Enquiry.Status.CLOSED, closed_at__gte=since, feedback__isnull=True)
+
+
+# --- Quotes for the Board --------------------------------------------------------------------------
+
+
+def can_moderate_quote(feedback: Feedback, user: User) -> bool:
+    """A team manager or the safeguarding lead of the enquiry's council (``FeedbackQuerySet.for_user``
+    with "sign_off" is the same rule for lists)."""
+    return Feedback.objects.for_user(user, "sign_off").filter(pk=feedback.pk).exists()
+
+
+def moderate_quote(feedback: Feedback, user: User, approve: bool, approved_text: str = "") -> None:
+    """Approve a consented quote for the Board, in ``approved_text`` (the person's words with any
+    names redacted), or decline it. The person's own words (``comments``) are kept unchanged.
+
+    The row is locked and its state checked as stored: of two moderators pressing at once, the
+    second waits for the first and is then refused.
+    """
+    if not can_moderate_quote(feedback, user):
+        raise PermissionDenied
+    text = approved_text.strip()
+    if approve and not text:
+        raise ValidationError({"approved_text": "Enter the words to show to the Board"})
+    with transaction.atomic():
+        stored = (
+            Feedback.objects.select_for_update()
+            .filter(pk=feedback.pk)
+            .values_list("quote_status", "consent_to_quote")
+            .first()
+        )
+        if stored != (Feedback.QuoteStatus.AWAITING, True):
+            raise StateChanged("This quote has already been approved or declined by someone else.")
+        feedback.quote_status = Feedback.QuoteStatus.APPROVED if approve else Feedback.QuoteStatus.DECLINED
+        feedback.approved_text = text if approve else ""
+        feedback.moderated_by = user
+        feedback.moderated_at = timezone.now()
+        feedback.save(update_fields=["quote_status", "approved_text", "moderated_by", "moderated_at"])
+    logger.info("Quote on feedback %s %s by user %s", feedback.uuid, feedback.quote_status, user.pk)

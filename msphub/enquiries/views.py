@@ -24,7 +24,7 @@ from msphub.accounts.permissions import (
     SAFEGUARDING_LEAD,
 )
 from msphub.accounts.requests import AuthenticatedRequest
-from msphub.core.access import Action, record, requires, visible
+from msphub.core.access import Action, log_shown, record, requires, visible
 from msphub.core.downloads import pdf_response
 from msphub.core.forms import initial_from, posted
 from msphub.core.history import history_page
@@ -42,6 +42,7 @@ from .models import (
     Involvement,
     PlanAction,
 )
+from .permissions import QUOTE_MODERATION
 
 ENQUIRIES = Enquiry.objects.select_related(
     "person", "lead_practitioner", "team", "concern", "council", "making_organisation"
@@ -113,6 +114,7 @@ def caseload(request: AuthenticatedRequest) -> HttpResponse:
             "kind": data.get("kind", ""),
             "show_choices": forms.CaseloadFilterForm.SHOW,
             "today": today,
+            "can_moderate_quotes": QUOTE_MODERATION.allows(user),
         },
     )
 
@@ -159,6 +161,8 @@ def enquiry_detail(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespo
             "advocacy_prompt": services.advocacy_prompt(enquiry),
             "actions": enquiry.plan_actions.all(),
             "feedback": enquiry.feedback.all() if can_read_feedback else None,
+            # What the enquiry found is shown once closure has been asked for (with the closure).
+            "findings": None if enquiry.is_editable else services.findings(enquiry),
             "today": today,
         },
     )
@@ -359,11 +363,16 @@ def close(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
         initial[f"achievement_note_{outcome.pk}"] = outcome.achievement_note
     form = forms.ClosureForm(posted(request), outcomes=outcomes, initial=initial)
     missing: list[str] = []
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        valid = form.is_valid()
         data, achievements, notes = form.service_data()
-        missing = services.request_closure(enquiry, request.user, data, achievements, notes)
-        if not missing:
-            return _done(request, enquiry, "Closure sent to a team manager to sign off")
+        if valid:
+            missing = services.request_closure(enquiry, request.user, data, achievements, notes)
+            if not missing:
+                return _done(request, enquiry, "Closure sent to a team manager to sign off")
+        else:
+            # Everything else still missing is listed too, so that one more try can close it.
+            missing = services.closure_missing(enquiry, data, achievements)
     return render(
         request,
         "enquiries/close.html",
@@ -388,9 +397,13 @@ def close_sign_off(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespo
             messages.error(request, str(changed))
             return redirect("enquiries:detail", reference=enquiry.reference)
     outcomes = enquiry.outcomes.filter(withdrawn_on__isnull=True)
-    return render(
-        request, "enquiries/close_sign_off.html", {"enquiry": enquiry, "form": form, "outcomes": outcomes}
-    )
+    context = {
+        "enquiry": enquiry,
+        "form": form,
+        "outcomes": outcomes,
+        "findings": services.findings(enquiry),
+    }
+    return render(request, "enquiries/close_sign_off.html", context)
 
 
 # --- Feedback --------------------------------------------------------------------------------
@@ -446,3 +459,65 @@ def history(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
         back=reverse("enquiries:detail", args=[enquiry.reference]),
         show_who_viewed=SAFEGUARDING_LEAD.allows(request.user),
     )
+
+
+# --- Quotes for the Board ---------------------------------------------------------------------
+
+# Consented quotes, moderated by a team manager or the safeguarding lead of the council before the
+# Board sees them.
+QUOTES = Feedback.objects.select_related("enquiry")
+
+
+def _quotes_page(
+    request: AuthenticatedRequest,
+    bound: Feedback | None = None,
+    form: forms.QuoteModerationForm | None = None,
+) -> HttpResponse:
+    """The quotes awaiting moderation, each with its form (the one just posted, with its errors)."""
+    awaiting = visible(request, Feedback.objects.awaiting_moderation(), Action.SIGN_OFF)
+    page = Paginator(awaiting.select_related("enquiry").order_by("asked_on", "pk"), 25).get_page(
+        request.GET.get("page")
+    )
+    quotes = []
+    for feedback in page:
+        if bound is not None and feedback.pk == bound.pk and form is not None:
+            quote_form = form
+        else:
+            quote_form = forms.QuoteModerationForm(
+                initial={"approved_text": feedback.comments}, auto_id=f"id_{feedback.uuid.hex}_%s"
+            )
+        quotes.append((feedback, quote_form))
+    shown = {feedback.pk for feedback, _ in quotes}
+    if bound is not None and form is not None and bound.pk not in shown:
+        quotes.insert(0, (bound, form))  # the quote just posted, with its errors, wherever it was
+    log_shown(request, [feedback for feedback, _ in quotes])
+    return render(request, "enquiries/quotes.html", {"page": page, "quotes": quotes, "form": form})
+
+
+@require_GET
+@requires(QUOTE_MODERATION)
+def quotes(request: AuthenticatedRequest) -> HttpResponse:
+    """Consented quotes of the user's council awaiting moderation."""
+    return _quotes_page(request)
+
+
+@require_POST
+@record(QUOTES, Action.SIGN_OFF, url_kwarg="feedback_uuid", field="uuid", permission=QUOTE_MODERATION)
+def quote_moderate(request: AuthenticatedRequest, feedback: Feedback) -> HttpResponse:
+    """Approve (in the words given, names redacted) or decline one quote."""
+    form = forms.QuoteModerationForm(request.POST, auto_id=f"id_{feedback.uuid.hex}_%s")
+    if not form.is_valid():
+        return _quotes_page(request, feedback, form)
+    approve = form.cleaned_data["action"] == "approve"
+    try:
+        services.moderate_quote(feedback, request.user, approve, form.cleaned_data["approved_text"])
+    except StateChanged as changed:
+        messages.error(request, str(changed))
+    else:
+        done = (
+            f"Quote from {feedback.enquiry.reference} approved for the Board"
+            if approve
+            else (f"Quote from {feedback.enquiry.reference} declined")
+        )
+        messages.success(request, done)
+    return redirect("enquiries:quotes")
