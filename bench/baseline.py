@@ -1,15 +1,17 @@
 """A hand-written SQL baseline for the Safeguarding Adults Collection return.
 
-One statement computes every SAC table (SG1a-d, SG1f, SG2a, SG2b, SG2a_b1, SG2c, SG2e, SG3a, SG4a) for
+One statement computes every SAC table (SG1a-e, SG1f, SG2a, SG2b, SG2a_b1, SG2c, SG2e, SG3a, SG4a) for
 one financial year, for every council or for one, written straight from the counting rules in
-../shared/domain/data.md ("SAC") the way an analyst would write it against the database: CTEs for the
-records each table counts, each person's first event of the year picked once per row type
-(DISTINCT ON), and one GROUP BY per table, glued together with UNION ALL. It shares no code with
-msphub/measures/sac.py (only the label order used to sort the cells), so `make bench` can time the ORM
-return against it and tests/test_bench_baseline.py can check the two agree cell for cell.
+the national guidance as docs/sac.md records it, the way an analyst would write it against the
+database: CTEs for the records each table counts, each person's age band once (on 31 March or at
+death), SG1a-c from the distinct people of each row type and SG1d-e from their events, what each
+concluded enquiry found for SG2, and one GROUP BY per table, glued together with UNION ALL. It shares
+no code with msphub/measures/sac.py (only the label order used to sort the cells), so `make bench`
+can time the ORM return against it and tests/test_bench_baseline.py can check the two agree cell for
+cell.
 
-PostgreSQL is the database this is written for; the same statement runs on SQLite with two small
-dialect substitutions (age in whole years on a London date; first enquiry per person).
+PostgreSQL is the database this is written for; the same statement runs on SQLite with one small
+dialect substitution (age in whole years on a date).
 
     from bench.baseline import baseline_return
     from msphub.core.periods import FinancialYear
@@ -37,6 +39,7 @@ TABLE_IDS = [
     "SG1b",
     "SG1c",
     "SG1d",
+    "SG1e",
     "SG1f",
     "SG2a",
     "SG2b",
@@ -47,19 +50,21 @@ TABLE_IDS = [
     "SG4a",
 ]
 
-# The statement. {council_c}/{council_e} are the optional council filters; {age} (whole years on the
-# London date of first_received) and {first_enquiry} are the dialect pieces below. Percent signs are
-# doubled (DB-API "pyformat" parameters).
+# The statement. {council_c}/{council_e} are the optional council filters; {age} (whole years from
+# p.date_of_birth to the day SG1a takes the age on) and {last_day} are the dialect pieces below.
+# Percent signs are doubled (DB-API "pyformat" parameters).
 SAC_SQL = """
 WITH
-concerns_y AS (                 -- concerns received in the year
+concerns_y AS (                 -- concerns received in the year (not set aside, not another area's)
     SELECT c.id, c.person_id, c.received_at
     FROM concerns_concern c
     WHERE c.received_at >= %(start)s AND c.received_at < %(end)s {council_c}
+      AND c.set_aside = '' AND c.other_area = ''
 ),
 started_y AS (                  -- enquiries (section 42 and other) started in the year
     SELECT e.id, e.kind, e.person_id, e.started_at, e.concern_id
     FROM enquiries_enquiry e
+    JOIN concerns_concern ec ON ec.id = e.concern_id AND ec.set_aside = '' AND ec.other_area = ''
     WHERE e.started_at >= %(start)s AND e.started_at < %(end)s {council_e}
 ),
 concluded AS (                  -- section 42 enquiries whose closure was signed off in the year
@@ -68,37 +73,71 @@ concluded AS (                  -- section 42 enquiries whose closure was signed
            e.capacity_supported
     FROM enquiries_enquiry e
     JOIN concerns_concern c ON c.id = e.concern_id
-    WHERE e.kind = 's42' AND e.status = 'closed'
+    WHERE e.kind = 's42' AND e.status = 'closed' AND c.set_aside = '' AND c.other_area = ''
       AND e.closed_at >= %(start)s AND e.closed_at < %(end)s {council_e}
 ),
-firsts AS (                     -- each person once per row type, dated by their first event's concern
-    SELECT 'Safeguarding Concerns' AS row_type, person_id, min(received_at) AS first_received
+events AS (                     -- every SG1 event of the year of a person with a record
+    SELECT 'Individuals Involved In Safeguarding Concerns' AS row_type, person_id
     FROM concerns_y
     WHERE person_id IS NOT NULL
-    GROUP BY person_id
     UNION ALL
-    SELECT CASE f.kind WHEN 's42' THEN 'Section 42 Enquiries' ELSE 'Other Enquiries' END,
-           f.person_id, c.received_at
-    FROM ({first_enquiry}) f
-    JOIN concerns_concern c ON c.id = f.concern_id
+    SELECT CASE kind WHEN 's42' THEN 'Individuals Involved In Section 42 Safeguarding Enquiries'
+                     ELSE 'Individuals Involved In Other Safeguarding Enquiries' END,
+           person_id
+    FROM started_y
 ),
-individuals AS (               -- age band on the day that concern was received (London time)
-    SELECT row_type,
+banded AS (                     -- each person's age band on 31 March, or at death if before it
+    SELECT id,
            CASE
                WHEN date_of_birth IS NULL THEN 'Age unknown'
+               WHEN age < 18 THEN 'Under 18'
                WHEN age >= 95 THEN '95+'
                WHEN age >= 85 THEN '85-94'
                WHEN age >= 75 THEN '75-84'
                WHEN age >= 65 THEN '65-74'
                ELSE '18-64'
            END AS age_band,
-           gender, ethnicity, primary_support_reason
+           gender, ethnicity, primary_support_reason, autism
     FROM (
-        SELECT f.row_type, p.date_of_birth, p.gender, p.ethnicity, p.primary_support_reason,
+        SELECT p.id, p.date_of_birth, p.gender, p.ethnicity, p.primary_support_reason, p.autism,
                {age} AS age
-        FROM firsts f
-        JOIN people_person p ON p.id = f.person_id
+        FROM people_person p
+        WHERE p.id IN (SELECT person_id FROM events)
     ) x
+),
+adult_events AS (               -- SG1d-e: once per event; under-18s left out
+    SELECT ev.row_type, ev.person_id, b.age_band, b.gender, b.ethnicity,
+           b.primary_support_reason, b.autism
+    FROM events ev
+    JOIN banded b ON b.id = ev.person_id
+    WHERE b.age_band <> 'Under 18'
+),
+individuals AS (                -- SG1a-c: each person once per row type
+    SELECT DISTINCT row_type, person_id, age_band, gender, ethnicity FROM adult_events
+),
+types AS (                      -- types of risk each concluded enquiry found (else its concern's)
+    SELECT f.enquiry_id, f.risk_type
+    FROM concluded k JOIN enquiries_enquiryrisktype f ON f.enquiry_id = k.id
+    UNION ALL
+    SELECT k.id, r.risk_type
+    FROM concluded k JOIN concerns_concernrisktype r ON r.concern_id = k.concern_id
+    WHERE NOT EXISTS (SELECT 1 FROM enquiries_enquiryrisktype f WHERE f.enquiry_id = k.id)
+),
+locations AS (                  -- locations of risk it found (else the concern's one)
+    SELECT f.enquiry_id, f.location_of_risk
+    FROM concluded k JOIN enquiries_enquirylocation f ON f.enquiry_id = k.id
+    UNION ALL
+    SELECT k.id, k.location_of_risk
+    FROM concluded k
+    WHERE NOT EXISTS (SELECT 1 FROM enquiries_enquirylocation f WHERE f.enquiry_id = k.id)
+),
+sources AS (                    -- sources of risk it found (else the concern's one)
+    SELECT f.enquiry_id, f.source_of_risk
+    FROM concluded k JOIN enquiries_enquirysource f ON f.enquiry_id = k.id
+    UNION ALL
+    SELECT k.id, k.source_of_risk
+    FROM concluded k
+    WHERE NOT EXISTS (SELECT 1 FROM enquiries_enquirysource f WHERE f.enquiry_id = k.id)
 ),
 achievement AS (                -- overall achievement of each enquiry that expressed outcomes
     SELECT o.enquiry_id,
@@ -119,7 +158,12 @@ UNION ALL
 SELECT 'SG1c', row_type, ethnicity, count(*) FROM individuals GROUP BY row_type, ethnicity
 UNION ALL
 SELECT 'SG1d', row_type, primary_support_reason, count(*)
-FROM individuals GROUP BY row_type, primary_support_reason
+FROM adult_events GROUP BY row_type, primary_support_reason
+UNION ALL
+SELECT 'SG1e', row_type, autism, count(*)
+FROM adult_events
+WHERE autism IN ('{autism}', '{aspergers}')
+GROUP BY row_type, autism
 UNION ALL
 SELECT 'SG1f', 'Total Number of Safeguarding Concerns', 'Total', count(*) FROM concerns_y
 UNION ALL
@@ -129,16 +173,17 @@ SELECT 'SG1f',
        'Total', count(*)
 FROM started_y GROUP BY kind
 UNION ALL
-SELECT 'SG2a', r.risk_type, k.source_of_risk, count(*)
-FROM concluded k JOIN concerns_concernrisktype r ON r.concern_id = k.concern_id
-GROUP BY r.risk_type, k.source_of_risk
+SELECT 'SG2a', t.risk_type, s.source_of_risk, count(*)
+FROM types t JOIN sources s ON s.enquiry_id = t.enquiry_id
+GROUP BY t.risk_type, s.source_of_risk
 UNION ALL
-SELECT 'SG2b', location_of_risk, source_of_risk, count(*)
-FROM concluded GROUP BY location_of_risk, source_of_risk
+SELECT 'SG2b', l.location_of_risk, s.source_of_risk, count(*)
+FROM locations l JOIN sources s ON s.enquiry_id = l.enquiry_id
+GROUP BY l.location_of_risk, s.source_of_risk
 UNION ALL
-SELECT 'SG2a_b1', r.risk_type, k.location_of_risk, count(*)
-FROM concluded k JOIN concerns_concernrisktype r ON r.concern_id = k.concern_id
-GROUP BY r.risk_type, k.location_of_risk
+SELECT 'SG2a_b1', t.risk_type, l.location_of_risk, count(*)
+FROM types t JOIN locations l ON l.enquiry_id = t.enquiry_id
+GROUP BY t.risk_type, l.location_of_risk
 UNION ALL
 SELECT 'SG2c', risk_assessment_outcome, 'Total', count(*)
 FROM concluded WHERE risk_assessment_outcome <> '' GROUP BY risk_assessment_outcome
@@ -164,27 +209,30 @@ UNION ALL
 SELECT 'SG4a', achievement, 'Total', count(*) FROM achievement GROUP BY achievement
 """
 
+# SG1e's two columns, the values Person.autism stores for them (quotes doubled for SQL).
+AUTISM = (
+    "Learning, Developmental or Intellectual Disability "
+    "(Autism excluding Asperger's Syndrome/ High Functioning Autism)"
+)
+ASPERGERS = (
+    "Learning, Developmental or Intellectual Disability (Asperger's Syndrome/ High Functioning Autism)"
+)
+
+# The day SG1a takes the age on: the date of death if on or before the year's last day, else that day.
+AGE_DAY = "CASE WHEN p.date_of_death <= {last_day} THEN p.date_of_death ELSE {last_day} END"
+
 DIALECTS: dict[str, dict[str, str]] = {
     "postgresql": {
-        "age": (
-            "extract(year FROM age((f.first_received AT TIME ZONE 'Europe/London')::date, p.date_of_birth))"
-        ),
-        "first_enquiry": (
-            "SELECT DISTINCT ON (kind, person_id) kind, person_id, concern_id FROM started_y "
-            "ORDER BY kind, person_id, started_at, id"
+        "age": "extract(year FROM age({day}, p.date_of_birth))".format(
+            day=AGE_DAY.format(last_day="%(last_day)s::date")
         ),
     },
     "sqlite": {
-        # Datetimes are UTC text; django_datetime_cast_date (registered by Django on its SQLite
-        # connections) gives the London date.
+        # Dates are 'YYYY-MM-DD' text on SQLite.
         "age": (
             "CAST(strftime('%%Y', {day}) AS INTEGER) - CAST(strftime('%%Y', p.date_of_birth) AS INTEGER)"
             " - (strftime('%%m-%%d', {day}) < strftime('%%m-%%d', p.date_of_birth))"
-        ).format(day="django_datetime_cast_date(f.first_received, 'Europe/London', 'UTC')"),
-        "first_enquiry": (
-            "SELECT kind, person_id, concern_id FROM (SELECT kind, person_id, concern_id, row_number() "
-            "OVER (PARTITION BY kind, person_id ORDER BY started_at, id) AS n FROM started_y) s WHERE n = 1"
-        ),
+        ).format(day=AGE_DAY.format(last_day="%(last_day)s")),
     },
 }
 
@@ -197,7 +245,11 @@ def year_bounds(year: FinancialYear) -> tuple[datetime, datetime]:
 def statement(vendor: str, council_id: int | None) -> str:
     council = "" if council_id is None else "AND {t}.council_id = %(council)s"
     return SAC_SQL.format(
-        council_c=council.format(t="c"), council_e=council.format(t="e"), **DIALECTS[vendor]
+        council_c=council.format(t="c"),
+        council_e=council.format(t="e"),
+        autism=AUTISM.replace("'", "''"),
+        aspergers=ASPERGERS.replace("'", "''"),
+        **DIALECTS[vendor],
     )
 
 
@@ -206,7 +258,8 @@ def parameters(vendor: str, year: FinancialYear, council_id: int | None) -> dict
     if vendor == "sqlite":
         # Django keeps datetimes in SQLite as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
         start, end = (d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") for d in (start, end))
-    params: dict[str, Any] = {"start": start, "end": end}
+    last_day: Any = year.end if vendor != "sqlite" else year.end.isoformat()
+    params: dict[str, Any] = {"start": start, "end": end, "last_day": last_day}
     if council_id is not None:
         params["council"] = council_id
     return params

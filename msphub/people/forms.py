@@ -10,7 +10,15 @@ from msphub.core import categories
 from msphub.core.forms import GovukDateField, GovukForm, plain_text, radio_field
 from msphub.core.validators import normalise_nhs_number, normalise_postcode, validate_nhs_number
 
-from .models import Person, Representative, clean_emergency_reason, validate_emergency_reason
+from .models import (
+    AUTISM_CHOICES,
+    AUTISM_NOT_KNOWN,
+    DeathSource,
+    Person,
+    Representative,
+    clean_emergency_reason,
+    validate_emergency_reason,
+)
 from .services import LikelyDuplicate, likely_duplicates
 
 
@@ -68,6 +76,12 @@ class PersonForm(GovukForm):
         choices=categories.PRIMARY_SUPPORT_REASON,
         initial="Not Known",
     )
+    autism = radio_field(
+        "Does the council's record say the person has autism or Asperger's syndrome?",
+        AUTISM_CHOICES,
+        initial=AUTISM_NOT_KNOWN,
+        help_text="As recorded by the council, for the national return (SG1e)",
+    )
     address = forms.CharField(label="Address", max_length=500, required=False, widget=forms.Textarea)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
     phone = forms.CharField(label="Phone number", max_length=40, required=False)
@@ -77,6 +91,17 @@ class PersonForm(GovukForm):
         required=False,
         widget=forms.Textarea,
         help_text="For example, an interpreter, British Sign Language, easy read, hearing loop",
+    )
+    date_of_death = GovukDateField(
+        label="Date of death",
+        label_for_errors="Date of death",
+        required=False,
+        help_text="Only if the person has died. For example, 27 3 2026",
+    )
+    date_of_death_source = radio_field(
+        "Where did the date of death come from?",
+        DeathSource.choices,
+        help_text="Only if you have entered a date of death",
     )
 
     def clean_given_name(self) -> str:
@@ -99,6 +124,22 @@ class PersonForm(GovukForm):
         if dob and dob.year < 1900:
             raise ValidationError("Date of birth must be after 1900")
         return dob
+
+    def clean_autism(self) -> str:
+        # Not answered (a form posted without the question) is Not known.
+        return self.cleaned_data.get("autism") or AUTISM_NOT_KNOWN
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        death, birth = data.get("date_of_death"), data.get("date_of_birth")
+        source = data.get("date_of_death_source", "")
+        if death and birth and death < birth:
+            self.add_error("date_of_death", "Date of death must be the same as or after the date of birth")
+        if death and not source:
+            self.add_error("date_of_death_source", "Select where the date of death came from")
+        if source and not death and "date_of_death" not in self.errors:
+            self.add_error("date_of_death", "Enter the date of death, or do not say where it came from")
+        return data
 
     def duplicate_criteria(self) -> dict[str, Any]:
         data = self.cleaned_data

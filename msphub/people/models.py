@@ -68,6 +68,34 @@ class PersonQuerySet(models.QuerySet):
         return qs.filter(models.Q(team_id=user.team_id) | models.Q(concerns__team_id=user.team_id)).distinct()
 
 
+class DeathSource(models.TextChoices):
+    """Where a date of death came from."""
+
+    FAMILY = "family", "Family"
+    NHS = "nhs", "GP or NHS record"
+    CORONER = "coroner", "Coroner or registrar"
+    OTHER = "other", "Other"
+
+
+# SG1e of the national return (learning, developmental or intellectual disability): the value is the
+# return's column label, so the return and its SQL recount group on it as it is.
+AUTISM = (
+    "Learning, Developmental or Intellectual Disability "
+    "(Autism excluding Asperger's Syndrome/ High Functioning Autism)"
+)
+ASPERGERS = (
+    "Learning, Developmental or Intellectual Disability (Asperger's Syndrome/ High Functioning Autism)"
+)
+AUTISM_NEITHER = "Neither"
+AUTISM_NOT_KNOWN = "Not known"
+AUTISM_CHOICES = [
+    (AUTISM, "Autism (excluding Asperger's syndrome or high-functioning autism)"),
+    (ASPERGERS, "Asperger's syndrome or high-functioning autism"),
+    (AUTISM_NEITHER, "Neither"),
+    (AUTISM_NOT_KNOWN, "Not known"),
+]
+
+
 class Person(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     council = models.ForeignKey(
@@ -99,6 +127,16 @@ class Person(models.Model):
     )
     primary_support_reason = models.CharField(
         max_length=60, choices=categories.PRIMARY_SUPPORT_REASON, default="Not Known"
+    )
+    date_of_death = models.DateField(null=True, blank=True)
+    date_of_death_source = models.CharField(
+        "Where the date of death came from", max_length=20, choices=DeathSource.choices, blank=True
+    )
+    autism = models.CharField(
+        "Autism or Asperger's syndrome, as recorded by the council",
+        max_length=120,
+        choices=AUTISM_CHOICES,
+        default=AUTISM_NOT_KNOWN,
     )
     address = models.TextField(max_length=500, blank=True)
     postcode = models.CharField(max_length=8, blank=True, db_index=True)
@@ -142,6 +180,20 @@ class Person(models.Model):
     @property
     def nhs_number_display(self) -> str:
         return format_nhs_number(self.nhs_number) if self.nhs_number else ""
+
+    def clean(self) -> None:
+        errors = {}
+        death, birth = self.date_of_death, self.date_of_birth
+        if death and birth and death < birth:
+            errors["date_of_death"] = "Date of death must be the same as or after the date of birth"
+        elif death and death > timezone.localdate():
+            errors["date_of_death"] = "Date of death must be today or in the past"
+        if death and not self.date_of_death_source:
+            errors["date_of_death_source"] = "Select where the date of death came from"
+        if self.date_of_death_source and not death:
+            errors["date_of_death"] = "Enter the date of death, or remove where it came from"
+        if errors:
+            raise ValidationError(errors)
 
     def age_on(self, day: date) -> int | None:
         if not self.date_of_birth:

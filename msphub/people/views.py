@@ -91,7 +91,7 @@ def person_detail(request: AuthenticatedRequest, person: Person) -> HttpResponse
             "timeline": timeline(concerns, enquiries),
             "representatives": person.representatives.all(),
             "can_edit": can_edit,
-            "age": person.age_on(timezone.localdate()),
+            "age": person.age_on(person.date_of_death or timezone.localdate()),
         },
     )
 
