@@ -63,6 +63,10 @@ PROVIDER = "Sunrise Home Care"  # named in two of Riverside's concerns in the pe
 QUOTE_F1 = "They listened to me and my daughter"
 QUOTE_F4 = "I feel safer at home now"
 QUOTE_F5 = "The carers changed and it stopped"
+AWAITING_WORDS = "Waiting for a manager to read this"
+DECLINED_WORDS = "A manager decided this should not be shared"
+NAMED_WORDS = "Sam Jones from the council was brilliant"
+REDACTED_WORDS = "[name] from the council was brilliant"
 UNCONSENTED = "Secret words nobody agreed to share"
 EARLY_WORDS = "Words from before the period"
 HILLSIDE_WORDS = "Hillside words that Riverside must not see"
@@ -239,9 +243,18 @@ class Builder:
         comments: str = "",
         consent: bool = False,
         version: str = "adult",
+        quote: str = "approved",
+        approved_text: str | None = None,
     ) -> Feedback:
+        """Feedback; a consented quote is moderated as ``quote`` says (approved, by default in the
+        person's own words unless ``approved_text`` redacts them; "awaiting"; "declined")."""
         listened, involved, safer, happy = answers
+        quoted = consent and bool(comments)
         return Feedback.objects.create(
+            quote_status=quote if quoted else "",
+            approved_text=(comments if approved_text is None else approved_text)
+            if quoted and quote == "approved"
+            else "",
             enquiry=enquiry,
             version=version,
             representative_relationship="Daughter" if version == "representative" else "",
@@ -381,6 +394,13 @@ def build_data(cast: Cast) -> SimpleNamespace:
     b.feedback(d.e4, date(2026, 3, 31), (DK, NOT, "", NOT), QUOTE_F4, consent=True, version="representative")
     # Asked in the period about an enquiry concluded before it: feedback counts by when it was asked.
     b.feedback(d.e8, date(2025, 4, 10), (DEF, NOT, PNS, TSE), QUOTE_F5, consent=True)
+    # Quotes only (no question answered, so no measure changes): consented but not (yet) approved by
+    # a manager, or declined, the Board does not see; approved with the worker's name taken out, the
+    # Board sees only the approved words.
+    unanswered = ("", "", "", "")
+    b.feedback(d.e8, date(2025, 6, 10), unanswered, AWAITING_WORDS, consent=True, quote="awaiting")
+    b.feedback(d.e8, date(2025, 8, 25), unanswered, DECLINED_WORDS, consent=True, quote="declined")
+    b.feedback(d.e3, date(2025, 10, 5), unanswered, NAMED_WORDS, consent=True, approved_text=REDACTED_WORDS)
     b.feedback(d.e1, date(2025, 3, 31), (NOT, NOT, NOT, NOT), EARLY_WORDS, consent=True)
     # Consent ticked but no words (the form refuses this; written directly): nothing to quote.
     b.feedback(d.e5, date(2025, 11, 3), ("", "", "", ""), "", consent=True)

@@ -107,14 +107,15 @@ def test_headline_counts_and_conversion_rate(four):
     assert conversion.region == Figure(55, 150, 36.7, councils=2)
     assert conversion.england == Figure(165, 350, 47.1, councils=3)
     alpha = row(imported(ALPHA), "sac_conversion_rate")
-    assert (alpha.council.percent, alpha.rank_region, alpha.rank_england) == (45.0, Rank(1, 2), Rank(2, 3))
+    # A conversion rate is neither better high nor low: not ranked.
+    assert (alpha.council.percent, alpha.rank_region, alpha.rank_england) == (45.0, None, None)
     # Section 42 alone: Alpha 40 of 100, Beta 10 of 50, Epsilon 100 of 200.
     s42_rate = row(comparison, "sac_conversion_rate_s42")
     assert s42_rate.council.percent_text == C and s42_rate.rank_england is None
     assert s42_rate.region == Figure(50, 150, 33.3, councils=2)
     assert s42_rate.england == Figure(150, 350, 42.9, councils=3)
     alpha = row(imported(ALPHA), "sac_conversion_rate_s42")
-    assert (alpha.council.percent, alpha.rank_region, alpha.rank_england) == (40.0, Rank(1, 2), Rank(2, 3))
+    assert (alpha.council.percent, alpha.rank_region, alpha.rank_england) == (40.0, None, None)
     assert (comparison.councils_in_region, comparison.councils_in_england) == (3, 4)
 
 
@@ -207,3 +208,34 @@ def test_this_database_leaves_out_councils_without_a_code_or_region(data, today)
     Organisation.objects.create(name="Nowhere Council", kind="council", ons_code="E06000999", region="")
     Organisation.objects.create(name="Codeless Council", kind="council", region="North West")
     assert {c.ons_code for c in live_councils()} == {"E06000901", "E06000902"}
+
+
+@pytest.mark.parametrize("source", ["imported", "live files"])
+def test_where_lower_is_better_rank_1_is_the_lowest_percentage(db, source):
+    """Repeat concerns and outcomes not achieved: fewer is better, so rank 1 is the lowest (issue 12:
+    "Rank 1 is the highest percentage" read as best where higher was worse)."""
+    files = [
+        benchmark_file(
+            council.ons_code,
+            council.name,
+            NORTH_WEST,
+            measures={"repeat_concerns_12m": (num, 100, float(num)), "not_achieved": (num, 50, 2.0 * num)},
+        )
+        for council, num in ((ALPHA, 30), (BETA, 10), (GAMMA, 20))
+    ]
+    load(files)
+    if source == "imported":
+        figures = ImportedFigures(FY)
+    else:
+        from msphub.benchmarks.files import validate
+
+        figures = LiveFigures.__new__(LiveFigures)
+        figures.year = FY
+        figures.files = [validate(f["council"]["ons_code"], f) for f in files]
+        figures.by_code = {p.ons_code: p for p in figures.files}
+    ranks = {c: figures.ranks(c.ons_code) for c in (ALPHA, BETA, GAMMA)}
+    for measure_id in ("repeat_concerns_12m", "not_achieved"):
+        assert [ranks[c][measure_id][1] for c in (BETA, GAMMA, ALPHA)] == [Rank(1, 3), Rank(2, 3), Rank(3, 3)]
+    row_ = row(imported(BETA), "repeat_concerns_12m")
+    assert row_.better == "Lower is better" and row_.rank_england == Rank(1, 3)
+    assert row(imported(BETA), "sac_conversion_rate").better == "Not ranked"

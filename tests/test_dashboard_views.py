@@ -8,6 +8,7 @@ import base64
 import csv
 import html
 import io
+import itertools
 import json
 import re
 import zlib
@@ -22,17 +23,21 @@ from msphub.measures import measures as m
 from msphub.measures.sac import TABLE_TITLES
 from tests.conftest import Cast
 from tests.measures_fixtures import (
+    AWAITING_WORDS,
+    DECLINED_WORDS,
     EARLY_WORDS,
     EXPECTED,
     HILLSIDE_PROVIDER,
     HILLSIDE_WORDS,
     LONDON,
     MEASURE_IDS,
+    NAMED_WORDS,
     PERIOD,
     PROVIDER,
     QUOTE_F1,
     QUOTE_F4,
     QUOTE_F5,
+    REDACTED_WORDS,
     UNCONSENTED,
     build_data,
     measure,
@@ -237,12 +242,19 @@ def test_trend_chart_months_run_in_order(client, data, lead):
     )
 
 
-def test_quotes_only_when_consented(client, data, board_viewer):
+def test_quotes_only_when_consented_and_approved(client, data, board_viewer):
     text = page(signed_in(client, board_viewer).get(LAST_YEAR))
-    for words in (QUOTE_F1, QUOTE_F4, QUOTE_F5):
+    for words in (QUOTE_F1, QUOTE_F4, QUOTE_F5, REDACTED_WORDS):
         assert html.escape(words) in text
-    for words in (UNCONSENTED, EARLY_WORDS, HILLSIDE_WORDS):
+    # Not consented, before the period, another council's, awaiting or declined by a manager, and
+    # the words a manager redacted: none reach the Board.
+    for words in (UNCONSENTED, EARLY_WORDS, HILLSIDE_WORDS, AWAITING_WORDS, DECLINED_WORDS, NAMED_WORDS):
         assert html.escape(words) not in text
+    # Each quote beside the person's own answers to the feedback measures.
+    assert (
+        "Their answers: Felt listened to: Definitely; Felt involved as much as they wanted: To some extent; "
+        "Feel safer: Not at all; Happy with how things ended: Don&#x27;t know" in text
+    )
     # Aggregates and anonymous words only: no one's name and no record reference anywhere.
     assert "Measureson" not in text
     assert not re.search(r"\b(CON|ENQ)-\d{4}-\d{6}\b", text)
@@ -250,7 +262,7 @@ def test_quotes_only_when_consented(client, data, board_viewer):
 
 def test_no_quotes_in_a_period_without_any(client, data, lead):
     text = page(signed_in(client, lead).get(DASHBOARD, {"period": "this_year"}))
-    assert "No one has agreed to be quoted in this period yet." in text
+    assert "No quote approved for this period yet." in text
     assert html.escape(QUOTE_F4) not in text
 
 
@@ -353,8 +365,13 @@ def test_sac_downloads_for_the_lead(client, data, lead):
     response = download("xlsx")
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == [*TABLE_TITLES, "Warnings"]
-    sg1f = {row[0]: row[1] for row in book["SG1f"].iter_rows(min_row=5, values_only=True)}
+    assert book.sheetnames == ["Sign Off", "SG1", "SG2", "SG3", "SG4", "Validation", "Warnings"]
+    # SG1f on the SG1 sheet: its heading, the column label, then its rows (tests/test_sac_workbook.py
+    # reads the layout in full).
+    sheet = list(book["SG1"].iter_rows(values_only=True))
+    top = next(i for i, row in enumerate(sheet) if row[0] == f"SG1f - {TABLE_TITLES['SG1f']}")
+    assert sheet[top + 1][1] == "Total"
+    sg1f = {row[0]: row[1] for row in itertools.takewhile(lambda row: row[0], sheet[top + 2 :])}
     # Concerns C1-C6, C9, C12, N1-N5; s42 enquiries E1-E4, E6, E9, E12 started; E5 an other enquiry.
     assert sg1f == {
         "Total Number of Safeguarding Concerns": 13,
@@ -363,6 +380,14 @@ def test_sac_downloads_for_the_lead(client, data, lead):
     }
     warnings = [row[0] for row in book["Warnings"].iter_rows(min_row=2, values_only=True)]
     assert any("not yet linked to a person" in w for w in warnings)
+    # The validation: N4 (not linked to anyone) has no decision, N5's is not signed off.
+    undecided = (
+        "2 concerns received in 2025-26 had no signed-off decision at 31 March 2026: check whether an "
+        "enquiry should have started in the year."
+    )
+    references = ", ".join(sorted([data.n4.reference, data.n5.reference]))
+    validation = list(book["Validation"].iter_rows(min_row=2, values_only=True))
+    assert validation == [("undecided_concerns", undecided, references, 2)]
 
     response = download("csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -371,12 +396,25 @@ def test_sac_downloads_for_the_lead(client, data, lead):
     assert {"row": "Total Number of Safeguarding Concerns", "count": "13"}.items() <= next(
         r for r in rows if r["table"] == "SG1f"
     ).items()
+    assert [r for r in rows if r["table"] == "Validation"] == [
+        {
+            "year": "2025-26",
+            "council": "E06000901",
+            "table": "Validation",
+            "row": "undecided_concerns",
+            "column": f"{undecided} References: {references}",
+            "count": "2",
+        }
+    ]
 
     response = download("json")
     assert response["Content-Type"] == "application/json"
     result = json.loads(response.content)
     assert (result["year"], result["council"]) == ("2025-26", "E06000901")
+    assert list(result) == ["year", "council", "tables", "warnings"]
     assert list(result["tables"]) == list(TABLE_TITLES)
+    assert result["warnings"][-1] == f"{undecided} References: {references}"
+    assert sum("not yet linked to a person" in w for w in result["warnings"]) == 1
 
 
 @pytest.mark.parametrize("role", ["practitioner", "manager", "board_viewer"])

@@ -23,7 +23,10 @@ from msphub.core import categories
 from msphub.core.periods import Period
 from msphub.measures import measures as m
 from tests.measures_fixtures import (
+    AWAITING_WORDS,
+    DECLINED_WORDS,
     DEF,
+    DK,
     EARLY_WORDS,
     EXPECTED,
     EXPRESSED,
@@ -33,15 +36,18 @@ from tests.measures_fixtures import (
     LACKED,
     LONDON,
     MEASURE_IDS,
+    NAMED_WORDS,
     NEGLECT,
     NOT,
     PERIOD,
     PHYSICAL,
+    PNS,
     PROVIDER,
     PSYCHOLOGICAL,
     QUOTE_F1,
     QUOTE_F4,
     QUOTE_F5,
+    REDACTED_WORDS,
     RISK_ACTION,
     SELF_NEGLECT,
     TSE,
@@ -408,19 +414,44 @@ def test_repeat_concerns_about_one_provider_however_its_name_is_typed(data, coun
     )
 
 
-def test_quotes_only_consented_words_without_names_or_references(data):
+def test_quotes_only_consented_approved_words_without_names_or_references(data):
+    """Only quotes a manager approved, in the approved (redacted) words, each with the person's own
+    answers to the feedback measures it speaks to (questions left unanswered are left out)."""
     quotes = m.quotes(m.Filters(PERIOD, data.council))
+
+    def answers(**given: str) -> list[dict[str, str]]:
+        return [
+            {"measure": measure_id, "label": m.MEASURES_BY_ID[measure_id].label, "answer": answer}
+            for measure_id, answer in given.items()
+        ]
+
     assert quotes == [
         {
             "words": QUOTE_F4,
             "from": "A representative (family, friend, carer or IMCA)",
             "month": "March 2026",
+            "answers": answers(felt_listened_to=DK, felt_involved=NOT, happy_with_outcome=NOT),
         },
-        {"words": QUOTE_F1, "from": "The adult", "month": "June 2025"},
-        {"words": QUOTE_F5, "from": "The adult", "month": "April 2025"},
+        {"words": REDACTED_WORDS, "from": "The adult", "month": "October 2025", "answers": []},
+        {
+            "words": QUOTE_F1,
+            "from": "The adult",
+            "month": "June 2025",
+            "answers": answers(
+                felt_listened_to=DEF, felt_involved=TSE, feel_safer=NOT, happy_with_outcome=DK
+            ),
+        },
+        {
+            "words": QUOTE_F5,
+            "from": "The adult",
+            "month": "April 2025",
+            "answers": answers(
+                felt_listened_to=DEF, felt_involved=NOT, feel_safer=PNS, happy_with_outcome=TSE
+            ),
+        },
     ]
     text = json.dumps(quotes)
-    for hidden in (UNCONSENTED, EARLY_WORDS, HILLSIDE_WORDS):
+    for hidden in (UNCONSENTED, EARLY_WORDS, HILLSIDE_WORDS, AWAITING_WORDS, DECLINED_WORDS, NAMED_WORDS):
         assert hidden not in text
     people = (data.p1, data.p2, data.p3, data.p4, data.p5, data.p6, data.p7)
     for secret in (

@@ -38,7 +38,7 @@ from msphub.concerns import services as concern_services
 from msphub.core import categories
 from msphub.core.models import AccessLog
 from msphub.enquiries import services as enquiry_services
-from msphub.enquiries.models import AdvocacyReferral, Enquiry, PlanAction
+from msphub.enquiries.models import AdvocacyReferral, Enquiry, Feedback, PlanAction
 from msphub.governance.models import RetentionRule
 from msphub.tempcheck import instruments
 from msphub.tempcheck.models import Answer, Respondent, Round, Theme
@@ -85,6 +85,8 @@ SIGN_OFF_BUTTON = "Review and sign off the closure"
 FEEDBACK_WORDS = "Pat listened to me and I feel safer now"
 # Feedback on Hillside's enquiry, also agreed to be quoted: Hillside's dashboard only.
 HILLSIDE_WORDS = "The Hillside team were kind to me"
+# Feedback on the Locality enquiry, agreed to be quoted but not yet approved: on no dashboard.
+AWAITING_WORDS = "They rang me back every time"
 # An open answer in the London round, coded and agreed to be quoted with the council's name.
 LONDON_WORDS = "Asking people what matters to them first"
 LONDON_THEME = "Person-led conversations"
@@ -405,6 +407,36 @@ def build_world(cast: Cast) -> SimpleNamespace:
             "comments": HILLSIDE_WORDS,
             "consent_to_quote": True,
         },
+    )
+    # Quotes reach the Board once a manager or the lead approves them (issue 12): both councils'
+    # are approved; one more on the Locality enquiry waits for moderation.
+    for enquiry, words, moderator in (
+        (w.enquiry, FEEDBACK_WORDS, manager),
+        (w.e_hillside, HILLSIDE_WORDS, other_council_user),
+    ):
+        enquiry_services.moderate_quote(Feedback.objects.get(enquiry=enquiry), moderator, True, words)
+    enquiry_services.record_feedback(
+        w.e_locality,
+        locality_practitioner,
+        {
+            "version": "adult",
+            "asked_by": "practitioner",
+            "asked_on": timezone.localdate(),
+            "comments": AWAITING_WORDS,
+            "consent_to_quote": True,
+        },
+    )
+    w.awaiting_quote = Feedback.objects.get(enquiry=w.e_locality)
+    # A conversation with the Front Door concern's adult (it may be marked entered in error), and a
+    # Hillside concern its lead proposes to pass to Riverside, where the abuse occurred.
+    w.contact = concern_services.record_first_contact(
+        w.c_front,
+        practitioner,
+        {"contact_at": timezone.now(), "method": "phone", "spoke_with": "adult", "wants": "To feel safe"},
+    )
+    w.c_transfer = concern("Hector", "Quorn", target_council=other_council)
+    w.transfer = concern_services.propose_transfer(
+        w.c_transfer, other_council_user, council, "The abuse happened at a day centre in Riverside."
     )
     for enquiry in (w.enquiry, w.e_locality, w.e_closing, w.e_closing_mgr, w.e_closed, w.e_hillside):
         enquiry.refresh_from_db()
@@ -808,26 +840,31 @@ def person_cases(w) -> list[Case]:
     return cases
 
 
-TRIAGE_FORMS = ("link_person", "new_person", "first_contact", "add_note", "decision")
+TRIAGE_FORMS = ("link_person", "new_person", "first_contact", "contact_attempt", "add_note", "decision")
 
 
 def concern_cases(w) -> list[Case]:
     fd_triage = FRONT_DOOR | {LEAD}
+    # Who may correct a concern (set it aside, flag another area, propose a transfer): the lead, and
+    # a team manager for their team's concerns and those no team has yet.
+    fd_manage, teamless = {MGR, LEAD}, {MGR, LMGR, LEAD}
     concerns = [
-        # (label, concern, may view, may triage, may sign off, decided)
-        ("c_unalloc", w.c_unalloc, RIVERSIDE_CASEWORK, RIVERSIDE_CASEWORK, set(), False),
-        ("c_front", w.c_front, RIVERSIDE_CASEWORK, fd_triage, set(), False),
-        ("c_locality", w.c_locality, RIVERSIDE_CASEWORK, LOCALITY | {LEAD}, set(), False),
-        ("c_restricted", w.c_restricted, {LPRAC, LEAD}, {LPRAC, LEAD}, set(), False),
-        ("c_awaiting", w.c_awaiting, RIVERSIDE_CASEWORK, fd_triage, {MGR}, False),
-        ("c_awaiting_mgr", w.c_awaiting_mgr, RIVERSIDE_CASEWORK, fd_triage, set(), False),
-        ("c_lead_decided", w.c_lead_decided, RIVERSIDE_CASEWORK, {LEAD}, {MGR, LMGR}, False),
+        # (label, concern, may view, may triage, may sign off, decided, may correct, may transfer)
+        ("c_unalloc", w.c_unalloc, RIVERSIDE_CASEWORK, RIVERSIDE_CASEWORK, set(), False, teamless, True),
+        ("c_front", w.c_front, RIVERSIDE_CASEWORK, fd_triage, set(), False, fd_manage, True),
+        ("c_locality", w.c_locality, RIVERSIDE_CASEWORK, LOCALITY | {LEAD}, set(), False, {LMGR, LEAD}, True),
+        # The locality manager is not named on the restricted person's record.
+        ("c_restricted", w.c_restricted, {LPRAC, LEAD}, {LPRAC, LEAD}, set(), False, {LEAD}, True),
+        # Awaiting sign-off: it may still be set aside or flagged, no longer transferred.
+        ("c_awaiting", w.c_awaiting, RIVERSIDE_CASEWORK, fd_triage, {MGR}, False, fd_manage, False),
+        ("c_awaiting_mgr", w.c_awaiting_mgr, RIVERSIDE_CASEWORK, fd_triage, set(), False, fd_manage, False),
+        ("c_lead_decided", w.c_lead_decided, RIVERSIDE_CASEWORK, {LEAD}, {MGR, LMGR}, False, teamless, False),
         # Decided: nothing about its triage may change any more, for anyone.
-        ("c_enquiry", w.c_enquiry, RIVERSIDE_CASEWORK, fd_triage, set(), True),
-        ("c_hillside", w.c_hillside, {OTHER}, {OTHER}, set(), False),
-    ]
+        ("c_enquiry", w.c_enquiry, RIVERSIDE_CASEWORK, fd_triage, set(), True, fd_manage, False),
+        ("c_hillside", w.c_hillside, {OTHER}, {OTHER}, set(), False, {OTHER}, True),
+    ]  # fmt: skip
     cases = []
-    for label, concern, view, triage, sign_off, decided in concerns:
+    for label, concern, view, triage, sign_off, decided, manage, transferable in concerns:
         args = [concern.reference]
         detail = reverse("concerns:detail", args=args)
         workable = set() if decided else triage
@@ -859,6 +896,50 @@ def concern_cases(w) -> list[Case]:
             get=matrix(sign_off),
             post=matrix(sign_off),
         )
+        # Setting aside: the page explains, for a concern that led to an enquiry, why it cannot be.
+        cases += get_and_post(
+            f"concerns:set_aside {label}",
+            reverse("concerns:set_aside", args=args),
+            get=matrix(manage),
+            post=matrix(manage),
+        )
+        flaggable = set() if decided else manage
+        cases += get_and_post(
+            f"concerns:other_area {label}",
+            reverse("concerns:other_area", args=args),
+            get=matrix(flaggable),
+            post=matrix(flaggable),
+        )
+        movable = manage if transferable else set()
+        cases += get_and_post(
+            f"concerns:transfer {label}",
+            reverse("concerns:transfer", args=args),
+            get=matrix(movable),
+            post=matrix(movable),
+        )
+    # Marking the recorded conversation entered in error: whoever may triage the concern.
+    cases += get_and_post(
+        "concerns:contact_in_error",
+        reverse("concerns:contact_in_error", args=[w.c_front.reference, w.contact.uuid]),
+        get=matrix(fd_triage),
+        post=matrix(fd_triage),
+    )
+    # Transfers: the list for casework staff (each sees their own council's); the decision for the
+    # receiving council's managers and lead only, never the sending council.
+    cases += get_and_post(
+        "concerns:transfers",
+        reverse("concerns:transfers"),
+        get=matrix(RIVERSIDE_CASEWORK | {OTHER}),
+        contains=dict.fromkeys({MGR, LMGR, LEAD, OTHER}, (w.c_transfer.reference,)),
+        absent=dict.fromkeys({PRAC, LPRAC}, (w.c_transfer.reference,)),
+    )
+    receiving = {MGR, LMGR, LEAD}
+    cases += get_and_post(
+        "concerns:transfer_decision",
+        reverse("concerns:transfer_decision", args=[w.transfer.uuid]),
+        get=matrix(receiving),
+        post=matrix(receiving),
+    )
     return cases
 
 
@@ -1325,6 +1406,13 @@ def measures_cases(w) -> list[Case]:
             contains={LEAD: (ours,), OTHER: (theirs,)} if text_file else {},
             absent={LEAD: (theirs,), OTHER: (ours,)} if text_file else {},
         )
+    # Signing off a year's return: each council's lead, for their own council.
+    cases += get_and_post(
+        "measures:sac_sign_off",
+        reverse("measures:sac_sign_off") + "?year=2025-26",
+        get=matrix({LEAD, OTHER}),
+        post=matrix({LEAD, OTHER}),
+    )
     cases += get_and_post(
         "measures:sac_download (no such format)",
         reverse("measures:sac_download", args=["pdf"]),
@@ -1542,6 +1630,26 @@ def subject_access_cases(w) -> list[Case]:
     return cases
 
 
+def quote_cases(w) -> list[Case]:
+    """Moderating the quotes people agreed to: team managers and the lead, their own council's."""
+    moderators = {MGR, LMGR, LEAD}
+    cases = get_and_post(
+        "enquiries:quotes",
+        reverse("enquiries:quotes"),
+        get=matrix(moderators | {OTHER}),
+        contains=dict.fromkeys(moderators, (AWAITING_WORDS,)),
+        absent={OTHER: (AWAITING_WORDS,)},
+    )
+    cases += get_and_post(
+        "enquiries:quote_moderate",
+        reverse("enquiries:quote_moderate", args=[w.awaiting_quote.uuid]),
+        get=signed_in(405),
+        # An empty POST (neither approve nor decline) shows the list again with the error.
+        post=matrix(moderators),
+    )
+    return cases
+
+
 def build_cases(w) -> list[Case]:
     return (
         public_cases()
@@ -1549,6 +1657,7 @@ def build_cases(w) -> list[Case]:
         + person_cases(w)
         + concern_cases(w)
         + enquiry_cases(w)
+        + quote_cases(w)
         + admin_cases(w)
         + measures_cases(w)
         + tempcheck_cases(w)

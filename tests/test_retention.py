@@ -19,17 +19,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from msphub.concerns import services as concern_services
-from msphub.concerns.models import Concern
+from msphub.concerns.models import Concern, ConcernTransfer, ContactAttempt, FirstContact
 from msphub.core.models import AccessLog
 from msphub.core.periods import FinancialYear
 from msphub.enquiries import services as enquiry_services
-from msphub.enquiries.models import Enquiry, Involvement
+from msphub.enquiries.models import Enquiry, EnquiryLocation, EnquiryRiskType, EnquirySource, Involvement
 from msphub.governance import retention
 from msphub.governance.models import Disposal, RetentionRule
 from msphub.measures.measures import Filters, measure_totals
 from msphub.measures.sac import build_return
 from msphub.people import services as people_services
-from msphub.people.models import Person
+from msphub.people.models import AUTISM, Person
 from tests.enquiry_fixtures import add_outcome, at, close, feedback_data
 
 pytestmark = pytest.mark.django_db
@@ -222,7 +222,8 @@ def test_apply_anonymises_and_keeps_the_counts(old, council, client, lead):
     edna = Person.objects.get(pk=concern.person_id)
     assert (edna.given_name, edna.family_name, edna.preferred_name) == ("Anonymised", "person", "")
     assert (edna.phone, edna.address, edna.postcode, edna.nhs_number) == ("", "", "", "")
-    assert edna.date_of_birth == date(1938, 1, 1), "the year only: the same age on the concern's day"
+    # The year only: the same age on the concern's day (15 June 2021) and on 31 March 2022 (SG1).
+    assert edna.date_of_birth == date(1938, 6, 15)
     concern.refresh_from_db()
     assert concern.adult_name == "Anonymised person" and concern.raiser_name == retention.REMOVED
     assert (concern.raiser_email, concern.raiser_phone, concern.adult_postcode) == ("", "", "")
@@ -368,3 +369,192 @@ def test_without_the_governance_permissions_the_lead_is_refused(client, lead):
     lead.save(update_fields=["is_staff"])
     client.force_login(lead)
     assert client.get(reverse("admin:governance_retentionrule_changelist")).status_code == 403
+
+
+# --- Issue 12's records: set aside concerns, duplicates, attempts, contacts in error, transfers,
+# what an enquiry found, moderated quotes, dates of death ---------------------------------------------
+
+CORRECTIONS = ("Rita Daughter rang twice", "Left a message with Neville Neighbour", "Edna Marsh at No. 3")
+
+
+@pytest.fixture
+def corrected(old, make_concern, practitioner, manager, lead, other_council, other_council_user):
+    """The old records and, from 2021 too: Edna's date of death and autism item; a duplicate of her
+    concern (after an attempt to reach her and a conversation entered in error); one entered in
+    error; a concern Hillside passed to Riverside, closed there; Bert's quote approved."""
+    concern, enquiry, recent = old
+    edna = concern.person
+    with time_machine.travel(at(2021, 6, 20), tick=False):
+        duplicate = make_concern()
+        concern_services.link_person(duplicate, edna, practitioner)
+        concern_services.record_attempt(
+            duplicate,
+            practitioner,
+            {
+                "attempted_at": timezone.now(),
+                "method": "phone",
+                "outcome": "no_answer",
+                "notes": CORRECTIONS[1],
+            },
+        )
+        mistaken = concern_services.record_first_contact(
+            duplicate,
+            practitioner,
+            {"contact_at": timezone.now(), "method": "phone", "spoke_with": "adult", "wants": "To stay home"},
+        )
+        concern_services.mark_contact_in_error(mistaken, manager, CORRECTIONS[2])
+        concern_services.set_aside(duplicate, manager, "duplicate", CORRECTIONS[0], concern)
+        error = make_concern()
+        concern_services.set_aside(error, manager, "error", "About Edna Marsh, sent to the wrong council")
+        moved = make_concern(target_council=other_council)
+        transfer = concern_services.propose_transfer(
+            moved, other_council_user, concern.council, "Edna Marsh lives in Riverside"
+        )
+        concern_services.accept_transfer(transfer, manager)
+        moved.refresh_from_db()
+        _close_without_enquiry(moved, edna, practitioner, manager)
+        feedback = enquiry.feedback.get()
+        enquiry_services.moderate_quote(
+            feedback, manager, approve=True, approved_text="Pat listened to me, Bert Brook"
+        )
+    with time_machine.travel(at(2021, 12, 2), tick=False):
+        people_services.change_person(
+            edna, {"date_of_death": date(2021, 12, 1), "date_of_death_source": "nhs", "autism": AUTISM}
+        )
+    return concern, enquiry, recent, duplicate, error, moved
+
+
+def test_apply_anonymises_the_corrections_and_keeps_the_counts(corrected, council):
+    concern, enquiry, recent, duplicate, error, moved = corrected
+    figures = _figures(council)
+    sg1e = {(c["row"], c["column"]): c["count"] for c in figures[0]["tables"]["SG1e"]}
+    assert sg1e == {("Individuals Involved In Safeguarding Concerns", AUTISM): 2}, (
+        "Edna's two counted concerns"
+    )
+    text, token = _list()
+    # A duplicate goes with the concern it duplicates (and here under its own rule too).
+    for record in (duplicate, error, moved):
+        assert record.reference in text
+    out = StringIO()
+    call_command("retention", "--apply", "--token", token, stdout=out)
+    assert "Anonymised 8 and erased 0 records" in out.getvalue()
+
+    duplicate.refresh_from_db()
+    assert (duplicate.set_aside, duplicate.duplicate_of_id) == ("duplicate", concern.pk)
+    assert duplicate.set_aside_reason == retention.REMOVED and duplicate.set_aside_at is not None
+    assert ContactAttempt.objects.get(concern=duplicate).notes == retention.REMOVED
+    contact = FirstContact.objects.get(concern=duplicate)
+    assert contact.entered_in_error_reason == retention.REMOVED and contact.is_entered_in_error
+    transfer = ConcernTransfer.objects.get(concern=moved)
+    assert transfer.reason == retention.REMOVED and transfer.status == "accepted"
+    assert (transfer.from_council.ons_code, transfer.to_council_id) == ("E06000902", council.pk)
+    feedback = enquiry.feedback.get()
+    assert (feedback.approved_text, feedback.quote_status, feedback.consent_to_quote) == (
+        retention.REMOVED,
+        "",
+        False,
+    )
+    assert feedback.moderated_by_id is not None, "who moderated it is kept"
+    assert not enquiry.feedback.model.objects.approved_quotes().exists()
+    # What the enquiry found is kept: the return counts it.
+    assert list(EnquiryRiskType.objects.filter(enquiry=enquiry).values_list("risk_type", flat=True)) == [
+        "Neglect and Acts of Omission",
+        "Physical Abuse",
+    ]
+    assert EnquiryLocation.objects.filter(enquiry=enquiry).exists()
+    assert EnquirySource.objects.filter(enquiry=enquiry).exists()
+    edna = Person.objects.get(pk=concern.person_id)
+    assert (edna.date_of_death, edna.date_of_death_source, edna.autism) == (date(2021, 12, 1), "nhs", AUTISM)
+    assert edna.date_of_birth.year == 1938
+    rows = json.dumps(_snapshot(), default=str)
+    assert not [word for word in IDENTIFYING + CORRECTIONS if word in rows]
+    assert _figures(council) == figures, "the return (SG1e, age at death) and the measures are unchanged"
+    call_command("verify_access_log")
+
+
+def test_erasing_a_concern_erases_its_duplicates_first(old, council, make_concern, practitioner, manager):
+    """A concern set aside today as a duplicate of an old one is not past its rule, but goes with the
+    original: the link is protected, so the original could not go without it."""
+    concern, _, _ = old
+    RetentionRule.objects.filter(record_type="concern_no_enquiry").update(action="erase")
+    with time_machine.travel(at(2021, 6, 20), tick=False):
+        old_duplicate = make_concern()
+    duplicate = make_concern()
+    concern_services.link_person(duplicate, concern.person, practitioner)
+    concern_services.set_aside(duplicate, manager, "duplicate", "Sent a third time", concern)
+    # A chain: one set aside as a duplicate of a concern that was set aside as a duplicate after it.
+    third = make_concern()
+    concern_services.set_aside(third, manager, "duplicate", "And again", old_duplicate)
+    concern_services.set_aside(old_duplicate, manager, "duplicate", "Sent twice", concern)
+    text, token = _list()
+    for record in (concern, old_duplicate, duplicate, third):
+        assert record.reference in text
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    gone = [concern.pk, old_duplicate.pk, duplicate.pk, third.pk]
+    assert not Concern.objects.filter(pk__in=gone).exists()
+    assert not Person.objects.filter(pk=concern.person_id).exists()
+    history = _history_text()
+    assert not [r.reference for r in (concern, old_duplicate, duplicate, third) if r.reference in history]
+    erased = set(Disposal.objects.filter(action="erase").values_list("reference", flat=True))
+    assert {concern.reference, old_duplicate.reference, duplicate.reference, third.reference} <= erased
+
+
+def test_a_duplicate_past_its_rule_goes_without_its_original(old, council, make_concern, manager):
+    concern, _, recent = old
+    RetentionRule.objects.filter(record_type="concern_no_enquiry").update(action="erase")
+    with time_machine.travel(at(2021, 6, 20), tick=False):
+        duplicate = make_concern()
+        concern_services.set_aside(duplicate, manager, "duplicate", "Sent twice", recent)
+    text, token = _list()
+    assert duplicate.reference in text and recent.reference not in text
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    assert not Concern.objects.filter(pk=duplicate.pk).exists()
+    assert Concern.objects.filter(pk=recent.pk).exists()
+
+
+def test_erasing_a_transferred_concern_erases_its_transfers(
+    old, council, make_concern, practitioner, manager, other_council, other_council_user
+):
+    RetentionRule.objects.filter(record_type="concern_no_enquiry").update(action="erase")
+    with time_machine.travel(at(2021, 6, 20), tick=False):
+        moved = make_concern(target_council=other_council)
+        declined = concern_services.propose_transfer(
+            moved, other_council_user, council, "Riverside's care home"
+        )
+        concern_services.decline_transfer(declined, manager, "The home is in Hillside")
+        accepted = concern_services.propose_transfer(moved, other_council_user, council, "It is Riverside's")
+        concern_services.accept_transfer(accepted, manager)
+        moved.refresh_from_db()
+        _close_without_enquiry(moved, make_person_in(council), practitioner, manager)
+    _, token = _list()
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    assert not Concern.objects.filter(pk=moved.pk).exists()
+    assert not ConcernTransfer.objects.filter(pk__in=[declined.pk, accepted.pk]).exists()
+    history = ConcernTransfer.history.model.objects.filter(concern_id=moved.pk)
+    assert not history.exists(), "the transfers' history went with them"
+    assert "Riverside's care home" not in _history_text()
+
+
+def make_person_in(council) -> Person:
+    from tests.conftest import new_person
+
+    return new_person(council, given_name="Tess", family_name="Transfer")
+
+
+def test_the_days_an_age_is_counted_on():
+    """Each concern's day (the measures), and per year with an SG1 event, 31 March or the date of
+    death before it (the return)."""
+    received = [date(2021, 6, 15), date(2022, 5, 1)]
+    started = [date(2021, 7, 1)]
+    assert retention.age_days(received, [*received, *started], None) == {
+        date(2021, 6, 15),
+        date(2022, 5, 1),
+        date(2022, 3, 31),
+        date(2023, 3, 31),
+    }
+    assert retention.age_days(received, [*received, *started], date(2022, 9, 1)) == {
+        date(2021, 6, 15),
+        date(2022, 5, 1),
+        date(2022, 3, 31),
+        date(2022, 9, 1),
+    }

@@ -1,4 +1,5 @@
-"""The Safeguarding Adults Collection return (issue 5) against ../shared/domain/data.md.
+"""The Safeguarding Adults Collection return (issues 5 and 12) against the national guidance as
+docs/sac.md records it (the guidance's own worked examples are tests/test_sac_guidance.py).
 
 1. A hand-built case set whose expected counts for every table are written out literally.
 2. Property-based: random case sets, the return's invariants and an independent Python oracle.
@@ -33,7 +34,7 @@ from msphub.concerns import services as concern_services
 from msphub.concerns.models import Concern, ConcernRiskType
 from msphub.core.periods import FinancialYear
 from msphub.enquiries import services as enquiry_services
-from msphub.enquiries.models import DesiredOutcome, Enquiry
+from msphub.enquiries.models import DesiredOutcome, Enquiry, EnquiryLocation, EnquiryRiskType, EnquirySource
 from msphub.measures.sac import build_return
 from msphub.people.models import Person
 from tests.conftest import Cast, concern_answers, per_test
@@ -46,6 +47,7 @@ YEAR = "2025-26"
 FY = FinancialYear.parse(YEAR)
 YEAR_START = datetime(2025, 4, 1, tzinfo=LONDON)  # BST: 2025-03-31 23:00 UTC
 YEAR_END = datetime(2026, 4, 1, tzinfo=LONDON)  # BST: 2026-03-31 23:00 UTC (exclusive)
+YEAR_END_DAY = date(2026, 3, 31)  # SG1a takes the age on this day (or at death, if before it)
 
 # --- Labels, from data.md ---------------------------------------------------------------------------
 
@@ -118,8 +120,21 @@ MSP_ASKED = [
 EXPRESSED = "Yes they were asked and outcomes were expressed"
 ACHIEVEMENT = ["Fully Achieved", "Partially Achieved", "Not Achieved"]
 
-CONCERNS_ROW, S42_ROW, OTHER_ROW = "Safeguarding Concerns", "Section 42 Enquiries", "Other Enquiries"
+# SG1's rows as the guidance names them (docs/sac.md, SG1a).
+CONCERNS_ROW = "Individuals Involved In Safeguarding Concerns"
+S42_ROW = "Individuals Involved In Section 42 Safeguarding Enquiries"
+OTHER_ROW = "Individuals Involved In Other Safeguarding Enquiries"
 SG1_ROWS = [CONCERNS_ROW, S42_ROW, OTHER_ROW]
+# SG1e's two items (NHS publication code's labels, docs/sac.md).
+AUTISM = (
+    "Learning, Developmental or Intellectual Disability "
+    "(Autism excluding Asperger's Syndrome/ High Functioning Autism)"
+)
+ASPERGERS = (
+    "Learning, Developmental or Intellectual Disability (Asperger's Syndrome/ High Functioning Autism)"
+)
+SG1E = [AUTISM, ASPERGERS]
+AUTISM_VALUES = [AUTISM, ASPERGERS, "Neither", "Not known"]
 SG1F_CONCERNS = "Total Number of Safeguarding Concerns"
 SG1F_S42 = "Total Number of Section 42 Safeguarding Enquiries"
 SG1F_OTHER = "Total Number of Other Safeguarding Enquiries"
@@ -131,6 +146,7 @@ TABLE_IDS = [
     "SG1b",
     "SG1c",
     "SG1d",
+    "SG1e",
     "SG1f",
     "SG2a",
     "SG2b",
@@ -147,6 +163,7 @@ LABELS = {
     "SG1b": (SG1_ROWS, GENDERS),
     "SG1c": (SG1_ROWS, ETHNICITIES),
     "SG1d": (SG1_ROWS, PSRS),
+    "SG1e": (SG1_ROWS, SG1E),
     "SG1f": ([SG1F_CONCERNS, SG1F_S42, SG1F_OTHER], [TOTAL]),
     "SG2a": (RISK_TYPES, SOURCES),
     "SG2b": (LOCATIONS, SOURCES),
@@ -202,7 +219,17 @@ class Builder:
         self.n += 1
         return self.n
 
-    def person(self, council, name, dob, gender="Not Known", ethnicity="White", psr="Not Known") -> Person:
+    def person(
+        self,
+        council,
+        name,
+        dob,
+        gender="Not Known",
+        ethnicity="White",
+        psr="Not Known",
+        autism="Not known",
+        died=None,
+    ) -> Person:
         return Person.objects.create(
             council=council,
             given_name=name,
@@ -211,6 +238,9 @@ class Builder:
             gender=gender,
             ethnicity=ethnicity,
             primary_support_reason=psr,
+            autism=autism,
+            date_of_death=died,
+            date_of_death_source="nhs" if died else "",
         )
 
     def concern(
@@ -371,9 +401,10 @@ def build_cases(cast: Cast) -> SimpleNamespace:
     r, h = cast.council, cast.other_council
     w = SimpleNamespace(cast=cast, council=r, other_council=h)
 
-    # P1 Ann: 65 exactly on her first concern (65-74); two concerns in the year, each an s42 enquiry,
-    # both made through the services. E1 has two types of risk; all its outcomes fully achieved.
-    p1 = b.person(r, "Ann", date(1960, 6, 10), "Female", "White", "Physical Support")
+    # P1 Ann: 65 on 31 March 2026 (65-74); two concerns in the year, each an s42 enquiry, both made
+    # through the services (so twice in SG1d and SG1e, Asperger's). E1 has two types of risk; all its
+    # outcomes fully achieved.
+    p1 = b.person(r, "Ann", date(1960, 6, 10), "Female", "White", "Physical Support", ASPERGERS)
     e1 = through_services(
         p1,
         practitioner,
@@ -406,7 +437,7 @@ def build_cases(cast: Cast) -> SimpleNamespace:
         add_outcome(e10, "Stop it")
     request_closure_at(e10, practitioner, at(2026, 3, 1), ["Fully Achieved"], msp_asked=EXPRESSED)
 
-    # P2 Bob: 64 on his first concern (65 the next day): 18-64, though 65 on his second concern.
+    # P2 Bob: 64 on his first concern (65 the next day), 65 on 31 March 2026: 65-74.
     # E2 closed at 00:00 on 1 April 2026 (BST), the next financial year: in SG1 and SG1f, not SG2-4.
     p2 = b.person(r, "Bob", date(1960, 6, 11), "Male", "Asian / Asian British", "Mental Health Support")
     c3 = b.concern(r, p2, at(2025, 6, 10), ["Modern Slavery"], "Other", "Service Provider")
@@ -423,9 +454,10 @@ def build_cases(cast: Cast) -> SimpleNamespace:
         capacity_supported=True,
     )
 
-    # P3 Cora: 95 on 1 April 2025 (95+; 94 on the UTC date). C4 the minute before 1 April 2025
-    # (previous year); C5 at 00:00 on 1 April 2025 (this year). E3: capacity lacked, supported;
-    # every outcome not achieved; a risk outcome recorded without "risk identified and action taken".
+    # P3 Cora: 95 on 1 April 2025 and on 31 March 2026 (96 the next day): 95+. C4 the minute
+    # before 1 April 2025 (previous year); C5 at 00:00 on 1 April 2025 (this year). E3: capacity
+    # lacked, supported; every outcome not achieved; a risk outcome recorded without "risk
+    # identified and action taken".
     p3 = b.person(
         r,
         "Cora",
@@ -466,9 +498,11 @@ def build_cases(cast: Cast) -> SimpleNamespace:
         outcomes=["Fully Achieved"],
     )
 
-    # P5 Eve: 80 (75-84). E5 through the services: lacked capacity and not supported; one outcome
-    # fully and one not achieved (Partially).
-    p5 = b.person(r, "Eve", date(1945, 1, 1), "Female", "Mixed / Multiple", "Learning Disability Support")
+    # P5 Eve: 81 on 31 March 2026 (75-84); autism recorded (SG1e). E5 through the services: lacked
+    # capacity and not supported; one outcome fully and one not achieved (Partially).
+    p5 = b.person(
+        r, "Eve", date(1945, 1, 1), "Female", "Mixed / Multiple", "Learning Disability Support", AUTISM
+    )
     e5 = through_services(
         p5,
         practitioner,
@@ -494,8 +528,8 @@ def build_cases(cast: Cast) -> SimpleNamespace:
     )
     sign_off_closure_at(e5, manager, at(2025, 12, 1))
 
-    # P6 Fay: 87 (85-94). E6 concluded at 23:59:59 on 31 March 2026 (GMT), the last moment of the
-    # year; one outcome fully achieved and a withdrawn one not achieved (ignored: Fully).
+    # P6 Fay: 88 on 31 March 2026 (85-94). E6 concluded at 23:59:59 on 31 March 2026 (GMT), the
+    # last moment of the year; one outcome fully achieved and a withdrawn one not achieved (ignored: Fully).
     p6 = b.person(r, "Fay", date(1938, 2, 2), "Female", "White", "Social Support")
     c8 = b.concern(r, p6, at(2025, 8, 8), ["Domestic Abuse"], "Own Home", "Other - Unknown to individual")
     b.enquiry(
@@ -511,7 +545,7 @@ def build_cases(cast: Cast) -> SimpleNamespace:
         outcomes=["Fully Achieved", ("Not Achieved", "withdrawn")],
     )
 
-    # P7 Gus: his concern came in the previous year (35: 18-64), the enquiry started this year.
+    # P7 Gus: his concern came in the previous year, the enquiry started this year (36: 18-64).
     # Capacity not recorded.
     p7 = b.person(r, "Gus", date(1990, 1, 1), "Male", "Other Ethnic Group", "Sensory Support")
     c9 = b.concern(
@@ -532,7 +566,7 @@ def build_cases(cast: Cast) -> SimpleNamespace:
         mental_capacity="",
     )
 
-    # P8 Hal: 75 (75-84); his enquiry is still open.
+    # P8 Hal: 75 on 31 March 2026 (75-84); his enquiry is still open.
     p8 = b.person(r, "Hal", date(1950, 7, 7), "Male", "White", "Physical Support")
     c10 = b.concern(r, p8, at(2025, 10, 10), ["Discriminatory Abuse"])
     b.enquiry(c10, at(2025, 10, 11))
@@ -562,7 +596,7 @@ def build_cases(cast: Cast) -> SimpleNamespace:
     # A concern not yet linked to a person.
     b.concern(r, None, at(2025, 7, 7), ["Physical Abuse"])
 
-    # Hillside: Quinn, 85 (85-94), a concluded s42 enquiry.
+    # Hillside: Quinn, 86 on 31 March 2026 (85-94), a concluded s42 enquiry.
     q1 = b.person(h, "Quinn", date(1940, 1, 1), "Male", "White", "Physical Support")
     hc1 = b.concern(h, q1, at(2025, 6, 6), ["Organisational Abuse"], "Hospital - Acute", "Service Provider")
     b.enquiry(
@@ -592,16 +626,16 @@ def cases(cases_once, db) -> SimpleNamespace:
 # Riverside, 2025-26, written out cell by cell.
 RIVERSIDE = {
     "SG1a": {
-        # Concerns: Bob, Ida | Ann | Eve, Hal | Fay | Cora | Dan
-        (CONCERNS_ROW, "18-64"): 2,
-        (CONCERNS_ROW, "65-74"): 1,
+        # Age on 31 March 2026. Concerns: Ida | Ann, Bob | Eve, Hal | Fay | Cora | Dan
+        (CONCERNS_ROW, "18-64"): 1,
+        (CONCERNS_ROW, "65-74"): 2,
         (CONCERNS_ROW, "75-84"): 2,
         (CONCERNS_ROW, "85-94"): 1,
         (CONCERNS_ROW, "95+"): 1,
         (CONCERNS_ROW, "Age unknown"): 1,
-        # S42 started: Bob, Gus | Ann (two enquiries, once) | Eve, Hal | Fay | Cora
-        (S42_ROW, "18-64"): 2,
-        (S42_ROW, "65-74"): 1,
+        # S42 started: Gus | Ann (two enquiries, once), Bob | Eve, Hal | Fay | Cora
+        (S42_ROW, "18-64"): 1,
+        (S42_ROW, "65-74"): 2,
         (S42_ROW, "75-84"): 2,
         (S42_ROW, "85-94"): 1,
         (S42_ROW, "95+"): 1,
@@ -629,21 +663,28 @@ RIVERSIDE = {
         (S42_ROW, "Other Ethnic Group"): 1,
         (OTHER_ROW, "Refused"): 1,
     },
+    # SG1d and SG1e: once for each concern or enquiry (the guidance's Mr X, docs/sac.md).
     "SG1d": {
-        (CONCERNS_ROW, "Physical Support"): 2,
+        (CONCERNS_ROW, "Physical Support"): 3,  # Ann's two concerns, Hal's
         (CONCERNS_ROW, "Support with Memory and Cognition"): 1,
         (CONCERNS_ROW, "Learning Disability Support"): 1,
-        (CONCERNS_ROW, "Mental Health Support"): 1,
+        (CONCERNS_ROW, "Mental Health Support"): 2,  # Bob's two concerns
         (CONCERNS_ROW, "Social Support"): 1,
         (CONCERNS_ROW, "No Support Reason"): 1,
         (CONCERNS_ROW, "Not Known"): 1,
-        (S42_ROW, "Physical Support"): 2,
+        (S42_ROW, "Physical Support"): 3,  # E1, E10 (Ann), Hal's
         (S42_ROW, "Sensory Support"): 1,
         (S42_ROW, "Support with Memory and Cognition"): 1,
         (S42_ROW, "Learning Disability Support"): 1,
         (S42_ROW, "Mental Health Support"): 1,
         (S42_ROW, "Social Support"): 1,
         (OTHER_ROW, "Not Known"): 1,
+    },
+    "SG1e": {
+        (CONCERNS_ROW, AUTISM): 1,  # Eve
+        (CONCERNS_ROW, ASPERGERS): 2,  # Ann's two concerns
+        (S42_ROW, AUTISM): 1,
+        (S42_ROW, ASPERGERS): 2,  # E1, E10
     },
     "SG1f": {
         # Ann x2, Bob x2, Cora (00:00 1 April 2025), Dan, Eve, Fay, Hal, Ida (23:59:59 31 March),
@@ -712,6 +753,7 @@ HILLSIDE = {
     "SG1b": {(CONCERNS_ROW, "Male"): 1, (S42_ROW, "Male"): 1},
     "SG1c": {(CONCERNS_ROW, "White"): 1, (S42_ROW, "White"): 1},
     "SG1d": {(CONCERNS_ROW, "Physical Support"): 1, (S42_ROW, "Physical Support"): 1},
+    "SG1e": {},
     "SG1f": {(SG1F_CONCERNS, TOTAL): 1, (SG1F_S42, TOTAL): 1},
     "SG2a": {("Organisational Abuse", "Service Provider"): 1},
     "SG2b": {("Hospital - Acute", "Service Provider"): 1},
@@ -724,9 +766,47 @@ HILLSIDE = {
 
 RIVERSIDE_WARNINGS = [
     "1 concluded section 42 enquiries do not record capacity.",
-    "1 concerns are not yet linked to a person, so SG1a-d cannot count them.",
+    "1 concerns are not yet linked to a person, so SG1a-e cannot count them.",
     "1 people with concerns have no date of birth (counted as Age unknown).",
 ]
+
+# The validation (msphub/measures/validation.py) of Riverside's return, as the Validation sheet has it:
+# check, message, references, records. The Builder's concerns have no decision, so the eight of them
+# received in the year (C3, Bob's second, C5, C6, C8, C10, Ida's at the last second and the unlinked
+# one) are undecided at year end; Ann's two went through the services and were decided. E10's closure
+# was asked for on 1 March 2026 and not signed off.
+RIVERSIDE_VALIDATION = [
+    (
+        "undecided_concerns",
+        "8 concerns received in 2025-26 had no signed-off decision at 31 March 2026: check whether an "
+        "enquiry should have started in the year.",
+        "CON-T-000001, CON-T-000002, CON-T-000005, CON-T-000007, CON-T-000009, CON-T-000013, "
+        "CON-T-000015, CON-T-000019",
+        8,
+    ),
+    (
+        "closures_awaiting_sign_off",
+        "1 enquiry had a closure awaiting a team manager's sign-off at 31 March 2026, so it is not "
+        "counted as concluded in the year (SG2 to SG4).",
+        "ENQ-2025-000002",
+        1,
+    ),
+]
+# Hillside's one concern (Quinn's, a Builder concern) has no decision either.
+HILLSIDE_VALIDATION = [
+    (
+        "undecided_concerns",
+        "1 concern received in 2025-26 had no signed-off decision at 31 March 2026: check whether an "
+        "enquiry should have started in the year.",
+        "CON-T-000020",
+        1,
+    ),
+]
+
+
+def validation_lines(checks: list[tuple[str, str, str, int]]) -> list[str]:
+    """The validation as the JSON's warnings carry it: the message, then the records it names."""
+    return [f"{message} References: {references}" for _, message, references, _ in checks]
 
 
 @pytest.mark.parametrize("table_id", TABLE_IDS)
@@ -815,10 +895,13 @@ moments = st.one_of(
 
 people_st = st.fixed_dictionaries(
     {
-        "dob": st.one_of(st.none(), st.dates(date(1915, 1, 1), date(2007, 3, 31))),
+        # Some under 18 on 31 March 2026 (born after 31 March 2008), some 18 by then.
+        "dob": st.one_of(st.none(), st.dates(date(1915, 1, 1), date(2009, 3, 31))),
+        "died": st.one_of(st.none(), st.none(), st.dates(date(2025, 1, 1), date(2026, 6, 30))),
         "gender": st.sampled_from(GENDERS),
         "ethnicity": st.sampled_from(ETHNICITIES),
         "psr": st.sampled_from(PSRS),
+        "autism": st.sampled_from(AUTISM_VALUES),
         "council": st.integers(0, 1),
     }
 )
@@ -837,6 +920,10 @@ enquiry_st = st.fixed_dictionaries(
         "capacity": st.sampled_from(["", *CAPACITY]),
         "supported": st.sampled_from([None, True, False]),
         "outcomes": st.lists(outcome_st, min_size=0, max_size=3),
+        # What the enquiry found (none: older data, the concern's own answers count).
+        "found_types": st.lists(st.sampled_from(RISK_TYPES), max_size=2, unique=True),
+        "found_locations": st.lists(st.sampled_from(LOCATIONS), max_size=2, unique=True),
+        "found_sources": st.lists(st.sampled_from(SOURCES), max_size=2, unique=True),
     }
 )
 
@@ -901,9 +988,13 @@ def build_case_set(spec: dict, councils: list[Organisation], lead: User) -> None
             given_name=f"P{i}",
             family_name="Tester",
             date_of_birth=p["dob"],
+            # A death before the birth cannot be recorded: such a person is taken as alive.
+            date_of_death=p.get("died") if _died_after_birth(p) else None,
+            date_of_death_source="family" if _died_after_birth(p) else "",
             gender=p["gender"],
             ethnicity=p["ethnicity"],
             primary_support_reason=p["psr"],
+            autism=p.get("autism", "Not known"),
         )
         for i, p in enumerate(spec["people"])
     )
@@ -951,6 +1042,25 @@ def build_case_set(spec: dict, councils: list[Organisation], lead: User) -> None
         for enq, outcomes in zip(enquiries, outcome_specs, strict=True)
         for j, (achievement, withdrawn) in enumerate(outcomes)
     )
+    specs = [c["enquiry"] for c in spec["concerns"] if c["enquiry"] is not None]
+    for model, key, field in FOUND:
+        model.objects.bulk_create(
+            model(enquiry=enq, **{field: value})
+            for enq, e in zip(enquiries, specs, strict=True)
+            for value in e.get(key, [])
+        )
+
+
+# What a concluded enquiry found (msphub/enquiries/models.py): model, case-set key, field.
+FOUND = [
+    (EnquiryRiskType, "found_types", "risk_type"),
+    (EnquiryLocation, "found_locations", "location_of_risk"),
+    (EnquirySource, "found_sources", "source_of_risk"),
+]
+
+
+def _died_after_birth(p: dict) -> bool:
+    return p.get("died") is not None and (p["dob"] is None or p["died"] >= p["dob"])
 
 
 def in_year(moment: datetime | None) -> bool:
@@ -958,10 +1068,13 @@ def in_year(moment: datetime | None) -> bool:
 
 
 def age_on(dob: date | None, day: date) -> str:
-    """data.md's age band, from the age in whole years on the day (independent of the code)."""
+    """The guidance's age band, from the age in whole years on the day (independent of the code);
+    "Under 18" for a child, whom SG1 leaves out."""
     if dob is None:
         return "Age unknown"
     age = day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+    if age < 18:
+        return "Under 18"
     for low, band in ((95, "95+"), (85, "85-94"), (75, "75-84"), (65, "65-74")):
         if age >= low:
             return band
@@ -979,8 +1092,20 @@ def achieved(outcomes: list[tuple[str, bool]]) -> str | None:
     return "Partially Achieved"
 
 
+def sg1_band(p: dict) -> str:
+    """SG1a's band: age on 31 March 2026, or on the day the person died if on or before it."""
+    died = p.get("died") if _died_after_birth(p) else None
+    day = died if died is not None and died <= YEAR_END_DAY else YEAR_END_DAY
+    return age_on(p["dob"], day)
+
+
+def found(e: dict, key: str, own: list[str]) -> list[str]:
+    """What the enquiry found for a dimension, or the concern's own answers where it found none."""
+    return e.get(key) or own
+
+
 def oracle(spec: dict, council_index: int | None) -> dict[str, dict]:
-    """The whole return for 2025-26, counted in Python from data.md's rules."""
+    """The whole return for 2025-26, counted in Python from the guidance's rules (docs/sac.md)."""
     t: dict[str, Counter] = {table_id: Counter() for table_id in TABLE_IDS}
     people = spec["people"]
 
@@ -990,26 +1115,26 @@ def oracle(spec: dict, council_index: int | None) -> dict[str, dict]:
         return council_index is None or people[c["person"]]["council"] == council_index
 
     concerns = [c for c in spec["concerns"] if mine(c)]
-    # SG1: each person once per row type, aged on the date of the concern behind their first event.
-    firsts: dict[str, dict[int, tuple[datetime, date]]] = {CONCERNS_ROW: {}, S42_ROW: {}, OTHER_ROW: {}}
+    # SG1a-c: each adult once per row type; SG1d-e: once per event. Children are left out.
+    events: dict[str, list[int]] = {CONCERNS_ROW: [], S42_ROW: [], OTHER_ROW: []}
     for c in concerns:
-        local_received = c["received"].astimezone(LONDON).date()
         if c["person"] is not None and in_year(c["received"]):
-            row = firsts[CONCERNS_ROW]
-            if c["person"] not in row or c["received"] < row[c["person"]][0]:
-                row[c["person"]] = (c["received"], local_received)
+            events[CONCERNS_ROW].append(c["person"])
         e = c["enquiry"]
         if e is not None and in_year(e["started"]):
-            row = firsts[S42_ROW if e["kind"] == "s42" else OTHER_ROW]
-            if c["person"] not in row or e["started"] < row[c["person"]][0]:
-                row[c["person"]] = (e["started"], local_received)
-    for row, found in firsts.items():
-        for index, (_, day) in found.items():
+            events[S42_ROW if e["kind"] == "s42" else OTHER_ROW].append(c["person"])
+    for row, found_people in events.items():
+        adults = [i for i in found_people if sg1_band(people[i]) != "Under 18"]
+        for index in set(adults):
             p = people[index]
-            t["SG1a"][(row, age_on(p["dob"], day))] += 1
+            t["SG1a"][(row, sg1_band(p))] += 1
             t["SG1b"][(row, p["gender"])] += 1
             t["SG1c"][(row, p["ethnicity"])] += 1
+        for index in adults:
+            p = people[index]
             t["SG1d"][(row, p["psr"])] += 1
+            if p.get("autism") in SG1E:
+                t["SG1e"][(row, p["autism"])] += 1
     t["SG1f"][(SG1F_CONCERNS, TOTAL)] = sum(in_year(c["received"]) for c in concerns)
     started = [c["enquiry"] for c in concerns if c["enquiry"] and in_year(c["enquiry"]["started"])]
     t["SG1f"][(SG1F_S42, TOTAL)] = sum(e["kind"] == "s42" for e in started)
@@ -1019,10 +1144,17 @@ def oracle(spec: dict, council_index: int | None) -> dict[str, dict]:
         e = c["enquiry"]
         if not (e and e["kind"] == "s42" and e["status"] == "closed" and in_year(e["closed"])):
             continue
-        for risk in c["risks"]:
-            t["SG2a"][(risk, c["source"])] += 1
-            t["SG2a_b1"][(risk, c["location"])] += 1
-        t["SG2b"][(c["location"], c["source"])] += 1
+        types = found(e, "found_types", c["risks"])
+        locations = found(e, "found_locations", [c["location"]])
+        sources = found(e, "found_sources", [c["source"]])
+        for risk in types:
+            for source in sources:
+                t["SG2a"][(risk, source)] += 1
+            for location in locations:
+                t["SG2a_b1"][(risk, location)] += 1
+        for location in locations:
+            for source in sources:
+                t["SG2b"][(location, source)] += 1
         if e["ra"]:
             t["SG2c"][(e["ra"], TOTAL)] += 1
         if e["ra"] == RIAT and e["risk_outcome"]:
@@ -1041,17 +1173,24 @@ def check_invariants(data: dict, spec: dict) -> None:
     tb = {table_id: cells(data, table_id) for table_id in TABLE_IDS}
     concerns = spec["concerns"]
     assert row_sum(tb["SG1f"], SG1F_CONCERNS) == sum(in_year(c["received"]) for c in concerns)
+    people = spec["people"]
     for row, kind in ((CONCERNS_ROW, None), (S42_ROW, "s42"), (OTHER_ROW, "other")):
         if kind is None:
-            distinct = {c["person"] for c in concerns if c["person"] is not None and in_year(c["received"])}
+            found_people = [
+                c["person"] for c in concerns if c["person"] is not None and in_year(c["received"])
+            ]
         else:
-            distinct = {
+            found_people = [
                 c["person"]
                 for c in concerns
                 if c["enquiry"] and c["enquiry"]["kind"] == kind and in_year(c["enquiry"]["started"])
-            }
-        sums = {table_id: row_sum(tb[table_id], row) for table_id in ("SG1a", "SG1b", "SG1c", "SG1d")}
-        assert set(sums.values()) == {len(distinct)}, (row, sums, len(distinct))
+            ]
+        adults = [i for i in found_people if sg1_band(people[i]) != "Under 18"]
+        sums = {table_id: row_sum(tb[table_id], row) for table_id in ("SG1a", "SG1b", "SG1c")}
+        assert set(sums.values()) == {len(set(adults))}, (row, sums, len(set(adults)))
+        # SG1d: once per event, so its row adds up to the adults' events.
+        assert row_sum(tb["SG1d"], row) == len(adults), row
+        assert row_sum(tb["SG1e"], row) <= len(adults), row
     concluded = [
         c
         for c in concerns
@@ -1061,15 +1200,18 @@ def check_invariants(data: dict, spec: dict) -> None:
         and in_year(c["enquiry"]["closed"])
     ]
     asked = sum(n for (r, _), n in tb["SG4a"].items() if r in MSP_ASKED)
-    assert (
-        sum(tb["SG2b"].values())
-        == sum(tb["SG2c"].values())
-        == col_sum(tb["SG3a"], TOTAL)
-        == asked
-        == len(concluded)
-    )
-    pairs = sum(len(c["risks"]) for c in concluded)
-    assert sum(tb["SG2a"].values()) == sum(tb["SG2a_b1"].values()) == pairs
+    assert sum(tb["SG2c"].values()) == col_sum(tb["SG3a"], TOTAL) == asked == len(concluded)
+
+    def n(c: dict, key: str, own: list) -> int:
+        return len(found(c["enquiry"], key, own))
+
+    # Each pair of categories once per concluded enquiry.
+    type_source = sum(n(c, "found_types", c["risks"]) * n(c, "found_sources", [1]) for c in concluded)
+    type_location = sum(n(c, "found_types", c["risks"]) * n(c, "found_locations", [1]) for c in concluded)
+    location_source = sum(n(c, "found_locations", [1]) * n(c, "found_sources", [1]) for c in concluded)
+    assert sum(tb["SG2a"].values()) == type_source
+    assert sum(tb["SG2a_b1"].values()) == type_location
+    assert sum(tb["SG2b"].values()) == location_source
     assert sum(tb["SG2e"].values()) <= tb["SG2c"].get((RIAT, TOTAL), 0)
     assert tb["SG3a"].get((LACKED, SUPPORTED), 0) <= tb["SG3a"].get((LACKED, TOTAL), 0)
     achieved_sum = sum(n for (r, _), n in tb["SG4a"].items() if r in ACHIEVEMENT)
@@ -1111,7 +1253,15 @@ def _closed_s42(capacity: str, msp: str) -> dict:
 # test_not_recorded_blank_and_explicit_are_one_cell).
 BLANK_AND_NOT_RECORDED = {
     "people": [
-        {"dob": None, "gender": "Male", "ethnicity": "White", "psr": "Physical Support", "council": 0}
+        {
+            "dob": None,
+            "died": None,
+            "gender": "Male",
+            "ethnicity": "White",
+            "psr": "Physical Support",
+            "autism": "Not known",
+            "council": 0,
+        }
     ],
     "concerns": [_closed_s42("", ""), _closed_s42("Not recorded", "Not Recorded")],
 }
@@ -1160,7 +1310,8 @@ def test_command_json_shape_and_labels(cases, tmp_path):
             assert cell["column"] in columns, (table_id, cell)
             assert type(cell["count"]) is int and cell["count"] > 0, (table_id, cell)
         assert nonzero(cells(data, table_id)) == RIVERSIDE[table_id]
-    assert data["warnings"] == RIVERSIDE_WARNINGS
+    # The return's own warnings, then its validation, each naming its records.
+    assert data["warnings"] == RIVERSIDE_WARNINGS + validation_lines(RIVERSIDE_VALIDATION)
     assert all(isinstance(w, str) for w in data["warnings"])
 
 
@@ -1175,7 +1326,8 @@ def test_command_json_hillside_excludes_riverside(cases, tmp_path):
     data = json.loads(run(tmp_path, "json", "--council", "E06000902").read_text(encoding="utf-8"))
     assert data["council"] == "E06000902"
     assert {t: nonzero(cells(data, t)) for t in TABLE_IDS} == HILLSIDE
-    assert data["warnings"] == []
+    # No warning of the return's own; the validation names Hillside's concern, none of Riverside's.
+    assert data["warnings"] == validation_lines(HILLSIDE_VALIDATION)
 
 
 def test_command_csv(cases, tmp_path):
@@ -1183,52 +1335,76 @@ def test_command_csv(cases, tmp_path):
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0] == ["year", "council", "table", "row", "column", "count"]
     body = lines[1:]
+    assert all(line[:2] == ["2025-26", "E06000901"] for line in body)
+    # The cells, then one line per validation warning (table "Validation").
+    validation = body[len(body) - len(RIVERSIDE_VALIDATION) :]
+    body = body[: len(body) - len(RIVERSIDE_VALIDATION)]
+    assert validation == [
+        ["2025-26", "E06000901", "Validation", check, text, str(n)]
+        for (check, _, _, n), text in zip(
+            RIVERSIDE_VALIDATION, validation_lines(RIVERSIDE_VALIDATION), strict=True
+        )
+    ]
     expected = [
         (table_id, row, column, n)
         for table_id in TABLE_IDS
         for (row, column), n in RIVERSIDE[table_id].items()
     ]
     assert len(body) == len(expected), "one line per (non-zero) cell"
-    assert all(line[:2] == ["2025-26", "E06000901"] for line in body)
     got = {(t, r, c): int(n) for _, _, t, r, c, n in body}
     assert len(got) == len(body), "a cell appears twice"
     assert got == {(t, r, c): n for t, r, c, n in expected}
 
 
-def read_grid(sheet) -> dict[tuple[str, str], int]:
-    """The rows x columns grid as written: column headings on row 4, row labels in column A from row 5."""
-    columns = [c.value for c in sheet[4][1:] if c.value is not None]
-    found = {}
-    for row in sheet.iter_rows(min_row=5, values_only=True):
+TEMPLATE_SHEETS = ["SG1", "SG2", "SG3", "SG4"]  # the template's groups of tables, one sheet each
+
+
+def read_table(book, table_id: str) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
+    """One table as the workbook lays it out (msphub/measures/exports.py): on its group's sheet, a
+    heading "<id> - <title>" in column A, the column labels on the next row from column B, then one
+    row per label (column A) with its counts, down to the first empty label."""
+    sheet = book[table_id[:3]]
+    cells = list(sheet.iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(cells) if isinstance(r[0], str) and r[0].startswith(f"{table_id} - "))
+    columns = [c for c in cells[top + 1][1:] if c is not None]
+    rows, found = [], {}
+    for row in cells[top + 2 :]:
         if row[0] is None:
-            continue
+            break
+        rows.append(row[0])
         for column, value in zip(columns, row[1 : len(columns) + 1], strict=True):
-            assert type(value) is int, (sheet.title, row[0], column, value)
+            assert type(value) is int, (table_id, row[0], column, value)
             found[(row[0], column)] = value
-    return found
+    return rows, columns, found
+
+
+def read_grid(book, table_id: str) -> dict[tuple[str, str], int]:
+    return read_table(book, table_id)[2]
 
 
 def test_command_xlsx(cases, tmp_path):
     book = openpyxl.load_workbook(run(tmp_path, "xlsx", "--council", "E06000901"))
-    assert book.sheetnames == [*TABLE_IDS, "Warnings"]
+    assert book.sheetnames == ["Sign Off", *TEMPLATE_SHEETS, "Validation", "Warnings"]
     for table_id in TABLE_IDS:
-        sheet = book[table_id]
         rows, columns = LABELS[table_id]
-        grid = read_grid(sheet)
+        found_rows, found_columns, grid = read_table(book, table_id)
         # Every row and column of the template, zeros written out, with the counts in place.
-        assert [c.value for c in sheet[4][1:] if c.value is not None] == columns, table_id
-        assert [r[0] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]] == rows, table_id
+        assert found_columns == columns, table_id
+        assert found_rows == rows, table_id
         assert nonzero(grid) == RIVERSIDE[table_id], table_id
         assert len(grid) == len(rows) * len(columns)
     warnings = [r[0] for r in book["Warnings"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert warnings == RIVERSIDE_WARNINGS
+    assert list(book["Validation"].iter_rows(min_row=2, values_only=True)) == RIVERSIDE_VALIDATION
 
 
 def test_command_xlsx_no_warnings_sheet_says_none(cases, tmp_path):
     book = openpyxl.load_workbook(run(tmp_path, "xlsx", "--council", "E06000902"))
-    assert book.sheetnames == [*TABLE_IDS, "Warnings"]
-    assert nonzero(read_grid(book["SG1f"])) == HILLSIDE["SG1f"]
+    assert book.sheetnames[-1] == "Warnings"
+    assert nonzero(read_grid(book, "SG1f")) == HILLSIDE["SG1f"]
     assert [r[0] for r in book["Warnings"].iter_rows(min_row=2, values_only=True) if r[0]] == ["None"]
+    # The validation has its own sheet.
+    assert list(book["Validation"].iter_rows(min_row=2, values_only=True)) == HILLSIDE_VALIDATION
 
 
 def test_command_unknown_council(cases, tmp_path):
@@ -1271,7 +1447,8 @@ def test_command_reports_what_it_wrote(cases, tmp_path):
     out = io.StringIO()
     path = tmp_path / "sac.json"
     call_command("sac_return", "--year", YEAR, "--output", str(path), "--council", "E06000901", stdout=out)
-    assert "E06000901" in out.getvalue() and "3 warnings" in out.getvalue()
+    # The return's three warnings and its two validation warnings.
+    assert "for E06000901 written to" in out.getvalue() and "(5 warnings)" in out.getvalue()
     assert json.loads(path.read_text(encoding="utf-8"))["year"] == YEAR  # json is the default
 
 
@@ -1374,7 +1551,7 @@ def test_not_recorded_blank_and_explicit_are_one_cell(council, builder, tmp_path
         f"SG4a must count a blank MSP answer and 'Not Recorded' in one 'Not Recorded' cell of 2, found {sg4a}"
     )
     book = openpyxl.load_workbook(run(tmp_path, "xlsx", "--council", council.ons_code))
-    assert read_grid(book["SG3a"])[("Not recorded", TOTAL)] == 3, "the XLSX grid shows the one cell's sum"
+    assert read_grid(book, "SG3a")[("Not recorded", TOTAL)] == 3, "the XLSX grid shows the one cell's sum"
 
 
 def test_warning_concerns_not_linked(council, other_council, builder):
@@ -1383,11 +1560,11 @@ def test_warning_concerns_not_linked(council, other_council, builder):
     builder.concern(council, None, at(2025, 3, 1))  # last year: not counted
     builder.concern(other_council, None, at(2025, 5, 1))  # another council's
     data = build_return(FY, council)
-    assert data["warnings"] == ["3 concerns are not yet linked to a person, so SG1a-d cannot count them."]
+    assert data["warnings"] == ["3 concerns are not yet linked to a person, so SG1a-e cannot count them."]
     assert cells(data, "SG1f")[(SG1F_CONCERNS, TOTAL)] == 3
-    assert all(not data["tables"][t] for t in ("SG1a", "SG1b", "SG1c", "SG1d"))
+    assert all(not data["tables"][t] for t in ("SG1a", "SG1b", "SG1c", "SG1d", "SG1e"))
     assert build_return(FY)["warnings"] == [
-        "4 concerns are not yet linked to a person, so SG1a-d cannot count them."
+        "4 concerns are not yet linked to a person, so SG1a-e cannot count them."
     ]
 
 

@@ -3,7 +3,7 @@ person, as JSON and as a PDF, with other people's details marked for redaction; 
 line, and as the safeguarding lead's logged, never-cached downloads."""
 
 import json
-from datetime import timedelta
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -11,12 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from msphub.concerns import services as concern_services
+from msphub.concerns.models import Concern, ConcernTransfer
 from msphub.core.models import AccessLog
 from msphub.enquiries import services as enquiry_services
-from msphub.enquiries.models import Involvement, PlanAction
+from msphub.enquiries.models import Feedback, Involvement, PlanAction
 from msphub.governance import subject_access
-from msphub.governance.subject_access import FREE_TEXT, THIRD_PARTY, subject_access_export
+from msphub.governance.subject_access import (
+    CONCERN_PARTS,
+    ENQUIRY_PARTS,
+    FREE_TEXT,
+    THIRD_PARTY,
+    subject_access_export,
+)
 from msphub.people import services as people_services
+from msphub.people.models import ASPERGERS
 from tests.enquiry_fixtures import add_outcome, close, feedback_data
 
 pytestmark = pytest.mark.django_db
@@ -25,18 +33,21 @@ REFERRER = "Alex Raiser"  # concern_answers' raiser
 DAUGHTER = "Rita Marsh-Daughter"
 NEIGHBOUR = "Neville Neighbour"
 MEETING = "Dr Adeyemi and Tom (son)"
+WRONG_PERSON = "Spoke to the Edna Marsh at number 3: the wrong person"
 
 
 @pytest.fixture
 def case(make_enquiry, make_concern, practitioner, manager, lead, client):
-    """Edna's record: a representative, a closed enquiry with its parts and feedback, and a concern
-    she raised herself, closed without an enquiry; the lead has viewed her record once."""
+    """Edna's record: a representative, the autism item recorded, a closed enquiry with its parts, what
+    it found and feedback (the quote approved for the Board), and a concern she raised herself,
+    closed without an enquiry after an unsuccessful attempt to reach her and a conversation entered
+    in error; the lead has viewed her record once."""
     enquiry = make_enquiry()
     person = enquiry.person
     people_services.add_representative(
         person, {"name": DAUGHTER, "kind": "family", "relationship": "Daughter", "phone": "07700 900123"}
     )
-    people_services.change_person(person, {"phone": "01234 000111"})
+    people_services.change_person(person, {"phone": "01234 000111", "autism": ASPERGERS})
     today = timezone.localdate()
     add_outcome(enquiry, "I want my son to stop taking my money")
     enquiry_services.add_record(
@@ -56,15 +67,29 @@ def case(make_enquiry, make_concern, practitioner, manager, lead, client):
         enquiry, PlanAction, {"action": "Bank to flag the account", "owner_agency": "Bank", "due_on": today}
     )
     close(enquiry, practitioner, manager)
-    enquiry_services.record_feedback(enquiry, practitioner, feedback_data(comments="They listened to me"))
+    feedback = enquiry_services.record_feedback(
+        enquiry, practitioner, feedback_data(comments="They listened to me, Pat", consent_to_quote=True)
+    )
+    enquiry_services.moderate_quote(feedback, manager, approve=True, approved_text="They listened to me")
 
     own = make_concern(raiser_kind="self", raiser_name="Edna Marsh", raiser_role="")
     concern_services.link_person(own, person, practitioner)
+    concern_services.record_attempt(
+        own,
+        practitioner,
+        {"attempted_at": timezone.now(), "method": "phone", "outcome": "no_answer", "notes": "No answer"},
+    )
+    mistaken = concern_services.record_first_contact(
+        own,
+        practitioner,
+        {"contact_at": timezone.now(), "method": "phone", "spoke_with": "adult", "wants": "Nothing"},
+    )
+    concern_services.mark_contact_in_error(mistaken, manager, WRONG_PERSON)
     concern_services.record_first_contact(
         own,
         practitioner,
         {
-            "contact_at": timezone.now() - timedelta(hours=1),
+            "contact_at": timezone.now(),
             "method": "phone",
             "spoke_with": "representative",
             "representative_name": NEIGHBOUR,
@@ -98,6 +123,8 @@ def test_the_export_holds_everything_about_the_person(case):
     assert fields["family_name"]["value"] == "Marsh" and not fields["family_name"]["redact"]
     assert fields["phone"]["value"] == "01234 000111"
     assert fields["date_of_birth"]["value"] == "1938-05-17"
+    assert fields["autism"]["value"] == "Asperger's syndrome or high-functioning autism"
+    assert "date_of_death" not in fields, "nothing held, nothing shown"
     # The person's history: the phone number as it changed.
     history = data["person"]["history"]
     changes = [c for entry in history if entry["record"] == "Person" for c in entry["changes"]]
@@ -112,13 +139,48 @@ def test_the_export_holds_everything_about_the_person(case):
     assert outcome["words"]["value"] == "I want my son to stop taking my money"
     assert outcome["words"]["free_text"] and not outcome["words"]["redact"]
     assert _fields(_part(enquiry_data, "Safeguarding plan actions")[0])["owner_agency"]["value"] == "Bank"
-    assert _fields(_part(enquiry_data, "Feedback")[0])["comments"]["value"] == "They listened to me"
+    feedback = _fields(_part(enquiry_data, "Feedback")[0])
+    assert feedback["comments"]["value"] == "They listened to me, Pat"
+    # The moderation of the quote for the Board: the words approved, who approved them and when.
+    assert feedback["quote_status"]["value"] == "Approved for the Board"
+    assert feedback["approved_text"]["value"] == "They listened to me"
+    assert feedback["approved_text"]["free_text"] and not feedback["approved_text"]["redact"]
+    assert feedback["moderated_by"]["value"] == "Mo Tester" and feedback["moderated_at"]["value"]
+    # What the enquiry found (SG2), confirmed at closure from the concern.
+    found = {
+        title: [f["value"] for r in _part(enquiry_data, title) for f in r["fields"]]
+        for title in (
+            "Types of risk the enquiry found",
+            "Locations of risk the enquiry found",
+            "Sources of risk the enquiry found",
+        )
+    }
+    assert found == {
+        "Types of risk the enquiry found": ["Neglect and Acts of Omission", "Physical Abuse"],
+        "Locations of risk the enquiry found": ["Own Home"],
+        "Sources of risk the enquiry found": ["Service Provider"],
+    }
+    changed = {entry["record"] for entry in enquiry_data["history"]}
+    assert {"Type of risk found", "Location of risk found", "Source of risk found", "Feedback"} <= changed
     closure = _fields(enquiry_data)
     assert closure["closure_reason"]["value"] == "Enquiry complete"
     assert closure["status"]["value"] == "Closed"
     assert enquiry_data["history"], "the enquiry's change history"
     decision = _fields(_part(data["concerns"][1], "Decision")[0])
     assert decision["outcome"]["value"] == "No enquiry"
+    # The attempt that did not reach her, and the conversation entered in error, kept with who
+    # marked it, when and why.
+    attempt = _fields(_part(data["concerns"][1], "Attempts to make contact")[0])
+    assert attempt["outcome"]["value"] == "No answer" and attempt["recorded_by"]["value"] == "Pat Tester"
+    contacts = [_fields(r) for r in _part(data["concerns"][1], "First contacts")]
+    in_error = next(c for c in contacts if "entered_in_error_at" in c)
+    assert in_error["entered_in_error_reason"]["value"] == WRONG_PERSON
+    assert in_error["entered_in_error_reason"]["free_text"]
+    assert in_error["entered_in_error_by"]["value"] == "Mo Tester"
+    assert len(contacts) == 2
+    concern_history = {entry["record"] for entry in data["concerns"][1]["history"]}
+    assert {"Contact attempt", "First contact"} <= concern_history
+    assert data["transferred_to_other_councils"] == [] and data["summary"]["concerns_transferred"] == 0
     # Who viewed the records: the lead's view of the person, by name (staff names are disclosed).
     views = [e for e in data["access_log"] if e["record"] == "Person"]
     assert views and views[0]["by"] == "Sam Tester" and views[0]["page"] == f"/people/{person.uuid}/"
@@ -139,7 +201,9 @@ def test_third_parties_are_marked_for_redaction(case):
     assert not referrer["adult_family_name"]["redact"] and not referrer["assigned_to"]["redact"]
     # Edna raised the other concern herself: nobody else's details.
     assert not _fields(raised_herself)["raiser_name"]["redact"]
-    contact = _fields(_part(raised_herself, "First contacts")[0])
+    contact = next(
+        _fields(r) for r in _part(raised_herself, "First contacts") if "representative_name" in _fields(r)
+    )
     assert contact["representative_name"]["value"] == NEIGHBOUR and contact["representative_name"]["redact"]
     representative = _fields(_part(data["person"], "Representatives")[0])
     assert representative["name"]["value"] == DAUGHTER and representative["name"]["redact"]
@@ -248,3 +312,115 @@ def test_a_restricted_record_is_exported_for_the_lead(case, client, lead):
     people_services.restrict(person, True, [])
     client.force_login(lead)
     assert client.get(reverse("governance:subject_access_json", args=[person.uuid])).status_code == 200
+
+
+def test_every_record_part_is_exported():
+    """Each model that holds part of a concern or an enquiry is listed, so a new one is not missed."""
+    from msphub.concerns import models as concern_models
+    from msphub.enquiries import models as enquiry_models
+
+    exported = {model for _, model in CONCERN_PARTS + ENQUIRY_PARTS}
+    parts = set(enquiry_models.RECORD_PARTS) | {model for _, model, _, _ in enquiry_models.FINDINGS}
+    assert parts <= exported | {enquiry_models.ReviewProgress}  # progress is listed under its review
+    for model in (concern_models.ContactAttempt, concern_models.ConcernTransfer, concern_models.FirstContact):
+        assert model in exported
+    assert Feedback in exported
+
+
+def test_a_representatives_approved_quote_is_marked(case, practitioner, manager):
+    person, enquiry, _ = case
+    words = "My mother was listened to"
+    feedback = enquiry_services.record_feedback(
+        enquiry,
+        practitioner,
+        feedback_data(
+            version="representative",
+            representative_relationship="Daughter",
+            comments=words + ", by Pat",
+            consent_to_quote=True,
+        ),
+    )
+    enquiry_services.moderate_quote(feedback, manager, approve=True, approved_text=words)
+    rows = [_fields(r) for r in _part(subject_access_export(person)["enquiries"][0], "Feedback")]
+    theirs = next(r for r in rows if r["version"]["value"] != "The adult")
+    assert theirs["approved_text"]["value"] == words and theirs["approved_text"]["redact"]
+    assert theirs["comments"]["redact"]
+
+
+def test_a_date_of_death_and_a_duplicate_concern_are_exported(case, make_concern, practitioner, manager):
+    person, enquiry, _ = case
+    people_services.change_person(
+        person, {"date_of_death": date(2026, 1, 5), "date_of_death_source": "coroner"}
+    )
+    duplicate = make_concern()
+    concern_services.link_person(duplicate, person, practitioner)
+    concern_services.set_aside(
+        duplicate, manager, "duplicate", "The same report, sent twice", enquiry.concern
+    )
+    data = subject_access_export(person)
+    fields = _fields(data["person"])
+    assert fields["date_of_death"]["value"] == "2026-01-05"
+    assert fields["date_of_death_source"]["value"] == "Coroner or registrar"
+    exported = next(c for c in data["concerns"] if c["reference"] == duplicate.reference)
+    marked = _fields(exported)
+    assert marked["set_aside"]["value"] == "Duplicate"
+    assert marked["duplicate_of"]["value"] == enquiry.concern.reference
+    assert marked["set_aside_reason"]["value"] == "The same report, sent twice"
+    assert marked["set_aside_by"]["value"] == "Mo Tester" and marked["set_aside_at"]["value"]
+    assert marked["status"]["value"] == "Closed"
+    history = [c for e in data["person"]["history"] for c in e["changes"] if c["name"] == "date_of_death"]
+    assert history and history[-1]["to"] == "2026-01-05"
+
+
+def test_a_concern_passed_to_another_council(
+    case, make_concern, practitioner, lead, other_council, other_council_user, client
+):
+    """A declined transfer stays with the concern as one of its parts; an accepted one takes the
+    concern to the other council, so the export names where it went (and who viewed it here), not
+    what it says."""
+    person, _, _ = case
+    kept = make_concern()
+    concern_services.link_person(kept, person, practitioner)
+    declined = concern_services.propose_transfer(kept, lead, other_council, "The home is in Hillside")
+    concern_services.decline_transfer(declined, other_council_user, "The home is in Riverside")
+    moved = make_concern()
+    concern_services.link_person(moved, person, practitioner)
+    client.force_login(practitioner)
+    assert client.get(reverse("concerns:detail", args=[moved.reference])).status_code == 200
+    client.logout()
+    accepted = concern_services.propose_transfer(moved, lead, other_council, "The care home is in Hillside")
+    concern_services.accept_transfer(accepted, other_council_user)
+    moved.refresh_from_db()
+    assert moved.person is None and moved.council == other_council
+    AccessLog.objects.append(
+        user=other_council_user,
+        record_type=Concern._meta.label_lower,
+        record_id=moved.uuid,
+        record_reference=moved.reference,
+        page=f"/concerns/{moved.reference}/",
+    )
+
+    data = subject_access_export(person)
+    references = [c["reference"] for c in data["concerns"]]
+    assert kept.reference in references and moved.reference not in references
+    transfer = _fields(
+        _part(
+            next(c for c in data["concerns"] if c["reference"] == kept.reference),
+            "Transfers between councils",
+        )[0]
+    )
+    assert transfer["status"]["value"] == "Declined"
+    assert transfer["to_council"]["value"] == "Hillside Council"
+    assert (
+        transfer["declined_reason"]["value"] == "The home is in Riverside" and transfer["reason"]["free_text"]
+    )
+    [passed] = data["transferred_to_other_councils"]
+    assert passed["reference"] == moved.reference
+    assert passed["to_council"] == {"name": "Hillside Council", "ons_code": other_council.ons_code}
+    assert passed["accepted_at"] and data["summary"]["concerns_transferred"] == 1
+    # The views while Riverside held it, not the other council's since.
+    views = [e for e in data["access_log"] if e["reference"] == moved.reference]
+    assert [e["by"] for e in views] == ["Pat Tester"]
+    document = subject_access.as_html(data)
+    assert "Concerns passed to another council" in document and moved.reference in document
+    assert ConcernTransfer.objects.filter(concern=moved, status="accepted").exists()

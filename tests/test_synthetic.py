@@ -8,15 +8,23 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Role, User
 from msphub.concerns.models import Concern, ConcernRiskType, Decision
 from msphub.core.models import ReferenceSequence
 from msphub.core.periods import FinancialYear
 from msphub.demo.synthetic import PASSWORD, allocate, generate, percent_bar
-from msphub.enquiries.models import DesiredOutcome, Enquiry
+from msphub.enquiries.models import (
+    DesiredOutcome,
+    Enquiry,
+    EnquiryLocation,
+    EnquiryRiskType,
+    EnquirySource,
+    Feedback,
+)
 from msphub.measures.sac import build_return
-from msphub.people.models import Person
+from msphub.people.models import ASPERGERS, AUTISM, AUTISM_NEITHER, AUTISM_NOT_KNOWN, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +35,12 @@ FY = FinancialYear.parse(YEAR)
 def digest() -> str:
     """A fingerprint of what was generated, independent of database ids."""
     h = hashlib.sha256()
+    for row in EnquiryLocation.objects.order_by("enquiry__reference", "location_of_risk").values_list(
+        "enquiry__reference", "location_of_risk"
+    ):
+        h.update(repr(row).encode())
+    for row in Feedback.objects.order_by("uuid").values_list("uuid", "quote_status", "moderated_at"):
+        h.update(repr(row).encode())
     for row in Concern.objects.order_by("reference").values_list(
         "reference",
         "council__ons_code",
@@ -39,6 +53,10 @@ def digest() -> str:
         "enquiry__msp_asked",
         "enquiry__closed_at",
         "uuid",
+        "set_aside",
+        "duplicate_of__reference",
+        "person__date_of_death",
+        "person__autism",
     ):
         h.update(repr(row).encode())
     return h.hexdigest()
@@ -71,8 +89,11 @@ def test_counts_and_links_are_consistent():
     counts = generate(councils=4, concerns=2000, year=FY, seed=1)
     assert counts["concerns.Concern"] == Concern.objects.count() == 2000
     assert Organisation.objects.filter(kind="council", ons_code__startswith="E99").count() == 4
-    # Every concern has a decision; every enquiry decision has exactly one enquiry and none other.
-    assert Decision.objects.count() == 2000
+    # Every concern has a decision but those set aside; every enquiry decision has exactly one
+    # enquiry and none other.
+    set_aside = Concern.objects.exclude(set_aside="")
+    assert Decision.objects.count() == 2000 - set_aside.count()
+    assert not Decision.objects.filter(concern__in=set_aside).exists()
     opening = Decision.objects.filter(outcome__in=["s42", "other"])
     assert Enquiry.objects.count() == opening.count()
     assert not opening.filter(concern__enquiry__isnull=True).exists()
@@ -100,6 +121,96 @@ def test_counts_and_links_are_consistent():
     assert not Concern.objects.filter(decision__outcome="none").exclude(status="closed").exists()
 
 
+def test_set_aside_concerns_are_closed_without_an_enquiry_and_duplicates_name_their_original():
+    generate(councils=4, concerns=6000, year=FY, seed=6)
+    set_aside = Concern.objects.exclude(set_aside="")
+    assert {"error", "duplicate"} == set(set_aside.values_list("set_aside", flat=True))
+    assert not set_aside.filter(enquiry__isnull=False).exists()
+    assert not set_aside.filter(first_contacts__isnull=False).exists()
+    assert not set_aside.exclude(status="closed").exists()
+    assert not set_aside.filter(Q(set_aside_reason="") | Q(set_aside_by=None) | Q(set_aside_at=None)).exists()
+    assert not set_aside.exclude(set_aside_by__role=Role.TEAM_MANAGER).exists()
+    assert not set_aside.filter(set_aside_at__lt=F("received_at")).exists()
+    # A duplicate repeats an earlier concern of its council about the same person, itself counted;
+    # a concern entered in error duplicates nothing (the model's constraint holds both ways).
+    duplicates = set_aside.filter(set_aside="duplicate")
+    assert duplicates.exists()
+    assert not duplicates.exclude(duplicate_of__council=F("council")).exists()
+    assert not duplicates.exclude(duplicate_of__person=F("person")).exists()
+    assert not duplicates.filter(duplicate_of__received_at__gt=F("received_at")).exists()
+    assert not duplicates.exclude(duplicate_of__set_aside="").exists()
+    assert not set_aside.filter(set_aside="error", duplicate_of__isnull=False).exists()
+    # Set aside concerns are in the record and never counted.
+    counted = Concern.objects.counted().count()
+    assert counted == 6000 - set_aside.count()
+    sg1f = {c["row"]: c["count"] for c in build_return(FY)["tables"]["SG1f"]}
+    assert sg1f["Total Number of Safeguarding Concerns"] == counted
+
+
+def test_every_concluded_enquiry_has_findings_from_its_concern():
+    generate(councils=3, concerns=3000, year=FY, seed=7)
+    closed = Enquiry.objects.filter(status="closed")
+    for model in (EnquiryRiskType, EnquiryLocation, EnquirySource):
+        found = model.objects.values_list("enquiry", flat=True).distinct()
+        assert set(found) == set(closed.values_list("pk", flat=True)), model
+    concern_risks: dict[int, set[str]] = {}
+    for enquiry_id, risk in Enquiry.objects.filter(status="closed").values_list(
+        "pk", "concern__risk_types__risk_type"
+    ):
+        concern_risks.setdefault(enquiry_id, set()).add(risk)
+    found_risks: dict[int, set[str]] = {}
+    for enquiry_id, risk in EnquiryRiskType.objects.values_list("enquiry", "risk_type"):
+        found_risks.setdefault(enquiry_id, set()).add(risk)
+    assert found_risks == concern_risks
+    # The concern's location and source are among those found, with at most one more of each.
+    assert not closed.exclude(found_locations__location_of_risk=F("concern__location_of_risk")).exists()
+    assert not closed.exclude(found_sources__source_of_risk=F("concern__source_of_risk")).exists()
+    for model in (EnquiryLocation, EnquirySource):
+        per_enquiry = model.objects.values("enquiry").annotate(n=Count("pk"))
+        assert {row["n"] for row in per_enquiry} == {1, 2}, model
+
+
+def test_feedback_quotes_are_moderated():
+    generate(councils=3, concerns=6000, year=FY, seed=8)
+    feedback = Feedback.objects.all()
+    consented = feedback.filter(consent_to_quote=True)
+    assert consented.exists()
+    assert not consented.filter(comments="").exists()
+    assert not feedback.filter(consent_to_quote=False).exclude(quote_status="").exists()
+    statuses = dict(consented.values_list("quote_status").annotate(n=Count("pk")))
+    assert set(statuses) == {"approved", "awaiting", "declined"}
+    assert statuses["approved"] > statuses["awaiting"] + statuses["declined"], "most are approved"
+    approved = consented.filter(quote_status="approved")
+    assert not approved.exclude(approved_text=F("comments")).exists()
+    assert approved.count() == Feedback.objects.approved_quotes().count()
+    moderated = consented.exclude(quote_status="awaiting")
+    assert not moderated.filter(Q(moderated_by=None) | Q(moderated_at=None)).exists()
+    assert not moderated.exclude(moderated_by__role=Role.TEAM_MANAGER).exists()
+    assert not moderated.filter(moderated_at__date__lt=F("asked_on")).exists()
+    assert not consented.filter(quote_status="declined").exclude(approved_text="").exists()
+    awaiting = consented.filter(quote_status="awaiting")
+    assert not awaiting.exclude(moderated_by=None, moderated_at=None, approved_text="").exists()
+    assert awaiting.count() == Feedback.objects.awaiting_moderation().count()
+
+
+def test_dates_of_death_and_sg1e_items():
+    generate(councils=3, concerns=3000, year=FY, seed=9)
+    dead = Person.objects.exclude(date_of_death=None)
+    assert dead.exists()
+    assert not dead.filter(date_of_death_source="").exists()
+    assert not Person.objects.filter(date_of_death=None).exclude(date_of_death_source="").exists()
+    assert not dead.filter(date_of_death__lt=F("date_of_birth")).exists()
+    assert not dead.filter(date_of_death__gt=timezone.localdate()).exists()
+    # Nobody has a concern after they died.
+    for died, received in dead.values_list("date_of_death", "concerns__received_at"):
+        assert timezone.localdate(received) <= died
+    assert {AUTISM, ASPERGERS, AUTISM_NEITHER, AUTISM_NOT_KNOWN} == set(
+        Person.objects.values_list("autism", flat=True)
+    )
+    sg1e = build_return(FY)["tables"]["SG1e"]
+    assert sg1e and {c["column"] for c in sg1e} <= {AUTISM, ASPERGERS}
+
+
 def test_proportions_are_national_like():
     generate(councils=5, concerns=6000, year=FY, seed=3)
     concerns = Concern.objects.count()
@@ -112,6 +223,20 @@ def test_proportions_are_national_like():
     assert 0.42 < own_home / concerns < 0.50  # just under half of locations
     repeat_people = Person.objects.annotate(n=Count("concerns")).filter(n__gt=1).count()
     assert repeat_people > 0
+    # Issue 12's items: a few concerns set aside; some people died; SG1e's two items about 1% each.
+    set_aside = Concern.objects.exclude(set_aside="").count()
+    assert 0.002 < set_aside / concerns < 0.01  # about 0.5%
+    people = Person.objects.count()
+    assert 0.01 < Person.objects.exclude(date_of_death=None).count() / people < 0.03  # about 2%
+    for item in (AUTISM, ASPERGERS):
+        assert 0.004 < Person.objects.filter(autism=item).count() / people < 0.02  # about 1%
+    not_known = Person.objects.filter(autism=AUTISM_NOT_KNOWN).count()
+    assert not_known > Person.objects.filter(autism=AUTISM_NEITHER).count() > 0
+    # A second location, or a second source, found by about one concluded enquiry in ten.
+    closed = Enquiry.objects.filter(status="closed").count()
+    for model in (EnquiryLocation, EnquirySource):
+        second = model.objects.values("enquiry").annotate(n=Count("pk")).filter(n=2).count()
+        assert 0.06 < second / closed < 0.14, model
 
 
 def test_sizes_range_from_a_handful_to_many_and_add_up():
@@ -127,7 +252,10 @@ def test_sac_return_counts_the_generated_year():
     generate(councils=2, concerns=600, year=FY, seed=2)
     sac = build_return(FY)
     sg1f = {c["row"]: c["count"] for c in sac["tables"]["SG1f"]}
-    assert sg1f["Total Number of Safeguarding Concerns"] == 600
+    # Concerns set aside (entered in error, duplicates) are not counted.
+    assert (
+        sg1f["Total Number of Safeguarding Concerns"] == 600 - Concern.objects.exclude(set_aside="").count()
+    )
     # Enquiries opened from concerns late in March start in the next year.
     started = Enquiry.objects.filter(kind="s42", **FY.lookup("started_at")).count()
     assert sg1f["Total Number of Section 42 Safeguarding Enquiries"] == started
@@ -136,6 +264,10 @@ def test_sac_return_counts_the_generated_year():
     rows = {c["row"] for c in sac["tables"]["SG4a"]}
     assert "Fully Achieved" in rows
     assert DesiredOutcome.objects.exists()
+    # SG2b counts every location and source each concluded section 42 enquiry found, once each.
+    concluded = Enquiry.objects.filter(kind="s42", status="closed", **FY.lookup("closed_at"))
+    pairs = sum(e.found_locations.count() * e.found_sources.count() for e in concluded)
+    assert sum(c["count"] for c in sac["tables"]["SG2b"]) == pairs > concluded.count()
 
 
 def test_the_app_carries_on_after_a_bulk_load(council):

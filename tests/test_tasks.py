@@ -12,6 +12,7 @@ import stat
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_tasks import TaskResultStatus, task_backends
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks_db.models import DBTaskResult
@@ -20,7 +21,7 @@ from msphub.concerns.models import Concern
 from msphub.core.periods import FinancialYear
 from msphub.measures import tasks
 from msphub.measures.exports import return_csv
-from msphub.measures.sac import TABLE_TITLES, build_return
+from msphub.measures.sac import build_return
 
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -43,6 +44,19 @@ def year_of(concern: Concern) -> str:
     return f"{first}-{(first + 1) % 100:02d}"
 
 
+def undecided(concern: Concern) -> tuple[str, str]:
+    """The validation warning the concern, received in its year with no decision, raises: its
+    message, and the line the JSON's warnings and the CSV carry (the message, then the reference)."""
+    year = FinancialYear.parse(year_of(concern))
+    # The concern is this year's, and the year is still running: checked "so far".
+    assert timezone.now() < year.end_before
+    message = (
+        f"1 concern received in {year} had no signed-off decision so far (the year ends on 31 March "
+        f"{year.end.year}): check whether an enquiry should have started in the year."
+    )
+    return message, f"{message} References: {concern.reference}"
+
+
 def test_the_default_backend_runs_the_task_at_once():
     assert isinstance(task_backends["default"], ImmediateBackend)
 
@@ -56,8 +70,11 @@ def test_the_task_writes_the_return_privately(exports, council, a_concern):
     path = exports / f"sac-return-{year}-{council.ons_code}-{result.id}.json"
     assert written["path"] == str(path)
     expected = build_return(FinancialYear.parse(year), council)
+    # The return, its validation following its own warnings (the concern has no decision yet).
+    expected["warnings"] = [*expected["warnings"], undecided(a_concern)[1]]
     assert json.loads(path.read_text()) == json.loads(json.dumps(expected))
     assert written["council"] == expected["council"]
+    assert written["warnings"] == len(expected["warnings"]) == 2
     assert written["bytes"] == path.stat().st_size
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(exports.stat().st_mode) == 0o700
@@ -71,12 +88,21 @@ def test_the_task_writes_csv_and_xlsx(exports, council, a_concern, format):
 
     assert result.status == TaskResultStatus.SUCCESSFUL
     path = exports / f"sac-return-{year}-all-councils-{result.id}.{format}"
+    message, line = undecided(a_concern)
     if format == "csv":
         text = path.read_bytes().decode("utf-8")
-        assert text == return_csv(build_return(FinancialYear.parse(year)))
-        assert sum(int(row["count"]) for row in csv.DictReader(io.StringIO(text))) > 0
+        cells = return_csv(build_return(FinancialYear.parse(year)))
+        # The cells, then the validation line (council ALL: the return of all councils).
+        validation = io.StringIO()
+        csv.writer(validation).writerow([year, "ALL", "Validation", "undecided_concerns", line, 1])
+        assert text == cells + validation.getvalue()
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert sum(int(row["count"]) for row in rows if row["table"] != "Validation") > 0
     else:
-        assert openpyxl.load_workbook(path).sheetnames == [*TABLE_TITLES, "Warnings"]
+        book = openpyxl.load_workbook(path)
+        assert book.sheetnames == ["Sign Off", "SG1", "SG2", "SG3", "SG4", "Validation", "Warnings"]
+        rows = list(book["Validation"].iter_rows(min_row=2, values_only=True))
+        assert rows == [("undecided_concerns", message, a_concern.reference, 1)]
 
 
 def test_a_task_for_a_council_that_does_not_exist_fails_and_writes_nothing(exports, db):

@@ -5,8 +5,10 @@ Every figure here is a published (disclosure-controlled) figure, so the comparis
 anyone who may see benchmarks. Region and England figures are sums of the councils' published counts;
 a suppressed count ("[c]") is left out of the sums, and a council counts towards a measure's sums only
 when both its numerator and denominator are published. A council's own percentage is the one its file
-gives (from unrounded counts). Ranks: 1 is the highest percentage; councils with the same percentage
-share a rank; a council whose percentage is suppressed or has no base is not ranked.
+gives (from unrounded counts). Ranks: 1 is best, the highest percentage where higher is better and
+the lowest where lower is better (``BETTER``, from each measure's ``higher_is_better``); councils with
+the same percentage share a rank; a council whose percentage is suppressed is not ranked, and nor is a
+measure with no better direction (a conversion rate).
 
 Two sources give the same figures through the same five questions (``Figures``):
 ``ImportedFigures`` asks the database (a fixed number of aggregate queries, whatever the number of
@@ -24,11 +26,24 @@ from django.db.models.functions import Coalesce
 from msphub.accounts.models import Organisation
 from msphub.core import categories
 from msphub.core.periods import FinancialYear
+from msphub.measures.measures import MEASURES
 from msphub.measures.sac import ORDERS, ROW_S42, TOTAL
 
 from .disclosure import SUPPRESSED, percent
-from .files import MEASURE_INFO, Parsed, build_benchmark, validate
+from .files import HEADLINE, MEASURE_INFO, Parsed, build_benchmark, validate
 from .models import BenchmarkCell, BenchmarkMeasure, BenchmarkSubmission
+
+# Which way is better for each measure a file carries: the measures' own declaration; the headline
+# conversion rates have none (more enquiries is neither better nor worse practice).
+BETTER: dict[str, bool | None] = {
+    **dict.fromkeys(HEADLINE),
+    **{m.id: m.higher_is_better for m in MEASURES},
+}
+
+
+def ranked_ids(higher_is_better: bool) -> list[str]:
+    return [measure_id for measure_id, better in BETTER.items() if better is higher_is_better]
+
 
 IMPORTED = "imported"
 DATABASE = "database"
@@ -83,6 +98,14 @@ class MeasureRow:
     england: Figure
     rank_region: Rank | None
     rank_england: Rank | None
+
+    @property
+    def better(self) -> str:
+        """Which way is better, in words, for the page and the CSV."""
+        better = BETTER.get(self.id)
+        if better is None:
+            return "Not ranked"
+        return "Higher is better" if better else "Lower is better"
 
 
 @dataclass
@@ -260,29 +283,36 @@ class ImportedFigures:
         }
 
     def ranks(self, ons_code: str) -> dict[str, tuple[Rank | None, Rank | None]]:
-        """Rank = 1 + the councils with a higher percentage, in England and in the region; one query."""
-        ranked = self._measures().filter(measure_id=OuterRef("measure_id"), percent__isnull=False)
-        same_region = ranked.filter(submission__region=OuterRef("submission__region"))
+        """Rank = 1 + the councils doing better (a higher percentage, or a lower one where lower is
+        better), in England and in the region; one query for each direction."""
+        found: dict[str, tuple[Rank | None, Rank | None]] = {}
+        for higher, ids in ((True, ranked_ids(True)), (False, ranked_ids(False))):
+            better = "percent__gt" if higher else "percent__lt"
+            ranked = self._measures().filter(measure_id=OuterRef("measure_id"), percent__isnull=False)
+            same_region = ranked.filter(submission__region=OuterRef("submission__region"))
 
-        def count(qs) -> Coalesce:
-            counted = qs.order_by().values("measure_id").annotate(n=Count("pk")).values("n")[:1]
-            return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+            def count(qs) -> Coalesce:
+                counted = qs.order_by().values("measure_id").annotate(n=Count("pk")).values("n")[:1]
+                return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
-        rows = (
-            self._measures()
-            .filter(submission__ons_code=ons_code, percent__isnull=False)
-            .annotate(
-                above_e=count(ranked.filter(percent__gt=OuterRef("percent"))),
-                n_e=count(ranked),
-                above_r=count(same_region.filter(percent__gt=OuterRef("percent"))),
-                n_r=count(same_region),
+            rows = (
+                self._measures()
+                .filter(submission__ons_code=ons_code, percent__isnull=False, measure_id__in=ids)
+                .annotate(
+                    above_e=count(ranked.filter(**{better: OuterRef("percent")})),
+                    n_e=count(ranked),
+                    above_r=count(same_region.filter(**{better: OuterRef("percent")})),
+                    n_r=count(same_region),
+                )
+                .values("measure_id", "above_e", "n_e", "above_r", "n_r")
             )
-            .values("measure_id", "above_e", "n_e", "above_r", "n_r")
-        )
-        return {
-            r["measure_id"]: (Rank(r["above_r"] + 1, r["n_r"]), Rank(r["above_e"] + 1, r["n_e"]))
-            for r in rows
-        }
+            found.update(
+                {
+                    r["measure_id"]: (Rank(r["above_r"] + 1, r["n_r"]), Rank(r["above_e"] + 1, r["n_e"]))
+                    for r in rows
+                }
+            )
+        return found
 
     def cells_of(self, ons_code: str) -> dict[CellKey, int | None]:
         rows = BenchmarkCell.objects.filter(submission__year=self.year.label, submission__ons_code=ons_code)
@@ -332,14 +362,18 @@ class LiveFigures:
         region = mine.region
         found: dict[str, tuple[Rank | None, Rank | None]] = {}
         for m, _, _, pct in mine.measures:
-            if pct is None:
+            if pct is None or BETTER.get(m) is None:
                 continue
             others = [(p.region, o_pct) for p in self.files for o, _, _, o_pct in p.measures if o == m]
             england = [o_pct for _, o_pct in others if o_pct is not None]
             regional = [o_pct for r, o_pct in others if o_pct is not None and r == region]
+
+            def doing_better(values: list[float], pct: float = pct, m: str = m) -> int:
+                return sum(1 for x in values if (x > pct if BETTER[m] else x < pct))
+
             found[m] = (
-                Rank(1 + sum(1 for x in regional if x > pct), len(regional)),
-                Rank(1 + sum(1 for x in england if x > pct), len(england)),
+                Rank(1 + doing_better(regional), len(regional)),
+                Rank(1 + doing_better(england), len(england)),
             )
         return found
 

@@ -6,6 +6,13 @@ section 42 enquiries; neglect about a third of risks; the person's own home just
 locations; most people asked about outcomes, and so on). Everything is drawn from one seeded random
 generator, so the same arguments on an empty database give the same data.
 
+Issue 12's items are there too: what each concluded enquiry found (its concern's types, location and
+source of risk, now and then a second location or source), dates of death (with where they came
+from) and the SG1e autism items on people, moderated quotes on consented feedback, and a few concerns
+set aside as entered in error or as duplicates (never with an enquiry). A date of death is never in
+the future: one drawn after the day the data is generated is left out (the draws are the same, so
+only a year not yet over depends on the day).
+
 Rows are written with PostgreSQL COPY (or batched executemany on SQLite), never one ORM save per row.
 Primary keys are assigned here, so the rows of one record (concern, decision, enquiry, outcomes...)
 can refer to each other without reading anything back; sequences are moved past them at the end.
@@ -39,12 +46,15 @@ from msphub.enquiries.models import (
     CapacityAssessment,
     DesiredOutcome,
     Enquiry,
+    EnquiryLocation,
+    EnquiryRiskType,
+    EnquirySource,
     Feedback,
     Involvement,
     PlanAction,
     Review,
 )
-from msphub.people.models import Person
+from msphub.people.models import ASPERGERS, AUTISM, AUTISM_NEITHER, AUTISM_NOT_KNOWN, DeathSource, Person
 
 PASSWORD = "msphub-synthetic-2026"  # noqa: S105 - synthetic users only; the command refuses without DEBUG
 ONS_PREFIX = "E99"  # not a real ONS area code prefix, so synthetic councils never clash with real ones
@@ -160,6 +170,20 @@ PATHWAY = {
     "nfa": 18,
 }
 RAISER_KIND = {"professional": 78, "family_friend": 12, "self": 4, "public": 6}
+# SG1e: about 1% each of the two items; otherwise mostly not known, some recorded as neither.
+AUTISM_ITEM = {AUTISM: 1, ASPERGERS: 1, AUTISM_NOT_KNOWN: 78, AUTISM_NEITHER: 20}
+DEATH = 0.02  # people who died, with a date of death on or after their first concern
+DEATH_SOURCE = {DeathSource.NHS: 60, DeathSource.FAMILY: 25, DeathSource.CORONER: 10, DeathSource.OTHER: 5}
+# A consented quote: most approved for the Board (in the person's words), some waiting, a few declined.
+QUOTE_STATUS = {
+    Feedback.QuoteStatus.APPROVED: 75,
+    Feedback.QuoteStatus.AWAITING: 15,
+    Feedback.QuoteStatus.DECLINED: 10,
+}
+SET_ASIDE = 0.005  # concerns entered in error or duplicating another (no decision, no enquiry)
+SET_ASIDE_KIND = {Concern.SetAside.DUPLICATE: 60, Concern.SetAside.ERROR: 40}
+SECOND_FINDING = 0.1  # a concluded enquiry that found a second location, or a second source, of risk
+RECENT_ORIGINALS = 50  # a duplicate repeats one of the council's last concerns
 OUTCOME_CATEGORIES = [label for label, _ in categories.DESIRED_OUTCOME_CATEGORY]
 GIVEN_NAMES = (
     "Alex Sam Jo Pat Chris Morgan Jamie Robin Ali Kim Lee Ray Viv Mo Bea Ann Tom Raj Ada Eve".split()
@@ -295,6 +319,15 @@ def allocate(total: int, councils: int, rng: random.Random) -> list[int]:
     return counts
 
 
+@dataclass(frozen=True)
+class Found:
+    """What the concern recorded, which the concluded enquiry's findings start from."""
+
+    risks: list[str]
+    location: str
+    source: str
+
+
 class SyntheticGenerator:
     def __init__(
         self,
@@ -316,6 +349,8 @@ class SyntheticGenerator:
         self.writer = BulkWriter()
         self.tables: dict[type[models.Model], Table] = {}
         self.references: dict[tuple[str, int], int] = {}
+        self.today = timezone.localdate()
+        self.dead: set[int] = set()  # people who died: no later concerns
         weights_by_name: dict[str, Mapping[Any, float]] = {
             "decision": DECISION,
             "gender": GENDER,
@@ -333,6 +368,10 @@ class SyntheticGenerator:
             "participation": PARTICIPATION,
             "pathway": PATHWAY,
             "raiser": RAISER_KIND,
+            "autism": AUTISM_ITEM,
+            "death_source": DEATH_SOURCE,
+            "quote": QUOTE_STATUS,
+            "set_aside": SET_ASIDE_KIND,
             "age": {band: w for band, w in AGE_BAND_YEARS},
         }
         self.choices = {name: Choice(weights) for name, weights in weights_by_name.items()}
@@ -486,8 +525,10 @@ class SyntheticGenerator:
                 # Received dates in order, so each person's first concern comes first.
                 offsets = sorted(rng.randrange(days) for _ in range(size))
                 people: list[tuple[int, date | None]] = []
+                originals: list[tuple[int, int, date | None, datetime]] = []
                 for offset in offsets:
-                    self._concern(council_staff, self.period.start + timedelta(days=offset), people, rng)
+                    day = self.period.start + timedelta(days=offset)
+                    self._concern(council_staff, day, people, originals, rng)
                     done += 1
                     if done % 5000 == 0:
                         self._flush_if_full()
@@ -509,29 +550,35 @@ class SyntheticGenerator:
                 self.writer.write(table)
 
     def _concern(
-        self, s: CouncilStaff, day: date, people: list[tuple[int, date | None]], rng: random.Random
+        self,
+        s: CouncilStaff,
+        day: date,
+        people: list[tuple[int, date | None]],
+        originals: list[tuple[int, int, date | None, datetime]],
+        rng: random.Random,
     ) -> None:
+        """One concern with what follows it. ``people`` are the council's people so far who may have
+        another concern (none who died); ``originals`` its latest concerns a duplicate may repeat,
+        as (concern, person, date of birth, received)."""
         c = self.choices
         received_at = self._moment(day, rng)
-        # About a quarter of concerns are about someone already known this year (repeat concerns).
-        if people and rng.random() < 0.25:
-            person_id, dob = people[rng.randrange(len(people))]
-        else:
-            dob = self._dob(day, rng)
-            person_id = self._table(Person).add(
-                rng,
-                council_id=s.council.pk,
-                team_id=s.teams[0],
-                given_name=rng.choice(GIVEN_NAMES),
-                family_name=rng.choice(FAMILY_NAMES),
-                date_of_birth=dob,
-                gender=c["gender"](rng),
-                ethnicity=c["ethnicity"](rng),
-                primary_support_reason=c["support"](rng),
-                address="1 Synthetic Street",
-                created_at=received_at,
-            )
-            people.append((person_id, dob))
+        # Now and then a concern entered in error, or a second report of one the council already has
+        # (about the same person): set aside by a team manager, so never decided or counted.
+        set_aside = c["set_aside"](rng) if rng.random() < SET_ASIDE else ""
+        duplicate_of: int | None = None
+        if set_aside == Concern.SetAside.DUPLICATE:
+            if originals:
+                duplicate_of, person_id, dob, first = originals[rng.randrange(len(originals))]
+                received_at = max(received_at, first + timedelta(minutes=rng.randint(10, 120)))
+            else:
+                set_aside = Concern.SetAside.ERROR  # the council's first concern duplicates nothing
+        if duplicate_of is None:
+            # About a quarter of concerns are about someone already known this year (repeat concerns).
+            if people and rng.random() < 0.25:
+                person_id, dob = people[rng.randrange(len(people))]
+            else:
+                dob = self._dob(day, rng)
+                person_id = self._person(s, day, dob, received_at, people, rng)
         k = rng.randrange(len(s.practitioners))
         team_index = k % 2
         practitioner, team = s.practitioners[k], s.teams[team_index]
@@ -543,10 +590,11 @@ class SyntheticGenerator:
         # Most enquiries are concluded; about one in twelve is still open (long-running cases). A
         # concern is closed once its enquiry is (or at once when no enquiry follows), as in the app.
         enquiry_closed = rng.random() < 0.92
-        status = "closed" if outcome == "none" or enquiry_closed else "enquiry"
+        status = "closed" if outcome == "none" or enquiry_closed or set_aside else "enquiry"
+        reference = self._reference("CON", received_at)
         concern_id = self._table(Concern).add(
             rng,
-            reference=self._reference("CON", received_at),
+            reference=reference,
             council_id=s.council.pk,
             received_at=received_at,
             status=status,
@@ -568,12 +616,30 @@ class SyntheticGenerator:
             person_id=person_id,
             team_id=team,
             assigned_to_id=practitioner,
+            set_aside=set_aside,
+            set_aside_reason=(
+                (
+                    "A second report of the same concern (synthetic)."
+                    if duplicate_of
+                    else "Entered in error (synthetic)."
+                )
+                if set_aside
+                else ""
+            ),
+            duplicate_of_id=duplicate_of,
+            set_aside_by_id=s.managers[team_index] if set_aside else None,
+            set_aside_at=received_at + timedelta(hours=rng.randint(1, 6)) if set_aside else None,
         )
         risks = {c["risk"](rng)}
         if rng.random() < 0.2:
             risks.add(c["risk"](rng))
         for risk in sorted(risks):
             self._table(ConcernRiskType).add(rng, concern_id=concern_id, risk_type=risk)
+        if set_aside:
+            return  # set aside before anyone spoke to the adult: no contact, decision or enquiry
+        if person_id not in self.dead:
+            originals.append((concern_id, person_id, dob, received_at))
+            del originals[:-RECENT_ORIGINALS]
         if rng.random() < 0.9:
             hours = rng.choice((1, 2, 3, 5, 8, 12, 20, 23, 30, 48, 72)) if rng.random() < 0.9 else 120
             self._table(FirstContact).add(
@@ -613,8 +679,50 @@ class SyntheticGenerator:
                 by_partner,
                 decided_at,
                 enquiry_closed,
+                Found(sorted(risks), location, source),
                 rng,
             )
+
+    def _person(
+        self,
+        s: CouncilStaff,
+        day: date,
+        dob: date | None,
+        created_at: datetime,
+        people: list[tuple[int, date | None]],
+        rng: random.Random,
+    ) -> int:
+        """A new person; one who dies (on or after this concern's day) has no later concerns."""
+        c = self.choices
+        died_on = None
+        source = ""
+        dies = rng.random() < DEATH
+        if dies:
+            died_on = day + timedelta(days=rng.randint(0, 180))
+            source = c["death_source"](rng)
+            if died_on > self.today:  # never in the future (the same draws either way)
+                died_on, source = None, ""
+        person_id = self._table(Person).add(
+            rng,
+            council_id=s.council.pk,
+            team_id=s.teams[0],
+            given_name=rng.choice(GIVEN_NAMES),
+            family_name=rng.choice(FAMILY_NAMES),
+            date_of_birth=dob,
+            gender=c["gender"](rng),
+            ethnicity=c["ethnicity"](rng),
+            primary_support_reason=c["support"](rng),
+            autism=c["autism"](rng),
+            date_of_death=died_on,
+            date_of_death_source=source,
+            address="1 Synthetic Street",
+            created_at=created_at,
+        )
+        if dies:
+            self.dead.add(person_id)
+        else:
+            people.append((person_id, dob))
+        return person_id
 
     def _enquiry(
         self,
@@ -627,6 +735,7 @@ class SyntheticGenerator:
         by_partner: bool,
         decided_at: datetime,
         closed: bool,
+        found: Found,
         rng: random.Random,
     ) -> None:
         c = self.choices
@@ -669,6 +778,8 @@ class SyntheticGenerator:
         )
         start_day = started_at.date()
         end_day = closed_at.date() if closed else start_day + timedelta(days=30)
+        if closed:
+            self._findings(enquiry_id, found, rng)
         if msp == categories.ASKED_AND_EXPRESSED:
             self._outcomes(enquiry_id, start_day, end_day, closed, lacked, rng)
         self._table(Review).add(
@@ -731,21 +842,60 @@ class SyntheticGenerator:
         if closed and rng.random() < 0.35:
             representative = lacked or rng.random() < 0.15
             comments = "Synthetic words of the person." if rng.random() < 0.3 else ""
+            asked_on = closed_at.date() + timedelta(days=rng.randint(0, 50))
+            consent = bool(comments) and rng.random() < 0.5
+            # A consented quote reaches the Board once a team manager approves it (the words as said).
+            quote = c["quote"](rng) if consent else ""
+            moderated = quote in (Feedback.QuoteStatus.APPROVED, Feedback.QuoteStatus.DECLINED)
+            moderated_at = (
+                timezone.make_aware(datetime.combine(asked_on + timedelta(days=rng.randint(1, 14)), time(10)))
+                if moderated
+                else None
+            )
             self._table(Feedback).add(
                 rng,
                 enquiry_id=enquiry_id,
                 version="representative" if representative else "adult",
                 representative_relationship="Daughter" if representative else "",
                 asked_by=rng.choice(("practitioner", "independent")),
-                asked_on=closed_at.date() + timedelta(days=rng.randint(0, 50)),
+                asked_on=asked_on,
                 listened_to=c["answer"](rng),
                 involved=c["answer"](rng),
                 safer=c["answer"](rng),
                 happy_with_ending=c["answer"](rng),
                 comments=comments,
-                consent_to_quote=bool(comments) and rng.random() < 0.5,
+                consent_to_quote=consent,
                 recorded_by_id=practitioner,
+                quote_status=quote,
+                approved_text=comments if quote == Feedback.QuoteStatus.APPROVED else "",
+                moderated_by_id=s.managers[s.teams.index(team)] if moderated else None,
+                moderated_at=moderated_at,
             )
+
+    def _findings(self, enquiry_id: int, found: Found, rng: random.Random) -> None:
+        """What the concluded enquiry found (SG2): the concern's types, location and source of risk,
+        and now and then a second location or a second source that came to light."""
+        c = self.choices
+        for risk in found.risks:
+            self._table(EnquiryRiskType).add(rng, enquiry_id=enquiry_id, risk_type=risk)
+        locations = {found.location}
+        if rng.random() < SECOND_FINDING:
+            locations.add(self._another(c["location"], found.location, rng))
+        for location in sorted(locations):
+            self._table(EnquiryLocation).add(rng, enquiry_id=enquiry_id, location_of_risk=location)
+        sources = {found.source}
+        if rng.random() < SECOND_FINDING:
+            sources.add(self._another(c["source"], found.source, rng))
+        for source in sorted(sources):
+            self._table(EnquirySource).add(rng, enquiry_id=enquiry_id, source_of_risk=source)
+
+    @staticmethod
+    def _another(choice: Choice, than: str, rng: random.Random) -> str:
+        """A category drawn with ``choice``'s weights, other than ``than``."""
+        while True:
+            value = choice(rng)
+            if value != than:
+                return value
 
     def _outcomes(
         self, enquiry_id: int, start: date, end: date, closed: bool, lacked: bool, rng: random.Random

@@ -10,16 +10,25 @@
 
 A person goes with their concerns and enquiries when every one of them goes (or was anonymised
 before): erased when all of them are erased, else anonymised. A record two rules pick is erased if
-either says so. A concern and its enquiry always go together.
+either says so. A concern and its enquiry always go together, and so do a concern and the concerns
+set aside as duplicates of it (``Concern.duplicate_of``): a duplicate is a second report of the same
+thing, with the same names and words, so keeping it would keep what the original's disposal removed;
+and the link is protected, so the original could not be erased while a duplicate still named it.
+Erasing deletes the duplicates before the concerns they duplicate. A concern closed by being set
+aside counts from when it was set aside.
 
 ``plan.token()`` is a short keyed hash (SECRET_KEY) of the list, the day and the council asked for:
 ``apply(token)`` builds the plan again and refuses when the token does not match, so only a list
 someone has read is changed, and only on the day it was read.
 
 Anonymising keeps what the Safeguarding Adults Collection and the measures count (dates, categories,
-answers, who was linked to what, teams and organisations) and removes what identifies anyone: see
-``ANONYMISED``. The date of birth keeps its year; its day becomes one that gives the same age in
-whole years on the day each of the person's concerns was received, so age bands do not move.
+answers, who was linked to what, teams and organisations, what an enquiry found, transfers between
+councils) and removes what identifies anyone: see ``ANONYMISED``. The date of birth keeps its year;
+its day becomes one that gives the same age in whole years on every day an age is counted on: the
+day each of the person's concerns was received (the measures) and, for each year with a concern or
+enquiry, 31 March or the date of death before it (the return's SG1). The date of death, where it
+came from and the autism item are kept: the return counts them (and UK GDPR covers only the
+living).
 Erasing deletes the records and their parts. Either way their change history (django-simple-history)
 is anonymised or deleted with them. The access log is never touched: its rows name records by uuid
 and reference only, and are hash-chained (manage.py verify_access_log). Each record disposed of is
@@ -44,13 +53,24 @@ from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_model_for_model
 
 from msphub.accounts.models import Organisation
-from msphub.concerns.models import Concern, ConcernNote, Decision, FirstContact
+from msphub.concerns.models import (
+    Concern,
+    ConcernNote,
+    ConcernTransfer,
+    ContactAttempt,
+    Decision,
+    FirstContact,
+)
+from msphub.core.periods import FinancialYear
 from msphub.enquiries.models import (
     AdvocacyReferral,
     BestInterestsDecision,
     CapacityAssessment,
     DesiredOutcome,
     Enquiry,
+    EnquiryLocation,
+    EnquiryRiskType,
+    EnquirySource,
     Feedback,
     Involvement,
     PlanAction,
@@ -123,8 +143,19 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
         "how_to_happen": TEXT,
         "outcomes_wanted": TEXT,
         "not_asked_reason": TEXT,
+        # Why it was set aside (entered in error, a duplicate): may name people. Whether it was, and
+        # the area a concern about abuse elsewhere names (a council's, not a person's), are kept.
+        "set_aside_reason": TEXT,
     },
-    FirstContact: {"representative_name": TEXT, "wants": TEXT, "notes": TEXT},
+    FirstContact: {
+        "representative_name": TEXT,
+        "wants": TEXT,
+        "notes": TEXT,
+        "entered_in_error_reason": TEXT,
+    },
+    ContactAttempt: {"notes": TEXT},
+    # Which councils and when are kept (the receiving council counts the concern); why is free text.
+    ConcernTransfer: {"reason": TEXT, "declined_reason": TEXT},
     ConcernNote: {"text": TEXT},
     Decision: {
         "other_enquiry_reason": TEXT,
@@ -148,17 +179,32 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
     BestInterestsDecision: {"decision": TEXT, "decision_maker": TEXT, "consulted": TEXT, "outcome": TEXT},
     AdvocacyReferral: {"advocate_name": TEXT},
     PlanAction: {"action": TEXT},
-    # The words are gone, so nothing is left to quote.
-    Feedback: {"representative_relationship": TEXT, "comments": TEXT, "consent_to_quote": False},
+    # Categories the return counts (SG2): nothing identifies anyone.
+    EnquiryRiskType: {},
+    EnquiryLocation: {},
+    EnquirySource: {},
+    # The words are gone, so nothing is left to quote: no consent and no quote (as for feedback whose
+    # words nobody agreed to quote); who moderated it, and when, are kept.
+    Feedback: {
+        "representative_relationship": TEXT,
+        "comments": TEXT,
+        "consent_to_quote": False,
+        "approved_text": TEXT,
+        "quote_status": "",
+    },
 }
 
 # The parts of each kind of record, by the name of their link to it; parts go with the record.
 PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
     Person: ((Representative, "person_id"), (EmergencyAccess, "person_id")),
-    Concern: ((FirstContact, "concern_id"), (ConcernNote, "concern_id"), (Decision, "concern_id")),
+    Concern: tuple(
+        (part, "concern_id")
+        for part in (FirstContact, ContactAttempt, ConcernNote, Decision, ConcernTransfer)
+    ),
     Enquiry: (
         *((part, "enquiry_id") for part in (DesiredOutcome, Review, Involvement, CapacityAssessment)),
         *((part, "enquiry_id") for part in (BestInterestsDecision, AdvocacyReferral, PlanAction, Feedback)),
+        *((part, "enquiry_id") for part in (EnquiryRiskType, EnquiryLocation, EnquirySource)),
         (ReviewProgress, "review__enquiry_id"),
     ),
 }
@@ -222,7 +268,7 @@ def cutoff(today: date, years: int) -> datetime:
 def generalised_birth_date(born: date | None, days: Iterable[date]) -> date | None:
     """``born`` in its year only: the day is the first of the year, the last of the year or one of
     ``days``' anniversaries, whichever gives the same age in whole years on every one of ``days``
-    (the days the person's concerns were received, on which the returns count their age)."""
+    (the days the measures and the return count the person's age on: ``age_days``)."""
     if born is None:
         return None
     birthday = (born.month, born.day)
@@ -241,13 +287,25 @@ def generalised_birth_date(born: date | None, days: Iterable[date]) -> date | No
         return date(born.year, 2, 28)
 
 
+def age_days(received: Iterable[date], event_days: Iterable[date], died: date | None) -> set[date]:
+    """The days a person's age is counted on: each day a concern about them was received (the
+    measures' age band), and for each financial year with one of their SG1 events (a concern
+    received, an enquiry started; ``event_days``), the day SG1a takes the age on: 31 March, or the
+    date of death if on or before it (``measures.sac_age_day``)."""
+    days = set(received)
+    for day in event_days:
+        last = FinancialYear.containing(day).end
+        days.add(died if died is not None and died <= last else last)
+    return days
+
+
 # --- Which records are past their rules ------------------------------------------------------------
 
 
 def _concerns_closed_without_enquiry(rule: RetentionRule, before: datetime) -> models.QuerySet[Concern]:
     return (
         Concern.objects.filter(council=rule.council, status=Concern.Status.CLOSED, enquiry__isnull=True)
-        .annotate(closed=Coalesce("decision__signed_off_at", "received_at"))
+        .annotate(closed=Coalesce("decision__signed_off_at", "set_aside_at", "received_at"))
         .filter(closed__lt=before)
     )
 
@@ -262,6 +320,7 @@ def _people_without_activity(rule: RetentionRule, before: datetime) -> models.Qu
         Concern.objects.filter(person=pk, status__in=Concern.UNDECIDED),
         Enquiry.objects.filter(person=pk).exclude(status=Enquiry.Status.CLOSED),
         Concern.objects.filter(person=pk, received_at__gte=before),
+        Concern.objects.filter(person=pk, set_aside_at__gte=before),
         Decision.objects.filter(concern__person=pk, signed_off_at__gte=before),
         Enquiry.objects.filter(Q(started_at__gte=before) | Q(closed_at__gte=before), person=pk),
         get_history_model_for_model(Person).objects.filter(id=pk, history_date__gte=before),
@@ -281,31 +340,43 @@ class _Chooser:
         self.chosen: dict[tuple[str, int], Item] = {}
         self.people: dict[int, RetentionRule] = {}
 
-    def add(self, obj: models.Model, action: str, rule: RetentionRule) -> None:
+    def add(self, obj: models.Model, action: str, rule: RetentionRule) -> bool:
+        """Choose ``obj`` for ``action``; True when that changed what happens to it."""
         kind = obj._meta.label_lower
         record_id: uuid.UUID = cast(Any, obj).uuid
         if action == ANONYMISE and (kind, record_id) in self.anonymised:
-            return
+            return False
         key = (kind, obj.pk)
         current = self.chosen.get(key)
         if current is None or (current.action == ANONYMISE and action == ERASE):
             reference = getattr(obj, "reference", "") or ""
             self.chosen[key] = Item(kind, obj.pk, record_id, reference, action, rule)
+            return True
+        return False
 
     def add_concern(self, concern: Concern, action: str, rule: RetentionRule) -> None:
         """A concern, and the enquiry it became: one cannot go without the other."""
-        self.add(concern, action, rule)
+        changed = self.add(concern, action, rule)
         enquiry = Enquiry.objects.filter(concern=concern).first()
         if enquiry is not None:
             self.add(enquiry, action, rule)
             self._person_may_go(enquiry.person_id, rule)
         self._person_may_go(concern.person_id, rule)
+        if changed:
+            self._duplicates_of(concern, action, rule)
 
     def add_enquiry(self, enquiry: Enquiry, action: str, rule: RetentionRule) -> None:
         self.add(enquiry, action, rule)
-        self.add(enquiry.concern, action, rule)
+        if self.add(enquiry.concern, action, rule):
+            self._duplicates_of(enquiry.concern, action, rule)
         self._person_may_go(enquiry.person_id, rule)
         self._person_may_go(enquiry.concern.person_id, rule)
+
+    def _duplicates_of(self, concern: Concern, action: str, rule: RetentionRule) -> None:
+        """The concerns set aside as duplicates of ``concern`` go with it (see the module's
+        docstring); a duplicate has no enquiry, though it may have duplicates of its own."""
+        for duplicate in Concern.objects.filter(duplicate_of=concern):
+            self.add_concern(duplicate, action, rule)
 
     def add_person(self, person: Person, action: str, rule: RetentionRule) -> None:
         self.add(person, action, rule)
@@ -418,19 +489,26 @@ def _each_table(
 def _anonymise(ids: dict[type[models.Model], list[int]]) -> None:
     for model, link, pks in _each_table(ids):
         values = _values(model)
+        if not values:
+            continue  # nothing in it identifies anyone
         lookup = {"pk__in" if link == "id" else f"{link}__in": pks}
         model._base_manager.filter(**lookup).update(**values)
         history = _history(model)
         if history is not None:
             history.filter(**{f"{link}__in": pks}).update(**values)
-    # Dates of birth keep their year and the age on each concern's day.
+    # Dates of birth keep their year and the age on each day an age is counted on.
     for person in Person.objects.filter(pk__in=ids[Person]).exclude(date_of_birth=None):
-        days = [
+        received = [
             timezone.localdate(at)
             for at in Concern.objects.filter(Q(person=person) | Q(enquiry__person=person)).values_list(
                 "received_at", flat=True
             )
         ]
+        started = [
+            timezone.localdate(at)
+            for at in Enquiry.objects.filter(person=person).values_list("started_at", flat=True)
+        ]
+        days = age_days(received, [*received, *started], person.date_of_death)
         _set_birth_date(
             Person, person.pk, "date_of_birth", generalised_birth_date(person.date_of_birth, days)
         )
@@ -444,11 +522,31 @@ def _set_birth_date(model: type[models.Model], pk: int, name: str, value: date |
     get_history_model_for_model(model).objects.filter(id=pk).update(**{name: value})
 
 
+def _delete_concerns(pks: list[int]) -> None:
+    """Delete the concerns, each duplicate before the concern it duplicates: ``duplicate_of`` is a
+    protected link, refused even when both are in one delete."""
+    remaining = set(pks)
+    while remaining:
+        named = set(
+            Concern._base_manager.filter(pk__in=remaining, duplicate_of__in=remaining).values_list(
+                "duplicate_of_id", flat=True
+            )
+        )
+        first = remaining - named
+        if not first:  # a loop of duplicates, which set_aside never makes
+            raise ValueError("Concerns set aside as duplicates of each other")
+        Concern._base_manager.filter(pk__in=first).delete()
+        remaining -= first
+
+
 def _erase(ids: dict[type[models.Model], list[int]]) -> None:
-    # Enquiries before their concerns, concerns before their people (both are protected links).
-    for kind in (Enquiry, Concern, Person):
-        if ids[kind]:
-            kind._base_manager.filter(pk__in=ids[kind]).delete()
+    # Enquiries before their concerns, concerns before their people (both are protected links), and
+    # duplicates before the concerns they duplicate.
+    if ids[Enquiry]:
+        Enquiry._base_manager.filter(pk__in=ids[Enquiry]).delete()
+    _delete_concerns(ids[Concern])
+    if ids[Person]:
+        Person._base_manager.filter(pk__in=ids[Person]).delete()
     # Deleting wrote a last historical row for each record and part: the history goes too.
     for model, link, pks in _each_table(ids):
         history = _history(model)

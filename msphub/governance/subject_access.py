@@ -2,10 +2,16 @@
 
 ``subject_access_export(person)`` returns one dict, written as JSON and printed as a PDF by
 ``manage.py subject_access`` and by the safeguarding lead's downloads (subject_access_views.py).
-It holds the person's record with its change history and representatives; every concern about them
-with its decision, first contacts and notes; every enquiry with its desired outcomes, reviews,
-contacts, capacity and best-interests decisions, advocacy, plan actions, closure and feedback, each
-with its change history; and the access-log entries of who viewed these records.
+It holds the person's record (with a date of death and its source, and the autism item the national
+return counts) with its change history and representatives; every concern about them with its
+decision, first contacts (those entered in error too, with who marked them, when and why),
+unsuccessful attempts to make contact, notes, transfers between councils, and whether it was set
+aside (entered in error, or a duplicate of another concern) or flagged as abuse in another area; every
+enquiry with its desired outcomes, reviews, contacts, capacity and best-interests decisions,
+advocacy, plan actions, the types, locations and sources of risk it found, closure and feedback (with
+the moderation of a quote for the Board), each with its change history; the concerns about them this
+council passed to another council (the recipients, UK GDPR Article 15(1)(c)); and the access-log
+entries of who viewed these records.
 
 Each value is one entry ``{"name", "label", "value", "redact", "free_text"}``. ``redact`` marks
 another individual's personal data (a third party: the person who raised the concern unless it was
@@ -32,7 +38,14 @@ from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from msphub.accounts.models import User
-from msphub.concerns.models import Concern, ConcernNote, Decision, FirstContact
+from msphub.concerns.models import (
+    Concern,
+    ConcernNote,
+    ConcernTransfer,
+    ContactAttempt,
+    Decision,
+    FirstContact,
+)
 from msphub.core.downloads import render_pdf
 from msphub.core.models import AccessLog
 from msphub.enquiries.models import (
@@ -41,6 +54,9 @@ from msphub.enquiries.models import (
     CapacityAssessment,
     DesiredOutcome,
     Enquiry,
+    EnquiryLocation,
+    EnquiryRiskType,
+    EnquirySource,
     Feedback,
     Involvement,
     PlanAction,
@@ -96,15 +112,20 @@ THIRD_PARTY_FIELDS: dict[type[models.Model], Callable[[Any], set[str]]] = {
     AdvocacyReferral: lambda row: (
         {"advocate_name"} if row.kind == AdvocacyReferral.Kind.FAMILY_FRIEND else set()
     ),
-    # A representative's feedback is their words, not the person's.
-    Feedback: lambda row: {"comments"} if row.version == Feedback.Version.REPRESENTATIVE else set(),
+    # A representative's feedback is their words, not the person's (and so are the words approved
+    # from them for the Board).
+    Feedback: lambda row: (
+        {"comments", "approved_text"} if row.version == Feedback.Version.REPRESENTATIVE else set()
+    ),
 }
 
 # The record's parts listed under it, in order: (title, model, link to the record).
 CONCERN_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("Decision", Decision),
     ("First contacts", FirstContact),
+    ("Attempts to make contact", ContactAttempt),
     ("Notes", ConcernNote),
+    ("Transfers between councils", ConcernTransfer),
 )
 ENQUIRY_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("Desired outcomes", DesiredOutcome),
@@ -114,6 +135,9 @@ ENQUIRY_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("Best interests decisions", BestInterestsDecision),
     ("Advocacy referrals", AdvocacyReferral),
     ("Safeguarding plan actions", PlanAction),
+    ("Types of risk the enquiry found", EnquiryRiskType),
+    ("Locations of risk the enquiry found", EnquiryLocation),
+    ("Sources of risk the enquiry found", EnquirySource),
     ("Feedback", Feedback),
 )
 
@@ -326,7 +350,37 @@ def records_of(person: Person) -> tuple[list[Concern], list[Enquiry]]:
     return concerns, enquiries
 
 
-def _access_log(person: Person, concerns: list[Concern], enquiries: list[Enquiry]) -> list[dict[str, Any]]:
+def transferred_out(person: Person, concerns: list[Concern]) -> list[ConcernTransfer]:
+    """Accepted transfers of concerns that were about the person (their history links them) from the
+    person's council to another: the concern now belongs to that council and no longer to this
+    record, so the export names where it went, not what it says."""
+    history = get_history_model_for_model(Concern).objects
+    once = history.filter(person_id=person.pk).values("id")
+    return list(
+        ConcernTransfer.objects.filter(
+            concern_id__in=once, status=ConcernTransfer.Status.ACCEPTED, from_council_id=person.council_id
+        )
+        .exclude(concern_id__in=[c.pk for c in concerns])
+        .select_related("concern", "to_council")
+        .order_by("decided_at", "pk")
+    )
+
+
+def _transfer(transfer: ConcernTransfer) -> dict[str, Any]:
+    return {
+        "reference": transfer.concern.reference,
+        "to_council": {"name": transfer.to_council.name, "ons_code": transfer.to_council.ons_code},
+        "proposed_at": _moment(transfer.proposed_at),
+        "accepted_at": _moment(transfer.decided_at) if transfer.decided_at else None,
+    }
+
+
+def _access_log(
+    person: Person,
+    concerns: list[Concern],
+    enquiries: list[Enquiry],
+    transfers: Iterable[ConcernTransfer] = (),
+) -> list[dict[str, Any]]:
     labels = {
         Person._meta.label_lower: "Person",
         Concern._meta.label_lower: "Concern",
@@ -337,6 +391,13 @@ def _access_log(person: Person, concerns: list[Concern], enquiries: list[Enquiry
         | Q(record_type=Concern._meta.label_lower, record_id__in=[c.uuid for c in concerns])
         | Q(record_type=Enquiry._meta.label_lower, record_id__in=[e.uuid for e in enquiries])
     )
+    # A concern passed to another council: the views while this council held it.
+    for transfer in transfers:
+        seen |= Q(
+            record_type=Concern._meta.label_lower,
+            record_id=transfer.concern.uuid,
+            at__lte=transfer.decided_at or transfer.proposed_at,
+        )
     entries = AccessLog.objects.filter(seen).select_related("user", "user__organisation").order_by("at")
     return [
         {
@@ -381,7 +442,8 @@ def subject_access_export(person: Person, now: datetime | None = None) -> dict[s
     )
     concern_data = [_concern(c) for c in concerns]
     enquiry_data = [_enquiry(e) for e in enquiries]
-    access = _access_log(person, concerns, enquiries)
+    transfers = transferred_out(person, concerns)
+    access = _access_log(person, concerns, enquiries, transfers)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -396,12 +458,14 @@ def subject_access_export(person: Person, now: datetime | None = None) -> dict[s
         "summary": {
             "concerns": len(concern_data),
             "enquiries": len(enquiry_data),
+            "concerns_transferred": len(transfers),
             "access_log_entries": len(access),
             "third_party_values": _count_marks(person_data, concern_data, enquiry_data),
         },
         "person": person_data,
         "concerns": concern_data,
         "enquiries": enquiry_data,
+        "transferred_to_other_councils": [_transfer(t) for t in transfers],
         "access_log": access,
     }
 

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Team
+from msphub.core.forms import GovukForm, plain_text, text_field
 from msphub.core.periods import FinancialYear, Period
 
 from .measures import DIMENSIONS
@@ -53,3 +54,37 @@ class DashboardFilterForm(forms.Form):
         else:
             period = FinancialYear.so_far(today)
         return period, dict(PERIODS)[choice]
+
+
+class ReturnSignOffForm(GovukForm):
+    """The safeguarding lead signs a year's SAC return off: their job title and a confirmation of
+    the statement shown (``models.sign_off_statement``). Only a year that has ended can be signed off."""
+
+    job_title = text_field(
+        "Your job title",
+        "Enter your job title",
+        max_length=200,
+        help_text="As it should appear on the Sign Off sheet, for example Head of Safeguarding Adults",
+    )
+    confirm = forms.BooleanField(
+        label="I confirm the statement above and sign off the return",
+        error_messages={"required": "Confirm that you are signing off the return"},
+    )
+
+    def __init__(self, *args: Any, year: FinancialYear, now: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.year = year
+        self.now = now or timezone.now()
+
+    def clean_job_title(self) -> str:
+        return plain_text(self.cleaned_data.get("job_title", ""), "Enter your job title")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.now < self.year.end_before:
+            self.add_error(
+                None,
+                f"You can sign off the {self.year} return once the year has ended, after "
+                f"31 March {self.year.end.year}",
+            )
+        return data

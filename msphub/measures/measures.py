@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
@@ -18,6 +18,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     Exists,
     Expression,
     ExpressionWrapper,
@@ -36,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower, Trim, TruncDate, TruncMonth
 from django.utils import timezone
 
-from msphub.concerns.models import Concern, FirstContact, first_contact_window
+from msphub.concerns.models import Concern, FirstContact, counted_concern, first_contact_window
 from msphub.core import categories
 from msphub.core.periods import Period
 from msphub.enquiries.models import DesiredOutcome, Enquiry, Feedback, Involvement
@@ -69,6 +70,10 @@ class Measure:
     numerator: Q
     denominator: Q = field(default_factory=Q)
     base_note: str = ""
+    # Whether a higher percentage is better practice: True, False (repeat concerns, outcomes not
+    # achieved) or None where neither is (a conversion rate). Benchmark ranks put the best first and
+    # do not rank a measure without a direction.
+    higher_is_better: bool | None = True
 
 
 MEASURES = [
@@ -96,11 +101,12 @@ MEASURES = [
             Q(achievement=level),
             Q(msp_asked=categories.ASKED_AND_EXPRESSED),
             "people who expressed outcomes",
+            higher_is_better=better,
         )
-        for measure_id, level in (
-            ("fully_achieved", "Fully Achieved"),
-            ("partially_achieved", "Partially Achieved"),
-            ("not_achieved", "Not Achieved"),
+        for measure_id, level, better in (
+            ("fully_achieved", "Fully Achieved", True),
+            ("partially_achieved", "Partially Achieved", None),
+            ("not_achieved", "Not Achieved", False),
         )
     ),
     Measure(
@@ -173,6 +179,7 @@ MEASURES = [
         "concerns",
         Q(enquiry__kind=Enquiry.Kind.SECTION_42),
         base_note="concerns received",
+        higher_is_better=None,
     ),
     Measure(
         "repeat_concerns_12m",
@@ -181,6 +188,7 @@ MEASURES = [
         Q(repeat=True),
         Q(person__isnull=False),
         "concerns linked to a person",
+        higher_is_better=False,
     ),
 ]
 MEASURES_BY_ID = {m.id: m for m in MEASURES}
@@ -241,10 +249,16 @@ class AgeInYears(Func):
         return sql, (*on_params, *dob_params, *on_params, *dob_params)
 
 
-def age_band_annotations(dob: str, on: str) -> dict[str, Any]:
-    """The SAC age band of a date of birth on the (London) date of a moment, computed in the database."""
-    band = Case(
+UNDER_18 = "Under 18"
+
+
+def _age_band(dob: str, adults_only: bool) -> Case:
+    """The SAC age band of the ``age_years`` annotation (``Age unknown`` without a date of birth).
+    With ``adults_only``, ages under 18 are ``UNDER_18`` (left out of the return by its callers)."""
+    under_18 = [When(age_years__lt=18, then=Value(UNDER_18))] if adults_only else []
+    return Case(
         When(**{f"{dob}__isnull": True}, then=Value("Age unknown")),
+        *under_18,
         When(age_years__gte=95, then=Value("95+")),
         When(age_years__gte=85, then=Value("85-94")),
         When(age_years__gte=75, then=Value("75-84")),
@@ -252,8 +266,38 @@ def age_band_annotations(dob: str, on: str) -> dict[str, Any]:
         default=Value("18-64"),
         output_field=CharField(),
     )
+
+
+def age_band_annotations(dob: str, on: str) -> dict[str, Any]:
+    """The age band of a date of birth on the (London) date of a moment, computed in the database:
+    the MSP measures' age breakdown (age when the concern was received). The SAC return's SG1 uses
+    ``sac_age_annotations``, the national guidance's rule."""
     # age_years first: the band's conditions refer to it.
-    return {"age_years": AgeInYears(TruncDate(on), dob), "value": band}
+    return {"age_years": AgeInYears(TruncDate(on), dob), "value": _age_band(dob, adults_only=False)}
+
+
+def sac_age_day(person: str, last_day: date) -> Case:
+    """The day SG1a takes a person's age on (``person``: the path to the person, "" or "person__"):
+    the last day of the reporting year, or the date of death if the person died on or before it
+    (national guidance, SG1a; docs/sac.md)."""
+    death = f"{person}date_of_death"
+    return Case(
+        When(**{f"{death}__lte": last_day}, then=F(death)),
+        default=Value(last_day),
+        output_field=DateField(),
+    )
+
+
+def sac_age_annotations(person: str, year: Period) -> dict[str, Any]:
+    """SG1a's age band of the person at ``person`` for a reporting year, in the database: the one
+    definition of the guidance's age rule (``sac_age_day``). ``age_band`` is ``UNDER_18`` for someone
+    under 18 on that day (not an adult: left out of SG1 and named in a warning), ``Age unknown``
+    without a date of birth."""
+    dob = f"{person}date_of_birth"
+    return {
+        "age_years": AgeInYears(sac_age_day(person, year.end), dob),
+        "age_band": _age_band(dob, adults_only=True),
+    }
 
 
 def overall_achievement(enquiries: QuerySet) -> QuerySet:
@@ -290,11 +334,14 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
     """
     period = filters.period
     qs: QuerySet
+    # Concerns set aside (entered in error, duplicates) or about abuse in another council's area are
+    # in the record but never counted (issue 12; Concern.objects.counted), nor are their enquiries.
     if base == "concerns":
-        qs = Concern.objects.filter(**period.lookup("received_at"))
+        qs = Concern.objects.counted().filter(**period.lookup("received_at"))
         if annotate:
-            earliest = FirstContact.objects.filter(concern=OuterRef("pk")).order_by("contact_at")
-            earlier = Concern.objects.filter(
+            # A contact entered in error is not a contact (FirstContact.objects.counted).
+            earliest = FirstContact.objects.counted().filter(concern=OuterRef("pk")).order_by("contact_at")
+            earlier = Concern.objects.counted().filter(
                 person=OuterRef("person"),
                 received_at__lt=OuterRef("received_at"),
                 received_at__gte=OuterRef("received_at") - timedelta(days=365),
@@ -310,11 +357,13 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
             )
         return _narrowed(qs, filters, "council", "team_id", "raiser_organisation_id")
     if base == "feedback":
-        qs = Feedback.objects.filter(**period.date_lookup("asked_on"))
+        qs = Feedback.objects.filter(counted_concern("enquiry__concern__"), **period.date_lookup("asked_on"))
         return _narrowed(
             qs, filters, "enquiry__council", "enquiry__team_id", "enquiry__making_organisation_id"
         )
-    qs = Enquiry.objects.filter(status=Enquiry.Status.CLOSED, **period.lookup("closed_at"))
+    qs = Enquiry.objects.filter(
+        counted_concern("concern__"), status=Enquiry.Status.CLOSED, **period.lookup("closed_at")
+    )
     if annotate:
         took_part = Involvement.objects.filter(
             enquiry=OuterRef("pk"), participation__in=Involvement.TOOK_PART
@@ -323,9 +372,16 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
     return _narrowed(qs, filters, "council", "team_id", "making_organisation_id")
 
 
+def concerns_left_out(filters: Filters) -> QuerySet:
+    """Concerns received in the period that the return and the measures leave out: set aside
+    (entered in error, duplicates) or about abuse in another council's area (the SAC warns of them)."""
+    qs = Concern.objects.exclude(counted_concern()).filter(**filters.period.lookup("received_at"))
+    return _narrowed(qs, filters, "council", "team_id", "raiser_organisation_id")
+
+
 def enquiries_started(filters: Filters, kind: str | None = None) -> QuerySet:
     """Enquiries (of one kind, section 42 or other, if given) started in the period: SG1f's events."""
-    qs = Enquiry.objects.filter(**filters.period.lookup("started_at"))
+    qs = Enquiry.objects.filter(counted_concern("concern__"), **filters.period.lookup("started_at"))
     if kind is not None:
         qs = qs.filter(kind=kind)
     return _narrowed(qs, filters, "council", "team_id", "making_organisation_id")
@@ -576,17 +632,41 @@ def repeat_concerns(filters: Filters, limit: int = 10) -> dict[str, Any]:
     }
 
 
+# The feedback measures a quote speaks to: the person's own answers, shown beside their words.
+QUOTE_MEASURES = [
+    (m.id, m.label, field) for m, field in (
+        (MEASURES_BY_ID["felt_listened_to"], "listened_to"),
+        (MEASURES_BY_ID["felt_involved"], "involved"),
+        (MEASURES_BY_ID["feel_safer"], "safer"),
+        (MEASURES_BY_ID["happy_with_outcome"], "happy_with_ending"),
+    )
+]  # fmt: skip
+
+
 def quotes(filters: Filters, limit: int = 12) -> list[dict[str, Any]]:
-    """People's own words, only where they agreed to be quoted anonymously; no names, no references."""
+    """People's own words, only where they agreed to be quoted anonymously and a team manager or the
+    lead approved the quote (perhaps with names taken out): the approved words, never the original
+    (``Feedback.objects.approved_quotes``); no names, no references. Each comes with the person's
+    answers to the feedback measures it speaks to."""
+    approved = Feedback.objects.approved_quotes().values("pk")
+    fields = [field for _, _, field in QUOTE_MEASURES]
     feedback = (
         base_queryset("feedback", filters)
-        .filter(consent_to_quote=True)
-        .exclude(comments="")
+        .filter(pk__in=approved)
         .order_by("-asked_on", "-pk")
-        .values("comments", "version", "asked_on")[:limit]
+        .values("approved_text", "version", "asked_on", *fields)[:limit]
     )
     versions = dict(Feedback.Version.choices)
     return [
-        {"words": f["comments"], "from": versions[f["version"]], "month": f["asked_on"].strftime("%B %Y")}
+        {
+            "words": f["approved_text"],
+            "from": versions[f["version"]],
+            "month": f["asked_on"].strftime("%B %Y"),
+            "answers": [
+                {"measure": measure_id, "label": label, "answer": f[field]}
+                for measure_id, label, field in QUOTE_MEASURES
+                if f[field]
+            ],
+        }
         for f in feedback
     ]

@@ -1,7 +1,8 @@
 """The Safeguarding Adults Collection (SAC) return, counted in the database.
 
-Counting rules are those of ../shared/domain/data.md. Every table is one GROUP BY query (SG1a-d one
-per row type), so the number of queries does not depend on the number of cases.
+Counting rules are those of the national guidance as docs/sac.md records it. Every table is one or
+two GROUP BY queries (SG1a-e one per row type), so the number of queries does not depend on the
+number of cases.
 """
 
 from __future__ import annotations
@@ -10,28 +11,36 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
-from msphub.concerns.models import ConcernRiskType
+from msphub.concerns.models import Concern, ConcernRiskType
 from msphub.core import categories
-from msphub.enquiries.models import Enquiry
+from msphub.enquiries.models import Enquiry, EnquiryRiskType
+from msphub.people.models import ASPERGERS, AUTISM
 
 from .measures import (
+    UNDER_18,
     Filters,
-    age_band_annotations,
     base_queryset,
+    concerns_left_out,
     concluded_section_42,
     enquiries_started,
     events,
     overall_achievement,
+    sac_age_annotations,
 )
 
 if TYPE_CHECKING:
     from msphub.accounts.models import Organisation
     from msphub.core.periods import FinancialYear
 
-ROW_CONCERNS = "Safeguarding Concerns"
-ROW_S42 = "Section 42 Enquiries"
-ROW_OTHER = "Other Enquiries"
+# SG1a-e's rows, as the guidance names them (docs/sac.md, SG1a).
+ROW_CONCERNS = "Individuals Involved In Safeguarding Concerns"
+ROW_S42 = "Individuals Involved In Section 42 Safeguarding Enquiries"
+ROW_OTHER = "Individuals Involved In Other Safeguarding Enquiries"
+SG1_ROWS = [ROW_CONCERNS, ROW_S42, ROW_OTHER]
+# SG1e's two items (the values of Person.autism that count).
+SG1E_COLUMNS = [AUTISM, ASPERGERS]
 TOTAL = "Total"
 SUPPORTED = "Supported by advocate, family or friend"
 
@@ -40,7 +49,12 @@ TABLE_TITLES = OrderedDict(
         ("SG1a", "Individuals involved, by age band"),
         ("SG1b", "Individuals involved, by gender"),
         ("SG1c", "Individuals involved, by ethnicity"),
-        ("SG1d", "Individuals involved, by primary support reason"),
+        ("SG1d", "Individuals involved, by primary support reason (once for each concern or enquiry)"),
+        (
+            "SG1e",
+            "Individuals involved with a learning, developmental or intellectual disability "
+            "(once for each concern or enquiry)",
+        ),
         ("SG1f", "Concerns and enquiries (events)"),
         ("SG2a", "Concluded section 42 enquiries: type of risk by source of risk"),
         ("SG2b", "Concluded section 42 enquiries: location of risk by source of risk"),
@@ -57,10 +71,11 @@ AGE_BANDS = ["18-64", "65-74", "75-84", "85-94", "95+", "Age unknown"]
 
 # Row and column orders for each table, as in the national template.
 ORDERS: dict[str, tuple[list[str], list[str]]] = {
-    "SG1a": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], AGE_BANDS),
-    "SG1b": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], categories.labels(categories.GENDER)),
-    "SG1c": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], categories.labels(categories.ETHNICITY)),
-    "SG1d": ([ROW_CONCERNS, ROW_S42, ROW_OTHER], categories.labels(categories.PRIMARY_SUPPORT_REASON)),
+    "SG1a": (SG1_ROWS, AGE_BANDS),
+    "SG1b": (SG1_ROWS, categories.labels(categories.GENDER)),
+    "SG1c": (SG1_ROWS, categories.labels(categories.ETHNICITY)),
+    "SG1d": (SG1_ROWS, categories.labels(categories.PRIMARY_SUPPORT_REASON)),
+    "SG1e": (SG1_ROWS, SG1E_COLUMNS),
     "SG1f": (
         [
             "Total Number of Safeguarding Concerns",
@@ -79,6 +94,22 @@ ORDERS: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
+# What a concluded enquiry found (msphub/enquiries/models.py, filled at closure, pre-filled from the
+# concern): the reverse relation from Enquiry and the field, per dimension. Each value is unique per
+# enquiry, so a join counts each category once per enquiry.
+FINDINGS = {
+    "location": ("found_locations", "location_of_risk"),
+    "source": ("found_sources", "source_of_risk"),
+}
+
+
+def _add(cells: dict[tuple[str, str], int], groups: Any) -> dict[tuple[str, str], int]:
+    for g in groups:
+        key = (g["risk_type"], g["other"])
+        cells[key] = cells.get(key, 0) + g["n"]
+    return cells
+
+
 def _cells(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
     return [{"row": r, "column": c, "count": n} for r, c, n in rows if n]
 
@@ -93,10 +124,38 @@ class SacReturn:
 
     # --- the records each table counts: the measures' own definitions (measures.py) -------------
 
+    def _left_out(self) -> list[str]:
+        """The concerns of the year the return does not count, so the lead knows why totals differ
+        from the concern list: set aside ones counted, those about another area named (the guidance:
+        a case is "recorded once, by the local authority where the abuse occurred")."""
+        left_out = concerns_left_out(self.filters)
+        found = []
+        set_aside = left_out.exclude(set_aside="").count()
+        if set_aside:
+            found.append(
+                f"{set_aside} concerns received in the year were marked entered in error or as duplicates "
+                "and are left out of the return."
+            )
+        other_area = list(
+            left_out.filter(set_aside="")
+            .exclude(other_area="")
+            .order_by("reference")
+            .values_list("reference", flat=True)
+        )
+        if other_area:
+            shown = ", ".join(other_area[:50]) + (
+                f" and {len(other_area) - 50} more" if len(other_area) > 50 else ""
+            )
+            found.append(
+                f"{len(other_area)} concerns are about abuse that occurred in another council's area and "
+                f"are left out of this return, for that council to count: {shown}."
+            )
+        return found
+
     def concerns(self) -> QuerySet:
         return base_queryset("concerns", self.filters, annotate=False)
 
-    def enquiries_started(self, kind: str) -> QuerySet:
+    def enquiries_started(self, kind: str | None) -> QuerySet:
         return enquiries_started(self.filters, kind)
 
     def concluded(self) -> QuerySet:
@@ -105,52 +164,74 @@ class SacReturn:
 
     # --- SG1: individuals -------------------------------------------------------------------------
 
-    def _first_events(self, row: str) -> QuerySet:
-        """Each person's first event of the year for a row type: one row per person.
-
-        An event is first when the person has no earlier event of the same row type in the year (ties
-        on the same moment go to the lower id). Written as NOT EXISTS, an anti-join the database runs
-        once over the year, rather than a correlated "first event" subquery per person, which the age
-        band would evaluate many times over.
-        """
+    def _events(self, row: str) -> QuerySet:
+        """The row type's events of the year (concerns received, or enquiries of one kind started)
+        of people with a record: what SG1a-e count."""
         if row == ROW_CONCERNS:
-            records, moment = self.concerns(), "received_at"
+            records = self.concerns()
         else:
-            kind = Enquiry.Kind.SECTION_42 if row == ROW_S42 else Enquiry.Kind.OTHER
-            records, moment = self.enquiries_started(kind), "started_at"
-        earlier = records.filter(person=OuterRef("person")).filter(
-            Q(**{f"{moment}__lt": OuterRef(moment)})
-            | Q(**{moment: OuterRef(moment), "pk__lt": OuterRef("pk")})
-        )
-        return records.filter(person__isnull=False).exclude(Exists(earlier))
+            records = self.enquiries_started(
+                Enquiry.Kind.SECTION_42 if row == ROW_S42 else Enquiry.Kind.OTHER
+            )
+        return records.filter(person__isnull=False)
 
-    SG1_DIMENSIONS = {
-        "SG1a": "age_band",
-        "SG1b": "gender",
-        "SG1c": "ethnicity",
-        "SG1d": "primary_support_reason",
-    }
+    SG1_PERSON = ("person__gender", "person__ethnicity", "person__primary_support_reason", "person__autism")
 
     def sg1(self) -> dict[str, list[tuple[str, str, int]]]:
-        """SG1a-d: one GROUP BY per row type over every dimension at once (a few hundred groups),
-        folded here into the four tables. Each person has exactly one first event per row type, so
-        the groups' counts add up to people without double counting."""
-        tables: dict[str, dict[tuple[str, str], int]] = {t: {} for t in self.SG1_DIMENSIONS}
-        for row in (ROW_CONCERNS, ROW_S42, ROW_OTHER):
-            # Age on the date the first event's concern was received.
-            received = "received_at" if row == ROW_CONCERNS else "concern__received_at"
-            firsts = self._first_events(row).annotate(
-                **age_band_annotations("person__date_of_birth", received)
+        """SG1a-e: one GROUP BY per row type over every dimension at once, folded here into the five
+        tables.
+
+        Every dimension is the person's (the age is on the last day of the year or at death, not on
+        an event's date), so each person falls in exactly one group of a row type: the groups'
+        distinct people add up to SG1a-c's individuals, counted once however many events they had,
+        and the groups' events to SG1d and SG1e, where a person counts once for each concern or
+        enquiry (the guidance's Mr X, docs/sac.md). People under 18 on that day are left out of
+        every SG1 table (``under_18`` names them)."""
+        tables: dict[str, dict[tuple[str, str], int]] = {
+            t: {} for t in ("SG1a", "SG1b", "SG1c", "SG1d", "SG1e")
+        }
+
+        def add(table_id: str, row: str, column: str, n: int) -> None:
+            tables[table_id][(row, column)] = tables[table_id].get((row, column), 0) + n
+
+        for row in SG1_ROWS:
+            groups = (
+                self._events(row)
+                .annotate(**sac_age_annotations("person__", self.year))
+                .values("age_band", *self.SG1_PERSON)
+                .annotate(people=Count("person", distinct=True), events=Count("pk"))
+                .order_by()
             )
-            groups = firsts.values(
-                "value", "person__gender", "person__ethnicity", "person__primary_support_reason"
-            ).annotate(n=Count("pk"))
-            for group in groups.order_by():
-                for table_id, dimension in self.SG1_DIMENSIONS.items():
-                    label = group["value"] if dimension == "age_band" else group[f"person__{dimension}"]
-                    cell = tables[table_id]
-                    cell[(row, label)] = cell.get((row, label), 0) + group["n"]
+            for g in groups:
+                if g["age_band"] == UNDER_18:
+                    continue
+                add("SG1a", row, g["age_band"], g["people"])
+                add("SG1b", row, g["person__gender"], g["people"])
+                add("SG1c", row, g["person__ethnicity"], g["people"])
+                add("SG1d", row, g["person__primary_support_reason"], g["events"])
+                if g["person__autism"] in SG1E_COLUMNS:
+                    add("SG1e", row, g["person__autism"], g["events"])
         return {t: [(r, c, n) for (r, c), n in cells.items()] for t, cells in tables.items()}
+
+    def under_18(self) -> tuple[int, list[str]]:
+        """The people under 18 on SG1a's day whom SG1 leaves out: how many, and the references of
+        their concerns behind the year's events (sorted). One query."""
+        started = self.enquiries_started(None)
+        end = self.year.end
+        # Only the young and the dead can be under 18 on SG1a's day: a cheap first cut on the person.
+        may_be = Q(person__date_of_birth__gt=end.replace(year=end.year - 18)) | Q(
+            person__date_of_death__isnull=False
+        )
+        rows = (
+            Concern.objects.filter(Q(pk__in=self.concerns().values("pk")) | Q(enquiry__in=started))
+            .filter(may_be, person__isnull=False)
+            .annotate(**sac_age_annotations("person__", self.year))
+            .filter(Q(age_band=UNDER_18))
+            .values_list("reference", "person_id")
+            .order_by("reference")
+        )
+        found = list(rows)
+        return len({person for _, person in found}), [reference for reference, _ in found]
 
     def sg1f(self) -> list[tuple[str, str, int]]:
         names = ORDERS["SG1f"][0]
@@ -161,38 +242,45 @@ class SacReturn:
 
     # --- SG2 to SG4: concluded section 42 enquiries ----------------------------------------------
 
+    def _found(self, enquiry: str, dimension: str) -> Any:
+        """What the concluded enquiry (at path ``enquiry``) found for location or source of risk,
+        one per row, falling back to the concern's own answer when it found none (older data).
+
+        Through a LEFT JOIN on the findings, so an enquiry that found two sources is two rows."""
+        found, field = FINDINGS[dimension]
+        own = f"{enquiry}concern__{field}"
+        return Coalesce(F(f"{enquiry}{found}__{field}"), F(own), output_field=CharField())
+
+    def _types_by(self, dimension: str) -> dict[tuple[str, str], int]:
+        """Type of risk x location or source (``dimension``), each pair once per concluded enquiry:
+        the types the enquiry found (or the concern's, where it found none) with each of its
+        locations or sources. Two GROUP BYs, one over each source of types."""
+        concluded = self.concluded()
+        found = EnquiryRiskType.objects.filter(enquiry__in=concluded)
+        groups = found.values("risk_type", other=self._found("enquiry__", dimension))
+        cells = _add({}, groups.annotate(n=Count("pk")).order_by())
+        found_none = concluded.exclude(Exists(EnquiryRiskType.objects.filter(enquiry=OuterRef("pk"))))
+        own = ConcernRiskType.objects.filter(concern__enquiry__in=found_none)
+        own_groups = own.values("risk_type", other=self._found("concern__enquiry__", dimension))
+        return _add(cells, own_groups.annotate(n=Count("pk")).order_by())
+
     def sg2_by_type(self) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
-        """SG2a (type x source) and SG2a_b1 (type x location) from one GROUP BY over the concluded
-        enquiries' types of risk. An enquiry with two types of risk counts once under each; a concern
-        has each type once (unique_concern_risk_type), so counting rows counts enquiries."""
-        risks = ConcernRiskType.objects.filter(concern__enquiry__in=self.concluded())
-        by_source: dict[tuple[str, str], int] = {}
-        by_location: dict[tuple[str, str], int] = {}
-        groups = (
-            risks.values("risk_type", "concern__source_of_risk", "concern__location_of_risk")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for g in groups:
-            for cells, other in (
-                (by_source, g["concern__source_of_risk"]),
-                (by_location, g["concern__location_of_risk"]),
-            ):
-                key = (g["risk_type"], other)
-                cells[key] = cells.get(key, 0) + g["n"]
+        """SG2a (type x source) and SG2a_b1 (type x location)."""
         return (
-            [(r, c, n) for (r, c), n in by_source.items()],
-            [(r, c, n) for (r, c), n in by_location.items()],
+            [(r, c, n) for (r, c), n in self._types_by("source").items()],
+            [(r, c, n) for (r, c), n in self._types_by("location").items()],
         )
 
     def sg2b(self) -> list[tuple[str, str, int]]:
-        return [
-            (r["concern__location_of_risk"], r["concern__source_of_risk"], r["n"])
-            for r in self.concluded()
-            .values("concern__location_of_risk", "concern__source_of_risk")
+        """Location x source, each pair once per concluded enquiry (its locations joined with its
+        sources: an enquiry that found two of each is four cells of one)."""
+        groups = (
+            self.concluded()
+            .values(row=self._found("", "location"), other=self._found("", "source"))
             .annotate(n=Count("pk"))
             .order_by()
-        ]
+        )
+        return [(g["row"], g["other"], g["n"]) for g in groups]
 
     def _by(
         self, field: str, qs: QuerySet | None = None, blank: str | None = None
@@ -235,7 +323,7 @@ class SacReturn:
     # --- warnings -------------------------------------------------------------------------------
 
     def warnings(self, totals: dict[str, int]) -> list[str]:
-        found = []
+        found = self._left_out()
         concerns = totals.get("concerns", 0)
         enquiries = totals.get("s42", 0) + totals.get("other", 0)
         if enquiries > concerns:
@@ -265,8 +353,14 @@ class SacReturn:
         )
         if concern_counts["unlinked"]:
             found.append(
-                f"{concern_counts['unlinked']} concerns are not yet linked to a person, so SG1a-d "
+                f"{concern_counts['unlinked']} concerns are not yet linked to a person, so SG1a-e "
                 "cannot count them."
+            )
+        under_18, references = self.under_18()
+        if under_18:
+            found.append(
+                f"{under_18} people were under 18 on {self.year.end:%-d %B %Y} (or when they died), so "
+                f"SG1a-e leave them out: concerns {', '.join(references)}."
             )
         if concern_counts["no_dob"]:
             found.append(

@@ -21,8 +21,7 @@ from django_tasks import TaskContext, task
 from msphub.accounts.models import Organisation
 from msphub.core.periods import FinancialYear
 
-from .exports import FORMATS, return_file
-from .sac import build_return
+from .exports import FORMATS, council_return_file, validated_return
 
 EXPORTS_DIR = Path(settings.BASE_DIR) / "var" / "exports"
 
@@ -67,9 +66,9 @@ def write_sac_return(
     JSON, as the database backend stores them: the year is its label, parsed here."""
     financial_year = FinancialYear.parse(year)  # ValueError if it is not like 2025-26
     organisation = check_request(council, format)
-    data = build_return(financial_year, organisation)
+    data = validated_return(financial_year, organisation)
     name = f"sac-return-{financial_year}-{council or 'all-councils'}-{context.task_result.id}.{format}"
-    content = return_file(data, format)
+    content = council_return_file(financial_year, organisation, format, data)
     path = write_private(exports_dir(), name, content)
     return {
         "path": str(path),
@@ -77,5 +76,5 @@ def write_sac_return(
         "council": data["council"],
         "format": format,
         "bytes": len(content),
-        "warnings": len(data["warnings"]),
+        "warnings": len(data["warnings"]) + len(data["validation"]),
     }

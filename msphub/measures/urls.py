@@ -8,5 +8,6 @@ urlpatterns = [
     path("dashboard.pdf", views.dashboard_pdf, name="dashboard_pdf"),
     path("dashboard.csv", views.dashboard_csv, name="dashboard_csv"),
     path("sac/", views.sac, name="sac"),
+    path("sac/sign-off/", views.sac_sign_off, name="sac_sign_off"),
     path("sac/return.<str:file_format>", views.sac_download, name="sac_download"),
 ]

@@ -1,26 +1,31 @@
 """The Board dashboard (page, PDF, CSV) and the SAC return (page and downloads): a council's figures,
 aggregates only, for its staff and Board viewers (accounts.permissions.MEASURES); downloading the
-return is the safeguarding lead's (COUNCIL_RETURNS)."""
+return and signing it off are the safeguarding lead's (COUNCIL_RETURNS)."""
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from msphub.accounts.models import Organisation
 from msphub.accounts.permissions import COUNCIL_RETURNS, MEASURES
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core import charts
-from msphub.core.access import requires
+from msphub.core.access import log_view, requires
 from msphub.core.downloads import CSV, JSON, XLSX, csv_response, download, pdf_response
+from msphub.core.forms import posted
 from msphub.core.periods import FinancialYear
 
 from . import exports
 from . import measures as m
-from .forms import DashboardFilterForm
+from .forms import DashboardFilterForm, ReturnSignOffForm
+from .models import ReturnSignOff, sign_off_statement
 from .sac import TABLE_TITLES, build_return, grid
+from .validation import with_validation
 
 TREND_MEASURES = ["asked_about_outcomes", "first_contact_24h", "conversion_rate", "risk_reduced_or_removed"]
 
@@ -116,18 +121,24 @@ def _year(request: AuthenticatedRequest) -> FinancialYear:
         raise Http404(str(exc)) from exc
 
 
+def _validated_return(year: FinancialYear, council: Organisation) -> dict[str, Any]:
+    """The council's return for the year as counted now, with its validation warnings."""
+    return with_validation(build_return(year, council), year, council)
+
+
 @require_GET
 @requires(MEASURES)
 def sac(request: AuthenticatedRequest) -> HttpResponse:
     council = _council(request)
     year = _year(request)
-    data = build_return(year, council)
+    data = _validated_return(year, council)
     tables = []
     for table_id, title in TABLE_TITLES.items():
         rows, columns, values = grid(table_id, data["tables"][table_id])
         tables.append(
             {"id": table_id, "title": title, "columns": columns, "rows": list(zip(rows, values, strict=True))}
         )
+    sign_off = ReturnSignOff.objects.latest_for(council, year)
     return render(
         request,
         "measures/sac.html",
@@ -137,6 +148,38 @@ def sac(request: AuthenticatedRequest) -> HttpResponse:
             "years": FinancialYear.recent(4),
             "tables": tables,
             "warnings": data["warnings"],
+            "validation": data["validation"],
+            "sign_off": sign_off,
+            "differences": sign_off.differences(data) if sign_off else [],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(COUNCIL_RETURNS)
+def sac_sign_off(request: AuthenticatedRequest) -> HttpResponse:
+    """The safeguarding lead signs the council's return for ``?year=`` off: an immutable snapshot of
+    every cell as counted now (``ReturnSignOff``), access-logged; signing off again adds another."""
+    council = _council(request)
+    year = _year(request)
+    form = ReturnSignOffForm(posted(request), year=year)
+    if request.method == "POST" and form.is_valid():
+        data = _validated_return(year, council)
+        sign_off = ReturnSignOff.objects.sign_off(
+            council, year, request.user, form.cleaned_data["job_title"], data
+        )
+        log_view(request, sign_off)
+        messages.success(request, f"The {year} return is signed off")
+        return redirect(f"{reverse('measures:sac')}?year={year}")
+    return render(
+        request,
+        "measures/sac_sign_off.html",
+        {
+            "council": council,
+            "year": year,
+            "form": form,
+            "statement": sign_off_statement(year),
+            "latest": ReturnSignOff.objects.latest_for(council, year),
         },
     )
 
@@ -147,10 +190,21 @@ RETURN_FORMATS = {"json": JSON, "csv": CSV, "xlsx": XLSX}
 @require_GET
 @requires(COUNCIL_RETURNS)
 def sac_download(request: AuthenticatedRequest, file_format: str) -> HttpResponse:
-    """Exporting the return is for the safeguarding lead (access.md)."""
+    """Exporting the return is for the safeguarding lead (access.md): as counted now, or with
+    ``?version=signed-off`` exactly as last signed off (404 if it has not been)."""
     if file_format not in RETURN_FORMATS:
         raise Http404
     council = _council(request)
     year = _year(request)
-    content = exports.return_file(build_return(year, council), file_format)
-    return download(content, RETURN_FORMATS[file_format], f"sac-{year}-{council.ons_code}.{file_format}")
+    name = f"sac-{year}-{council.ons_code}"
+    if request.GET.get("version") == "signed-off":
+        sign_off = ReturnSignOff.objects.latest_for(council, year)
+        if sign_off is None:
+            raise Http404("The return has not been signed off")
+        content = exports.return_file(
+            sign_off.cells, file_format, council_name=council.name, sign_off=sign_off
+        )
+        name += "-signed-off"
+    else:
+        content = exports.council_return_file(year, council, file_format)
+    return download(content, RETURN_FORMATS[file_format], f"{name}.{file_format}")

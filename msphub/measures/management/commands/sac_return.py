@@ -12,8 +12,7 @@ from django_tasks import TaskResultStatus
 
 from msphub.core.commands import financial_year_option
 from msphub.core.periods import FinancialYear
-from msphub.measures.exports import return_file
-from msphub.measures.sac import build_return
+from msphub.measures.exports import council_return_file, validated_return
 from msphub.measures.tasks import check_request, write_sac_return
 
 
@@ -53,12 +52,12 @@ class Command(BaseCommand):
             organisation = check_request(council, format)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        data = build_return(financial_year, organisation)
+        data = validated_return(financial_year, organisation)
         path = Path(output)
-        path.write_bytes(return_file(data, format))
+        path.write_bytes(council_return_file(financial_year, organisation, format, data))
         self.stdout.write(
             f"SAC return {financial_year} for {data['council']} written to {path} "
-            f"({len(data['warnings'])} warnings)"
+            f"({len(data['warnings']) + len(data['validation'])} warnings)"
         )
 
     def enqueue(self, year: FinancialYear, council: str | None, format: str) -> None:
