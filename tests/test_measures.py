@@ -6,6 +6,7 @@ the period), concerns received in the period, or feedback asked in the period; p
 Definitely or To some extent, over the answers Definitely, To some extent and Not at all.
 """
 
+import base64
 import csv
 import io
 import json
@@ -17,11 +18,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from msphub.accounts.models import Organisation
 from msphub.core import categories
 from msphub.core.periods import Period
 from msphub.measures import measures as m
+from tests.conftest import new_concern
 from tests.measures_fixtures import (
     AWAITING_WORDS,
     DECLINED_WORDS,
@@ -663,3 +666,55 @@ def test_a_concern_still_inside_its_24_hours_is_not_yet_a_miss(council, front_do
         f"first_contact_24h on 15 April must be 1 of 1 (100%), not {found}: a concern received an hour "
         "earlier, still inside its 24 hours, is not yet due and is left out of the denominator"
     )
+
+
+@pytest.mark.parametrize(
+    ("month", "today", "complete"),
+    [
+        (date(2026, 4, 1), date(2026, 12, 1), True),  # over, inside the year
+        (date(2026, 3, 1), date(2026, 12, 1), False),  # before the year
+        (date(2026, 11, 1), date(2026, 12, 1), True),  # ended yesterday
+        (date(2026, 12, 1), date(2026, 12, 1), False),  # one day old
+        (date(2026, 12, 1), date(2026, 12, 31), False),  # its last day: not over yet
+        (date(2027, 3, 1), date(2027, 4, 2), True),
+    ],
+)
+def test_a_month_is_complete_once_over_and_inside_the_period(month, today, complete):
+    year = Period(date(2026, 4, 1), date(2027, 3, 31))
+    assert m.month_is_complete(month, year, today) is complete
+
+
+def test_a_month_cut_by_the_period_is_incomplete():
+    assert not m.month_is_complete(
+        date(2025, 6, 1), Period(date(2025, 6, 15), date(2025, 9, 30)), date(2026, 1, 1)
+    )
+    assert not m.month_is_complete(
+        date(2025, 9, 1), Period(date(2025, 6, 1), date(2025, 9, 29)), date(2026, 1, 1)
+    )
+
+
+def test_monthly_marks_the_month_not_yet_over(data):
+    """A concern received today: its month is plotted, marked incomplete (issue 12: "the current
+    month, one day old, is plotted like a full month"); the data set's past months are complete."""
+    from msphub.core.periods import FinancialYear
+
+    assert all(
+        p["complete"] for points in m.monthly(m.Filters(PERIOD, data.council)).values() for p in points
+    )
+    new_concern(data.council)
+    this_year = FinancialYear.current()
+    points = m.monthly(m.Filters(this_year, data.council))["conversion_rate"]
+    this_month = timezone.localdate().strftime("%Y-%m")
+    assert [p["complete"] for p in points if p["month"] == this_month] == [False]
+
+
+def test_the_trend_chart_labels_an_incomplete_month():
+    from msphub.core import charts
+
+    points = [
+        {"month": "2026-11", "percent": 50.0, "complete": True},
+        {"month": "2026-12", "percent": 80.0, "complete": False},
+    ]
+    encoded = charts.monthly_lines({"conversion_rate": points}, {"conversion_rate": "Conversion"})
+    decoded = base64.b64decode(encoded.split(",", 1)[1]).decode()
+    assert "2026-12 (incomplete)" in decoded and "2026-11 (incomplete)" not in decoded

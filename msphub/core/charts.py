@@ -49,6 +49,9 @@ def monthly_lines(series: dict[str, list[dict[str, Any]]], labels: dict[str, str
     # Every line is drawn against one sorted list of months, so the axis runs in date order.
     months = sorted({p["month"] for points in series.values() for p in points})
     position = {month: i for i, month in enumerate(months)}
+    # A month not yet over (``complete`` False) is drawn with a hollow point and labelled as such, so
+    # a month one day old is not read like a whole one.
+    incomplete = {p["month"] for points in series.values() for p in points if not p.get("complete", True)}
     for colour, (measure_id, points) in zip(COLOURS, series.items(), strict=False):
         shown = [p for p in points if p["percent"] is not None]
         axes.plot(
@@ -58,7 +61,16 @@ def monthly_lines(series: dict[str, list[dict[str, Any]]], labels: dict[str, str
             color=colour,
             label=labels[measure_id],
         )
-    axes.set_xticks(range(len(months)), months)
+        partial = [p for p in shown if p["month"] in incomplete]
+        axes.plot(
+            [position[p["month"]] for p in partial],
+            [p["percent"] for p in partial],
+            linestyle="none",
+            marker="o",
+            markerfacecolor="white",
+            markeredgecolor=colour,
+        )
+    axes.set_xticks(range(len(months)), [m + " (incomplete)" if m in incomplete else m for m in months])
     axes.set_ylim(0, 100)
     axes.set_ylabel("Per cent")
     axes.tick_params(axis="x", labelrotation=45)

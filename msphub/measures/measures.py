@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
@@ -513,12 +513,23 @@ def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]
     return out
 
 
+def month_is_complete(month: date, period: Period, today: date | None = None) -> bool:
+    """Whether a calendar month's figures are whole: the month lies inside the period and has ended
+    (a month one day old, or cut by the period's first or last day, is plotted as incomplete)."""
+    today = today or timezone.localdate()
+    first = month.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return period.start <= first and last <= period.end and last < today
+
+
 def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
     """Each measure month by month over the period.
 
-    Returns {measure id: [{month, numerator, denominator, percent}, ...]}.
+    Returns {measure id: [{month, numerator, denominator, percent, complete}, ...]}; ``complete`` is
+    False for a month not yet over or cut by the period (``month_is_complete``).
     """
     out: dict[str, list[dict[str, Any]]] = {}
+    today = timezone.localdate()
     for base in ("concluded", "concerns", "feedback"):
         group, aggregates = _aggregates(base)
         rows = (
@@ -530,10 +541,21 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
         )
         for row in rows:
             month = row["month"].strftime("%Y-%m")
+            complete = month_is_complete(
+                row["month"].date() if isinstance(row["month"], datetime) else row["month"],
+                filters.period,
+                today,
+            )
             for m in group:
                 num, den = _result(m, row)
                 out.setdefault(m.id, []).append(
-                    {"month": month, "numerator": num, "denominator": den, "percent": percent(num, den)}
+                    {
+                        "month": month,
+                        "numerator": num,
+                        "denominator": den,
+                        "percent": percent(num, den),
+                        "complete": complete,
+                    }
                 )
     return out
 

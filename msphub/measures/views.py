@@ -54,6 +54,7 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
     pathways = m.not_enquiries(filters)
     repeats = m.repeat_concerns(filters)
     months = sorted({p["month"] for points in trend_series.values() for p in points})
+    incomplete = {p["month"] for points in trend_series.values() for p in points if not p["complete"]}
     has_percentages = any(row["percent"] is not None for row in totals)
     trend_rows = [
         {
@@ -74,7 +75,7 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
         "has_percentages": has_percentages,
         "bars_chart": charts.percent_bars(totals) if draw and has_percentages else "",
         "trend_chart": charts.monthly_lines(trend_series, labels) if draw and months else "",
-        "months": months,
+        "months": [{"month": month, "complete": month not in incomplete} for month in months],
         "trend_rows": trend_rows,
         "dimension": dimension,
         "dimension_label": m.DIMENSIONS[dimension][0] if dimension else "",
