@@ -387,16 +387,27 @@ def contact_data(**overrides) -> dict:
     return data
 
 
+def test_a_call_in_the_minute_the_concern_arrived_is_accepted(client, concern, practitioner):
+    """The form gives the time to the minute: a concern received at 09:00:40 and a call recorded at
+    09:00 is not "before the concern" (the browser journey records a call at once)."""
+    from msphub.concerns import services
+
+    concern.received_at = concern.received_at.replace(second=40)
+    moment = concern.received_at.replace(second=0)
+    assert services.contact_time_errors(concern, moment) == {}
+    assert services.contact_time_errors(concern, moment - timedelta(minutes=1))
+
+
 def test_first_contact_before_the_concern_is_refused(client, concern, practitioner):
     client.force_login(practitioner)
     with time_machine.travel(NOW, tick=False):
         response = client.post(url(concern, "first-contact/"), contact_data(contact_time="08:59"))
         assert error_summary(response) == [
-            "The conversation must be after the concern was received (15 June 2026 at 09:00)"
+            "The conversation must not be before the concern was received (15 June 2026 at 09:00)"
         ]
         response = client.post(url(concern, "first-contact/"), contact_data(contact_date_day="14"))
         assert error_summary(response) == [
-            "The conversation must be after the concern was received (15 June 2026 at 09:00)"
+            "The conversation must not be before the concern was received (15 June 2026 at 09:00)"
         ]
         # The error is on the date when the day is wrong.
         assert 'id="id_contact_date-error"' in body(response)
@@ -418,7 +429,7 @@ def test_first_contact_in_the_future_is_refused(client, concern, practitioner):
 def test_the_service_refuses_a_contact_before_the_concern_or_in_the_future(concern, practitioner):
     data = {"method": "phone", "spoke_with": "adult", "representative_name": "", "wants": "x", "notes": ""}
     with time_machine.travel(NOW, tick=False):
-        with pytest.raises(ValidationError, match="after the concern was received"):
+        with pytest.raises(ValidationError, match="not be before the concern was received"):
             services.record_first_contact(
                 concern, practitioner, data | {"contact_at": RECEIVED - timedelta(days=30)}
             )
@@ -505,7 +516,7 @@ def test_an_unsuccessful_attempt_is_recorded_and_not_counted(client, concern, pr
         ]
         response = client.post(url(concern, "contact-attempt/"), attempt_data(attempt_time="08:00"))
         assert error_summary(response) == [
-            "The attempt must be after the concern was received (15 June 2026 at 09:00)"
+            "The attempt must not be before the concern was received (15 June 2026 at 09:00)"
         ]
         response = client.post(url(concern, "contact-attempt/"), attempt_data())
         assert response.status_code == 302, error_summary(response)

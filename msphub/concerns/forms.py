@@ -298,7 +298,7 @@ def _when(form: GovukForm, date_field: str, time_field: str, name: str) -> datet
         if name == "attempted_at":
             message = message.replace("conversation", "attempt")
         before_the_day = day < timezone.localdate(concern.received_at)
-        form.add_error(date_field if before_the_day and "after" in message else time_field, message)
+        form.add_error(date_field if before_the_day and "before" in message else time_field, message)
     return when
 
 

@@ -190,13 +190,15 @@ def create_person_from_concern(concern: Concern, user: User, data: dict[str, Any
 
 
 def contact_time_errors(concern: Concern, when: Any, field: str = "contact_at") -> dict[str, str]:
-    """A contact (or an attempt) happened after the concern was received, and not in the future."""
+    """A contact (or an attempt) happened no earlier than the concern was received, and not in the
+    future. The form gives the time to the minute, so the minute the concern arrived counts: a call
+    made at once is not refused for the seconds the concern's own time carries."""
     if when is None:
         return {}
-    if when < concern.received_at:
+    if when < concern.received_at.replace(second=0, microsecond=0):
         received = timezone.localtime(concern.received_at)
         return {
-            field: "The conversation must be after the concern was received "
+            field: "The conversation must not be before the concern was received "
             f"({received:%-d %B %Y} at {received:%H:%M})"
         }
     if when > timezone.now():

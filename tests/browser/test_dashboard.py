@@ -15,6 +15,7 @@ from msphub.concerns import services as concern_services
 from msphub.core.periods import FinancialYear
 from msphub.enquiries import services as enquiry_services
 from msphub.enquiries.models import Enquiry
+from msphub.measures.sac import TABLE_TITLES
 from tests.browser.test_concern_journey import heading, menu, sign_in
 from tests.enquiry_fixtures import (
     add_outcome,
@@ -28,7 +29,10 @@ pytestmark = pytest.mark.browser
 QUOTE = "Pat listened to me and now my son does not have my bank card."
 PRIVATE_WORDS = "Please keep this between us: my daughter helped me the most."
 MEASURES_CHART = "Bar chart of each measure as a percentage. The same figures are in the table below."
-TRENDS_CHART = "Line chart of four measures month by month. The same figures are in the table below."
+TRENDS_CHART = (
+    "Line chart of four measures month by month; a month not yet over is marked incomplete, with a hollow "
+    "point. The same figures are in the table below."
+)
 PATHWAYS_CHART = (
     "Bar chart of what happened to concerns that did not become enquiries. "
     "The same figures are in the table below."
@@ -38,14 +42,16 @@ PATHWAYS_CHART = (
 @pytest.fixture
 def closed_enquiry(make_enquiry, make_person, practitioner, manager) -> Enquiry:
     """A section 42 enquiry for a woman, closed with her outcome fully achieved, and her feedback:
-    words she agreed could be quoted, and words from someone who did not agree."""
+    words she agreed could be quoted (approved by a manager), and words from someone who did not agree."""
     enquiry = make_enquiry(person=make_person(gender="Female"))
     add_outcome(enquiry, "I want my son to stop taking my money")
     close(enquiry, practitioner, manager)
     answers = {"listened_to": "Definitely", "involved": "Definitely", "safer": "To some extent"}
-    enquiry_services.record_feedback(
+    quoted = enquiry_services.record_feedback(
         enquiry, practitioner, feedback_data(**answers, comments=QUOTE, consent_to_quote=True)
     )
+    # A manager approves the quote: only then does the Board see it.
+    enquiry_services.moderate_quote(quoted, manager, True, QUOTE)
     enquiry_services.record_feedback(
         enquiry,
         practitioner,
@@ -173,7 +179,7 @@ def test_board_viewer_reads_the_dashboard_filters_it_and_downloads_it(visit, cas
     year = FinancialYear.current().label
     expect(heading(page)).to_have_text(f"Safeguarding Adults Collection {year}")
     expect(page.get_by_role("navigation", name="Financial years")).to_contain_text(year)
-    expect(page.get_by_role("table")).to_have_count(12)
+    expect(page.get_by_role("table")).to_have_count(len(TABLE_TITLES))  # SG1a to SG4a, SG1e included
     expect(page.get_by_role("table", name="SG1b: Individuals involved, by gender")).to_be_visible()
     expect(page.get_by_text("Download the return")).to_have_count(0)
 
