@@ -833,6 +833,22 @@ def person_cases(w) -> list[Case]:
             post=emergency,
             absent={p: ("Rosalind",) for p in RIVERSIDE_CASEWORK - view} if person is w.p_restricted else {},
         )
+        # Merging a duplicate record into this one: the council's safeguarding lead only.
+        merge, merge_page = matrix({lead}), reverse("people:merge", args=args)
+        cases += get_and_post(f"people:merge {label}", merge_page, get=merge, post=merge)
+    # The side-by-side confirmation of two of a council's records; never across councils.
+    cases += get_and_post(
+        "people:merge_confirm",
+        reverse("people:merge_confirm", args=[w.p_front.uuid, w.p_locality.uuid]),
+        get=matrix({LEAD}),
+        post=matrix({LEAD}),
+    )
+    cases += get_and_post(
+        "people:merge_confirm (another council's)",
+        reverse("people:merge_confirm", args=[w.p_front.uuid, w.p_hillside.uuid]),
+        get=signed_in(404),
+        post=signed_in(404),
+    )
     # The council's emergency accesses: its safeguarding lead only (Hillside's lead sees Hillside's).
     cases += get_and_post(
         "people:emergency_access_list", reverse("people:emergency_access_list"), get=matrix({LEAD, OTHER})

@@ -19,7 +19,7 @@ from .models import (
     clean_emergency_reason,
     validate_emergency_reason,
 )
-from .services import LikelyDuplicate, likely_duplicates
+from .services import Comparison, LikelyDuplicate, likely_duplicates
 
 
 def _nhs(value: str) -> str:
@@ -233,3 +233,35 @@ class EmergencyAccessForm(GovukForm):
     def clean_reason(self) -> str:
         validate_emergency_reason(self.cleaned_data["reason"])
         return clean_emergency_reason(self.cleaned_data["reason"])
+
+
+class MergeForm(GovukForm):
+    """Confirming a merge: which of the duplicate's details the kept record takes (only those that
+    differ are offered, none ticked to start with), and why the two records are one person."""
+
+    take = forms.MultipleChoiceField(
+        label="Which of the duplicate's details should the kept record take?",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave a detail unticked to keep the kept record's own (even when it is blank). "
+        "The duplicate keeps its details either way.",
+    )
+    reason = forms.CharField(
+        label="Why are these records the same person?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example, the same NHS number and date of birth, and the GP confirmed it",
+        error_messages={"required": "Enter why these records are the same person"},
+    )
+
+    def __init__(self, *args: Any, differences: list[Comparison], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["take"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [
+            (d.key, f"{d.label}: {d.duplicate or 'blank'} (instead of {d.kept or 'blank'})")
+            for d in differences
+        ]
+
+    def clean_reason(self) -> str:
+        return plain_text(self.cleaned_data["reason"], "Enter why these records are the same person")

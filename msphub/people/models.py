@@ -43,8 +43,18 @@ class PersonQuerySet(models.QuerySet):
         """The restricted records ``user`` may not see (unless they are the lead, who sees all)."""
         return self.filter(restricted=True).exclude(_may_see_restricted(user))
 
+    def not_merged(self) -> "PersonQuerySet":
+        """The records still in use: not merged into another record (``services.merge_people``)."""
+        return self.filter(merged_into__isnull=True)
+
     def for_user(self, user, action: str = "view") -> "PersonQuerySet":
-        """Records the user may see ("view") or change ("edit"); see ../shared/domain/access.md."""
+        """Records the user may see ("view") or change ("edit"); see ../shared/domain/access.md.
+
+        A record merged into another is in none of them: not in search, lists, likely duplicates,
+        nor open to any change. Only its own page and history show it (``Person.with_merged``)."""
+        return self.not_merged()._scoped_for_user(user, action)
+
+    def _scoped_for_user(self, user, action: str) -> "PersonQuerySet":
         if not user.is_authenticated:
             return self.none()
         if user.is_partner_enquiry_officer:
@@ -66,6 +76,17 @@ class PersonQuerySet(models.QuerySet):
         if not user.team_id:
             return qs.filter(created_by=user)
         return qs.filter(models.Q(team_id=user.team_id) | models.Q(concerns__team_id=user.team_id)).distinct()
+
+
+class PersonWithMergedQuerySet(PersonQuerySet):
+    """For a person's own page and its history alone: a record merged into another still opens there
+    (to whoever could have seen it), to say where its concerns and enquiries went. Any other action
+    is as ``PersonQuerySet.for_user``: nothing is changed on, or added to, a merged record."""
+
+    def for_user(self, user, action: str = "view") -> "PersonQuerySet":
+        if action != "view":
+            return super().for_user(user, action)
+        return self._scoped_for_user(user, action)
 
 
 class DeathSource(models.TextChoices):
@@ -156,12 +177,41 @@ class Person(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A duplicate merged into another record by the safeguarding lead (``services.merge_people``):
+    # kept, with its history, but its concerns, enquiries and representatives are the kept record's.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        help_text="The record this duplicate was merged into.",
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    merge_reason = models.TextField("Why the records were merged", max_length=2000, blank=True)
     history = HistoricalRecords(excluded_fields=["created_at"])
 
     objects = PersonQuerySet.as_manager()
+    # Merged records too, for the record's own page and history only (see the queryset).
+    with_merged = PersonWithMergedQuerySet.as_manager()
 
     class Meta:
         ordering = ["family_name", "given_name"]
+        constraints = [
+            # A merge says when, by whom and why, and never into the record itself.
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True)
+                | (
+                    models.Q(merged_at__isnull=False, merged_by__isnull=False)
+                    & ~models.Q(merge_reason="")
+                    & ~models.Q(merged_into=models.F("pk"))
+                ),
+                name="person_merge_recorded",
+            ),
+        ]
         indexes = [
             models.Index(fields=["council", "family_name", "date_of_birth"]),
             # Every record lookup excludes restricted people the user is not named on; this small
@@ -176,6 +226,10 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def nhs_number_display(self) -> str:

@@ -1,6 +1,6 @@
 """People's records: creating and changing them, who may see a restricted one (and break-glass
-emergency access to one), finding people (search), and likely duplicates before a new record is
-created. Each write is one transaction."""
+emergency access to one), finding people (search), likely duplicates before a new record is
+created, and merging two records of one person. Each write is one transaction."""
 
 import logging
 from collections.abc import Iterable
@@ -13,10 +13,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import strip_tags
 
 from msphub.accounts.models import Role, User
+from msphub.accounts.permissions import SAFEGUARDING_LEAD
+from msphub.concerns.models import Concern
 from msphub.core.models import AccessLog
 from msphub.core.validators import normalise_nhs_number, normalise_postcode
+from msphub.enquiries.models import Enquiry
 
 from .models import EmergencyAccess, Person, Representative
 
@@ -71,8 +77,10 @@ def restricted_matches(user: User, criteria: dict[str, Any]) -> list[UUID]:
     anything about the person being shown. None for anyone who is not a council's casework staff."""
     if user.council_id is None:
         return []
-    hidden = Person.objects.filter(council_id=user.council_id, restricted=True).exclude(
-        pk__in=Person.objects.for_user(user).values("pk")
+    hidden = (
+        Person.objects.not_merged()
+        .filter(council_id=user.council_id, restricted=True)
+        .exclude(pk__in=Person.objects.for_user(user).values("pk"))
     )
     return list(search(hidden, **criteria).values_list("uuid", flat=True)[:RESTRICTED_MATCHES_SHOWN])
 
@@ -82,7 +90,7 @@ def emergency_access_candidates(user: User) -> QuerySet[Person]:
     (the view sends anyone who can see the record already straight to it)."""
     if user.council_id is None:
         return Person.objects.none()
-    return Person.objects.filter(council_id=user.council_id, restricted=True)
+    return Person.objects.not_merged().filter(council_id=user.council_id, restricted=True)
 
 
 def safeguarding_leads(council_id: int) -> QuerySet[User]:
@@ -132,8 +140,9 @@ def search(
     nhs_number: str = "",
     postcode: str = "",
 ) -> QuerySet[Person]:
-    """People matching every criterion given; each word of a name may match any name field."""
-    qs = people
+    """People matching every criterion given; each word of a name may match any name field.
+    A record merged into another is never found (its concerns and enquiries are the other's)."""
+    qs = people.filter(merged_into__isnull=True)
     postcode = _postcode(postcode)
     for word in name.split():
         qs = qs.filter(
@@ -204,6 +213,7 @@ def likely_duplicates(
         )
     if not rules:
         return []
+    people = people.filter(merged_into__isnull=True)  # a merged record is no longer a duplicate
     combined = Q()
     for rule, _ in rules:
         combined |= Q(**rule)
@@ -241,3 +251,190 @@ def _postcode(value: str) -> str:
         return normalise_postcode(value)
     except ValidationError:
         return (value or "").strip()
+
+
+# --- Merging two records of the same person -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeField:
+    """Details of a person compared when two records are merged: the lead picks, for each that
+    differs, whether the kept record takes the duplicate's value (nothing is copied unasked)."""
+
+    key: str
+    label: str
+    fields: tuple[str, ...]
+
+
+MERGE_FIELDS: tuple[MergeField, ...] = (
+    MergeField("name", "Name", ("given_name", "family_name")),
+    MergeField("preferred_name", "Preferred name", ("preferred_name",)),
+    MergeField("date_of_birth", "Date of birth", ("date_of_birth",)),
+    MergeField("nhs_number", "NHS number", ("nhs_number",)),
+    MergeField("gender", "Gender", ("gender",)),
+    MergeField("ethnicity", "Ethnicity", ("ethnicity",)),
+    MergeField("primary_support_reason", "Primary support reason", ("primary_support_reason",)),
+    MergeField("autism", "Autism or Asperger's syndrome", ("autism",)),
+    MergeField("date_of_death", "Date of death", ("date_of_death", "date_of_death_source")),
+    MergeField("address", "Address", ("address", "postcode")),
+    MergeField("phone", "Phone", ("phone",)),
+    MergeField("communication_needs", "Communication needs", ("communication_needs",)),
+)
+MERGE_FIELD_KEYS = frozenset(f.key for f in MERGE_FIELDS)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One row of the side-by-side page: a detail as each record has it."""
+
+    key: str
+    label: str
+    kept: str
+    duplicate: str
+
+    @property
+    def differs(self) -> bool:
+        return self.kept != self.duplicate
+
+
+def _shown(person: Person, name: str) -> str:
+    value = getattr(person, name)
+    if value in (None, ""):
+        return ""
+    if name == "nhs_number":
+        return person.nhs_number_display
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    display = getattr(person, f"get_{name}_display", None)
+    return str(display() if display else value)
+
+
+def compare_for_merge(kept: Person, duplicate: Person) -> list[Comparison]:
+    """Every detail compared, as the page shows it (blank where a record has none)."""
+    rows = []
+    for merge_field in MERGE_FIELDS:
+        kept_value, duplicate_value = (
+            " ".join(v for v in (_shown(p, name) for name in merge_field.fields) if v)
+            for p in (kept, duplicate)
+        )
+        rows.append(Comparison(merge_field.key, merge_field.label, kept_value, duplicate_value))
+    return rows
+
+
+def merge_candidates(people: QuerySet[Person], kept: Person) -> QuerySet[Person]:
+    """The records that may be merged into ``kept``: its council's others still in use (of
+    ``people``, which the view narrows to what the user may change)."""
+    return people.filter(merged_into__isnull=True, council_id=kept.council_id).exclude(pk=kept.pk)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    kept: Person
+    duplicate: Person
+    concerns: int
+    enquiries: int
+    representatives: int
+    emergency_accesses: int
+    taken: tuple[str, ...]
+
+
+def _move(instance: Any, to: Person, user: User, reason: str) -> None:
+    """Move a record to another person, its history saying who and why."""
+    instance.person = to
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.save(update_fields=["person"])
+
+
+def merge_people(
+    user: User, kept: Person, duplicate: Person, reason: str, take: Iterable[str] = ()
+) -> MergeResult:
+    """Merge ``duplicate`` into ``kept``: the safeguarding lead's correction of one adult recorded twice.
+
+    In one transaction, with both people's rows locked (so two leads merging at once cannot both
+    win, nor merge a record that has just been merged): every concern, enquiry, representative,
+    emergency access and named user (``restricted_to``) of the duplicate, and any records merged
+    into it before, move to the kept record, each move in that record's own history. The kept
+    record takes the duplicate's value of each detail in ``take`` (``MERGE_FIELDS`` keys) and no
+    other; it is restricted if either was. The duplicate is not deleted: it keeps its details and
+    history and says when, by whom and why it was merged, and is then in no search or list and
+    open to no change (``PersonQuerySet.for_user``).
+
+    Refused with a ValidationError: the same record twice, records of different councils, a
+    record already merged, no reason, or a detail the kept record cannot take (a date of death
+    before its date of birth, say).
+    """
+    reason = strip_tags(reason or "").strip()
+    take = tuple(dict.fromkeys(take))
+    if kept.pk == duplicate.pk:
+        raise ValidationError("Choose two different records to merge", code="same")
+    if kept.council_id != duplicate.council_id:
+        raise ValidationError("Only records of the same council can be merged", code="council")
+    if user.council_id is None or user.council_id != kept.council_id or not SAFEGUARDING_LEAD.allows(user):
+        raise PermissionDenied("Only the council's safeguarding lead merges its records.")
+    if not reason:
+        raise ValidationError("Enter why these records are the same person", code="reason")
+    if unknown := set(take) - MERGE_FIELD_KEYS:
+        raise ValidationError(f"Unknown details to take: {sorted(unknown)}", code="take")
+    with transaction.atomic():
+        locked = {
+            p.pk: p
+            for p in Person.objects.select_for_update().filter(pk__in=[kept.pk, duplicate.pk]).order_by("pk")
+        }
+        kept, duplicate = locked[kept.pk], locked[duplicate.pk]
+        if kept.is_merged or duplicate.is_merged:
+            raise ValidationError(
+                "One of these records has already been merged into another record", code="merged"
+            )
+        taken = tuple(f.key for f in MERGE_FIELDS if f.key in take)
+        for merge_field in MERGE_FIELDS:
+            if merge_field.key in taken:
+                for name in merge_field.fields:
+                    setattr(kept, name, getattr(duplicate, name))
+        kept.restricted = kept.restricted or duplicate.restricted
+        kept.full_clean()
+        kept._history_user = user  # type: ignore[attr-defined]
+        kept._change_reason = f"Person {duplicate.pk} merged into this record"  # type: ignore[attr-defined]
+        kept.save()
+
+        why = f"Records merged: person {duplicate.pk} into {kept.pk}"
+        concerns = list(Concern.objects.select_for_update().filter(person=duplicate).order_by("pk"))
+        enquiries = list(Enquiry.objects.select_for_update().filter(person=duplicate).order_by("pk"))
+        representatives = list(Representative.objects.select_for_update().filter(person=duplicate))
+        for row in (*concerns, *enquiries, *representatives):
+            _move(row, kept, user, why)
+        # Written once and never changed (so no history): only the person they open moves.
+        emergency_accesses = EmergencyAccess.objects.filter(person=duplicate).update(person=kept)
+        kept.restricted_to.add(*duplicate.restricted_to.all())
+        duplicate.restricted_to.clear()
+        # Records merged into the duplicate before now point at the record they live on in.
+        for earlier in Person.objects.select_for_update().filter(merged_into=duplicate):
+            earlier.merged_into = kept
+            earlier._history_user = user  # type: ignore[attr-defined]
+            earlier._change_reason = why  # type: ignore[attr-defined]
+            earlier.save(update_fields=["merged_into"])
+
+        duplicate.merged_into = kept
+        duplicate.merged_at = timezone.now()
+        duplicate.merged_by = user
+        duplicate.merge_reason = reason
+        duplicate._history_user = user  # type: ignore[attr-defined]
+        duplicate._change_reason = f"Merged into person {kept.pk}"  # type: ignore[attr-defined]
+        duplicate.save(update_fields=["merged_into", "merged_at", "merged_by", "merge_reason"])
+    result = MergeResult(
+        kept, duplicate, len(concerns), len(enquiries), len(representatives), emergency_accesses, taken
+    )
+    # Ids only: names and reasons stay in the database.
+    logger.info(
+        "person %s merged into person %s by user %s: %s concerns, %s enquiries, %s representatives, "
+        "%s emergency accesses moved; took %s",
+        duplicate.pk,
+        kept.pk,
+        user.pk,
+        result.concerns,
+        result.enquiries,
+        result.representatives,
+        result.emergency_accesses,
+        ",".join(taken) or "nothing",
+    )
+    return result

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<uuid:uuid>/history/", views.person_history, name="history"),
     path("<uuid:uuid>/restriction/", views.person_restriction, name="restriction"),
     path("<uuid:uuid>/emergency-access/", views.emergency_access, name="emergency_access"),
+    path("<uuid:uuid>/merge/", views.person_merge, name="merge"),
+    path("<uuid:uuid>/merge/<uuid:duplicate>/", views.person_merge_confirm, name="merge_confirm"),
 ]

@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -16,17 +17,26 @@ from django.views.decorators.http import require_GET, require_http_methods
 from msphub.accounts.permissions import CASEWORK, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.concerns.models import Concern
-from msphub.core.access import Action, log_shown, record, requires, visible
+from msphub.core.access import Action, get_record, log_shown, log_view, record, requires, visible
 from msphub.core.forms import initial_from, posted
 from msphub.core.history import history_page
 from msphub.enquiries.models import Enquiry
 
 from . import services
-from .forms import EmergencyAccessForm, PersonForm, PersonSearchForm, RepresentativeForm, RestrictionForm
+from .forms import (
+    EmergencyAccessForm,
+    MergeForm,
+    PersonForm,
+    PersonSearchForm,
+    RepresentativeForm,
+    RestrictionForm,
+)
 from .models import EMERGENCY_ACCESS_HOURS, EmergencyAccess, Person, Representative
 from .services import LikelyDuplicate, search
 
 PEOPLE = Person.objects.select_related("council", "team")
+# A person's own page and its history also open for a record merged into another (nothing else does).
+PEOPLE_WITH_MERGED = Person.with_merged.select_related("council", "team", "merged_into", "merged_by")
 
 
 @require_http_methods(["GET", "POST"])
@@ -74,8 +84,12 @@ def timeline(concerns: QuerySet[Concern], enquiries: QuerySet[Enquiry]) -> list[
 
 
 @require_GET
-@record(PEOPLE, url_kwarg="uuid")
+@record(PEOPLE_WITH_MERGED, url_kwarg="uuid")
 def person_detail(request: AuthenticatedRequest, person: Person) -> HttpResponse:
+    if person.is_merged:
+        # What the record was, and the record it lives on in (linked if the user may see it).
+        kept = visible(request, Person.objects.filter(merged_from=person)).first()
+        return render(request, "people/merged.html", {"person": person, "kept": kept})
     concerns = (
         visible(request, Concern.objects.filter(person=person))
         .select_related("decision")
@@ -92,6 +106,9 @@ def person_detail(request: AuthenticatedRequest, person: Person) -> HttpResponse
             "representatives": person.representatives.all(),
             "can_edit": can_edit,
             "age": person.age_on(person.date_of_death or timezone.localdate()),
+            "merged_from": visible(request, Person.with_merged.filter(merged_into=person)).order_by(
+                "merged_at"
+            ),
         },
     )
 
@@ -119,7 +136,7 @@ def representative_new(request: AuthenticatedRequest, person: Person) -> HttpRes
 
 
 @require_GET
-@record(PEOPLE, url_kwarg="uuid")
+@record(PEOPLE_WITH_MERGED, url_kwarg="uuid")
 def person_history(request: AuthenticatedRequest, person: Person) -> HttpResponse:
     return history_page(
         request,
@@ -199,5 +216,77 @@ def emergency_access_list(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "council": request.user.organisation,
             "hours": EMERGENCY_ACCESS_HOURS,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(PEOPLE, Action.EDIT, url_kwarg="uuid", permission=SAFEGUARDING_LEAD)
+def person_merge(request: AuthenticatedRequest, person: Person) -> HttpResponse:
+    """The safeguarding lead, on the record to keep, picks the duplicate: from this record's likely
+    duplicates or a search (posted, as every person search is). Each record listed is logged."""
+    candidates = services.merge_candidates(visible(request, Person.objects.all(), Action.EDIT), person)
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
+    results = None
+    if form.is_bound and form.is_valid() and form.has_criteria():
+        results = list(search(candidates, **form.cleaned_data)[:50])
+    duplicates = services.likely_duplicates(
+        candidates,
+        person.given_name,
+        person.family_name,
+        person.date_of_birth,
+        person.nhs_number,
+        person.postcode,
+    )
+    log_shown(request, [*(results or []), *(d.person for d in duplicates)])
+    return render(
+        request,
+        "people/merge.html",
+        {"person": person, "form": form, "results": results, "duplicates": duplicates},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(PEOPLE, Action.EDIT, url_kwarg="uuid", permission=SAFEGUARDING_LEAD)
+def person_merge_confirm(request: AuthenticatedRequest, person: Person, duplicate: UUID) -> HttpResponse:
+    """Both records side by side, the details that differ to pick from, and why; POST merges the
+    duplicate into ``person``. The duplicate is looked up through the chokepoint too: the same
+    record, another council's, or one already merged is 404."""
+    other = get_record(request, services.merge_candidates(PEOPLE, person), Action.EDIT, uuid=duplicate)
+    comparison = services.compare_for_merge(person, other)
+    form = MergeForm(posted(request), differences=[row for row in comparison if row.differs])
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.merge_people(
+                request.user, person, other, form.cleaned_data["reason"], form.cleaned_data["take"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)  # the kept record's own checks, by message
+        else:
+            messages.success(
+                request,
+                f"Records merged: {result.concerns} concerns and {result.enquiries} enquiries moved to "
+                "this record",
+            )
+            return redirect("people:detail", uuid=person.uuid)
+    if request.method == "POST":
+        log_view(request, other)  # shown again, as ``record`` logs the kept record
+    counts = [
+        {
+            "concerns": visible(request, Concern.objects.filter(person=p)).count(),
+            "enquiries": visible(request, Enquiry.objects.filter(person=p)).count(),
+        }
+        for p in (person, other)
+    ]
+    return render(
+        request,
+        "people/merge_confirm.html",
+        {
+            "person": person,
+            "duplicate": other,
+            "form": form,
+            "comparison": comparison,
+            "kept_counts": counts[0],
+            "duplicate_counts": counts[1],
         },
     )
