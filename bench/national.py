@@ -14,7 +14,15 @@ database is dropped and created again, so its name must contain "bench"):
     BENCH_REPEATS times after a warm-up; reports medians and the ratio, and checks every cell agrees;
 (c) times the SAC return of every council with both, checking each agrees;
 (d) times every MSP measure (measure_totals, breakdown by each dimension, monthly, timeliness,
-    not_enquiries, repeat_concerns) for England and for every council.
+    not_enquiries, repeat_concerns) for England and for every council;
+(e) times measure_totals against the hand-written SQL of bench/measures_baseline.py, interleaved,
+    BENCH_REPEATS times after a warm-up, for England and for the council with the most concerns
+    received in the year, checking every numerator and denominator agrees;
+(f) times the Board dashboard page of that council, as its Board viewer sees it for the year
+    ("Last financial year", the clock set to 15 April after the year), through Django's test client,
+    BENCH_REPEATS times after a warm-up;
+
+and ends with the ratios (msphub time / baseline time) and the dashboard median, one a line.
 
 BENCH_COUNCILS and BENCH_CONCERNS make it smaller for quick trials; BENCH_REUSE=1 keeps the data
 already in the database (no drop, no generation) when it was generated with the same arguments.
@@ -329,7 +337,214 @@ def run() -> str:
         ),
         "",
     ]
+
+    # (e) measure_totals against the hand-written SQL ----------------------------------------------
+    largest = _largest_council(year)
+    ratios = {
+        "SAC England": medians["full"] / medians["baseline"],
+        "SAC all councils": sum(per["msphub"]) / sum(per["baseline"]) if all_councils else None,
+    }
+    lines += [
+        f"### MSP measures {YEAR} against the hand-written SQL baseline",
+        "",
+        f"`measure_totals` (every measure's numerator and denominator, one query per base) against "
+        f"bench/measures_baseline.py (one statement), median of {repeats} runs each after a warm-up, "
+        "interleaved in one process on the same database. The baseline turns PostgreSQL's JIT "
+        "compilation off for its statement (`SET LOCAL jit = off`); msphub runs with the server's "
+        "settings.",
+        "",
+        "| scope | baseline median s | msphub median s | ratio | agreement |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for key, label, council in (
+        ("England", "England (all councils)", None),
+        ("largest council", f"largest council ({largest.ons_code if largest else 'none'})", largest),
+    ):
+        if key == "largest council" and largest is None:
+            ratios["measures largest council"] = None
+            continue
+        _say(f"MSP measures against the baseline, {label}, {repeats} repetitions")
+        timing = _measures_against_baseline(year, council, repeats)
+        ratio = timing["msphub"] / timing["baseline"]
+        ratios[f"measures {key}"] = ratio
+        agreement = (
+            "all 15 measures agree"
+            if not timing["differences"]
+            else f"**{len(timing['differences'])} differ**: " + "; ".join(timing["differences"])
+        )
+        lines.append(
+            f"| {label} | {timing['baseline']:.3f} | {timing['msphub']:.3f} | {ratio:.2f} | {agreement} |"
+        )
+    lines.append("")
+
+    # (f) the Board dashboard of the largest council ------------------------------------------------
+    dashboard_ms = None
+    if largest is not None:
+        _say(f"Board dashboard of {largest.ons_code}, {repeats} repetitions")
+        pages = _dashboard_times(year, largest, repeats)
+        dashboard_ms = pages[0]["median"]
+        lines += [
+            f"### Board dashboard, largest council ({largest.ons_code}, {YEAR})",
+            "",
+            f"The dashboard page as the council's {pages[0]['who']} sees it for the year (\"Last financial "
+            f"year\", the clock set to {_dashboard_day(year):%-d %B %Y}), through Django's test client (no "
+            f"network; CONN_MAX_AGE {pages[0]['conn_max_age']}, so "
+            + (
+                "a new database connection per request"
+                if not pages[0]["conn_max_age"]
+                else "connections kept"
+            )
+            + f"): median and worst of {repeats} requests after a warm-up.",
+            "",
+            "| page | median ms | worst ms | queries |",
+            "|---|---:|---:|---:|",
+            *(f"| {r['label']} | {r['median']:.0f} | {r['max']:.0f} | {r['queries']} |" for r in pages),
+            "",
+        ]
+
+    def ratio_text(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    summary = [
+        f"Ratio SAC England: {ratio_text(ratios['SAC England'])}",
+        f"Ratio SAC all councils: {ratio_text(ratios['SAC all councils'])}",
+        f"Ratio measures England: {ratio_text(ratios['measures England'])}",
+        f"Ratio measures largest council: {ratio_text(ratios['measures largest council'])}",
+        f"Dashboard largest council median ms: {'n/a' if dashboard_ms is None else f'{dashboard_ms:.0f}'}",
+    ]
+    for line in summary:
+        _say(line)
+    lines += [
+        "### Ratios",
+        "",
+        "msphub's time over the hand-written SQL baseline's, in this run on this database (target: at "
+        "most 1.5 each), and the largest council's dashboard (target: under 300 ms):",
+        "",
+    ]
+    for line in summary:  # each on its own line, a paragraph of its own
+        lines += [line, ""]
     return "\n".join(lines)
+
+
+def _largest_council(year):
+    """The council with the most concerns received (and counted) in the year; ties by ONS code."""
+    from django.db.models import Count
+
+    from msphub.accounts.models import Organisation
+    from msphub.concerns.models import Concern
+
+    top = (
+        Concern.objects.counted()
+        .filter(**year.lookup("received_at"))
+        .values("council")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "council__ons_code")
+        .first()
+    )
+    return Organisation.objects.get(pk=top["council"]) if top else None
+
+
+def _measures_against_baseline(year, council, repeats: int) -> dict:
+    """Median seconds of measure_totals and of the baseline (interleaved, after a warm-up), and the
+    measures on which they differ."""
+    from bench.measures_baseline import baseline_measures
+    from msphub.measures import measures
+
+    council_id = council.pk if council is not None else None
+
+    def ours() -> dict:
+        rows = measures.measure_totals(measures.Filters(period=year, council=council))
+        return {r["id"]: {"numerator": r["numerator"], "denominator": r["denominator"]} for r in rows}
+
+    def theirs() -> dict:
+        return baseline_measures(year, council_id)
+
+    a, b = ours(), theirs()  # warm-up, and the figures to compare
+    differences = [
+        f"{k}: msphub {a.get(k)}, baseline {b.get(k)}"
+        for k in sorted(set(a) | set(b))
+        if a.get(k) != b.get(k)
+    ]
+    times: dict[str, list[float]] = {"baseline": [], "msphub": []}
+    for _ in range(repeats):
+        times["baseline"].append(_timed(theirs)[0])
+        times["msphub"].append(_timed(ours)[0])
+    return {**{k: statistics.median(v) for k, v in times.items()}, "differences": differences}
+
+
+def _dashboard_day(year):
+    """A day when the dashboard's "Last financial year" is ``year``: 15 April after it."""
+    from datetime import timedelta
+
+    return year.end + timedelta(days=15)
+
+
+def _dashboard_times(year, council, repeats: int) -> list[dict]:
+    """The Board dashboard of ``council`` for ``year`` through Django's test client, as its Board
+    viewer (or, without one, its safeguarding lead): median and worst ms and queries per page."""
+    from datetime import datetime
+    from datetime import time as day_time
+
+    import time_machine
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from msphub.accounts.models import Role, User
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    user = (
+        User.objects.filter(organisation=council, role=Role.BOARD_VIEWER, is_active=True)
+        .order_by("pk")
+        .first()
+        or User.objects.filter(organisation=council, role=Role.SAFEGUARDING_LEAD, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if user is None:
+        raise RuntimeError(f"{council.ons_code} has no Board viewer or lead to see its dashboard")
+    who = "Board viewer" if user.role == Role.BOARD_VIEWER else "safeguarding lead"
+    client = Client()
+    client.force_login(user)
+    url = reverse("measures:dashboard")
+    day = timezone.make_aware(datetime.combine(_dashboard_day(year), day_time(12)))
+    pages = []
+    with time_machine.travel(day, tick=True):
+        for label, query in (
+            ("Board dashboard, last financial year", "?period=last_year"),
+            (
+                "Board dashboard, last financial year, with a gender breakdown",
+                "?period=last_year&breakdown=gender",
+            ),
+        ):
+
+            def get(path: str = url + query) -> None:
+                response = client.get(path)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} gave {response.status_code} for {user.username}")
+
+            get()  # warm-up
+            times, queries = [], 0
+            for _ in range(repeats):
+                with CaptureQueriesContext(connection) as ctx:
+                    started = time.perf_counter()
+                    get()
+                    times.append((time.perf_counter() - started) * 1000)
+                queries = len(ctx.captured_queries)
+            pages.append(
+                {
+                    "label": label,
+                    "median": statistics.median(times),
+                    "max": max(times),
+                    "queries": queries,
+                    "who": who,
+                    "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE", 0),
+                }
+            )
+    return pages
 
 
 if __name__ == "__main__":
