@@ -77,8 +77,14 @@ def _without_credentials(url: str) -> str:
     return f"{parts.scheme}://{auth}{host}{port}{parts.path}"
 
 
-def database_from_url(url: str, conn_max_age: int) -> dict[str, Any]:
-    """DATABASES["default"] from DATABASE_URL: SQLite or PostgreSQL, complete, or a clear refusal."""
+def database_from_url(url: str, conn_max_age: int, pg_jit: str = "off") -> dict[str, Any]:
+    """DATABASES["default"] from DATABASE_URL: SQLite or PostgreSQL, complete, or a clear refusal.
+
+    On PostgreSQL the connection turns JIT compilation off (``pg_jit="off"``, DB_PG_JIT): msphub's
+    reports are one-row aggregates whose cost estimates cross the JIT thresholds at national size,
+    and compiling them cost seconds (England's MSP measures took 3.0 s with it, 0.5 s without, in
+    the same run). ``"server"`` leaves the server's setting, for a connection pooler that refuses
+    startup options (set ``ALTER ROLE ... SET jit = off`` there instead; docs/deploy.md)."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in DATABASE_SCHEMES:
         raise ImproperlyConfigured(
@@ -98,6 +104,10 @@ def database_from_url(url: str, conn_max_age: int) -> dict[str, Any]:
         raise ImproperlyConfigured(
             f"DATABASE_URL names no database ({_without_credentials(url)!r}): end it with /msphub, say."
         )
+    if scheme != "sqlite" and pg_jit == "off":
+        options = dict(config.get("OPTIONS") or {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+        config["OPTIONS"] = options
     if scheme == "sqlite" and config.get("NAME") in ("", ":memory:"):
         raise ImproperlyConfigured("DATABASE_URL for SQLite needs a file: sqlite:///path/to/msphub.sqlite3.")
     return dict(config)

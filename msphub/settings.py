@@ -109,6 +109,7 @@ DATABASES = {
     "default": database_from_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'msphub.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        pg_jit=env_choice("DB_PG_JIT", ("off", "server"), "off"),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

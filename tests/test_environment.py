@@ -104,3 +104,23 @@ def test_settings_refuse_to_load_with_a_bad_value(variable, value, message):
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_postgresql_connections_turn_jit_off_unless_told_to_leave_the_server_setting():
+    from msphub.environment import database_from_url
+
+    url = "postgres://u:p@db:5432/msphub"
+    assert database_from_url(url, 0)["OPTIONS"]["options"] == "-c jit=off"
+    assert "options" not in (database_from_url(url, 0, pg_jit="server").get("OPTIONS") or {})
+    assert "OPTIONS" not in database_from_url("sqlite:////tmp/x.sqlite3", 0) or not database_from_url(
+        "sqlite:////tmp/x.sqlite3", 0
+    )["OPTIONS"].get("options")
+
+
+def test_a_bad_db_pg_jit_is_refused_with_its_name():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from msphub.environment import env_choice
+
+    with pytest.raises(ImproperlyConfigured, match="DB_PG_JIT must be one of off, server"):
+        env_choice("DB_PG_JIT", ("off", "server"), "off", environ={"DB_PG_JIT": "maybe"})
