@@ -339,3 +339,21 @@ def test_the_lead_finds_the_duplicate_by_search(client, council, lead, pair):
     response = client.post(reverse("people:merge", args=[kept.uuid]), {"name": "Edwina"})
     assert confirm_url(kept, other) in body(response)
     assert confirm_url(kept, kept) not in body(response)
+
+
+def test_a_concern_cannot_be_linked_to_a_record_merged_meanwhile(
+    make_concern, make_person, practitioner, lead
+):
+    """A page loaded before the merge still offers the duplicate: linking it is refused, under the
+    person's row lock, rather than giving a merged record a new concern."""
+    from msphub.concerns import services as concern_services
+    from msphub.core.states import StateChanged
+    from msphub.people import services
+
+    kept, duplicate = make_person(), make_person()
+    services.merge_people(lead, kept, duplicate, "The same person, recorded twice at the front door")
+    concern = make_concern()
+    with pytest.raises(StateChanged):
+        concern_services.link_person(concern, duplicate, practitioner)
+    concern.refresh_from_db()
+    assert concern.person_id is None

@@ -174,6 +174,10 @@ def link_person(concern: Concern, person: Person, user: User) -> None:
     ensure_open(concern)
     with transaction.atomic():
         _lock_undecided(concern)
+        # The person's row is locked too: a record merged into another meanwhile (a page loaded
+        # before the merge) takes no new concern.
+        if not Person.objects.select_for_update().filter(pk=person.pk, merged_into__isnull=True).exists():
+            raise StateChanged("This person's record was merged into another meanwhile: link the kept one.")
         concern.person = person
         concern.save(update_fields=["person"])
         _start_triage(concern, user)

@@ -354,9 +354,13 @@ def link_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse
         if person is None:
             messages.error(request, "Select a person")
         else:
-            services.link_person(concern, person, request.user)
-            messages.success(request, f"Concern linked to {person.full_name}")
-            return redirect("concerns:detail", reference=concern.reference)
+            try:
+                services.link_person(concern, person, request.user)
+            except StateChanged as changed:  # the record was merged into another meanwhile
+                messages.error(request, str(changed))
+            else:
+                messages.success(request, f"Concern linked to {person.full_name}")
+                return redirect("concerns:detail", reference=concern.reference)
     search_form = PersonSearchForm(request.POST if searching else None)
     results = None
     if search_form.is_bound and search_form.is_valid() and search_form.has_criteria():
