@@ -568,3 +568,13 @@ def test_not_utf8_is_refused(tmp_path, db):
     path = tmp_path / "latin1.json"
     path.write_bytes('{"council": "Caf\xe9"}'.encode("latin-1"))
     assert "latin1.json: not UTF-8 text" in refused(str(path))
+
+
+def test_every_sac_label_fits_the_stored_cell():
+    """SG1e's column labels run to 114 characters; PostgreSQL refuses a longer value than the column
+    (SQLite does not), so every label of the national grid must fit BenchmarkCell's fields."""
+    from msphub.benchmarks.models import BenchmarkCell
+
+    longest = max(len(label) for rows, columns in ORDERS.values() for label in (*rows, *columns))
+    assert longest <= BenchmarkCell._meta.get_field("row").max_length
+    assert longest <= BenchmarkCell._meta.get_field("column").max_length

@@ -80,8 +80,8 @@ class BenchmarkCell(models.Model):
 
     submission = models.ForeignKey(BenchmarkSubmission, on_delete=models.CASCADE, related_name="cells")
     table_id = models.CharField(max_length=10)
-    row = models.CharField(max_length=100)
-    column = models.CharField(max_length=100)
+    row = models.CharField(max_length=200)
+    column = models.CharField(max_length=200)
     count = models.PositiveIntegerField(null=True, help_text="Rounded to 5; NULL when suppressed ([c])")
 
     class Meta:
