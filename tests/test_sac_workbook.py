@@ -447,6 +447,39 @@ def test_concerns_undecided_at_year_end(clean_year, b, council, other_council, f
     assert all(r.startswith("CON-") for r in warning["references"])
 
 
+def test_concerns_set_aside_or_about_another_area_are_named_and_left_out(clean_year, b, council, front_door):
+    """Issue 12: a concern entered in error, a duplicate, or about abuse in another council's area
+    leaves the return, with a warning naming it; neither SG1f nor the undecided check counts it."""
+    from msphub.concerns.models import Concern
+
+    p = b.person("Pat", "Male", None)
+    error, duplicate, elsewhere = (b.concern(at(2026, 1, d), p, front_door) for d in (5, 6, 7))
+    b.decide(error, "none", 2, pathway="information_advice")
+    b.decide(duplicate, "none", 2, pathway="information_advice")
+    b.decide(elsewhere, "none", 2, pathway="information_advice")
+    counted_before = _cells_of(build_return(FY, council), "SG1f")
+    Concern.objects.filter(pk=error.pk).update(set_aside="error", set_aside_reason="Typed twice")
+    Concern.objects.filter(pk=duplicate.pk).update(
+        set_aside="duplicate", set_aside_reason="Same call", duplicate_of=clean_year[2]
+    )
+    Concern.objects.filter(pk=elsewhere.pk).update(other_area="Hillside")
+    found = checks(council)
+    assert list(found) == ["set_aside_concerns", "other_area_concerns"]
+    assert found["set_aside_concerns"]["references"] == [error.reference, duplicate.reference]
+    assert found["other_area_concerns"]["references"] == [elsewhere.reference]
+    assert found["other_area_concerns"]["message"] == (
+        "1 concern received in 2025-26 about abuse that occurred in another council's area is left out "
+        "of this return, for that council to count."
+    )
+    concerns_row = ORDERS["SG1f"][0][0]
+    after = _cells_of(build_return(FY, council), "SG1f")
+    assert after[(concerns_row, TOTAL)] == counted_before[(concerns_row, TOTAL)] - 3
+
+
+def _cells_of(result, table_id):
+    return {(c["row"], c["column"]): c["count"] for c in result["tables"][table_id]}
+
+
 def test_closures_awaiting_sign_off_at_year_end(clean_year, b, council, front_door):
     p = b.person("Pat", "Male", None)
     waiting = complete_enquiry(

@@ -286,15 +286,15 @@ class ImportedFigures:
         """Rank = 1 + the councils doing better (a higher percentage, or a lower one where lower is
         better), in England and in the region; one query for each direction."""
         found: dict[str, tuple[Rank | None, Rank | None]] = {}
+        ranked = self._measures().filter(measure_id=OuterRef("measure_id"), percent__isnull=False)
+        same_region = ranked.filter(submission__region=OuterRef("submission__region"))
+
+        def count(qs) -> Coalesce:
+            counted = qs.order_by().values("measure_id").annotate(n=Count("pk")).values("n")[:1]
+            return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
         for higher, ids in ((True, ranked_ids(True)), (False, ranked_ids(False))):
             better = "percent__gt" if higher else "percent__lt"
-            ranked = self._measures().filter(measure_id=OuterRef("measure_id"), percent__isnull=False)
-            same_region = ranked.filter(submission__region=OuterRef("submission__region"))
-
-            def count(qs) -> Coalesce:
-                counted = qs.order_by().values("measure_id").annotate(n=Count("pk")).values("n")[:1]
-                return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
             rows = (
                 self._measures()
                 .filter(submission__ons_code=ons_code, percent__isnull=False, measure_id__in=ids)

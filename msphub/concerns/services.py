@@ -511,9 +511,8 @@ def propose_transfer(
 
 
 def _lock_proposed(transfer: ConcernTransfer) -> None:
-    rows = ConcernTransfer.objects.select_for_update().filter(pk=transfer.pk)
-    if rows.values_list("status", flat=True).first() != ConcernTransfer.Status.PROPOSED:
-        raise StateChanged("This transfer has already been accepted or declined.")
+    refusal = StateChanged("This transfer has already been accepted or declined.")
+    lock_status(transfer, [ConcernTransfer.Status.PROPOSED], refusal)
 
 
 def can_decide_transfer(transfer: ConcernTransfer, user: User) -> bool:

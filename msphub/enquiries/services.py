@@ -532,14 +532,13 @@ def moderate_quote(feedback: Feedback, user: User, approve: bool, approved_text:
     if approve and not text:
         raise ValidationError({"approved_text": "Enter the words to show to the Board"})
     with transaction.atomic():
-        stored = (
-            Feedback.objects.select_for_update()
-            .filter(pk=feedback.pk)
-            .values_list("quote_status", "consent_to_quote")
-            .first()
+        # Only a consented quote is ever awaiting (record_feedback), so the status is the one check.
+        lock_status(
+            feedback,
+            [Feedback.QuoteStatus.AWAITING],
+            StateChanged("This quote has already been approved or declined by someone else."),
+            field="quote_status",
         )
-        if stored != (Feedback.QuoteStatus.AWAITING, True):
-            raise StateChanged("This quote has already been approved or declined by someone else.")
         feedback.quote_status = Feedback.QuoteStatus.APPROVED if approve else Feedback.QuoteStatus.DECLINED
         feedback.approved_text = text if approve else ""
         feedback.moderated_by = user

@@ -22,7 +22,6 @@ from .measures import (
     UNDER_18,
     Filters,
     base_queryset,
-    concerns_left_out,
     concluded_section_42,
     enquiries_started,
     events,
@@ -123,34 +122,6 @@ class SacReturn:
         self.filters = Filters(year, council)
 
     # --- the records each table counts: the measures' own definitions (measures.py) -------------
-
-    def _left_out(self) -> list[str]:
-        """The concerns of the year the return does not count, so the lead knows why totals differ
-        from the concern list: set aside ones counted, those about another area named (the guidance:
-        a case is "recorded once, by the local authority where the abuse occurred")."""
-        left_out = concerns_left_out(self.filters)
-        found = []
-        set_aside = left_out.exclude(set_aside="").count()
-        if set_aside:
-            found.append(
-                f"{set_aside} concerns received in the year were marked entered in error or as duplicates "
-                "and are left out of the return."
-            )
-        other_area = list(
-            left_out.filter(set_aside="")
-            .exclude(other_area="")
-            .order_by("reference")
-            .values_list("reference", flat=True)
-        )
-        if other_area:
-            shown = ", ".join(other_area[:50]) + (
-                f" and {len(other_area) - 50} more" if len(other_area) > 50 else ""
-            )
-            found.append(
-                f"{len(other_area)} concerns are about abuse that occurred in another council's area and "
-                f"are left out of this return, for that council to count: {shown}."
-            )
-        return found
 
     def concerns(self) -> QuerySet:
         return base_queryset("concerns", self.filters, annotate=False)
@@ -323,7 +294,7 @@ class SacReturn:
     # --- warnings -------------------------------------------------------------------------------
 
     def warnings(self, totals: dict[str, int]) -> list[str]:
-        found = self._left_out()
+        found = []
         concerns = totals.get("concerns", 0)
         enquiries = totals.get("s42", 0) + totals.get("other", 0)
         if enquiries > concerns:

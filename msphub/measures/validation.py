@@ -25,7 +25,7 @@ from msphub.concerns.models import counted_concern
 from msphub.core import categories
 from msphub.enquiries.models import Enquiry
 
-from .measures import overall_achievement
+from .measures import concerns_left_out, overall_achievement
 from .sac import ORDERS, SUPPORTED, TOTAL, SacReturn
 
 if TYPE_CHECKING:
@@ -148,6 +148,31 @@ def validate(
                 "section 42 enquiries: there cannot be more individuals than enquiries.",
             )
         )
+
+    # Concerns of the year the return does not count, so the totals can be reconciled with the
+    # concern list: set aside (entered in error, duplicates), and those about abuse in another
+    # council's area, for that council to count (the guidance: a case is "recorded once, by the
+    # local authority where the abuse occurred").
+    left_out = concerns_left_out(sac.filters)
+    set_aside = left_out.exclude(set_aside="")
+    if set_aside.exists():
+        warning = _warning("set_aside_concerns", "", set_aside)
+        n = len(warning["references"]) + warning["more"]
+        warning["message"] = (
+            f"{_plural(n, 'concern', 'concerns')} received in {year.label} marked entered in error or as "
+            f"{'a duplicate is' if n == 1 else 'duplicates are'} left out of the return."
+        )
+        found.append(warning)
+    other_area = left_out.filter(set_aside="").exclude(other_area="")
+    if other_area.exists():
+        warning = _warning("other_area_concerns", "", other_area)
+        n = len(warning["references"]) + warning["more"]
+        warning["message"] = (
+            f"{_plural(n, 'concern', 'concerns')} received in {year.label} about abuse that occurred in "
+            f"another council's area {'is' if n == 1 else 'are'} left out of this return, for that council "
+            "to count."
+        )
+        found.append(warning)
 
     # Concerns received in the year with no decision signed off by its end.
     undecided = sac.concerns().filter(
