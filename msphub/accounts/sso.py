@@ -28,7 +28,6 @@ from typing import Any
 
 import jwt
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -40,6 +39,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 from requests.exceptions import RequestException
 
+from .backends import AccountBackend
 from .models import User
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class CouncilOIDCBackend(OIDCAuthenticationBackend):
     def get_user(self, user_id: Any) -> User | None:
         """Each request of a session signed in this way: gone once the account is made inactive (as
         ModelBackend does; the library's get_user does not check) or a system administrator."""
-        user: User | None = ModelBackend.get_user(self, user_id)
+        user: User | None = AccountBackend.get_user(self, user_id)
         if user is None or user.is_superuser:
             return None
         return user

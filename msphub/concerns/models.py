@@ -389,6 +389,15 @@ class FirstContact(models.Model):
 
     class Meta:
         ordering = ["contact_at"]
+        indexes = [
+            # A concern's first counted contact, read straight off the index (every concern the
+            # measures and the front-door queue count asks for it).
+            models.Index(
+                fields=["concern", "contact_at"],
+                condition=models.Q(entered_in_error_at__isnull=True),
+                name="first_contact_counted_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.concern} contact at {self.contact_at}"

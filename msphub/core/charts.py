@@ -2,36 +2,69 @@
 
 They are embedded as data: URIs so the page's Content-Security-Policy (no inline styles) is kept,
 and WeasyPrint draws the same images in the PDF.
+
+Each chart is drawn on its own ``Figure`` (matplotlib's object API, not pyplot): pyplot keeps every
+open figure in one global registry, which is neither needed nor safe when several requests draw at
+once. A chart is a pure function of its figures and labels (the SVG carries no date, and its ids come
+from a fixed salt), so the last ``CHARTS_KEPT`` charts drawn are kept by content: a dashboard opened
+again with the same figures reuses its charts instead of spending a tenth of a second on each.
 """
 
 import base64
+import functools
 import io
+import json
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on a server
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 matplotlib.rcParams.update(
     {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 10, "svg.hashsalt": "msphub"}
 )
 BLUE = "#1d70b8"
 COLOURS = ["#1d70b8", "#d53880", "#00703c", "#f47738", "#4c2c92"]
+# Charts kept by content, per process: each is an SVG of some tens of kilobytes.
+CHARTS_KEPT = 64
 
 
-def _encode(figure) -> str:
+def _encode(figure: Figure) -> str:
     out = io.StringIO()
     figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue().encode()).decode()
 
 
+def _kept_by_content(draw: Callable[..., str]) -> Callable[..., str]:
+    """``draw``'s charts kept by the content of its arguments (JSON-encoded: lists and dicts of
+    figures and labels), so the same figures are drawn once."""
+
+    @functools.lru_cache(maxsize=CHARTS_KEPT)
+    def drawn(arguments: str) -> str:
+        args, kwargs = json.loads(arguments)
+        return draw(*args, **kwargs)
+
+    @functools.wraps(draw)
+    def chart(*args: Any, **kwargs: Any) -> str:
+        return drawn(json.dumps([args, kwargs], sort_keys=True, default=str))
+
+    chart.cache_clear = drawn.cache_clear  # type: ignore[attr-defined]
+    return chart
+
+
+def _figure(figsize: tuple[float, float]) -> tuple[Figure, Any]:
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots()
+
+
+@_kept_by_content
 def percent_bars(rows: list[dict[str, Any]], label_key: str = "label") -> str:
     """Horizontal bars of percentages, one per row (rows without a denominator are left out)."""
     rows = [r for r in rows if r.get("percent") is not None]
     height = max(1.5, 0.42 * len(rows) + 0.6)
-    figure, axes = plt.subplots(figsize=(8, height))
+    figure, axes = _figure(figsize=(8, height))
     labels = [str(r[label_key]) for r in rows][::-1]
     values = [r["percent"] for r in rows][::-1]
     bars = axes.barh(labels, values, color=BLUE)
@@ -43,9 +76,10 @@ def percent_bars(rows: list[dict[str, Any]], label_key: str = "label") -> str:
     return _encode(figure)
 
 
+@_kept_by_content
 def monthly_lines(series: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> str:
     """One line per measure over the months (percentages)."""
-    figure, axes = plt.subplots(figsize=(8, 3.6))
+    figure, axes = _figure(figsize=(8, 3.6))
     # Every line is drawn against one sorted list of months, so the axis runs in date order.
     months = sorted({p["month"] for points in series.values() for p in points})
     position = {month: i for i, month in enumerate(months)}
@@ -80,9 +114,10 @@ def monthly_lines(series: dict[str, list[dict[str, Any]]], labels: dict[str, str
     return _encode(figure)
 
 
+@_kept_by_content
 def count_bars(rows: list[dict[str, Any]], label_key: str, value_key: str) -> str:
     height = max(1.5, 0.42 * len(rows) + 0.6)
-    figure, axes = plt.subplots(figsize=(8, height))
+    figure, axes = _figure(figsize=(8, height))
     labels = [str(r[label_key]) for r in rows][::-1]
     values = [r[value_key] for r in rows][::-1]
     bars = axes.barh(labels, values, color=BLUE)

@@ -13,16 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.db import connections
 from django.db.models import (
+    Aggregate,
     BooleanField,
     Case,
     CharField,
     Count,
     DateField,
+    DurationField,
     Exists,
     Expression,
     ExpressionWrapper,
     F,
+    FloatField,
     Func,
     IntegerField,
     Max,
@@ -37,7 +41,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower, Trim, TruncDate, TruncMonth
 from django.utils import timezone
 
-from msphub.concerns.models import Concern, FirstContact, counted_concern, first_contact_window
+from msphub.concerns.models import (
+    Concern,
+    Decision,
+    FirstContact,
+    counted_concern,
+    first_contact_window,
+)
 from msphub.core import categories
 from msphub.core.periods import Period
 from msphub.enquiries.models import DesiredOutcome, Enquiry, Feedback, Involvement
@@ -177,7 +187,7 @@ MEASURES = [
         "conversion_rate",
         "Concerns that became section 42 enquiries",
         "concerns",
-        Q(enquiry__kind=Enquiry.Kind.SECTION_42),
+        Q(enquiry_kind=Enquiry.Kind.SECTION_42),
         base_note="concerns received",
         higher_is_better=None,
     ),
@@ -301,19 +311,42 @@ def sac_age_annotations(person: str, year: Period) -> dict[str, Any]:
 
 
 def overall_achievement(enquiries: QuerySet) -> QuerySet:
-    """Annotate each enquiry with its SG4a achievement from its (active) outcomes, in the database."""
-    active = DesiredOutcome.objects.filter(enquiry=OuterRef("pk"), withdrawn_on__isnull=True)
-    not_fully = active.exclude(achievement="Fully Achieved")
-    some_achieved = active.exclude(achievement="Not Achieved")
-    return enquiries.annotate(
-        achievement=Case(
-            When(~Exists(active), then=Value("")),
-            When(~Exists(not_fully), then=Value("Fully Achieved")),
-            When(~Exists(some_achieved), then=Value("Not Achieved")),
-            default=Value("Partially Achieved"),
-            output_field=CharField(),
+    """Annotate each enquiry with its SG4a achievement from its (active) outcomes, in the database:
+    "" without any, "Fully Achieved" when every one was, "Not Achieved" when none was, else
+    "Partially Achieved".
+
+    One correlated aggregate over the enquiry's outcomes (found through their enquiry index), not an
+    EXISTS per level: the measures name ``achievement`` in three counts, and PostgreSQL repeats the
+    expression for each (three EXISTS each would be nine probes a row), or turns each EXISTS into a
+    scan of every outcome in England, even for one council's dashboard.
+    """
+    per_enquiry = (
+        DesiredOutcome.objects.filter(enquiry=OuterRef("pk"), withdrawn_on__isnull=True)
+        .order_by()
+        .values("enquiry")
+        .annotate(
+            not_fully=Count("pk", filter=~Q(achievement="Fully Achieved")),
+            some_achieved=Count("pk", filter=~Q(achievement="Not Achieved")),
         )
+        .annotate(
+            level=Case(
+                When(not_fully=0, then=Value("Fully Achieved")),
+                When(some_achieved=0, then=Value("Not Achieved")),
+                default=Value("Partially Achieved"),
+                output_field=CharField(),
+            )
+        )
+        .values("level")
     )
+    # An enquiry without active outcomes has no group, so no row: "".
+    return enquiries.annotate(achievement=Coalesce(Subquery(per_enquiry), Value("")))
+
+
+def _probed(qs: QuerySet) -> Subquery:
+    """A yes/no from a correlated subquery that PostgreSQL looks up through an index for each row
+    (``LIMIT 1`` on a scalar subquery), where an EXISTS may be planned as a scan of the whole table
+    hashed: right for all of England, ten times slower for one council."""
+    return Subquery(qs.order_by().values("pk")[:1])
 
 
 def _narrowed(qs: QuerySet, filters: Filters, council: str, team: str, partner: str) -> QuerySet:
@@ -347,11 +380,21 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
                 received_at__gte=OuterRef("received_at") - timedelta(days=365),
             )
             due_by = timezone.now() - first_contact_window()
+            # The kind of the concern's enquiry, if any: for one council looked up through the
+            # enquiry's concern index (a join would hash every enquiry in England to find the
+            # council's), for all councils joined (a look-up for each of England's concerns would
+            # cost more than reading every enquiry once).
+            kind: Any = F("enquiry__kind")
+            if filters.council is not None:
+                kind = Subquery(Enquiry.objects.filter(concern=OuterRef("pk")).order_by().values("kind")[:1])
             qs = qs.annotate(
-                first_contact_at=Subquery(earliest.values("contact_at")[:1]), repeat=Exists(earlier)
+                first_contact_at=Subquery(earliest.values("contact_at")[:1]),
+                repeat=Exists(earlier),
+                enquiry_kind=kind,
             ).annotate(
                 contact_due=ExpressionWrapper(
-                    Q(first_contact_at__isnull=False) | Q(received_at__lte=due_by),
+                    # The cheap test first: a concern past its window needs no look-up of contacts.
+                    Q(received_at__lte=due_by) | Q(first_contact_at__isnull=False),
                     output_field=BooleanField(),
                 )
             )
@@ -368,7 +411,13 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
         took_part = Involvement.objects.filter(
             enquiry=OuterRef("pk"), participation__in=Involvement.TOOK_PART
         )
-        qs = overall_achievement(qs).annotate(took_part=Exists(took_part))
+        qs = (
+            overall_achievement(qs)
+            .alias(first_taking_part=_probed(took_part))
+            .annotate(
+                took_part=ExpressionWrapper(Q(first_taking_part__isnull=False), output_field=BooleanField())
+            )
+        )
     return _narrowed(qs, filters, "council", "team_id", "making_organisation_id")
 
 
@@ -447,6 +496,13 @@ def _result(m: Measure, row: dict[str, Any]) -> tuple[int, int]:
     return row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
 
 
+# A LIMIT no base reaches: the counts then read the base's rows from a subquery that the database
+# does not merge into them. Merged, each count that names a row's looked-up detail (its
+# achievement, its first contact) would look it up again: the concluded base's three achievement
+# counts would do three look-ups a row instead of one.
+FENCE = 2**62
+
+
 def measure_totals(filters: Filters, only: Collection[str] | None = None) -> list[dict[str, Any]]:
     """Every measure's numerator, denominator and percentage (or only those with the ids given):
     one query per base."""
@@ -455,7 +511,7 @@ def measure_totals(filters: Filters, only: Collection[str] | None = None) -> lis
         group, aggregates = _aggregates(base, only=only)
         if not group:
             continue
-        row = base_queryset(base, filters).aggregate(**aggregates)
+        row = base_queryset(base, filters).order_by()[:FENCE].aggregate(**aggregates)
         for m in group:
             num, den = _result(m, row)
             results.append(
@@ -560,33 +616,67 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _ordered_value(qs: QuerySet, expression: Expression, fraction: float) -> float | None:
-    """The value at a fraction of the way through the sorted values (0.5: median), in the database."""
+class _Percentile(Aggregate):
+    """PostgreSQL's ordered-set aggregate: ``percentile_cont`` (interpolated: the median of an even
+    number of values is the mean of the two middle ones) or ``percentile_disc`` (nearest rank)."""
+
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        function = "percentile_cont" if fraction == 0.5 else "percentile_disc"
+        super().__init__(expression, function=function, fraction=float(fraction), **extra)
+
+    def _resolve_output_field(self) -> Any:
+        # An interval stays an interval; a number's median may fall between two whole numbers.
+        source = super()._resolve_output_field()  # type: ignore[misc]
+        return source if isinstance(source, DurationField) else FloatField()
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _ordered_values(qs: QuerySet, expression: Expression, fractions: list[float]) -> list[float | None]:
+    """The values at fractions of the way through the sorted non-null values of ``expression``, in
+    the database: 0.5 is the median (the mean of the two middle values of an even number), any other
+    fraction the nearest rank (the value at position ceil(fraction x n), counting from 1).
+
+    On PostgreSQL one pass with its percentile aggregates, which agree with that definition; on
+    SQLite, which has none, a count and then the value (or two) at each position.
+    """
+    if connections[qs.db].vendor == "postgresql":
+        row = qs.aggregate(**{f"p{i}": _Percentile(expression, f) for i, f in enumerate(fractions)})
+        return [None if row[f"p{i}"] is None else _seconds(row[f"p{i}"]) for i in range(len(fractions))]
     ranked = qs.annotate(v=expression).filter(v__isnull=False)
     n = ranked.count()
     if not n:
-        return None
+        return [None] * len(fractions)
     ordered = ranked.order_by("v").values_list("v", flat=True)
-
-    def seconds(value: Any) -> float:
-        return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-    if fraction == 0.5 and n % 2 == 0:
-        # The median of an even number of values is the mean of the two middle ones.
-        low, high = list(ordered[n // 2 - 1 : n // 2 + 1])
-        return (seconds(low) + seconds(high)) / 2
-    index = max(0, min(n - 1, math.ceil(fraction * n) - 1))  # nearest rank
-    return seconds(ordered[index])
+    values: list[float | None] = []
+    for fraction in fractions:
+        if fraction == 0.5 and n % 2 == 0:
+            low, high = list(ordered[n // 2 - 1 : n // 2 + 1])
+            values.append((_seconds(low) + _seconds(high)) / 2)
+        else:
+            index = max(0, min(n - 1, math.ceil(fraction * n) - 1))  # nearest rank
+            values.append(_seconds(ordered[index]))
+    return values
 
 
 def timeliness(filters: Filters) -> dict[str, Any]:
     """Hours to first contact (median); days concern to decision and decision to closure (median, 90th)."""
     concerns = base_queryset("concerns", filters)
-    to_contact = F("first_contact_at") - F("received_at")
-    decided = Concern.objects.filter(pk__in=concerns.values("pk"), decision__signed_off_at__isnull=False)
-    to_decision = F("decision__signed_off_at") - F("received_at")
-    closed = base_queryset("concluded", filters)
-    to_closure = F("closed_at") - F("started_at")
+    to_contact = ExpressionWrapper(F("first_contact_at") - F("received_at"), output_field=DurationField())
+    # The decision's sign-off looked up for each of the council's concerns (as ``_decision``): a
+    # join would scan every decision in England to find them.
+    decided = base_queryset("concerns", filters, annotate=False).annotate(
+        decision_signed_off_at=_decision("signed_off_at", signed_off_at__isnull=False)
+    )
+    to_decision = ExpressionWrapper(
+        F("decision_signed_off_at") - F("received_at"), output_field=DurationField()
+    )
+    closed = base_queryset("concluded", filters, annotate=False)
+    to_closure = ExpressionWrapper(F("closed_at") - F("started_at"), output_field=DurationField())
 
     def hours(seconds: float | None) -> float | None:
         return None if seconds is None else round(seconds / 3600, 1)
@@ -594,26 +684,39 @@ def timeliness(filters: Filters) -> dict[str, Any]:
     def days(seconds: float | None) -> float | None:
         return None if seconds is None else round(seconds / 86400, 1)
 
+    (contact,) = _ordered_values(concerns, to_contact, [0.5])
+    decision, decision_p90 = _ordered_values(decided, to_decision, [0.5, 0.9])
+    closure, closure_p90 = _ordered_values(closed, to_closure, [0.5, 0.9])
     return {
-        "median_hours_to_first_contact": hours(_ordered_value(concerns, to_contact, 0.5)),
-        "median_days_concern_to_decision": days(_ordered_value(decided, to_decision, 0.5)),
-        "p90_days_concern_to_decision": days(_ordered_value(decided, to_decision, 0.9)),
-        "median_days_decision_to_closure": days(_ordered_value(closed, to_closure, 0.5)),
-        "p90_days_decision_to_closure": days(_ordered_value(closed, to_closure, 0.9)),
+        "median_hours_to_first_contact": hours(contact),
+        "median_days_concern_to_decision": days(decision),
+        "p90_days_concern_to_decision": days(decision_p90),
+        "median_days_decision_to_closure": days(closure),
+        "p90_days_decision_to_closure": days(closure_p90),
     }
+
+
+def _decision(field: str, **conditions: Any) -> Subquery:
+    """A field of the concern's decision (meeting ``conditions``), looked up through the decision's
+    concern index for each concern: for one council's concerns PostgreSQL would otherwise hash-join
+    every decision in England, a hundred times the rows wanted."""
+    decision = Decision.objects.filter(concern=OuterRef("pk"), **conditions)
+    return Subquery(decision.values(field)[:1])
 
 
 def not_enquiries(filters: Filters) -> list[dict[str, Any]]:
     """What happened to concerns that did not become enquiries, by pathway."""
-    concerns = base_queryset("concerns", filters, annotate=False).filter(
-        decision__outcome="none", decision__signed_off_at__isnull=False
+    concerns = (
+        base_queryset("concerns", filters, annotate=False)
+        .annotate(pathway=_decision("pathway", outcome="none", signed_off_at__isnull=False))
+        .filter(pathway__isnull=False)
     )
     labels = dict(categories.Pathway.choices)
-    rows = concerns.values("decision__pathway").annotate(n=Count("pk")).order_by("-n")
+    rows = concerns.values("pathway").annotate(n=Count("pk")).order_by("-n")
     total = sum(r["n"] for r in rows)
     return [
         {
-            "pathway": labels.get(r["decision__pathway"], r["decision__pathway"]),
+            "pathway": labels.get(r["pathway"], r["pathway"]),
             "count": r["n"],
             "percent": percent(r["n"], total),
         }
