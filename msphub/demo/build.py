@@ -239,8 +239,20 @@ def pronouns(gender: str) -> dict[str, str]:
 # --- The builder ---------------------------------------------------------------------------------
 
 
+def scaled(stages: dict[str, int], scale: float) -> dict[str, int]:
+    """The concerns of each stage times ``scale``, at least one of each (the same at 1)."""
+    if scale == 1:
+        return dict(stages)
+    return {stage: max(1, round(n * scale)) for stage, n in stages.items()}
+
+
 class DemoBuilder(EnquiryStagesMixin):
-    def __init__(self, seed: int = 1) -> None:
+    def __init__(self, seed: int = 1, scale: float = 1.0) -> None:
+        """``scale`` multiplies the number of concerns at each stage (1, the default, is the full
+        demo); a smaller demo is quicker to build, for tests that only need some of everything."""
+        if scale <= 0:
+            raise ValueError("scale must be more than 0")
+        self.scale = scale
         self.rng = random.Random(seed)
         # The corrections (concerns set aside, an attempt to reach someone) draw from their own
         # generator, so adding them changed nothing else the seed gives.
@@ -304,12 +316,17 @@ class DemoBuilder(EnquiryStagesMixin):
         }
         self.setups = [
             CouncilSetup(
-                "riverside", self.riverside, RIVERSIDE_STAGES, "RV", c.RIVERSIDE_TOWNS, c.PROFESSIONAL_RAISERS
+                "riverside",
+                self.riverside,
+                scaled(RIVERSIDE_STAGES, self.scale),
+                "RV",
+                c.RIVERSIDE_TOWNS,
+                c.PROFESSIONAL_RAISERS,
             ),
             CouncilSetup(
                 "hillside",
                 self.hillside,
-                HILLSIDE_STAGES,
+                scaled(HILLSIDE_STAGES, self.scale),
                 "HL",
                 c.HILLSIDE_TOWNS,
                 c.HILLSIDE_PROFESSIONAL_RAISERS,

@@ -1,4 +1,4 @@
-"""python manage.py seed_demo [--seed N] [--force]: build (or rebuild) the demo councils' data."""
+"""python manage.py seed_demo [--seed N] [--force] [--scale X]: build (or rebuild) the demo councils' data."""
 
 import time
 from typing import Any
@@ -27,8 +27,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Run even though DEBUG is off (it deletes demo casework)"
         )
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="Fraction of the usual number of concerns to build; 1 (the default) is the full demo",
+        )
 
-    def handle(self, *args: Any, seed: int, force: bool, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, force: bool, scale: float = 1.0, **options: Any) -> None:
         # Rebuilding deletes every concern, person and enquiry of the demo councils; a production
         # database that happens to hold a council with a demo ONS code must not lose them by accident.
         if not settings.DEBUG and not force:
@@ -36,8 +42,10 @@ class Command(BaseCommand):
                 "seed_demo deletes and rebuilds the demo councils' records, so it only runs with "
                 "DEBUG on. Use --force to run it anyway."
             )
+        if scale <= 0:
+            raise CommandError("--scale must be more than 0.")
         started = time.monotonic()
-        summary = DemoBuilder(seed=seed).build()
+        summary = DemoBuilder(seed=seed, scale=scale).build()
         seed_tempcheck()
         seconds = time.monotonic() - started
 
