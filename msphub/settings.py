@@ -110,6 +110,7 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'msphub.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
         pg_jit=env_choice("DB_PG_JIT", ("off", "server"), "off"),
+        pg_storage=env_choice("DB_PG_STORAGE", ("ssd", "server"), "ssd"),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -110,8 +110,11 @@ def test_postgresql_connections_turn_jit_off_unless_told_to_leave_the_server_set
     from msphub.environment import database_from_url
 
     url = "postgres://u:p@db:5432/msphub"
-    assert database_from_url(url, 0)["OPTIONS"]["options"] == "-c jit=off"
-    assert "options" not in (database_from_url(url, 0, pg_jit="server").get("OPTIONS") or {})
+    assert database_from_url(url, 0)["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1"
+    assert database_from_url(url, 0, pg_jit="server")["OPTIONS"]["options"] == "-c random_page_cost=1.1"
+    assert database_from_url(url, 0, pg_storage="server")["OPTIONS"]["options"] == "-c jit=off"
+    leave = database_from_url(url, 0, pg_jit="server", pg_storage="server")
+    assert "options" not in (leave.get("OPTIONS") or {})
     assert "OPTIONS" not in database_from_url("sqlite:////tmp/x.sqlite3", 0) or not database_from_url(
         "sqlite:////tmp/x.sqlite3", 0
     )["OPTIONS"].get("options")

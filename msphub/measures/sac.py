@@ -193,12 +193,21 @@ class SacReturn:
         may_be = Q(person__date_of_birth__gt=end.replace(year=end.year - 18)) | Q(
             person__date_of_death__isnull=False
         )
+
+        def under_18_among(concerns: QuerySet) -> QuerySet:
+            return (
+                concerns.filter(may_be, person__isnull=False)
+                .annotate(**sac_age_annotations("person__", self.year))
+                .filter(Q(age_band=UNDER_18))
+                .values_list("reference", "person_id")
+                .order_by()
+            )
+
+        # The concerns received and those behind the enquiries started, as a UNION of the two (not
+        # one OR across them, which the database can only answer by reading every person first).
         rows = (
-            Concern.objects.filter(Q(pk__in=self.concerns().values("pk")) | Q(enquiry__in=started))
-            .filter(may_be, person__isnull=False)
-            .annotate(**sac_age_annotations("person__", self.year))
-            .filter(Q(age_band=UNDER_18))
-            .values_list("reference", "person_id")
+            under_18_among(self.concerns())
+            .union(under_18_among(Concern.objects.filter(pk__in=started.values("concern"))))
             .order_by("reference")
         )
         found = list(rows)
