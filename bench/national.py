@@ -350,8 +350,8 @@ def run() -> str:
         f"`measure_totals` (every measure's numerator and denominator, one query per base) against "
         f"bench/measures_baseline.py (one statement), median of {repeats} runs each after a warm-up, "
         "interleaved in one process on the same database. The baseline turns PostgreSQL's JIT "
-        "compilation off for its statement (`SET LOCAL jit = off`); msphub runs with the server's "
-        "settings.",
+        "compilation off for its statement (`SET LOCAL jit = off`); both run on msphub's "
+        "connection, which sets jit off and random_page_cost 1.1 (DB_PG_JIT, DB_PG_STORAGE).",
         "",
         "| scope | baseline median s | msphub median s | ratio | agreement |",
         "|---|---:|---:|---:|---|",
