@@ -50,7 +50,6 @@ def _kept_by_content(draw: Callable[..., str]) -> Callable[..., str]:
     def chart(*args: Any, **kwargs: Any) -> str:
         return drawn(json.dumps([args, kwargs], sort_keys=True, default=str))
 
-    chart.cache_clear = drawn.cache_clear  # type: ignore[attr-defined]
     return chart
 
 

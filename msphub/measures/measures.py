@@ -342,11 +342,12 @@ def overall_achievement(enquiries: QuerySet) -> QuerySet:
     return enquiries.annotate(achievement=Coalesce(Subquery(per_enquiry), Value("")))
 
 
-def _probed(qs: QuerySet) -> Subquery:
-    """A yes/no from a correlated subquery that PostgreSQL looks up through an index for each row
-    (``LIMIT 1`` on a scalar subquery), where an EXISTS may be planned as a scan of the whole table
-    hashed: right for all of England, ten times slower for one council."""
-    return Subquery(qs.order_by().values("pk")[:1])
+def _looked_up(qs: QuerySet, field: str = "pk") -> Subquery:
+    """``field`` of the first row of a correlated ``qs``, as a scalar subquery (``LIMIT 1``) that
+    PostgreSQL answers through an index for each row of one council's base. An EXISTS or a join may
+    instead be planned as a hashed scan of the whole table: right for all of England, several times
+    slower for one council (even with random_page_cost set for solid-state storage)."""
+    return Subquery(qs.order_by().values(field)[:1])
 
 
 def _narrowed(qs: QuerySet, filters: Filters, council: str, team: str, partner: str) -> QuerySet:
@@ -386,7 +387,7 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
             # cost more than reading every enquiry once).
             kind: Any = F("enquiry__kind")
             if filters.council is not None:
-                kind = Subquery(Enquiry.objects.filter(concern=OuterRef("pk")).order_by().values("kind")[:1])
+                kind = _looked_up(Enquiry.objects.filter(concern=OuterRef("pk")), "kind")
             qs = qs.annotate(
                 first_contact_at=Subquery(earliest.values("contact_at")[:1]),
                 repeat=Exists(earlier),
@@ -413,7 +414,7 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
         )
         qs = (
             overall_achievement(qs)
-            .alias(first_taking_part=_probed(took_part))
+            .alias(first_taking_part=_looked_up(took_part))
             .annotate(
                 took_part=ExpressionWrapper(Q(first_taking_part__isnull=False), output_field=BooleanField())
             )
@@ -700,8 +701,7 @@ def _decision(field: str, **conditions: Any) -> Subquery:
     """A field of the concern's decision (meeting ``conditions``), looked up through the decision's
     concern index for each concern: for one council's concerns PostgreSQL would otherwise hash-join
     every decision in England, a hundred times the rows wanted."""
-    decision = Decision.objects.filter(concern=OuterRef("pk"), **conditions)
-    return Subquery(decision.values(field)[:1])
+    return _looked_up(Decision.objects.filter(concern=OuterRef("pk"), **conditions), field)
 
 
 def not_enquiries(filters: Filters) -> list[dict[str, Any]]:
