@@ -127,8 +127,13 @@ def get_record(
     Every page that shows the record (any GET) writes an access-log entry; a POST that changes the
     record is kept in its history instead (``record`` logs a POST answered with the page again).
     """
+    rows = visible(request, queryset, action)
+    if rows.query.is_empty():
+        # Nothing of this kind is open to the user (a partner asking for a concern's page, say):
+        # answered before the lookup's joins are compiled, as most refusals are.
+        raise Http404("No such record")
     try:
-        record = visible(request, queryset, action).get(**lookup)
+        record = rows.get(**lookup)
     except ObjectDoesNotExist as exc:
         raise Http404("No such record") from exc
     if log and request.method == "GET":
