@@ -35,6 +35,38 @@ def pytest_configure(config) -> None:
     # except in tests/test_two_factor.py and the browser sign-in journey, whose fixtures turn it on.
     settings.SECOND_FACTOR_REQUIRED = False
     _one_jinja_environment_for_govuk_components()
+    _static_files_listed_once()
+
+
+def _static_files_listed_once() -> None:
+    """WhiteNoise lists and stats every static file (GOV.UK Frontend's, the admin's, msphub's) when
+    its middleware is made: once per process in production, but once per test client here, since
+    each client loads the middleware again. That was a twentieth of the suite's time. Here each
+    listing is made once and handed to every later client; the files do not change during a run,
+    and a listing is kept apart for each setting that shapes it."""
+    from whitenoise.base import WhiteNoise
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    if getattr(WhiteNoise.update_files_dictionary, "listed_once", False):
+        return
+    listings: dict[tuple, dict] = {}
+
+    def once(method):
+        @functools.wraps(method)
+        def wrapper(self, *args):
+            key = (method.__name__, *args, self.static_prefix if hasattr(self, "static_prefix") else "")
+            key += (self.max_age, self.allow_all_origins, self.charset)
+            if key not in listings:
+                kept, self.files = self.files, {}
+                method(self, *args)
+                listings[key], self.files = self.files, kept
+            self.files.update(listings[key])
+
+        wrapper.listed_once = True  # type: ignore[attr-defined]
+        return wrapper
+
+    WhiteNoise.update_files_dictionary = once(WhiteNoise.update_files_dictionary)  # type: ignore[method-assign]
+    WhiteNoiseMiddleware.add_files_from_finders = once(WhiteNoiseMiddleware.add_files_from_finders)  # type: ignore[method-assign]
 
 
 def _one_jinja_environment_for_govuk_components() -> None:

@@ -241,24 +241,31 @@ def make_enquiry_fixture(make_concern, make_person, practitioner, manager):
         lead=None, kind: str = "s42", person=None, family_name: str = "Marsh", decider=None, signer=None
     ):
         decider = decider or practitioner
-        concern = make_concern()
         person = person or make_person(family_name=family_name)
-        concern_services.link_person(concern, person, decider)
-        data = {
-            "outcome": kind,
-            "criterion_care_needs": True,
-            "criterion_abuse_risk": True,
-            "criterion_cannot_protect": kind == "s42",
-            "other_enquiry_reason": "" if kind == "s42" else "Proportionate to check the care plan",
-            "rationale": "Bruising explained inconsistently",
-            "lead_practitioner": lead or practitioner,
-        }
-        decision = concern_services.record_decision(concern, decider, data)
-        enquiry = concern_services.sign_off(decision, signer or manager)
-        assert enquiry is not None
-        return enquiry
+        return open_enquiry(
+            make_concern(), person, decider, signer or manager, lead=lead or practitioner, kind=kind
+        )
 
     return make
+
+
+def open_enquiry(concern, person, decider, signer, lead=None, kind: str = "s42") -> Enquiry:
+    """Link ``concern`` to ``person``; ``decider`` decides on an enquiry (led by ``lead``, else by
+    themselves) and ``signer`` signs the decision off, which opens it."""
+    concern_services.link_person(concern, person, decider)
+    data = {
+        "outcome": kind,
+        "criterion_care_needs": True,
+        "criterion_abuse_risk": True,
+        "criterion_cannot_protect": kind == "s42",
+        "other_enquiry_reason": "" if kind == "s42" else "Proportionate to check the care plan",
+        "rationale": "Bruising explained inconsistently",
+        "lead_practitioner": lead or decider,
+    }
+    decision = concern_services.record_decision(concern, decider, data)
+    enquiry = concern_services.sign_off(decision, signer)
+    assert enquiry is not None
+    return enquiry
 
 
 @pytest.fixture(name="enquiry")

@@ -4,6 +4,7 @@ feedback and the easy-read PDF, caseloads, query counts, and the error summary o
 
 import re
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -24,6 +25,7 @@ from msphub.enquiries.models import (
     Review,
     ReviewProgress,
 )
+from tests.conftest import Cast, new_concern, new_person, per_test
 from tests.enquiry_fixtures import (
     EXPRESSED,
     FINDINGS_POST,
@@ -39,6 +41,7 @@ from tests.enquiry_fixtures import (
     enquiry_refs,
     feedback_data,
     fill_record,
+    open_enquiry,
     outcome_post,
     request_complete_closure,
     summary_items,
@@ -46,6 +49,35 @@ from tests.enquiry_fixtures import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+# --- The module's shared records -------------------------------------------------------------------
+# Most tests work on one open enquiry led by the Front Door practitioner: it is opened once for the
+# module (conftest.module_db) and each test changes it inside its own savepoint, rolled back after,
+# with its own copy of the objects. Tests that need another enquiry still make it themselves.
+
+
+@pytest.fixture(scope="module")
+def world_once(module_db, django_db_blocker) -> SimpleNamespace:
+    with django_db_blocker.unblock():
+        cast = Cast()
+        concern = new_concern(cast.council)
+        person = new_person(cast.council)
+        return SimpleNamespace(
+            cast=cast, enquiry=open_enquiry(concern, person, cast.practitioner, cast.manager)
+        )
+
+
+@pytest.fixture
+def world(world_once, db) -> SimpleNamespace:
+    return per_test(world_once)
+
+
+@pytest.fixture
+def enquiry(world) -> Enquiry:
+    """The module's open section 42 enquiry, led by the Front Door practitioner."""
+    return world.enquiry
+
 
 TOMORROW = object()  # replaced by tomorrow's date when posting
 

@@ -30,6 +30,21 @@ pytestmark = pytest.mark.django_db
 
 YEAR = "2024-25"
 FY = FinancialYear.parse(YEAR)
+# The national-like year most tests read: generated once for the module (each test in its own
+# savepoint, rolled back), rather than once per test at a size and seed of its own.
+COUNCILS, CONCERNS = 5, 6000
+
+
+@pytest.fixture(scope="module")
+def year_once(module_db, django_db_blocker) -> dict[str, int]:
+    with django_db_blocker.unblock():
+        return generate(councils=COUNCILS, concerns=CONCERNS, year=FY, seed=3)
+
+
+@pytest.fixture
+def year(year_once, db) -> dict[str, int]:
+    """What generate() counted of the module's year."""
+    return dict(year_once)
 
 
 def digest() -> str:
@@ -85,14 +100,13 @@ def test_same_seed_same_data_and_another_seed_differs():
     assert generated_digest(8) != first
 
 
-def test_counts_and_links_are_consistent():
-    counts = generate(councils=4, concerns=2000, year=FY, seed=1)
-    assert counts["concerns.Concern"] == Concern.objects.count() == 2000
-    assert Organisation.objects.filter(kind="council", ons_code__startswith="E99").count() == 4
+def test_counts_and_links_are_consistent(year):
+    assert year["concerns.Concern"] == Concern.objects.count() == CONCERNS
+    assert Organisation.objects.filter(kind="council", ons_code__startswith="E99").count() == COUNCILS
     # Every concern has a decision but those set aside; every enquiry decision has exactly one
     # enquiry and none other.
     set_aside = Concern.objects.exclude(set_aside="")
-    assert Decision.objects.count() == 2000 - set_aside.count()
+    assert Decision.objects.count() == CONCERNS - set_aside.count()
     assert not Decision.objects.filter(concern__in=set_aside).exists()
     opening = Decision.objects.filter(outcome__in=["s42", "other"])
     assert Enquiry.objects.count() == opening.count()
@@ -109,7 +123,7 @@ def test_counts_and_links_are_consistent():
     # Every concern has one or two types of risk.
     per_concern = ConcernRiskType.objects.values("concern").annotate(n=Count("pk"))
     assert {row["n"] for row in per_concern} <= {1, 2}
-    assert per_concern.count() == 2000
+    assert per_concern.count() == CONCERNS
     # Closed enquiries carry what the SAC return needs.
     closed = Enquiry.objects.filter(status="closed")
     assert closed.exists()
@@ -121,8 +135,7 @@ def test_counts_and_links_are_consistent():
     assert not Concern.objects.filter(decision__outcome="none").exclude(status="closed").exists()
 
 
-def test_set_aside_concerns_are_closed_without_an_enquiry_and_duplicates_name_their_original():
-    generate(councils=4, concerns=6000, year=FY, seed=6)
+def test_set_aside_concerns_are_closed_without_an_enquiry_and_duplicates_name_their_original(year):
     set_aside = Concern.objects.exclude(set_aside="")
     assert {"error", "duplicate"} == set(set_aside.values_list("set_aside", flat=True))
     assert not set_aside.filter(enquiry__isnull=False).exists()
@@ -142,13 +155,12 @@ def test_set_aside_concerns_are_closed_without_an_enquiry_and_duplicates_name_th
     assert not set_aside.filter(set_aside="error", duplicate_of__isnull=False).exists()
     # Set aside concerns are in the record and never counted.
     counted = Concern.objects.counted().count()
-    assert counted == 6000 - set_aside.count()
+    assert counted == CONCERNS - set_aside.count()
     sg1f = {c["row"]: c["count"] for c in build_return(FY)["tables"]["SG1f"]}
     assert sg1f["Total Number of Safeguarding Concerns"] == counted
 
 
-def test_every_concluded_enquiry_has_findings_from_its_concern():
-    generate(councils=3, concerns=3000, year=FY, seed=7)
+def test_every_concluded_enquiry_has_findings_from_its_concern(year):
     closed = Enquiry.objects.filter(status="closed")
     for model in (EnquiryRiskType, EnquiryLocation, EnquirySource):
         found = model.objects.values_list("enquiry", flat=True).distinct()
@@ -170,8 +182,7 @@ def test_every_concluded_enquiry_has_findings_from_its_concern():
         assert {row["n"] for row in per_enquiry} == {1, 2}, model
 
 
-def test_feedback_quotes_are_moderated():
-    generate(councils=3, concerns=6000, year=FY, seed=8)
+def test_feedback_quotes_are_moderated(year):
     feedback = Feedback.objects.all()
     consented = feedback.filter(consent_to_quote=True)
     assert consented.exists()
@@ -193,8 +204,7 @@ def test_feedback_quotes_are_moderated():
     assert awaiting.count() == Feedback.objects.awaiting_moderation().count()
 
 
-def test_dates_of_death_and_sg1e_items():
-    generate(councils=3, concerns=3000, year=FY, seed=9)
+def test_dates_of_death_and_sg1e_items(year):
     dead = Person.objects.exclude(date_of_death=None)
     assert dead.exists()
     assert not dead.filter(date_of_death_source="").exists()
@@ -211,8 +221,7 @@ def test_dates_of_death_and_sg1e_items():
     assert sg1e and {c["column"] for c in sg1e} <= {AUTISM, ASPERGERS}
 
 
-def test_proportions_are_national_like():
-    generate(councils=5, concerns=6000, year=FY, seed=3)
+def test_proportions_are_national_like(year):
     concerns = Concern.objects.count()
     s42 = Enquiry.objects.filter(kind="s42").count()
     assert 0.25 < s42 / concerns < 0.33  # 185,270 / 640,240 = 28.9% nationally
