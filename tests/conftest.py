@@ -34,7 +34,6 @@ def pytest_configure(config) -> None:
     # force_login sessions have no second factor: it is off in the suite (module-scoped worlds too),
     # except in tests/test_two_factor.py and the browser sign-in journey, whose fixtures turn it on.
     settings.SECOND_FACTOR_REQUIRED = False
-    _one_jinja_environment_for_govuk_components()
     _static_files_listed_once()
 
 
@@ -67,33 +66,6 @@ def _static_files_listed_once() -> None:
 
     WhiteNoise.update_files_dictionary = once(WhiteNoise.update_files_dictionary)  # type: ignore[method-assign]
     WhiteNoiseMiddleware.add_files_from_finders = once(WhiteNoiseMiddleware.add_files_from_finders)  # type: ignore[method-assign]
-
-
-def _one_jinja_environment_for_govuk_components() -> None:
-    """govuk-frontend-django (0.22) makes a new Jinja environment for every component it renders,
-    so each button, input or summary list compiles its GOV.UK macro template again: most of the
-    time of a page. Here every render shares one environment, which compiles each macro template
-    once and keeps it (Jinja's own template cache, checked against the file on every use), and the
-    one-line template that calls the macro is kept by its text. The HTML is the same.
-
-    This belongs in the product (the pages are as slow for users): once msphub does it, remove it here.
-    """
-    import jinja2
-    from govuk_frontend_django.components import base
-
-    if getattr(base.Environment, "shared", False):
-        return
-    environments: list[jinja2.Environment] = []
-
-    def environment(**options) -> jinja2.Environment:
-        if not environments:
-            env = jinja2.Environment(**options)  # noqa: S701  (the library passes select_autoescape())
-            env.from_string = functools.lru_cache(maxsize=None)(env.from_string)  # type: ignore[method-assign]
-            environments.append(env)
-        return environments[0]
-
-    environment.shared = True  # type: ignore[attr-defined]
-    base.Environment = environment  # type: ignore[misc]
 
 
 @pytest.fixture(scope="session", autouse=True)

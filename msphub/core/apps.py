@@ -7,7 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import history, signals
+        from . import govuk, history, signals
 
         signals.connect()
         history.build_history_managers_once()
+        govuk.share_one_jinja_environment()
