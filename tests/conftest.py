@@ -53,7 +53,7 @@ def _static_files_listed_once() -> None:
     def once(method):
         @functools.wraps(method)
         def wrapper(self, *args):
-            key = (method.__name__, *args, self.static_prefix if hasattr(self, "static_prefix") else "")
+            key = (method.__name__, *args, getattr(self, "static_prefix", ""))
             key += (self.max_age, self.allow_all_origins, self.charset)
             if key not in listings:
                 kept, self.files = self.files, {}

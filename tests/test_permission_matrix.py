@@ -151,8 +151,9 @@ class Case:
     # Strings the page must (or must not) contain, per persona, when the status is as expected.
     contains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     absent: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Personas not sent this request (a slow page whose access rule others already show); their
-    # expectation is still written down.
+    # Personas not sent this request (a slow page whose access rule others already show, or a
+    # refusal made before anyone is asked, sent as representatives); their expectation is still
+    # written down.
     skip: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
@@ -185,11 +186,9 @@ def _405_skip(get: dict[str, Expect]) -> frozenset[str]:
     persona. It is sent as one persona the GET lets in and one it keeps out: were the access check
     first, the two would differ (405 and 404). The others' expectations stay written down."""
     signed_in_personas = [p for p in PERSONAS if p != ANON]
-    sent = {
-        next((p for p in signed_in_personas if get[p] == 200), None),
-        next((p for p in signed_in_personas if get[p] != 200), None),
-    } - {None}
-    return frozenset(signed_in_personas) - frozenset(sent)  # type: ignore[arg-type]
+    lets_in = [p for p in signed_in_personas if get[p] == 200][:1]
+    keeps_out = [p for p in signed_in_personas if get[p] != 200][:1]
+    return frozenset(signed_in_personas) - {*lets_in, *keeps_out}
 
 
 # --- Records ---------------------------------------------------------------------------------------
