@@ -286,6 +286,9 @@ LOGGING = {
 
 MSPHUB = {
     "SERVICE_NAME": "Making Safeguarding Personal hub",
+    # A demo or training site says so on every page, so nobody enters a real person there; a live
+    # site must not (DEMO_SITE, on by default only with DEBUG).
+    "DEMO_SITE": env_bool("DEMO_SITE", DEBUG),
     # A first conversation with the adult is due within this many hours of the concern being received.
     "FIRST_CONTACT_HOURS": 24,
 }

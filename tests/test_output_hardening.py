@@ -97,3 +97,16 @@ def test_hsts_is_sent_over_https_when_cookies_are_secure():
     assert settings.SESSION_COOKIE_SECURE, "the suite runs as production does"
     response = Client().get(reverse("login"), secure=True)
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+DEMO_WARNING = "Demo data only: do not enter real people's details."
+
+
+@pytest.mark.parametrize("demo_site", [True, False])
+def test_only_a_demo_site_says_its_data_is_demo_data(settings, demo_site):
+    """The phase banner's warning is for demo and training sites (DEMO_SITE, on with DEBUG): a live
+    site telling its practitioners not to enter real people would be wrong on every page."""
+    settings.MSPHUB = {**settings.MSPHUB, "DEMO_SITE": demo_site}
+    page = Client().get(reverse("accessibility")).content.decode()
+    assert "This is a new service." in page
+    assert (DEMO_WARNING in page) is demo_site

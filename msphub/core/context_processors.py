@@ -3,7 +3,7 @@ from django.http import HttpRequest
 
 
 def service(request: HttpRequest) -> dict:
-    return {"service_name": settings.MSPHUB["SERVICE_NAME"]}
+    return {"service_name": settings.MSPHUB["SERVICE_NAME"], "demo_site": settings.MSPHUB["DEMO_SITE"]}
 
 
 def idle_timeout(request: HttpRequest) -> dict:
