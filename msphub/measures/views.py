@@ -45,13 +45,14 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
     data = form.cleaned_data if form.is_valid() else {}
     team, partner = data.get("team"), data.get("partner")
     filters = m.Filters(period, council, team.pk if team else None, partner.pk if partner else None)
-    totals = m.measure_totals(filters)
+    # The totals and the trend from one pass over each base (their counts are the same).
+    totals, trends = m.totals_and_monthly(filters)
     labels = {row["id"]: row["label"] for row in totals}
-    trends = m.monthly(filters)
     trend_series = {key: trends.get(key, []) for key in TREND_MEASURES}
     dimension = data.get("breakdown") or ""
     breakdown = m.breakdown(filters, dimension) if dimension else {}
-    pathways = m.not_enquiries(filters)
+    # The concerns' timeliness and pathways from one pass over the concerns base.
+    timeliness, pathways = m.timeliness_and_pathways(filters)
     repeats = m.repeat_concerns(filters)
     months = sorted({p["month"] for points in trend_series.values() for p in points})
     incomplete = {p["month"] for points in trend_series.values() for p in points if not p["complete"]}
@@ -71,7 +72,7 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
         "team": team,
         "partner": partner,
         "totals": totals,
-        "timeliness": m.timeliness(filters),
+        "timeliness": timeliness,
         "has_percentages": has_percentages,
         "bars_chart": charts.percent_bars(totals) if draw and has_percentages else "",
         "trend_chart": charts.monthly_lines(trend_series, labels) if draw and months else "",
