@@ -26,9 +26,15 @@ The rules it encodes:
 - Feedback asked (``asked_on``) in the year, by its enquiry's council.
 
 The year runs from midnight on 1 April to midnight on 1 April, London time (as bench/baseline.py).
-Two plans, picked by scope as an engineer would: for England the per-concern and per-enquiry details
-(first contact, outcomes, involvement) are aggregated once and hash-joined; for one council they are
-probed per row through the foreign-key indexes. PostgreSQL is the target; the same statement runs on
+Two plans, picked by scope as an engineer would. For England the per-concern and per-enquiry details
+(first contact, the concern's enquiry, outcomes, involvement) are aggregated once and hash-joined, and
+a repeat is found in one pass over the counted concerns from 365 days before the year to its end, a
+window function giving each the latest earlier one of the same person. For one council only the
+council's rows are read, through its council indexes, and each detail is probed per row through the
+foreign-key indexes; a repeat is an EXISTS probe per concern on the (person_id, received_at) index for
+an earlier counted concern of the person in the 365 days before it. The probes are fenced (``OFFSET
+0``) so that PostgreSQL neither turns an EXISTS into a hashed scan of its whole table nor pulls a row
+subquery up into the counts. PostgreSQL is the target; the same statement runs on
 SQLite with the datetime arithmetic written for its text timestamps. On PostgreSQL the statement runs
 with JIT compilation off (``SET LOCAL jit = off``, this transaction only): at the installed
 thresholds the planner compiles it, which costs far more than it saves on a one-row report.
@@ -82,39 +88,30 @@ EXPRESSED = "'Yes they were asked and outcomes were expressed'"
 POSITIVE = "('Definitely', 'To some extent')"
 ANSWERED = "('Definitely', 'To some extent', 'Not at all')"
 
-# {council_*}: the optional council filter; {history_scope}: for one council, the concerns the repeat
-# test needs (the council's, and earlier ones of its people); {first_at}/{first_join},
-# {achievement}/{outcome_join}, {took_part}/{involvement_join}: the per-row details, probed or
-# joined (PLANS); {plus_window}, {minus_year}: datetime arithmetic, and {fence}, which keeps the
-# planner from pulling a row subquery up into the counts above it (it would then evaluate a probed
-# detail once for every count that reads it) (DIALECTS). Percent signs are
+# {council_e}: the optional council filter; {concern_ctes}/{concern_from}/{concern_where}, {is_repeat}:
+# the concerns of the base and the repeat test, from the history pass or probed;
+# {enquiry_kind}/{enquiry_join}, {first_at}/{first_join}, {achievement}/{outcome_join},
+# {took_part}/{involvement_join}: the per-row details, probed or joined (PLANS); {plus_window},
+# {minus_year}: datetime arithmetic, and {fence}, which keeps the planner from pulling a row subquery
+# up into the counts above it (it would then evaluate a probed detail once for every count that reads
+# it) or turning a probed EXISTS into a hashed scan of its whole table (DIALECTS). Percent signs are
 # doubled (DB-API "pyformat" parameters).
 MEASURES_SQL = f"""
 WITH
-concern_history AS (            -- counted concerns from 365 days before the year to its end, each
-    SELECT h.id, h.person_id, h.received_at,                        -- with the latest earlier one
-           (h.received_at >= %(start)s {{council_h}}) AS in_base,      -- of the same person
-           max(h.received_at) OVER (
-               PARTITION BY h.person_id ORDER BY h.received_at
-               GROUPS BETWEEN 1 PRECEDING AND 1 PRECEDING
-           ) AS previous_at
-    FROM concerns_concern h
-    WHERE h.set_aside = '' AND h.other_area = ''
-      AND h.received_at >= %(history_start)s AND h.received_at < %(end)s {{history_scope}}
-),
-concerns_m AS (                 -- concerns received in the year
+{{concern_ctes}}concerns_m AS (                 -- concerns received in the year
     SELECT count(*) AS concerns,
            count(*) FILTER (WHERE b.first_at <= {{plus_window}}) AS contact_in_time,
            count(*) FILTER (WHERE b.first_at IS NOT NULL OR b.received_at <= %(due_by)s) AS contact_due,
            count(*) FILTER (WHERE b.enquiry_kind = 's42') AS became_s42,
-           count(*) FILTER (WHERE b.person_id IS NOT NULL AND b.previous_at >= {{minus_year}}) AS repeats,
+           count(*) FILTER (WHERE b.person_id IS NOT NULL AND b.is_repeat) AS repeats,
            count(*) FILTER (WHERE b.person_id IS NOT NULL) AS with_person
     FROM (
-        SELECT r.person_id, r.received_at, r.previous_at, e.kind AS enquiry_kind, {{first_at}} AS first_at
-        FROM concern_history r
-        LEFT JOIN enquiries_enquiry e ON e.concern_id = r.id
+        SELECT r.person_id, r.received_at, {{is_repeat}} AS is_repeat, {{enquiry_kind}} AS enquiry_kind,
+               {{first_at}} AS first_at
+        FROM {{concern_from}} r
+        {{enquiry_join}}
         {{first_join}}
-        WHERE r.in_base {{fence}}
+        WHERE {{concern_where}} {{fence}}
     ) b
 ),
 concluded_m AS (                -- enquiries concluded in the year
@@ -168,9 +165,32 @@ ACHIEVEMENT = """CASE
         ELSE 'Partially Achieved' END"""
 TOOK_PART = "('home', 'elsewhere', 'phone_video', 'representative', 'advocate')"
 
+# England: the counted concerns from 365 days before the year to its end, each with the latest
+# earlier one of the same person (one pass, one sort); ``in_base`` marks those of the year (and
+# council, when the join plan is asked for one).
+CONCERN_HISTORY = """
+concern_history AS (
+    SELECT h.id, h.person_id, h.received_at,
+           (h.received_at >= %(start)s {council_h}) AS in_base,
+           max(h.received_at) OVER (
+               PARTITION BY h.person_id ORDER BY h.received_at
+               GROUPS BETWEEN 1 PRECEDING AND 1 PRECEDING
+           ) AS previous_at
+    FROM concerns_concern h
+    WHERE h.set_aside = '' AND h.other_area = ''
+      AND h.received_at >= %(history_start)s AND h.received_at < %(end)s {history_scope}
+),
+"""
+
 PLANS: dict[str, dict[str, str]] = {
     # England: aggregate each detail table once and hash-join it.
     "join": {
+        "concern_ctes": CONCERN_HISTORY,
+        "concern_from": "concern_history",
+        "concern_where": "r.in_base",
+        "is_repeat": "(r.previous_at >= {minus_year})",
+        "enquiry_kind": "e.kind",
+        "enquiry_join": "LEFT JOIN enquiries_enquiry e ON e.concern_id = r.id",
         "first_at": "fc.first_at",
         "first_join": """LEFT JOIN (
             SELECT f.concern_id, min(f.contact_at) AS first_at
@@ -190,6 +210,16 @@ PLANS: dict[str, dict[str, str]] = {
     },
     # One council: probe the detail tables per row through their foreign-key indexes.
     "probe": {
+        "concern_ctes": "",
+        "concern_from": "concerns_concern",
+        "concern_where": """r.set_aside = '' AND r.other_area = ''
+          AND r.received_at >= %(start)s AND r.received_at < %(end)s {council_r}""",
+        "is_repeat": """EXISTS (SELECT 1 FROM concerns_concern h
+                           WHERE h.person_id = r.person_id AND h.received_at < r.received_at
+                             AND h.received_at >= {minus_year}
+                             AND h.set_aside = '' AND h.other_area = '')""",
+        "enquiry_kind": "(SELECT e.kind FROM enquiries_enquiry e WHERE e.concern_id = r.id)",
+        "enquiry_join": "",
         "first_at": """(SELECT min(f.contact_at) FROM concerns_firstcontact f
                          WHERE f.concern_id = r.id AND f.entered_in_error_at IS NULL)""",
         "first_join": "",
@@ -197,23 +227,25 @@ PLANS: dict[str, dict[str, str]] = {
                             WHERE o.enquiry_id = e.id AND o.withdrawn_on IS NULL)""",  # noqa: S608
         "outcome_join": "",
         "took_part": f"""EXISTS (SELECT 1 FROM enquiries_involvement i
-                                 WHERE i.enquiry_id = e.id AND i.participation IN {TOOK_PART})""",  # noqa: S608
+                                 WHERE i.enquiry_id = e.id AND i.participation IN {TOOK_PART} {{fence}})""",  # noqa: S608
         "involvement_join": "",
     },
 }
 
-# One council: the repeat test needs the council's concerns and the earlier ones of its people (who
-# may have been the subject of another council's concern).
+# The join plan asked for one council (tests): the history pass needs the council's concerns and the
+# earlier ones of its people (who may have been the subject of another council's concern).
 HISTORY_SCOPE = """AND (h.council_id = %(council)s OR h.person_id IN (
           SELECT p.person_id FROM concerns_concern p
           WHERE p.council_id = %(council)s AND p.set_aside = '' AND p.other_area = ''
             AND p.received_at >= %(start)s AND p.received_at < %(end)s AND p.person_id IS NOT NULL))"""
 
+FORMATTED = ("concern_ctes", "concern_where", "is_repeat", "took_part")
+
 DIALECTS: dict[str, dict[str, str]] = {
     "postgresql": {
         "fence": "OFFSET 0",
         "plus_window": "b.received_at + make_interval(secs => %(window_seconds)s)",
-        "minus_year": "b.received_at - make_interval(secs => %(repeat_seconds)s)",
+        "minus_year": "r.received_at - make_interval(secs => %(repeat_seconds)s)",
     },
     # Django keeps datetimes in SQLite as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]': shift the whole
     # seconds and keep the fraction, so that the comparison is exact to the microsecond.
@@ -224,8 +256,8 @@ DIALECTS: dict[str, dict[str, str]] = {
             " || substr(b.received_at, 20))"
         ),
         "minus_year": (
-            "(strftime('%%Y-%%m-%%d %%H:%%M:%%S', b.received_at, '-' || %(repeat_seconds)s || ' seconds')"
-            " || substr(b.received_at, 20))"
+            "(strftime('%%Y-%%m-%%d %%H:%%M:%%S', r.received_at, '-' || %(repeat_seconds)s || ' seconds')"
+            " || substr(r.received_at, 20))"
         ),
     },
 }
@@ -242,13 +274,16 @@ def statement(vendor: str, council_id: int | None, plan: str | None = None) -> s
         raise ValueError(f"No measures baseline SQL for {vendor}")
     council = "" if council_id is None else "AND {t}.council_id = %(council)s"
     plan = plan or ("join" if council_id is None else "probe")
-    return MEASURES_SQL.format(
-        council_h=council.format(t="h"),
-        council_e=council.format(t="e"),
-        history_scope="" if council_id is None else HISTORY_SCOPE,
-        **PLANS[plan],
-        **DIALECTS[vendor],
-    )
+    dialect = DIALECTS[vendor]
+    scope = {
+        "council_h": council.format(t="h"),
+        "council_r": council.format(t="r"),
+        "history_scope": "" if council_id is None else HISTORY_SCOPE,
+        "minus_year": dialect["minus_year"],
+        "fence": dialect["fence"],
+    }
+    fragments = {k: v.format(**scope) if k in FORMATTED else v for k, v in PLANS[plan].items()}
+    return MEASURES_SQL.format(council_e=council.format(t="e"), **fragments, **dialect)
 
 
 def _seconds(delta: timedelta) -> int | float:
