@@ -2,6 +2,7 @@
 
 import copy
 import functools
+import gc
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -146,6 +147,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(
         key=lambda i: (modules[i.nodeid.split("::")[0]], "module_db" in getattr(i, "fixturenames", ()))
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Python's cyclic garbage collector, tuned for a test run: everything imported and collected so
+    far lives to the end, so it is frozen out of the collector's view, and collections of the
+    youngest objects start at 10,000 allocations rather than 700. Django's test client allocates
+    tens of thousands of short-lived objects a request; with the defaults the collector ran 2,274
+    times and took 3.2 s of CPU in two of the permission matrix's personas (52.8 s), after this 431
+    times and 1.5 s. Memory stays bounded: the collector still runs, only less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 100)
 
 
 @pytest.fixture(autouse=True)
