@@ -8,6 +8,7 @@ number of cases.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
@@ -24,7 +25,6 @@ from .measures import (
     base_queryset,
     concluded_section_42,
     enquiries_started,
-    events,
     overall_achievement,
     sac_age_annotations,
 )
@@ -65,7 +65,8 @@ TABLE_TITLES = OrderedDict(
     ]
 )
 
-AGE_BANDS = ["18-64", "65-74", "75-84", "85-94", "95+", "Age unknown"]
+AGE_UNKNOWN = "Age unknown"  # no date of birth (sac_age_annotations)
+AGE_BANDS = ["18-64", "65-74", "75-84", "85-94", "95+", AGE_UNKNOWN]
 
 
 # Row and column orders for each table, as in the national template.
@@ -113,6 +114,54 @@ def _cells(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
     return [{"row": r, "column": c, "count": n} for r, c, n in rows if n]
 
 
+class _EventGroups:
+    """The groups of SacReturn._events_counted: ``concerns`` (a group without people holds the
+    concerns not linked to a person) and ``enquiries`` (by kind, each with ``same_person``, how many
+    of its enquiries have their concern's person)."""
+
+    ROWS = {Enquiry.Kind.SECTION_42: ROW_S42, Enquiry.Kind.OTHER: ROW_OTHER}
+
+    def __init__(self, concerns: list[dict[str, Any]], enquiries: list[dict[str, Any]]) -> None:
+        self.concerns = concerns
+        self.enquiries = enquiries
+
+    def _linked(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(SG1 row, group) for every group of people (people under 18 included)."""
+        for g in self.concerns:
+            if g["people"]:
+                yield ROW_CONCERNS, g
+        for g in self.enquiries:
+            if g["people"] and g["kind"] in self.ROWS:
+                yield self.ROWS[g["kind"]], g
+
+    def adult_groups(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """What SG1a-e count: the groups of people 18 or over on SG1a's day."""
+        return ((row, g) for row, g in self._linked() if g["age_band"] != UNDER_18)
+
+    def totals(self) -> dict[str, int]:
+        """SG1f: ``concerns``, ``s42`` and ``other`` (every record is in one group)."""
+        totals = {"concerns": sum(g["events"] for g in self.concerns), "s42": 0, "other": 0}
+        for g in self.enquiries:
+            if g["kind"] in totals:
+                totals[g["kind"]] += g["events"]
+        return totals
+
+    def unlinked(self) -> int:
+        """Concerns received not linked to a person."""
+        return sum(g["events"] for g in self.concerns if not g["people"])
+
+    def without_birth_date(self) -> int:
+        """People with concerns received and no date of birth (each in one group, "Age unknown")."""
+        return sum(g["people"] for g in self.concerns if g["people"] and g["age_band"] == AGE_UNKNOWN)
+
+    def may_be_under_18(self) -> bool:
+        """Whether SacReturn.under_18 can find anyone: a concern's person, or an enquiry's concern's
+        person, under 18. An enquiry whose person is not its concern's leaves it open."""
+        return any(g["age_band"] == UNDER_18 for g in self.concerns if g["people"]) or any(
+            g["age_band"] == UNDER_18 or g["same_person"] != g["events"] for g in self.enquiries
+        )
+
+
 class SacReturn:
     """Build the return for one financial year and one council (or all councils)."""
 
@@ -120,6 +169,8 @@ class SacReturn:
         self.year = year
         self.council = council
         self.filters = Filters(year, council)
+        self._event_groups: _EventGroups | None = None
+        self._concluded_groups: list[dict[str, Any]] | None = None
 
     # --- the records each table counts: the measures' own definitions (measures.py) -------------
 
@@ -148,9 +199,34 @@ class SacReturn:
 
     SG1_PERSON = ("person__gender", "person__ethnicity", "person__primary_support_reason", "person__autism")
 
+    def _groups(self, records: QuerySet, *keys: str, **counts: Count) -> list[dict[str, Any]]:
+        """``records`` grouped by ``keys``, the person's SG1a age band and every other SG1 dimension:
+        the distinct people (``people``) and the events (``events``) of each group, and ``counts``."""
+        return list(
+            records.annotate(**sac_age_annotations("person__", self.year))
+            .values(*keys, "age_band", *self.SG1_PERSON)
+            .annotate(people=Count("person", distinct=True), events=Count("pk"), **counts)
+            .order_by()
+        )
+
+    def _events_counted(self) -> _EventGroups:
+        """SG1a-f's events counted in two GROUP BYs, one over the concerns received and one over the
+        enquiries started (grouped by kind too): SG1f's totals are the groups' events, SG1a-e fold
+        the groups (``sg1``), and the warnings read the concerns not linked to a person, the people
+        without a date of birth and whether anyone may be under 18 from them. Counted once."""
+        if self._event_groups is None:
+            # No person filter on the concerns: those not linked to a person are the one group
+            # without people (every person's group has at least one), for SG1f and the warning.
+            concerns = self._groups(self.concerns())
+            # The enquiry's person is the concern's (the application moves both together): counted
+            # so that a record where they differ still has its concern's person checked for age.
+            same_person = Count("pk", filter=Q(concern__person=F("person")))
+            enquiries = self._groups(self.enquiries_started(None), "kind", same_person=same_person)
+            self._event_groups = _EventGroups(concerns, enquiries)
+        return self._event_groups
+
     def sg1(self) -> dict[str, list[tuple[str, str, int]]]:
-        """SG1a-e: one GROUP BY per row type over every dimension at once, folded here into the five
-        tables.
+        """SG1a-e: the event groups (``_events_counted``), folded here into the five tables.
 
         Every dimension is the person's (the age is on the last day of the year or at death, not on
         an event's date), so each person falls in exactly one group of a row type: the groups'
@@ -165,23 +241,13 @@ class SacReturn:
         def add(table_id: str, row: str, column: str, n: int) -> None:
             tables[table_id][(row, column)] = tables[table_id].get((row, column), 0) + n
 
-        for row in SG1_ROWS:
-            groups = (
-                self._events(row)
-                .annotate(**sac_age_annotations("person__", self.year))
-                .values("age_band", *self.SG1_PERSON)
-                .annotate(people=Count("person", distinct=True), events=Count("pk"))
-                .order_by()
-            )
-            for g in groups:
-                if g["age_band"] == UNDER_18:
-                    continue
-                add("SG1a", row, g["age_band"], g["people"])
-                add("SG1b", row, g["person__gender"], g["people"])
-                add("SG1c", row, g["person__ethnicity"], g["people"])
-                add("SG1d", row, g["person__primary_support_reason"], g["events"])
-                if g["person__autism"] in SG1E_COLUMNS:
-                    add("SG1e", row, g["person__autism"], g["events"])
+        for row, g in self._events_counted().adult_groups():
+            add("SG1a", row, g["age_band"], g["people"])
+            add("SG1b", row, g["person__gender"], g["people"])
+            add("SG1c", row, g["person__ethnicity"], g["people"])
+            add("SG1d", row, g["person__primary_support_reason"], g["events"])
+            if g["person__autism"] in SG1E_COLUMNS:
+                add("SG1e", row, g["person__autism"], g["events"])
         return {t: [(r, c, n) for (r, c), n in cells.items()] for t, cells in tables.items()}
 
     def under_18(self) -> tuple[int, list[str]]:
@@ -214,8 +280,10 @@ class SacReturn:
         return len({person for _, person in found}), [reference for reference, _ in found]
 
     def sg1f(self) -> list[tuple[str, str, int]]:
+        """Concerns received and enquiries started: ``measures.events``' counts, as the sums of the
+        event groups' events (the same records, every concern and enquiry in one group)."""
         names = ORDERS["SG1f"][0]
-        counted = events(self.filters)
+        counted = self._events_counted().totals()
         return [
             (name, TOTAL, counted[key]) for name, key in zip(names, ("concerns", "s42", "other"), strict=True)
         ]
@@ -262,43 +330,64 @@ class SacReturn:
         )
         return [(g["row"], g["other"], g["n"]) for g in groups]
 
+    # Each concluded enquiry's answers that SG2c, SG2e, SG3a, SG4a and the warnings count by.
+    CONCLUDED_ANSWERS = (
+        "risk_assessment_outcome",
+        "risk_outcome",
+        "mental_capacity",
+        "capacity_supported",
+        "msp_asked",
+        "outcomes_achieved",
+    )
+
+    def _concluded_counted(self) -> list[dict[str, Any]]:
+        """The concluded enquiries in one GROUP BY over every answer SG2c to SG4a count (``n`` in
+        each group), for those tables and the warnings to fold. ``outcomes_achieved`` is SG4a's
+        overall achievement (``measures.overall_achievement``), looked up only for an enquiry whose
+        outcomes were expressed ("" for any other). Counted once."""
+        if self._concluded_groups is None:
+            expressed = When(msp_asked=categories.ASKED_AND_EXPRESSED, then=F("achievement"))
+            achieved = Case(expressed, default=Value(""), output_field=CharField())
+            qs = overall_achievement(self.concluded()).annotate(outcomes_achieved=achieved)
+            self._concluded_groups = list(
+                qs.values(*self.CONCLUDED_ANSWERS).annotate(n=Count("pk")).order_by()
+            )
+        return self._concluded_groups
+
     def _by(
-        self, field: str, qs: QuerySet | None = None, blank: str | None = None
+        self, field: str, blank: str | None = None, where: dict[str, Any] | None = None
     ) -> list[tuple[str, str, int]]:
-        """Counts by one field; blanks go under `blank` (a SAC label) or are left out (and warned)."""
-        qs = self.concluded() if qs is None else qs
-        if blank is None:
-            qs = qs.exclude(**{field: ""})
-        # Group on the final label, so a blank and the same label chosen on purpose are one cell.
-        label = Case(When(**{field: ""}, then=Value(blank or "")), default=F(field), output_field=CharField())
-        return [
-            (r["label"], TOTAL, r["n"])
-            for r in qs.annotate(label=label).values("label").annotate(n=Count("pk")).order_by()
-        ]
+        """Concluded enquiries (those with the answers in ``where``) by one answer; blanks go under
+        ``blank`` (a SAC label) or are left out (and warned). A blank and the same label chosen on
+        purpose are one cell."""
+        cells: dict[str, int] = {}
+        for g in self._concluded_counted():
+            if where and any(g[k] != v for k, v in where.items()):
+                continue
+            label = g[field] or blank
+            if label:
+                cells[label] = cells.get(label, 0) + g["n"]
+        return [(label, TOTAL, n) for label, n in cells.items()]
+
+    def _concluded_count(self, **answers: Any) -> int:
+        return sum(g["n"] for g in self._concluded_counted() if all(g[k] == v for k, v in answers.items()))
+
+    def sg2c(self) -> list[tuple[str, str, int]]:
+        return self._by("risk_assessment_outcome")
 
     def sg2e(self) -> list[tuple[str, str, int]]:
-        qs = self.concluded().filter(risk_assessment_outcome="Risk identified and action taken")
-        return self._by("risk_outcome", qs)
+        return self._by("risk_outcome", where={"risk_assessment_outcome": "Risk identified and action taken"})
 
     def sg3a(self) -> list[tuple[str, str, int]]:
         rows = self._by("mental_capacity", blank="Not recorded")
-        supported = (
-            self.concluded()
-            .filter(mental_capacity=categories.LACKED_CAPACITY, capacity_supported=True)
-            .count()
-        )
+        supported = self._concluded_count(mental_capacity=categories.LACKED_CAPACITY, capacity_supported=True)
         rows.append((categories.LACKED_CAPACITY, SUPPORTED, supported))
         return rows
 
     def sg4a(self) -> list[tuple[str, str, int]]:
-        rows = self._by("msp_asked", blank="Not Recorded")
-        expressed = overall_achievement(self.concluded().filter(msp_asked=categories.ASKED_AND_EXPRESSED))
-        rows += [
-            (r["achievement"], TOTAL, r["n"])
-            for r in expressed.values("achievement").annotate(n=Count("pk")).order_by()
-            if r["achievement"]
-        ]
-        return rows
+        return self._by("msp_asked", blank="Not Recorded") + self._by(
+            "outcomes_achieved", where={"msp_asked": categories.ASKED_AND_EXPRESSED}
+        )
 
     # --- warnings -------------------------------------------------------------------------------
 
@@ -311,11 +400,11 @@ class SacReturn:
                 f"More enquiries started ({enquiries}) than concerns received ({concerns}) in the year: "
                 "check for enquiries opened from concerns received in an earlier year."
             )
-        counts = self.concluded().aggregate(
-            no_risk=Count("pk", filter=Q(risk_assessment_outcome="")),
-            no_msp=Count("pk", filter=Q(msp_asked="")),
-            no_capacity=Count("pk", filter=Q(mental_capacity="")),
-        )
+        counts = {
+            "no_risk": self._concluded_count(risk_assessment_outcome=""),
+            "no_msp": self._concluded_count(msp_asked=""),
+            "no_capacity": self._concluded_count(mental_capacity=""),
+        }
         if counts["no_risk"]:
             found.append(
                 f"{counts['no_risk']} concluded section 42 enquiries have no risk assessment outcome."
@@ -327,26 +416,19 @@ class SacReturn:
             )
         if counts["no_capacity"]:
             found.append(f"{counts['no_capacity']} concluded section 42 enquiries do not record capacity.")
-        concern_counts = self.concerns().aggregate(
-            unlinked=Count("pk", filter=Q(person__isnull=True)),
-            no_dob=Count("person", filter=Q(person__date_of_birth__isnull=True), distinct=True),
-        )
-        if concern_counts["unlinked"]:
-            found.append(
-                f"{concern_counts['unlinked']} concerns are not yet linked to a person, so SG1a-e "
-                "cannot count them."
-            )
-        under_18, references = self.under_18()
+        counted = self._events_counted()
+        unlinked = counted.unlinked()
+        if unlinked:
+            found.append(f"{unlinked} concerns are not yet linked to a person, so SG1a-e cannot count them.")
+        under_18, references = self.under_18() if counted.may_be_under_18() else (0, [])
         if under_18:
             found.append(
                 f"{under_18} people were under 18 on {self.year.end:%-d %B %Y} (or when they died), so "
                 f"SG1a-e leave them out: concerns {', '.join(references)}."
             )
-        if concern_counts["no_dob"]:
-            found.append(
-                f"{concern_counts['no_dob']} people with concerns have no date of birth "
-                "(counted as Age unknown)."
-            )
+        no_dob = counted.without_birth_date()
+        if no_dob:
+            found.append(f"{no_dob} people with concerns have no date of birth (counted as Age unknown).")
         return found
 
     # --- the whole return -------------------------------------------------------------------------
@@ -360,7 +442,7 @@ class SacReturn:
             "SG2a": _cells(sg2a),
             "SG2b": _cells(self.sg2b()),
             "SG2a_b1": _cells(sg2a_b1),
-            "SG2c": _cells(self._by("risk_assessment_outcome")),
+            "SG2c": _cells(self.sg2c()),
             "SG2e": _cells(self.sg2e()),
             "SG3a": _cells(self.sg3a()),
             "SG4a": _cells(self.sg4a()),
