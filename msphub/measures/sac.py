@@ -302,11 +302,20 @@ class SacReturn:
     def _types_by(self, dimension: str) -> dict[tuple[str, str], int]:
         """Type of risk x location or source (``dimension``), each pair once per concluded enquiry:
         the types the enquiry found (or the concern's, where it found none) with each of its
-        locations or sources. Two GROUP BYs, one over each source of types."""
+        locations or sources.
+
+        One GROUP BY over the concluded enquiries, joined (LEFT) to the types they found: a group
+        without a type holds the enquiries that found none, and only if there is one does a second
+        GROUP BY count their concerns' types."""
         concluded = self.concluded()
-        found = EnquiryRiskType.objects.filter(enquiry__in=concluded)
-        groups = found.values("risk_type", other=self._found("enquiry__", dimension))
-        cells = _add({}, groups.annotate(n=Count("pk")).order_by())
+        groups = list(
+            concluded.values(risk_type=F("found_risk_types__risk_type"), other=self._found("", dimension))
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        cells = _add({}, (g for g in groups if g["risk_type"] is not None))
+        if all(g["risk_type"] is not None for g in groups):
+            return cells
         found_none = concluded.exclude(Exists(EnquiryRiskType.objects.filter(enquiry=OuterRef("pk"))))
         own = ConcernRiskType.objects.filter(concern__enquiry__in=found_none)
         own_groups = own.values("risk_type", other=self._found("concern__enquiry__", dimension))
