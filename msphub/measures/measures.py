@@ -705,17 +705,25 @@ def timeliness_and_pathways(filters: Filters) -> tuple[dict[str, Any], list[dict
     """``timeliness`` and ``not_enquiries`` (the dashboard shows both), the concerns' figures from one
     pass over the concerns base: each concern's first contact, decision sign-off and pathway are
     looked up once for all of them (three passes, and the look-ups, cost three times as much)."""
-    # The decision's sign-off and pathway looked up for each of the council's concerns (as
-    # ``_decision``): a join would scan every decision in England to find them.
-    # Only the columns counted, read from a fenced subquery (``FENCE``, in
+    # The decision's sign-off and, for a signed-off decision of no enquiry, its pathway, from the
+    # concern's one decision joined (a concern has at most one): one probe of the decision's concern
+    # index for each of a council's concerns (a look-up for each field was two), one hash join for
+    # England's. Only the columns counted, read from a fenced subquery (``FENCE``, in
     # ``_ordered_values_and_counts``): merged into the aggregate,
-    # PostgreSQL would look a concern's pathway up again for each pathway's count, and would also
+    # PostgreSQL would look a concern's first contact up again for the median, and would also
     # compute the base's other look-ups (repeat concern, enquiry kind) for nothing.
     concerns = (
         base_queryset("concerns", filters)
         .annotate(
-            decision_signed_off_at=_decision("signed_off_at", signed_off_at__isnull=False),
-            pathway=_decision("pathway", outcome="none", signed_off_at__isnull=False),
+            decision_signed_off_at=F("decision__signed_off_at"),
+            pathway=Case(
+                When(
+                    decision__outcome=Decision.Outcome.NO_ENQUIRY,
+                    decision__signed_off_at__isnull=False,
+                    then=F("decision__pathway"),
+                ),
+                output_field=CharField(),
+            ),
         )
         .values("pk", "received_at", "first_contact_at", "decision_signed_off_at", "pathway")
     )
@@ -780,16 +788,13 @@ def _pathways(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [{"pathway": labels[value], "count": n, "percent": percent(n, total)} for value, n in rows]
 
 
-def _decision(field: str, **conditions: Any) -> Subquery:
-    """A field of the concern's decision (meeting ``conditions``), looked up through the decision's
-    concern index for each concern: for one council's concerns PostgreSQL would otherwise hash-join
-    every decision in England, a hundred times the rows wanted."""
-    return _looked_up(Decision.objects.filter(concern=OuterRef("pk"), **conditions), field)
-
-
 def not_enquiries(filters: Filters) -> list[dict[str, Any]]:
     """What happened to concerns that did not become enquiries, by pathway."""
     return timeliness_and_pathways(filters)[1]
+
+
+# How many concerns a person had that ``repeat_concerns`` counts people for in its first query.
+PEOPLE_COUNTED = 10
 
 
 def repeat_concerns(filters: Filters, limit: int = 10) -> dict[str, Any]:
@@ -799,10 +804,17 @@ def repeat_concerns(filters: Filters, limit: int = 10) -> dict[str, Any]:
     # had each number of them: conditional counts over those groups (the database aggregates the
     # grouped rows as a subquery). Counting each person's concerns with a correlated subquery instead
     # looked every person's concerns up again, several times the cost of the one pass.
+    # The counts for up to ``PEOPLE_COUNTED`` concerns come with the most any person had; a second
+    # query counts the rest only when someone had more.
     per_person = concerns.filter(person__isnull=False).order_by().values("person").annotate(n=Count("pk"))
-    most = per_person.aggregate(most=Max("n"))["most"] or 0
-    counts = {f"n{n}": Count("person", filter=Q(n=n)) for n in range(1, most + 1)}
-    people = per_person.aggregate(**counts) if counts else {}
+
+    def people_with(numbers: range) -> dict[str, Any]:
+        return {f"n{n}": Count("person", filter=Q(n=n)) for n in numbers}
+
+    people = per_person.aggregate(most=Max("n"), **people_with(range(1, PEOPLE_COUNTED + 1)))
+    most = people["most"] or 0
+    if most > PEOPLE_COUNTED:
+        people |= per_person.aggregate(**people_with(range(PEOPLE_COUNTED + 1, most + 1)))
     by_person = [{"n": n, "people": people[f"n{n}"]} for n in range(1, most + 1) if people[f"n{n}"]]
     # A provider linked to its record counts under that record's name however its name was typed;
     # otherwise names typed alike (ignoring case and spaces around them) are one provider.
