@@ -11,7 +11,20 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from msphub.concerns.models import Concern, ConcernRiskType
@@ -171,6 +184,7 @@ class SacReturn:
         self.filters = Filters(year, council)
         self._event_groups: _EventGroups | None = None
         self._concluded_groups: list[dict[str, Any]] | None = None
+        self._sg2_groups: list[dict[str, Any]] | None = None
 
     # --- the records each table counts: the measures' own definitions (measures.py) -------------
 
@@ -299,45 +313,82 @@ class SacReturn:
         own = f"{enquiry}concern__{field}"
         return Coalesce(F(f"{enquiry}{found}__{field}"), F(own), output_field=CharField())
 
-    def _types_by(self, dimension: str) -> dict[tuple[str, str], int]:
-        """Type of risk x location or source (``dimension``), each pair once per concluded enquiry:
-        the types the enquiry found (or the concern's, where it found none) with each of its
-        locations or sources.
-
-        One GROUP BY over the concluded enquiries, joined (LEFT) to the types they found: a group
-        without a type holds the enquiries that found none, and only if there is one does a second
-        GROUP BY count their concerns' types."""
-        concluded = self.concluded()
-        groups = list(
-            concluded.values(risk_type=F("found_risk_types__risk_type"), other=self._found("", dimension))
-            .annotate(n=Count("pk"))
-            .order_by()
+    @staticmethod
+    def _first(found: str, field: str) -> ExpressionWrapper:
+        """Whether a row's finding (``found``, the reverse relation; ``field``, its value) is the
+        enquiry's first (in order of value), or it found none: of the rows the LEFT JOIN on one
+        kind of finding makes of an enquiry, the one row for each combination of the others."""
+        model = Enquiry._meta.get_field(found).related_model
+        lower = model._default_manager.filter(  # type: ignore[union-attr]
+            enquiry=OuterRef("pk"), **{f"{field}__lt": OuterRef(f"{found}__{field}")}
         )
-        cells = _add({}, (g for g in groups if g["risk_type"] is not None))
-        if all(g["risk_type"] is not None for g in groups):
-            return cells
-        found_none = concluded.exclude(Exists(EnquiryRiskType.objects.filter(enquiry=OuterRef("pk"))))
+        return ExpressionWrapper(
+            Q(**{f"{found}__{field}__isnull": True}) | ~Exists(lower), output_field=BooleanField()
+        )
+
+    def _sg2_counted(self) -> list[dict[str, Any]]:
+        """SG2a, SG2b and SG2a_b1 from one GROUP BY over the concluded enquiries joined (LEFT) to
+        the types, locations and sources they found (``_found``: the concern's own location and
+        source where it found none), each row marked by whether its type, location and source are
+        the enquiry's first (``_first``). A table of two of the three counts the rows first in the
+        third: each pair once per enquiry. A group without a type holds enquiries that found none
+        (their concerns' types are counted apart, ``_own_types_by``). Counted once."""
+        if self._sg2_groups is None:
+            self._sg2_groups = list(
+                self.concluded()
+                .values(
+                    risk_type=F("found_risk_types__risk_type"),
+                    location=self._found("", "location"),
+                    source=self._found("", "source"),
+                    first_type=self._first("found_risk_types", "risk_type"),
+                    first_location=self._first("found_locations", "location_of_risk"),
+                    first_source=self._first("found_sources", "source_of_risk"),
+                )
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+        return self._sg2_groups
+
+    def _own_types_by(self, dimension: str) -> QuerySet:
+        """The concerns' types of risk of the concluded enquiries that found none, by location or
+        source (``dimension``) as ``other``: each pair once per enquiry."""
+        found_none = self.concluded().exclude(Exists(EnquiryRiskType.objects.filter(enquiry=OuterRef("pk"))))
         own = ConcernRiskType.objects.filter(concern__enquiry__in=found_none)
         own_groups = own.values("risk_type", other=self._found("concern__enquiry__", dimension))
-        return _add(cells, own_groups.annotate(n=Count("pk")).order_by())
+        return own_groups.annotate(n=Count("pk")).order_by()
 
     def sg2_by_type(self) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
-        """SG2a (type x source) and SG2a_b1 (type x location)."""
+        """SG2a (type x source) and SG2a_b1 (type x location): the types each concluded enquiry found
+        (or its concern's, where it found none) with each of its sources or locations."""
+        by_source: dict[tuple[str, str], int] = {}
+        by_location: dict[tuple[str, str], int] = {}
+        groups = self._sg2_counted()
+        for g in groups:
+            if g["risk_type"] is None:
+                continue
+            if g["first_location"]:
+                by_source[(g["risk_type"], g["source"])] = (
+                    by_source.get((g["risk_type"], g["source"]), 0) + g["n"]
+                )
+            if g["first_source"]:
+                key = (g["risk_type"], g["location"])
+                by_location[key] = by_location.get(key, 0) + g["n"]
+        if any(g["risk_type"] is None for g in groups):
+            _add(by_source, self._own_types_by("source"))
+            _add(by_location, self._own_types_by("location"))
         return (
-            [(r, c, n) for (r, c), n in self._types_by("source").items()],
-            [(r, c, n) for (r, c), n in self._types_by("location").items()],
+            [(r, c, n) for (r, c), n in by_source.items()],
+            [(r, c, n) for (r, c), n in by_location.items()],
         )
 
     def sg2b(self) -> list[tuple[str, str, int]]:
         """Location x source, each pair once per concluded enquiry (its locations joined with its
         sources: an enquiry that found two of each is four cells of one)."""
-        groups = (
-            self.concluded()
-            .values(row=self._found("", "location"), other=self._found("", "source"))
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        return [(g["row"], g["other"], g["n"]) for g in groups]
+        cells: dict[tuple[str, str], int] = {}
+        for g in self._sg2_counted():
+            if g["first_type"]:
+                cells[(g["location"], g["source"])] = cells.get((g["location"], g["source"]), 0) + g["n"]
+        return [(r, c, n) for (r, c), n in cells.items()]
 
     # Each concluded enquiry's answers that SG2c, SG2e, SG3a, SG4a and the warnings count by.
     CONCLUDED_ANSWERS = (
