@@ -1,8 +1,11 @@
 """The Safeguarding Adults Collection (SAC) return, counted in the database.
 
-Counting rules are those of the national guidance as docs/sac.md records it. Every table is one or
-two GROUP BY queries (SG1a-e one per row type), so the number of queries does not depend on the
-number of cases.
+Counting rules are those of the national guidance as docs/sac.md records it. The tables and the
+warnings are folded from four GROUP BYs, each over one base read once: the concerns received and the
+enquiries started (SG1a-f), the concluded enquiries with what they found (SG2a, SG2b, SG2a_b1) and
+with their answers (SG2c to SG4a). A few more run only when the groups call for them (the concerns'
+own types of risk, the people under 18), so the number of queries does not depend on the number of
+cases.
 """
 
 from __future__ import annotations
