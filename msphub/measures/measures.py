@@ -8,7 +8,7 @@ trend, whatever the number of cases.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -542,6 +542,11 @@ def _dimension_annotations(base: str, dimension: str) -> dict[str, Any]:
     return {"value": F(path)}
 
 
+# Dimensions whose join repeats a record (a concern with two types of risk is counted under each):
+# counted distinct, and never from the monthly pass (a month's counts would count such a record twice).
+REPEATING_DIMENSIONS = {"risk_type"}
+
+
 def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]]]:
     """Each measure by the values of one dimension.
 
@@ -551,7 +556,7 @@ def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]
         raise ValueError(f"Unknown dimension {dimension!r}")
     out: dict[str, list[dict[str, Any]]] = {}
     for base in ("concluded", "concerns", "feedback"):
-        group, aggregates = _aggregates(base, distinct=dimension == "risk_type")
+        group, aggregates = _aggregates(base, distinct=dimension in REPEATING_DIMENSIONS)
         rows = (
             base_queryset(base, filters)
             .annotate(**_dimension_annotations(base, dimension))
@@ -559,19 +564,26 @@ def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]
             .annotate(**aggregates)
             .order_by("value")
         )
-        for row in rows:
-            for m in group:
-                num, den = _result(m, row)
-                if den:
-                    out.setdefault(m.id, []).append(
-                        {
-                            "value": row["value"] or "Not recorded",
-                            "numerator": num,
-                            "denominator": den,
-                            "percent": percent(num, den),
-                        }
-                    )
+        _add_breakdown(out, group, rows)
     return out
+
+
+def _add_breakdown(
+    out: dict[str, list[dict[str, Any]]], group: list[Measure], rows: Iterable[dict[str, Any]]
+) -> None:
+    """Each measure's row for each value (``breakdown``) of the base's counts by value, in order."""
+    for row in rows:
+        for m in group:
+            num, den = _result(m, row)
+            if den:
+                out.setdefault(m.id, []).append(
+                    {
+                        "value": row["value"] or "Not recorded",
+                        "numerator": num,
+                        "denominator": den,
+                        "percent": percent(num, den),
+                    }
+                )
 
 
 def month_is_complete(month: date, period: Period, today: date | None = None) -> bool:
@@ -583,18 +595,33 @@ def month_is_complete(month: date, period: Period, today: date | None = None) ->
     return period.start <= first and last <= period.end and last < today
 
 
-def _month_rows(base: str, filters: Filters) -> tuple[list[Measure], list[dict[str, Any]]]:
+def _month_rows(
+    base: str, filters: Filters, dimension: str = ""
+) -> tuple[list[Measure], list[dict[str, Any]], list[dict[str, Any]]]:
     """The measures counted over one base and their conditional counts for each calendar month of
-    the period (one GROUP BY query)."""
+    the period, and, with a ``dimension``, for each of its values (as ``breakdown``), from one GROUP
+    BY query (by month, or by value and month): the counts are plain counts of the base's rows, each
+    row has one month and one value, so a month's (or a value's) counts are the sums of its groups'."""
     group, aggregates = _aggregates(base)
-    rows = (
-        base_queryset(base, filters)
-        .annotate(month=TruncMonth(DATE_FIELDS[base]))
-        .values("month")
-        .annotate(**aggregates)
-        .order_by("month")
-    )
-    return group, list(rows)
+    qs = base_queryset(base, filters).annotate(month=TruncMonth(DATE_FIELDS[base]))
+    if not dimension:
+        return group, list(qs.values("month").annotate(**aggregates).order_by("month")), []
+    qs = qs.annotate(**_dimension_annotations(base, dimension))
+    # In the database's order of the values (as ``breakdown``: where NULL falls is its own).
+    rows = list(qs.values("value", "month").annotate(**aggregates).order_by("value", "month"))
+    months = sorted(_summed(rows, "month", aggregates), key=lambda row: row["month"])
+    return group, months, _summed(rows, "value", aggregates)
+
+
+def _summed(rows: list[dict[str, Any]], key: str, counts: Collection[str]) -> list[dict[str, Any]]:
+    """The ``counts`` of grouped rows summed for each value of ``key``, in order of first appearance
+    (the groups of one query, a few dozen, never a base's rows)."""
+    sums: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        total = sums.setdefault(row[key], {key: row[key], **dict.fromkeys(counts, 0)})
+        for count in counts:
+            total[count] += row[count]
+    return list(sums.values())
 
 
 def _trends(
@@ -637,16 +664,34 @@ def totals_and_monthly(
     exactly one month of the period, so a measure's total is the sum of its month counts. Reading
     each base once instead of twice halves the dashboard's most expensive queries (the concerns
     base looks up each concern's first contact, enquiry and earlier concerns)."""
+    totals, trends, _ = totals_monthly_and_breakdown(filters, "")
+    return totals, trends
+
+
+def totals_monthly_and_breakdown(
+    filters: Filters, dimension: str
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """``totals_and_monthly`` and, for a ``dimension`` (or {} without), ``breakdown``: from the same
+    query per base, grouped by value and month, unless the dimension repeats records
+    (``REPEATING_DIMENSIONS``, counted distinct in a query of its own). Grouping the monthly pass by
+    the value too costs little; a query of its own looks each row's details up again."""
+    if dimension and dimension not in DIMENSIONS:
+        raise ValueError(f"Unknown dimension {dimension!r}")
+    shared = dimension not in REPEATING_DIMENSIONS
     totals: list[dict[str, Any]] = []
     trends: dict[str, list[dict[str, Any]]] = {}
+    by_value: dict[str, list[dict[str, Any]]] = {}
     today = timezone.localdate()
     for base in ("concluded", "concerns", "feedback"):
-        group, rows = _month_rows(base, filters)
+        group, rows, values = _month_rows(base, filters, dimension if shared else "")
         trends.update(_trends(group, rows, filters.period, today))
         totals += [
             _total(m, sum(_result(m, r)[0] for r in rows), sum(_result(m, r)[1] for r in rows)) for m in group
         ]
-    return _in_measure_order(totals), trends
+        _add_breakdown(by_value, group, values)
+    if dimension and not shared:
+        by_value = breakdown(filters, dimension)
+    return _in_measure_order(totals), trends, by_value
 
 
 class _Percentile(Aggregate):

@@ -45,12 +45,11 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
     data = form.cleaned_data if form.is_valid() else {}
     team, partner = data.get("team"), data.get("partner")
     filters = m.Filters(period, council, team.pk if team else None, partner.pk if partner else None)
-    # The totals and the trend from one pass over each base (their counts are the same).
-    totals, trends = m.totals_and_monthly(filters)
+    dimension = data.get("breakdown") or ""
+    # The totals, the trend and the breakdown from one pass over each base (their counts are the same).
+    totals, trends, breakdown = m.totals_monthly_and_breakdown(filters, dimension)
     labels = {row["id"]: row["label"] for row in totals}
     trend_series = {key: trends.get(key, []) for key in TREND_MEASURES}
-    dimension = data.get("breakdown") or ""
-    breakdown = m.breakdown(filters, dimension) if dimension else {}
     # The concerns' timeliness and pathways from one pass over the concerns base.
     timeliness, pathways = m.timeliness_and_pathways(filters)
     repeats = m.repeat_concerns(filters)
