@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from msphub.measures.sac import build_return
+from msphub.measures.sac import SacReturn, build_return
 from tests.test_sac_return import FY, Builder, at, lead_user  # noqa: F401 (lead_user: a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +22,18 @@ def under_18_warnings(council) -> list[str]:
     return [w for w in build_return(FY, council)["warnings"] if "under 18" in w]
 
 
+def may_be_under_18(council) -> bool:
+    return SacReturn(FY, council)._events_counted().may_be_under_18()
+
+
 def test_no_look_up_needed_without_children(council, builder):
     adult = builder.person(council, "Ann", date(1950, 1, 1))
     builder.enquiry(builder.concern(council, adult, at(2025, 5, 1)), at(2025, 5, 2))
+    assert not may_be_under_18(council), "adults only: the under-18 look-up is skipped"
     assert under_18_warnings(council) == []
+    child = builder.person(council, "Eve", date(2012, 6, 1))
+    builder.concern(council, child, at(2025, 6, 1))
+    assert may_be_under_18(council), "a child's concern: the look-up runs"
 
 
 def test_child_behind_an_enquiry_naming_an_adult(council, builder):
@@ -37,6 +45,7 @@ def test_child_behind_an_enquiry_naming_an_adult(council, builder):
     enquiry = builder.enquiry(concern, at(2025, 5, 2))
     enquiry.person = adult
     enquiry.save(update_fields=["person"])
+    assert may_be_under_18(council), "an enquiry naming another person than its concern's"
     assert under_18_warnings(council) == [
         f"1 people were under 18 on 31 March 2026 (or when they died), so SG1a-e leave them out: "
         f"concerns {concern.reference}."

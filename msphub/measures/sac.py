@@ -10,7 +10,7 @@ cases.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -119,11 +119,9 @@ FINDINGS = {
 }
 
 
-def _add(cells: dict[tuple[str, str], int], groups: Any) -> dict[tuple[str, str], int]:
+def _add(cells: Counter[tuple[str, str]], groups: Any) -> None:
     for g in groups:
-        key = (g["risk_type"], g["other"])
-        cells[key] = cells.get(key, 0) + g["n"]
-    return cells
+        cells[(g["risk_type"], g["other"])] += g["n"]
 
 
 def _cells(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
@@ -203,17 +201,6 @@ class SacReturn:
 
     # --- SG1: individuals -------------------------------------------------------------------------
 
-    def _events(self, row: str) -> QuerySet:
-        """The row type's events of the year (concerns received, or enquiries of one kind started)
-        of people with a record: what SG1a-e count."""
-        if row == ROW_CONCERNS:
-            records = self.concerns()
-        else:
-            records = self.enquiries_started(
-                Enquiry.Kind.SECTION_42 if row == ROW_S42 else Enquiry.Kind.OTHER
-            )
-        return records.filter(person__isnull=False)
-
     SG1_PERSON = ("person__gender", "person__ethnicity", "person__primary_support_reason", "person__autism")
 
     def _groups(self, records: QuerySet, *keys: str, **counts: Count) -> list[dict[str, Any]]:
@@ -251,12 +238,12 @@ class SacReturn:
         and the groups' events to SG1d and SG1e, where a person counts once for each concern or
         enquiry (the guidance's Mr X, docs/sac.md). People under 18 on that day are left out of
         every SG1 table (``under_18`` names them)."""
-        tables: dict[str, dict[tuple[str, str], int]] = {
-            t: {} for t in ("SG1a", "SG1b", "SG1c", "SG1d", "SG1e")
+        tables: dict[str, Counter[tuple[str, str]]] = {
+            t: Counter() for t in ("SG1a", "SG1b", "SG1c", "SG1d", "SG1e")
         }
 
         def add(table_id: str, row: str, column: str, n: int) -> None:
-            tables[table_id][(row, column)] = tables[table_id].get((row, column), 0) + n
+            tables[table_id][(row, column)] += n
 
         for row, g in self._events_counted().adult_groups():
             add("SG1a", row, g["age_band"], g["people"])
@@ -363,19 +350,16 @@ class SacReturn:
     def sg2_by_type(self) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
         """SG2a (type x source) and SG2a_b1 (type x location): the types each concluded enquiry found
         (or its concern's, where it found none) with each of its sources or locations."""
-        by_source: dict[tuple[str, str], int] = {}
-        by_location: dict[tuple[str, str], int] = {}
+        by_source: Counter[tuple[str, str]] = Counter()
+        by_location: Counter[tuple[str, str]] = Counter()
         groups = self._sg2_counted()
         for g in groups:
             if g["risk_type"] is None:
                 continue
             if g["first_location"]:
-                by_source[(g["risk_type"], g["source"])] = (
-                    by_source.get((g["risk_type"], g["source"]), 0) + g["n"]
-                )
+                by_source[(g["risk_type"], g["source"])] += g["n"]
             if g["first_source"]:
-                key = (g["risk_type"], g["location"])
-                by_location[key] = by_location.get(key, 0) + g["n"]
+                by_location[(g["risk_type"], g["location"])] += g["n"]
         if any(g["risk_type"] is None for g in groups):
             _add(by_source, self._own_types_by("source"))
             _add(by_location, self._own_types_by("location"))
@@ -387,10 +371,10 @@ class SacReturn:
     def sg2b(self) -> list[tuple[str, str, int]]:
         """Location x source, each pair once per concluded enquiry (its locations joined with its
         sources: an enquiry that found two of each is four cells of one)."""
-        cells: dict[tuple[str, str], int] = {}
+        cells: Counter[tuple[str, str]] = Counter()
         for g in self._sg2_counted():
             if g["first_type"]:
-                cells[(g["location"], g["source"])] = cells.get((g["location"], g["source"]), 0) + g["n"]
+                cells[(g["location"], g["source"])] += g["n"]
         return [(r, c, n) for (r, c), n in cells.items()]
 
     # Each concluded enquiry's answers that SG2c, SG2e, SG3a, SG4a and the warnings count by.
@@ -423,17 +407,19 @@ class SacReturn:
         """Concluded enquiries (those with the answers in ``where``) by one answer; blanks go under
         ``blank`` (a SAC label) or are left out (and warned). A blank and the same label chosen on
         purpose are one cell."""
-        cells: dict[str, int] = {}
-        for g in self._concluded_counted():
-            if where and any(g[k] != v for k, v in where.items()):
-                continue
+        cells: Counter[str] = Counter()
+        for g in self._concluded_with(**(where or {})):
             label = g[field] or blank
             if label:
-                cells[label] = cells.get(label, 0) + g["n"]
+                cells[label] += g["n"]
         return [(label, TOTAL, n) for label, n in cells.items()]
 
+    def _concluded_with(self, **answers: Any) -> Iterator[dict[str, Any]]:
+        """The concluded enquiries' groups (``_concluded_counted``) with these answers."""
+        return (g for g in self._concluded_counted() if all(g[k] == v for k, v in answers.items()))
+
     def _concluded_count(self, **answers: Any) -> int:
-        return sum(g["n"] for g in self._concluded_counted() if all(g[k] == v for k, v in answers.items()))
+        return sum(g["n"] for g in self._concluded_with(**answers))
 
     def sg2c(self) -> list[tuple[str, str, int]]:
         return self._by("risk_assessment_outcome")
