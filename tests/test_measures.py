@@ -300,9 +300,22 @@ def test_every_dimension_adds_up(data, dimension):
             assert row["percent"] == round(100 * row["numerator"] / row["denominator"], 1)
 
 
+@pytest.mark.parametrize("dimension", ["", *m.DIMENSIONS])
+def test_the_dashboards_one_pass_gives_the_same_figures(data, dimension):
+    """totals_monthly_and_breakdown folds the totals, the trend and a breakdown from one GROUP BY
+    per base: the same figures as measure_totals, monthly and breakdown, each counted on its own."""
+    filters = m.Filters(PERIOD, data.council)
+    totals, trends, by_value = m.totals_monthly_and_breakdown(filters, dimension)
+    assert totals == m.measure_totals(filters)
+    assert trends == m.monthly(filters)
+    assert by_value == (m.breakdown(filters, dimension) if dimension else {})
+
+
 def test_unknown_dimension_is_refused(data):
     with pytest.raises(ValueError):
         m.breakdown(m.Filters(PERIOD, data.council), "postcode")
+    with pytest.raises(ValueError):
+        m.totals_monthly_and_breakdown(m.Filters(PERIOD, data.council), "postcode")
 
 
 # --- Monthly trends -------------------------------------------------------------------------------

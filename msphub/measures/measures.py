@@ -653,28 +653,19 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
     Returns {measure id: [{month, numerator, denominator, percent, complete}, ...]}; ``complete`` is
     False for a month not yet over or cut by the period (``month_is_complete``).
     """
-    return totals_and_monthly(filters)[1]
-
-
-def totals_and_monthly(
-    filters: Filters,
-) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    """``measure_totals`` and ``monthly`` from one GROUP BY month query per base (the dashboard
-    shows both): every count is a plain (not distinct) count of the base's rows, each row falls in
-    exactly one month of the period, so a measure's total is the sum of its month counts. Reading
-    each base once instead of twice halves the dashboard's most expensive queries (the concerns
-    base looks up each concern's first contact, enquiry and earlier concerns)."""
-    totals, trends, _ = totals_monthly_and_breakdown(filters, "")
-    return totals, trends
+    return totals_monthly_and_breakdown(filters, "")[1]
 
 
 def totals_monthly_and_breakdown(
     filters: Filters, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
-    """``totals_and_monthly`` and, for a ``dimension`` (or {} without), ``breakdown``: from the same
-    query per base, grouped by value and month, unless the dimension repeats records
-    (``REPEATING_DIMENSIONS``, counted distinct in a query of its own). Grouping the monthly pass by
-    the value too costs little; a query of its own looks each row's details up again."""
+    """``measure_totals``, ``monthly`` and, for a ``dimension`` (or {} without), ``breakdown`` (the
+    dashboard shows all three) from one GROUP BY month query per base, grouped by value too for a
+    dimension: every count is a plain (not distinct) count of the base's rows, and each row falls in
+    exactly one month and has one value, so a measure's total, and its count for a value, are sums of
+    the groups' counts. Reading each base once instead of two or three times saves the dashboard's
+    most expensive look-ups (each concern's first contact, enquiry and earlier concerns). A dimension
+    that repeats records (``REPEATING_DIMENSIONS``) is counted distinct in a query of its own."""
     if dimension and dimension not in DIMENSIONS:
         raise ValueError(f"Unknown dimension {dimension!r}")
     shared = dimension not in REPEATING_DIMENSIONS
