@@ -113,6 +113,9 @@ DATABASES = {
         pg_storage=env_choice("DB_PG_STORAGE", ("ssd", "server"), "ssd"),
     )
 }
+# The Board dashboard's independent aggregates on two connections at once, from one snapshot
+# (msphub.core.concurrent; PostgreSQL only): a second connection for the length of that page.
+PARALLEL_QUERIES = env_bool("DB_PARALLEL_QUERIES", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

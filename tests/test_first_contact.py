@@ -82,10 +82,7 @@ def test_earliest_contact_is_the_one_that_counts(concern_received, practitioner)
     contact(missed, practitioner, RECEIVED + DAY + SECOND)
     assert within_target() == {met.reference}
 
-    annotated = {
-        c.reference: c.first_contact_at
-        for c in Concern.objects.with_first_contact().filter(pk__in=[met.pk, missed.pk])
-    }
+    annotated = {c.reference: c.first_contact_at for c in Concern.objects.filter(pk__in=[met.pk, missed.pk])}
     assert annotated == {
         met.reference: RECEIVED + timedelta(hours=2),
         missed.reference: RECEIVED + DAY + SECOND,
@@ -153,3 +150,44 @@ def test_overdue_lists_each_concern_once(concern_received):
     concern = concern_received()
     qs = Concern.objects.first_contact_overdue(RECEIVED + timedelta(days=2))
     assert list(qs.values_list("reference", flat=True)) == [concern.reference]
+
+
+# --- The concern's first spoken to, kept by its contacts ------------------------------------------
+
+
+def test_the_concern_keeps_its_earliest_counted_contact_as_contacts_come_and_go(
+    concern_received, practitioner
+):
+    """Concern.first_contact_at follows its contacts: an earlier one recorded later, one marked
+    entered in error, one deleted; a concern saved whole from an instance read before any of it
+    does not put back what it was read with; and it is not in the concern's history."""
+    concern = concern_received()
+    read_before = Concern.objects.get(pk=concern.pk)
+    assert read_before.first_contact_at is None
+
+    def spoken_to():
+        return Concern.objects.get(pk=concern.pk).first_contact_at
+
+    later = contact(concern, practitioner, RECEIVED + timedelta(hours=30))
+    assert spoken_to() == later.contact_at
+    earlier = contact(concern, practitioner, RECEIVED + timedelta(hours=3))
+    assert spoken_to() == earlier.contact_at
+    services.mark_contact_in_error(earlier, practitioner, "The wrong adult")
+    assert spoken_to() == later.contact_at
+
+    read_before.team = None
+    read_before.save()  # whole, from before the contacts
+    assert spoken_to() == later.contact_at
+
+    later.delete()
+    assert spoken_to() is None
+    assert not hasattr(concern.history.model, "first_contact_at")
+
+
+def test_a_bulk_change_of_contacts_is_put_right_by_refreshing(concern_received, practitioner):
+    concern = concern_received()
+    first = contact(concern, practitioner, RECEIVED + timedelta(hours=2))
+    FirstContact.objects.filter(pk=first.pk).update(entered_in_error_at=RECEIVED + DAY)
+    assert Concern.objects.get(pk=concern.pk).first_contact_at == first.contact_at  # stale
+    assert Concern.objects.filter(pk=concern.pk).refresh_first_contact() == 1
+    assert Concern.objects.get(pk=concern.pk).first_contact_at is None

@@ -182,6 +182,11 @@ def test_hand_built_data_agrees(data):
 def test_generated_set_agrees():
     synthetic = pytest.importorskip("msphub.demo.synthetic", reason="the synthetic generator is not here yet")
     synthetic.generate(councils=3, concerns=600, year=FinancialYear.parse("2024-25"), seed=1)
+    # The generator writes each concern's first spoken to as FirstContact.save would keep it.
+    spoken_to = dict(Concern.objects.values_list("pk", "first_contact_at"))
+    Concern.objects.refresh_first_contact()
+    assert dict(Concern.objects.values_list("pk", "first_contact_at")) == spoken_to
+    assert sum(1 for at in spoken_to.values() if at) > 400
     # Corrections the generator may not make: some concerns set aside or flagged, some contacts in error.
     concerns = list(Concern.objects.order_by("pk").values_list("pk", flat=True))
     Concern.objects.filter(pk__in=concerns[::17]).update(set_aside="error", set_aside_reason="Test")
@@ -190,6 +195,8 @@ def test_generated_set_agrees():
     FirstContact.objects.filter(pk__in=contacts[::9]).update(
         entered_in_error_at=datetime(2025, 1, 1, tzinfo=UTC)
     )
+    # A bulk update bypasses FirstContact.save, which keeps the concern's first spoken to.
+    Concern.objects.refresh_first_contact()
 
     councils = list(Organisation.objects.filter(kind=Organisation.Kind.COUNCIL).exclude(ons_code=""))
     assert len(councils) >= 3

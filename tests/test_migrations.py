@@ -27,7 +27,7 @@ def test_the_models_need_no_new_migration():
 # Migrations that also fill in existing rows (RunPython): the schema is still the models', and the
 # test databases (built from the models) have no rows to fill, so each filling is tested below on
 # records made here. Nothing else may run code or SQL of its own.
-DATA_MIGRATIONS = {"0003_findings_and_quote_moderation.py"}
+DATA_MIGRATIONS = {"0003_findings_and_quote_moderation.py", "0006_concern_first_contact_at.py"}
 
 
 def test_no_migration_runs_code_or_sql_of_its_own():
@@ -75,3 +75,44 @@ def test_the_findings_backfill_gives_concluded_enquiries_their_concerns_findings
     ]
     assert list(enquiry.found_sources.values_list("source_of_risk", flat=True)) == [concern.source_of_risk]
     assert Feedback.objects.get(enquiry=enquiry).quote_status == "awaiting"
+
+
+@pytest.mark.django_db
+def test_the_first_contact_backfill_gives_each_concern_its_earliest_counted_contact(
+    make_concern, practitioner
+):
+    """concerns 0006: a concern's first spoken to is its earliest contact not entered in error, none
+    without one; a rerun changes nothing."""
+    import importlib
+    from datetime import timedelta
+
+    from django.apps import apps
+
+    from msphub.concerns.models import Concern, FirstContact
+
+    migration = importlib.import_module("msphub.concerns.migrations.0006_concern_first_contact_at")
+    concern = make_concern()
+    received = concern.received_at
+
+    def contact(hours: int, in_error: bool = False) -> None:
+        FirstContact.objects.create(
+            concern=concern,
+            contact_at=received + timedelta(hours=hours),
+            method="phone",
+            spoke_with="adult",
+            recorded_by=practitioner,
+            wants="To be safe",
+            entered_in_error_at=received + timedelta(days=3) if in_error else None,
+        )
+
+    contact(1, in_error=True)
+    contact(5)
+    contact(9)
+    never_spoken_to = make_concern()
+    Concern.objects.update(first_contact_at=None)  # as before the migration
+
+    migration.first_contacts(apps, None)
+    migration.first_contacts(apps, None)
+
+    assert Concern.objects.get(pk=concern.pk).first_contact_at == received + timedelta(hours=5)
+    assert Concern.objects.get(pk=never_spoken_to.pk).first_contact_at is None

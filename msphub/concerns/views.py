@@ -216,7 +216,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     due_by = now - timedelta(hours=24)
     # Concerns set aside are closed: they are listed (and say so) under their own filter.
     base = Concern.objects.set_aside_ones() if show == "set_aside" else Concern.objects.open()
-    concerns = visible(request, base.with_first_contact())
+    concerns = visible(request, base)
     label, condition = QUEUE_FILTERS[show]
     if show == "mine":
         condition = Q(assigned_to=request.user)

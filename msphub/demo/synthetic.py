@@ -240,6 +240,15 @@ class Table:
         self.rows.append(tuple(row))
         return pk
 
+    def amend_last(self, pk: int, **values: Any) -> None:
+        """Change fields of the row just added (``pk``): a value known only once later rows are."""
+        row = list(self.rows[-1])
+        if row[0] != pk:
+            raise ValueError(f"{self.model.__name__} {pk} is not the last row added")
+        for name, value in values.items():
+            row[self.index[name]] = value
+        self.rows[-1] = tuple(row)
+
 
 def _column_default(f: models.Field) -> Any:
     if f.has_default() and not callable(f.default):
@@ -642,10 +651,13 @@ class SyntheticGenerator:
             del originals[:-RECENT_ORIGINALS]
         if rng.random() < 0.9:
             hours = rng.choice((1, 2, 3, 5, 8, 12, 20, 23, 30, 48, 72)) if rng.random() < 0.9 else 120
+            contact_at = received_at + timedelta(hours=hours)
+            # The concern's first spoken to (Concern.first_contact_at), as FirstContact.save keeps it.
+            self._table(Concern).amend_last(concern_id, first_contact_at=contact_at)
             self._table(FirstContact).add(
                 rng,
                 concern_id=concern_id,
-                contact_at=received_at + timedelta(hours=hours),
+                contact_at=contact_at,
                 method=rng.choice(("home", "phone", "phone", "elsewhere")),
                 spoke_with=rng.choice(("adult", "adult", "adult", "representative")),
                 recorded_by_id=practitioner,

@@ -26,6 +26,7 @@ from django.db.models import (
     Expression,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     Func,
     IntegerField,
@@ -44,11 +45,11 @@ from django.utils import timezone
 from msphub.concerns.models import (
     Concern,
     Decision,
-    FirstContact,
     counted_concern,
     first_contact_window,
 )
 from msphub.core import categories
+from msphub.core.concurrent import side_by_side
 from msphub.core.periods import Period
 from msphub.enquiries.models import DesiredOutcome, Enquiry, Feedback, Involvement
 
@@ -83,6 +84,15 @@ class Measure:
     # achieved) or None where neither is (a conversion rate). Benchmark ranks put the best first and
     # do not rank a measure without a direction.
     higher_is_better: bool | None = True
+    # A numerator that is "the rows whose <field> is <value>", for a field looked up for each row
+    # (the enquiry's overall achievement): the monthly pass groups by the field and takes the
+    # numerator from the groups' sizes, so the look-up is made once a row, not once for each measure
+    # that names it (PostgreSQL repeats a looked-up expression in every count it appears in).
+    counted_by: tuple[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.counted_by is not None and self.numerator != Q(**{self.counted_by[0]: self.counted_by[1]}):
+            raise ValueError(f"{self.id}: counted_by must say what the numerator says")
 
 
 MEASURES = [
@@ -111,6 +121,7 @@ MEASURES = [
             Q(msp_asked=categories.ASKED_AND_EXPRESSED),
             "people who expressed outcomes",
             higher_is_better=better,
+            counted_by=("achievement", level),
         )
         for measure_id, level, better in (
             ("fully_achieved", "Fully Achieved", True),
@@ -372,23 +383,26 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
     if base == "concerns":
         qs = Concern.objects.counted().filter(**period.lookup("received_at"))
         if annotate:
-            # A contact entered in error is not a contact (FirstContact.objects.counted).
-            earliest = FirstContact.objects.counted().filter(concern=OuterRef("pk")).order_by("contact_at")
+            # ``first_contact_at`` is the concern's earliest first contact not entered in error (a
+            # contact entered in error is not a contact), kept on the concern by its contacts.
             earlier = Concern.objects.counted().filter(
                 person=OuterRef("person"),
                 received_at__lt=OuterRef("received_at"),
                 received_at__gte=OuterRef("received_at") - timedelta(days=365),
             )
             due_by = timezone.now() - first_contact_window()
-            # The kind of the concern's enquiry, if any: for one council looked up through the
-            # enquiry's concern index (a join would hash every enquiry in England to find the
-            # council's), for all councils joined (a look-up for each of England's concerns would
-            # cost more than reading every enquiry once).
+            # The kind of the concern's enquiry, if any, joined. For one council the join also names
+            # the council, which the enquiry always shares with its concern (an enquiry is opened in
+            # its concern's council, and a concern with an enquiry cannot be transferred): the
+            # database then hashes that council's enquiries, read through their council index,
+            # instead of hashing every enquiry in England or looking each concern's up (the largest
+            # council's concerns-by-month query about 105 to 82 ms).
             kind: Any = F("enquiry__kind")
             if filters.council is not None:
-                kind = _looked_up(Enquiry.objects.filter(concern=OuterRef("pk")), "kind")
+                councils = Q(enquiry__council=filters.council)
+                qs = qs.alias(councils_enquiry=FilteredRelation("enquiry", condition=councils))
+                kind = F("councils_enquiry__kind")
             qs = qs.annotate(
-                first_contact_at=Subquery(earliest.values("contact_at")[:1]),
                 repeat=Exists(earlier),
                 enquiry_kind=kind,
             ).annotate(
@@ -603,14 +617,29 @@ def _month_rows(
     BY query (by month, or by value and month): the counts are plain counts of the base's rows, each
     row has one month and one value, so a month's (or a value's) counts are the sums of its groups'."""
     group, aggregates = _aggregates(base)
+    # Measures counted by a looked-up field's value (``Measure.counted_by``) take their numerators
+    # from groups by that field: each group's size where the field has the measure's value.
+    by_field = [m for m in group if m.counted_by]
+    fields = sorted({m.counted_by[0] for m in by_field if m.counted_by})
+    if by_field:
+        from_groups = {f"{m.id}__numerator" for m in by_field}
+        aggregates = {k: v for k, v in aggregates.items() if k not in from_groups}
+        aggregates["rows_in_group"] = Count("pk")
     qs = base_queryset(base, filters).annotate(month=TruncMonth(DATE_FIELDS[base]))
-    if not dimension:
-        return group, list(qs.values("month").annotate(**aggregates).order_by("month")), []
-    qs = qs.annotate(**_dimension_annotations(base, dimension))
+    if dimension:
+        qs = qs.annotate(**_dimension_annotations(base, dimension))
     # In the database's order of the values (as ``breakdown``: where NULL falls is its own).
-    rows = list(qs.values("value", "month").annotate(**aggregates).order_by("value", "month"))
-    months = sorted(_summed(rows, "month", aggregates), key=lambda row: row["month"])
-    return group, months, _summed(rows, "value", aggregates)
+    keys = ["value", "month", *fields] if dimension else ["month", *fields]
+    rows = list(qs.values(*keys).annotate(**aggregates).order_by(*keys))
+    for row in rows:
+        for m in by_field:
+            field_name, value = m.counted_by  # type: ignore[misc]
+            row[f"{m.id}__numerator"] = row["rows_in_group"] if row[field_name] == value else 0
+    counts = [f"{m.id}__{key}" for m in group for key in ("numerator", "denominator")]
+    if not dimension:
+        return group, (_summed(rows, "month", counts) if fields else rows), []
+    months = sorted(_summed(rows, "month", counts), key=lambda row: row["month"])
+    return group, months, _summed(rows, "value", counts)
 
 
 def _summed(rows: list[dict[str, Any]], key: str, counts: Collection[str]) -> list[dict[str, Any]]:
@@ -656,6 +685,10 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
     return totals_monthly_and_breakdown(filters, "")[1]
 
 
+BASES = ("concluded", "concerns", "feedback")
+_Pass = tuple[list[Measure], list[dict[str, Any]], list[dict[str, Any]]]
+
+
 def totals_monthly_and_breakdown(
     filters: Filters, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
@@ -666,23 +699,86 @@ def totals_monthly_and_breakdown(
     the groups' counts. Reading each base once instead of two or three times saves the dashboard's
     most expensive look-ups (each concern's first contact, enquiry and earlier concerns). A dimension
     that repeats records (``REPEATING_DIMENSIONS``) is counted distinct in a query of its own."""
+    _check_dimension(dimension)
+    passes = {base: _base_pass(base, filters, dimension) for base in BASES}
+    return _folded(filters, dimension, passes, _repeating_breakdown(filters, dimension))
+
+
+def _check_dimension(dimension: str) -> None:
     if dimension and dimension not in DIMENSIONS:
         raise ValueError(f"Unknown dimension {dimension!r}")
-    shared = dimension not in REPEATING_DIMENSIONS
+
+
+def _base_pass(base: str, filters: Filters, dimension: str) -> _Pass:
+    """One base's monthly (and by value) groups: ``_month_rows``, by value only for a dimension whose
+    values do not repeat a record."""
+    return _month_rows(base, filters, dimension if dimension not in REPEATING_DIMENSIONS else "")
+
+
+def _repeating_breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]]] | None:
+    """The breakdown by a dimension that repeats records, counted distinct (its own queries)."""
+    return breakdown(filters, dimension) if dimension in REPEATING_DIMENSIONS else None
+
+
+def _folded(
+    filters: Filters,
+    dimension: str,
+    passes: dict[str, _Pass],
+    repeating: dict[str, list[dict[str, Any]]] | None,
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """The totals, the monthly trend and the breakdown summed from each base's groups."""
     totals: list[dict[str, Any]] = []
     trends: dict[str, list[dict[str, Any]]] = {}
     by_value: dict[str, list[dict[str, Any]]] = {}
     today = timezone.localdate()
-    for base in ("concluded", "concerns", "feedback"):
-        group, rows, values = _month_rows(base, filters, dimension if shared else "")
+    for base in BASES:
+        group, rows, values = passes[base]
         trends.update(_trends(group, rows, filters.period, today))
         totals += [
             _total(m, sum(_result(m, r)[0] for r in rows), sum(_result(m, r)[1] for r in rows)) for m in group
         ]
         _add_breakdown(by_value, group, values)
-    if dimension and not shared:
-        by_value = breakdown(filters, dimension)
-    return _in_measure_order(totals), trends, by_value
+    return _in_measure_order(totals), trends, by_value if repeating is None else repeating
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """Everything the Board dashboard shows, for one council, period, team and partner."""
+
+    totals: list[dict[str, Any]]
+    trends: dict[str, list[dict[str, Any]]]
+    breakdown: dict[str, list[dict[str, Any]]]
+    timeliness: dict[str, Any]
+    pathways: list[dict[str, Any]]
+    repeats: dict[str, Any]
+    quotes: list[dict[str, Any]]
+
+
+def dashboard_figures(filters: Filters, dimension: str = "") -> DashboardFigures:
+    """The dashboard's figures: ``totals_monthly_and_breakdown``, ``timeliness_and_pathways``,
+    ``repeat_concerns`` and ``quotes``, exactly as each gives them.
+
+    On PostgreSQL the independent queries run in two lanes at once, on two connections reading one
+    snapshot (``core.concurrent.side_by_side``): the three bases' monthly passes in one, everything
+    else in the other, which takes about as long. Elsewhere, or inside a
+    transaction, one after the other."""
+    _check_dimension(dimension)
+
+    def monthly_passes() -> dict[str, _Pass]:
+        return {base: _base_pass(base, filters, dimension) for base in BASES}
+
+    def the_rest() -> tuple[Any, Any, Any, Any]:
+        return (
+            _repeating_breakdown(filters, dimension),
+            timeliness_and_pathways(filters),
+            repeat_concerns(filters),
+            quotes(filters),
+        )
+
+    rest, passes = side_by_side(the_rest, monthly_passes)
+    repeating, (times, pathways), repeats, words = rest
+    totals, trends, by_value = _folded(filters, dimension, passes, repeating)
+    return DashboardFigures(totals, trends, by_value, times, pathways, repeats, words)
 
 
 class _Percentile(Aggregate):
@@ -744,10 +840,10 @@ def timeliness_and_pathways(filters: Filters) -> tuple[dict[str, Any], list[dict
     # The decision's sign-off and, for a signed-off decision of no enquiry, its pathway, from the
     # concern's one decision joined (a concern has at most one): one probe of the decision's concern
     # index for each of a council's concerns (a look-up for each field was two), one hash join for
-    # England's. Only the columns counted, read from a fenced subquery (``FENCE``, in
-    # ``_ordered_values_and_counts``): merged into the aggregate,
-    # PostgreSQL would look a concern's first contact up again for the median, and would also
-    # compute the base's other look-ups (repeat concern, enquiry kind) for nothing.
+    # England's. Only the columns counted (the first contact is the concern's own column, so a
+    # council's concerns come from its index alone), read from a fenced subquery (``FENCE``, in
+    # ``_ordered_values_and_counts``): merged into the aggregate, PostgreSQL would also compute the
+    # base's look-ups (repeat concern, enquiry kind) for nothing.
     concerns = (
         base_queryset("concerns", filters)
         .annotate(

@@ -46,13 +46,10 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
     team, partner = data.get("team"), data.get("partner")
     filters = m.Filters(period, council, team.pk if team else None, partner.pk if partner else None)
     dimension = data.get("breakdown") or ""
-    # The totals, the trend and the breakdown from one pass over each base (their counts are the same).
-    totals, trends, breakdown = m.totals_monthly_and_breakdown(filters, dimension)
+    figures = m.dashboard_figures(filters, dimension)
+    totals, trends, breakdown, pathways = figures.totals, figures.trends, figures.breakdown, figures.pathways
     labels = {row["id"]: row["label"] for row in totals}
     trend_series = {key: trends.get(key, []) for key in TREND_MEASURES}
-    # The concerns' timeliness and pathways from one pass over the concerns base.
-    timeliness, pathways = m.timeliness_and_pathways(filters)
-    repeats = m.repeat_concerns(filters)
     months = sorted({p["month"] for points in trend_series.values() for p in points})
     incomplete = {p["month"] for points in trend_series.values() for p in points if not p["complete"]}
     has_percentages = any(row["percent"] is not None for row in totals)
@@ -71,7 +68,7 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
         "team": team,
         "partner": partner,
         "totals": totals,
-        "timeliness": timeliness,
+        "timeliness": figures.timeliness,
         "has_percentages": has_percentages,
         "bars_chart": charts.percent_bars(totals) if draw and has_percentages else "",
         "trend_chart": charts.monthly_lines(trend_series, labels) if draw and months else "",
@@ -82,8 +79,8 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
         "breakdown": [(row, breakdown.get(row["id"], [])) for row in totals] if dimension else [],
         "pathways": pathways,
         "pathways_chart": charts.count_bars(pathways, "pathway", "count") if draw and pathways else "",
-        "repeats": repeats,
-        "quotes": m.quotes(filters),
+        "repeats": figures.repeats,
+        "quotes": figures.quotes,
         "generated": timezone.localtime(),
         "query": request.GET.urlencode(),
     }
