@@ -6,6 +6,12 @@ urlpatterns = [
     path("", include("msphub.core.urls")),
     path("accounts/", include("msphub.accounts.urls")),
     path("account/two-factor/", include("msphub.accounts.two_factor_urls")),
+    # The case file, documents, letters and the worktray hang their pages under people/, concerns/
+    # and enquiries/ too (full paths in their own urls.py), so they come before those apps' routes.
+    path("", include("msphub.casefile.urls")),
+    path("", include("msphub.documents.urls")),
+    path("", include("msphub.letters.urls")),
+    path("", include("msphub.worktray.urls")),
     path("people/", include("msphub.people.urls")),
     path("concerns/", include("msphub.concerns.urls")),
     path("enquiries/", include("msphub.enquiries.urls")),

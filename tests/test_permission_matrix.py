@@ -42,6 +42,7 @@ from msphub.enquiries.models import AdvocacyReferral, Enquiry, Feedback, PlanAct
 from msphub.governance.models import RetentionRule
 from msphub.tempcheck import instruments
 from msphub.tempcheck.models import Answer, Respondent, Round, Theme
+from tests import matrix_parts
 from tests.conftest import PASSWORD, Cast, new_concern, new_person, per_test
 
 pytestmark = pytest.mark.django_db
@@ -458,6 +459,8 @@ def build_world(cast: Cast) -> SimpleNamespace:
 
     w.adult_names = ("Umberto", "Ashdown", "Fenella", "Lorcan", "Rosalind", "Ulla", "Hector", "Quorn")
     tempcheck_world(w)
+    for part in matrix_parts.parts():
+        part.extend_world(w)
     return w
 
 
@@ -1711,6 +1714,7 @@ def build_cases(w) -> list[Case]:
         + benchmark_cases(w)
         + access_log_cases(w)
         + subject_access_cases(w)
+        + [case for part in matrix_parts.parts() for case in part.cases(w)]
     )
 
 

@@ -23,6 +23,12 @@ CASELOAD = Permission("caseload", lambda user: user.does_casework or user.is_par
 OWN_CASELOAD_FIRST = Permission("own caseload first", lambda user: user.does_casework and not user.is_lead)
 # Changing who leads an enquiry, and the partner making it.
 ALLOCATE = Permission("allocate", lambda user: user.is_manager or user.is_lead)
+# The worktray and notifications: council casework staff and partner enquiry officers.
+WORKTRAY = Permission("worktray", lambda user: user.does_casework or user.is_partner_enquiry_officer)
+# The header's search box (a reference, or a person by name, date of birth or NHS number).
+FIND = Permission("find", lambda user: user.does_casework)
+# The council's letter templates: the safeguarding lead.
+LETTER_TEMPLATES = Permission("letter templates", lambda user: user.is_lead)
 # Decisions awaiting a team manager's sign-off.
 SIGN_OFF_QUEUE = Permission("sign-off queue", lambda user: user.is_manager)
 # The status list of concerns raised: partner referrers (their agency's) and council staff.

@@ -1,0 +1,1 @@
+"""Documents (issue 13)."""

@@ -1,0 +1,1 @@
+"""Letters (issue 13)."""

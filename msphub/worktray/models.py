@@ -1,0 +1,1 @@
+"""Worktray (issue 13)."""
