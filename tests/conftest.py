@@ -196,6 +196,17 @@ def pytest_runtestloop(session: pytest.Session) -> object:
         _RUNNING_IN_A_DEEP_FRAME.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _documents_in_a_temporary_directory(tmp_path_factory) -> Iterator[None]:
+    """Uploaded documents' files go to the run's own directory, never var/documents."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    directory = str(tmp_path_factory.mktemp("documents"))
+    with override_settings(MSPHUB={**settings.MSPHUB, "DOCUMENTS_DIR": directory}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _rate_limits_start_afresh() -> None:
     """django-ratelimit counts in the cache, which outlives a test: each test starts with none."""
