@@ -79,6 +79,7 @@ NAVIGATION = (
     "concerns:queue",
     "people:search",
     "enquiries:caseload",
+    "worktray:index",
     "measures:dashboard",
     "benchmarks:index",
     "tempcheck:rounds",

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -16,9 +17,11 @@ from msphub.core.access import requires, visible
 from msphub.core.forms import _govuk_messages
 from msphub.core.middleware import note_activity
 from msphub.core.periods import FinancialYear
+from msphub.enquiries.models import Enquiry
 from msphub.measures import measures
+from msphub.worktray.services import unread_count
 
-from .permissions import CASEWORK, SIGNED_IN
+from .permissions import CASEWORK, SIGNED_IN, WORKTRAY
 from .requests import AuthenticatedRequest
 from .two_factor import local_path
 
@@ -84,27 +87,44 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @require_GET
 @requires(SIGNED_IN)
 def home(request: AuthenticatedRequest) -> HttpResponse:
-    """Each user's starting points. Casework staff see their open work, counted through the concern
-    querysets (what they may see); a Board viewer sees the year's headline figures, read from the
+    """Each user's starting points. Casework staff see their open work, each number counted with the
+    very filter of the list it links to (the front-door queue's and the caseload's ``show``), so
+    that the list shows the number; a Board viewer sees the year's headline figures, read from the
     measures exactly as the dashboard counts them."""
     user = request.user
     context: dict[str, Any] = {}
+    if WORKTRAY.allows(user):
+        context["unread"] = unread_count(user)
     if CASEWORK.allows(user):
         open_concerns = visible(request, Concern.objects.open())
         context["counts"] = open_concerns.aggregate(
+            # concerns:queue ?show=unallocated, ?show=mine and ?show=sign_off
             unallocated=Count("pk", filter=Q(team__isnull=True)),
             mine=Count("pk", filter=Q(assigned_to=user)),
-            team=Count("pk", filter=Q(team_id=user.team_id)) if user.team_id else Count("pk"),
-            awaiting_sign_off=Count(
-                "pk", filter=Q(status=Concern.Status.AWAITING_SIGN_OFF, team_id=user.team_id)
-            ),
+            awaiting_sign_off=Count("pk", filter=Q(status=Concern.Status.AWAITING_SIGN_OFF)),
         )
-        context["overdue"] = visible(request, Concern.objects.first_contact_overdue()).count()
+        # concerns:queue ?show=overdue: open concerns whose adult is not spoken to within 24 hours.
+        context["overdue"] = visible(request, Concern.objects.open().first_contact_overdue()).count()
+        context["enquiry_counts"] = _enquiry_counts(request)
     elif (council := user.aggregates_council) is not None:  # a Board viewer
         period = FinancialYear.so_far()
         context["figures"] = measures.headline(measures.Filters(period, council))
         context["period"] = period
     return render(request, "accounts/home.html", context)
+
+
+def _enquiry_counts(request: AuthenticatedRequest) -> dict[str, int]:
+    """The caseload's lists (enquiries:caseload ?show=...), counted with the caseload's filters."""
+    today = timezone.localdate()
+    enquiries = Enquiry.objects.all()
+    return {
+        "mine": visible(request, enquiries.open().filter(lead_practitioner=request.user)).count(),
+        "review_overdue": visible(request, enquiries.review_overdue(today)).count(),
+        "actions_overdue": visible(
+            request, enquiries.with_overdue_actions(today).open().filter(has_overdue_action=True)
+        ).count(),
+        "sign_off": visible(request, enquiries.filter(status=Enquiry.Status.CLOSURE_REQUESTED)).count(),
+    }
 
 
 @require_POST
