@@ -915,3 +915,128 @@ def test_partner_referrer_about_you_still_needs_a_way_to_contact(client, council
     start(client)
     response = client.post(step_url("about-you"), {"raiser_name": "Pc Tester"})
     assert_error_page(response, "Enter a phone number or an email address so we can contact you")
+
+
+# --- A self-referral: the later questions speak to the adult ---------------------------------------
+
+# What a browser sends for a form with nothing filled in (the CSRF token is always there).
+NOTHING = {"csrfmiddlewaretoken": "token"}
+SELF_ABOUT_YOU = {**VALID["about-you"], "raiser_kind": "self", "raiser_role": ""}
+SELF_WISHES = {"wants_to_happen": "For my son to stop taking my money", "outcomes_wanted": "To feel safe"}
+
+
+@pytest.fixture
+def self_referral(started):
+    answer(started, ["immediate-danger"])
+    response = started.post(step_url("about-you"), SELF_ABOUT_YOU)
+    assert response["Location"] == step_url("about-the-adult")
+    return started
+
+
+def test_a_self_referral_is_asked_about_you_not_the_adult(self_referral):
+    page = body(self_referral.get(step_url("about-the-adult")))
+    assert "More about you" in page
+    assert "What care and support needs do you have?" in page
+    assert "Do you need help to communicate?" in page
+    assert "the adult" not in page.lower().replace("about-the-adult", "")
+    response = self_referral.post(
+        step_url("about-the-adult"), {"adult_given_name": "", "adult_family_name": ""}
+    )
+    assert_error_page(response, "Enter your first name", "Enter your last name")
+    assert "Say what happened, who was involved" in body(self_referral.get(step_url("what-happened")))
+
+
+def test_a_self_referral_is_not_asked_whether_they_agree(self_referral):
+    answer(self_referral, ["about-the-adult", "what-happened", "type-of-abuse"])
+    response = self_referral.post(step_url("where"), VALID["where"])
+    assert response["Location"] == step_url("what-the-adult-wants"), "no question about agreeing"
+    assert self_referral.get(step_url("consent")).status_code == 404
+    page = body(self_referral.get(step_url("what-the-adult-wants")))
+    assert "What you want" in page
+    assert "What do you want to happen?" in page
+    assert "What outcomes do you want?" in page
+    assert "Have you asked the adult" not in page
+    assert "Question 7 of 7" in page
+
+
+def test_a_self_referral_says_what_they_want_in_their_own_words(self_referral):
+    answer(self_referral, ["about-the-adult", "what-happened", "type-of-abuse", "where"])
+    response = self_referral.post(step_url("what-the-adult-wants"), NOTHING)
+    assert_error_page(response, "Enter what you want to happen")
+    response = self_referral.post(step_url("what-the-adult-wants"), SELF_WISHES)
+    assert response["Location"] == CHECK
+    check = body(self_referral.get(CHECK))
+    assert "More about you" in check and "What you want" in check
+    assert "the adult&#x27;s agreement" not in check.lower()
+    concern = send(self_referral)
+    assert concern.raiser_kind == "self"
+    assert concern.consent == Concern.Consent.GIVEN, "they raised it themselves"
+    assert concern.msp_asked is True
+    assert concern.wants_to_happen == SELF_WISHES["wants_to_happen"]
+    assert concern.not_asked_reason == ""
+
+
+def test_no_longer_a_self_referral_asks_again(self_referral):
+    """Changing who is raising it from the adult to someone else brings back the question whether
+    they agree, and asks again what the adult wants (in the third person now)."""
+    answer(self_referral, ["about-the-adult", "what-happened", "type-of-abuse", "where"])
+    self_referral.post(step_url("what-the-adult-wants"), SELF_WISHES)
+    response = self_referral.post(f"{step_url('about-you')}?change=1", VALID["about-you"])
+    assert response["Location"] == CHECK
+    assert self_referral.get(CHECK)["Location"] == step_url("consent")
+    answer(self_referral, ["consent"])
+    assert self_referral.get(CHECK)["Location"] == step_url("what-the-adult-wants")
+    assert "Have you asked the adult what they want to happen?" in body(
+        self_referral.get(step_url("what-the-adult-wants"))
+    )
+
+
+def test_someone_else_raising_it_is_asked_about_the_adult(started):
+    answer(started, ["immediate-danger", "about-you"])
+    page = body(started.get(step_url("about-the-adult")))
+    assert "About the adult" in page
+    assert "What care and support needs does the adult have, if you know?" in page
+
+
+# --- Phone numbers are checked ---------------------------------------------------------------------
+
+PHONE_MESSAGE = "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+
+
+@pytest.mark.parametrize("phone", ["999", "0123", "not a number", "+1 202 555 0100"])
+def test_a_raisers_phone_number_is_checked(started, phone):
+    answer(started, ["immediate-danger"])
+    response = started.post(
+        step_url("about-you"), {**VALID["about-you"], "raiser_phone": phone, "raiser_email": ""}
+    )
+    assert error_summary(response) == [PHONE_MESSAGE], (
+        "only the phone's message, not 'enter one or the other'"
+    )
+    assert_error_page(response, PHONE_MESSAGE)
+
+
+def test_the_adults_phone_number_is_checked(started):
+    answer(started, ["immediate-danger", "about-you"])
+    response = started.post(step_url("about-the-adult"), {**VALID["about-the-adult"], "adult_phone": "12345"})
+    assert_error_page(response, PHONE_MESSAGE)
+
+
+@pytest.mark.parametrize("phone", ["01632 960 001", "07700 900 982", "+44 808 157 0192", "(01632) 960-001"])
+def test_uk_phone_numbers_are_accepted_as_typed(started, phone):
+    answer(started, ["immediate-danger"])
+    response = started.post(step_url("about-you"), {**VALID["about-you"], "raiser_phone": phone})
+    assert_accepted(started, response, "about-you", raiser_phone=phone)
+    response = started.post(step_url("about-the-adult"), {**VALID["about-the-adult"], "adult_phone": phone})
+    assert_accepted(started, response, "about-the-adult", adult_phone=phone)
+
+
+# --- A date in error: the red border on each box ---------------------------------------------------
+
+
+def test_a_date_of_birth_in_error_has_a_red_border_on_each_box(started):
+    answer(started, ["immediate-danger", "about-you"])
+    response = started.post(step_url("about-the-adult"), {**VALID["about-the-adult"], **dob(31, 2, 1938)})
+    boxes = re.findall(r'<input class="([^"]*)" id="id_adult_date_of_birth_\d"', body(response))
+    assert len(boxes) == 3 and all("govuk-input--error" in c for c in boxes), boxes
+    # Only the date is in error: the names keep their plain border.
+    assert 'class="govuk-input govuk-input--error" id="id_adult_given_name"' not in body(response)

@@ -289,6 +289,22 @@ def test_queue_query_count_does_not_grow_with_rows(
     assert len(many) == len(few), "the queue makes the same number of queries for 5 and 30 rows"
 
 
+def test_immediate_danger_newest_of_30_is_first_on_page_1(
+    as_practitioner, make_concern, make_person, practitioner
+):
+    """The issue's case: an immediate-danger concern sat on page 2, sorted by age. Received last, it
+    is now listed first, tagged, and the due time is a real time, not "+ 24h"."""
+    _fill_queue(make_concern, make_person, practitioner, 29)
+    danger = make_concern(immediate_danger=True)
+    refs = queue_references(as_practitioner)
+    assert len(refs) == 30
+    assert refs[0] == danger.reference
+    page = body(as_practitioner.get("/concerns/"))
+    assert page.count('govuk-tag--red">Immediate danger') == 1
+    assert "+ 24h" not in page
+    assert f"Due by {timezone.localtime(danger.first_contact_due()):%-d %B %Y}" in page
+
+
 # --- Picking up ----------------------------------------------------------------------------------
 
 

@@ -1,10 +1,11 @@
 """The question pages of the raise-a-concern journey, and the triage forms."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, User
@@ -14,16 +15,48 @@ from msphub.core.forms import (
     GovukDateField,
     GovukForm,
     YesNoField,
+    _govuk_messages,
     clean_text,
     plain_text,
     radio_field,
     text_area,
     text_field,
 )
-from msphub.core.validators import normalise_postcode
+from msphub.core.templatetags.govuk_forms import error_anchor
+from msphub.core.validators import normalise_postcode, validate_uk_phone
 
 from . import services
 from .models import Concern, ContactAttempt, Decision, FirstContact
+
+
+class JourneyForm(GovukForm):
+    """A question of the journey asked after "About you". When the adult raises the concern about
+    themselves (``self_referral``), it speaks to them: "you" and "your", not "the adult".
+
+    ``SELF_WORDING`` rewords fields (label, help_text, required: each optional) and ``SELF_MESSAGES``
+    the messages the form's own checks give (through ``say``)."""
+
+    SELF_WORDING: ClassVar[dict[str, dict[str, str]]] = {}
+    SELF_MESSAGES: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args: Any, self_referral: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.self_referral = self_referral
+        if not self_referral:
+            return
+        for name, words in self.SELF_WORDING.items():
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            field.label = words.get("label", field.label)
+            field.help_text = words.get("help_text", field.help_text)
+            if "required" in words:
+                field.error_messages["required"] = words["required"]
+            _govuk_messages(field)  # the length message names the question as now worded
+
+    def say(self, message: str) -> str:
+        """``message`` as the person answering reads it."""
+        return self.SELF_MESSAGES.get(message, message) if self.self_referral else message
 
 
 class CouncilForm(GovukForm):
@@ -52,7 +85,7 @@ class AboutYouForm(GovukForm):
         help_text="For example, district nurse, neighbour, daughter",
     )
     raiser_organisation_name = text_field("Organisation you work for (if any)")
-    raiser_phone = text_field("Phone number", max_length=40)
+    raiser_phone = text_field("Phone number", max_length=40, validators=[validate_uk_phone])
     raiser_email = forms.EmailField(
         label="Email address",
         required=False,
@@ -78,12 +111,28 @@ class AboutYouForm(GovukForm):
             not data.get("raiser_phone")
             and not data.get("raiser_email")
             and "raiser_email" not in self.errors
+            and "raiser_phone" not in self.errors
         ):
             self.add_error("raiser_phone", "Enter a phone number or an email address so we can contact you")
         return data
 
 
-class AboutAdultForm(GovukForm):
+class AboutAdultForm(JourneyForm):
+    SELF_WORDING: ClassVar[dict[str, dict[str, str]]] = {
+        "adult_given_name": {"required": "Enter your first name"},
+        "adult_family_name": {"required": "Enter your last name"},
+        "adult_date_of_birth": {"label": "Date of birth"},
+        "adult_needs": {"label": "What care and support needs do you have?"},
+        "adult_communication_needs": {"label": "Do you need help to communicate?"},
+    }
+    SELF_MESSAGES: ClassVar[dict[str, str]] = {
+        "Enter the adult's first name": "Enter your first name",
+        "Enter the adult's last name": "Enter your last name",
+        "Date of birth must be for an adult (aged 18 or over)": (
+            "Date of birth must show you are aged 18 or over"
+        ),
+    }
+
     adult_given_name = text_field("First name", "Enter the adult's first name", max_length=100)
     adult_family_name = text_field("Last name", "Enter the adult's last name", max_length=100)
     adult_date_of_birth = GovukDateField(
@@ -94,7 +143,7 @@ class AboutAdultForm(GovukForm):
     )
     adult_address = text_area("Address", max_length=500)
     adult_postcode = text_field("Postcode", max_length=10)
-    adult_phone = text_field("Phone number", max_length=40)
+    adult_phone = text_field("Phone number", max_length=40, validators=[validate_uk_phone])
     adult_needs = text_area(
         "What care and support needs does the adult have, if you know?",
         help_text="For example, dementia, a learning disability, help with washing and dressing",
@@ -106,23 +155,29 @@ class AboutAdultForm(GovukForm):
     )
 
     def clean_adult_given_name(self) -> str:
-        return plain_text(self.cleaned_data["adult_given_name"], "Enter the adult's first name")
+        return plain_text(self.cleaned_data["adult_given_name"], self.say("Enter the adult's first name"))
 
     def clean_adult_family_name(self) -> str:
-        return plain_text(self.cleaned_data["adult_family_name"], "Enter the adult's last name")
+        return plain_text(self.cleaned_data["adult_family_name"], self.say("Enter the adult's last name"))
 
     def clean_adult_date_of_birth(self) -> date | None:
         dob = self.cleaned_data.get("adult_date_of_birth")
         today = timezone.localdate()
         if dob and (today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))) < 18:
-            raise ValidationError("Date of birth must be for an adult (aged 18 or over)")
+            raise ValidationError(self.say("Date of birth must be for an adult (aged 18 or over)"))
         return dob
 
     def clean_adult_postcode(self) -> str:
         return normalise_postcode(self.cleaned_data.get("adult_postcode", ""))
 
 
-class WhatHappenedForm(GovukForm):
+class WhatHappenedForm(JourneyForm):
+    SELF_WORDING: ClassVar[dict[str, dict[str, str]]] = {
+        "what_happened": {
+            "help_text": "Say what happened, who was involved and any injuries. Use plain words."
+        },
+    }
+
     what_happened = text_area(
         "What has happened?",
         "Enter what has happened",
@@ -141,7 +196,7 @@ class WhatHappenedForm(GovukForm):
         return clean_text(self.cleaned_data["what_happened"])
 
 
-class RiskTypesForm(GovukForm):
+class RiskTypesForm(JourneyForm):
     risk_types = forms.MultipleChoiceField(
         label="What kind of abuse or neglect is it?",
         choices=categories.RISK_TYPE,
@@ -151,7 +206,7 @@ class RiskTypesForm(GovukForm):
     )
 
 
-class WhereForm(GovukForm):
+class WhereForm(JourneyForm):
     location_of_risk = radio_field(
         "Where did it happen?",
         categories.LOCATION_OF_RISK,
@@ -213,7 +268,19 @@ class ConsentForm(GovukForm):
         return data
 
 
-class WishesForm(GovukForm):
+class WishesForm(JourneyForm):
+    """What the adult wants. Raising the concern themselves, they are asked directly: there is no
+    question whether someone asked them (``msp_asked`` is then yes)."""
+
+    SELF_WORDING: ClassVar[dict[str, dict[str, str]]] = {
+        "wants_to_happen": {"label": "What do you want to happen?", "help_text": "Use your own words"},
+        "how_to_happen": {"label": "How would you like it to happen?"},
+        "outcomes_wanted": {"label": "What outcomes do you want?"},
+    }
+    SELF_MESSAGES: ClassVar[dict[str, str]] = {
+        "Enter what the adult wants to happen": "Enter what you want to happen",
+    }
+
     msp_asked = YesNoField(
         label="Have you asked the adult what they want to happen?",
         error_messages={"required": "Select yes if you have asked the adult what they want to happen"},
@@ -231,11 +298,18 @@ class WishesForm(GovukForm):
         help_text="For example, it was not safe to ask, or they could not understand the question",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.self_referral:
+            del self.fields["msp_asked"], self.fields["not_asked_reason"]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.self_referral:
+            data["msp_asked"] = True
         asked = data.get("msp_asked")
         if asked is True and not clean_text(data.get("wants_to_happen", "")):
-            self.add_error("wants_to_happen", "Enter what the adult wants to happen")
+            self.add_error("wants_to_happen", self.say("Enter what the adult wants to happen"))
         if asked is False and not clean_text(data.get("not_asked_reason", "")):
             self.add_error("not_asked_reason", "Enter why you have not asked the adult what they want")
         if asked is True:
@@ -468,9 +542,58 @@ class DecisionForm(GovukForm):
         help_text="Include what the adult wants and how that shaped the decision",
     )
 
-    def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, concern: Concern, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.limit_choices("lead_practitioner", User.casework_staff(council_id))
+        self.concern = concern
+        self.limit_choices("lead_practitioner", User.casework_staff(concern.council_id))
+        # Errors about the form as a whole, each with where it is put right (the summary's link).
+        self.links: dict[str, str] = {}
+        self.criteria_error = ""
+
+    def clean(self) -> dict[str, Any]:
+        """Everything wrong in one go, as GOV.UK asks: the answers' own errors, the decision rules
+        (``services.validate_decision``) on the answers there are, and what the concern still lacks
+        (``services.decision_blockers``)."""
+        data = super().clean()
+        reference = self.concern.reference
+        for message in services.decision_blockers(self.concern):
+            self.add_error(None, message)
+            page = "link_person" if message == services.NOT_LINKED else "safety_action"
+            self.links[message] = reverse(f"concerns:{page}", args=[reference])
+        for name, message in services.validate_decision(data, self.concern.council_id).items():
+            if name == "criteria":
+                # The three criteria are one question on the page: the error goes to its first box.
+                self.criteria_error = message
+                self.add_error(None, message)
+                self.links[message] = "#id_criterion_care_needs"
+            elif name not in self.errors:  # a field already in error has its own message
+                self.add_error(name, message)
+        return data
+
+    def summary(self) -> list[tuple[str, str]]:
+        """The error summary: (message, link) in the order of the page, with what the concern lacks
+        first and the criteria after the decision they belong to."""
+        messages = [str(m) for m in self.non_field_errors()]
+        first = [(m, self.links.get(m, "")) for m in messages if m != self.criteria_error]
+        rows: list[tuple[str, str]] = []
+        for field in self:
+            rows += [(str(message), f"#{error_anchor(field)}") for message in field.errors]
+            if field.name == "outcome" and self.criteria_error:
+                rows.append((self.criteria_error, self.links[self.criteria_error]))
+        return first + rows
+
+
+class SafetyActionForm(GovukForm):
+    safety_action = text_area(
+        "What has been done to keep the adult safe?",
+        "Enter the safety action taken",
+        max_length=5000,
+        help_text="For example, the police were called, the adult is staying with their daughter, the "
+        "carer was suspended, a protection plan was agreed. Say who did it and when.",
+    )
+
+    def clean_safety_action(self) -> str:
+        return clean_text(self.cleaned_data["safety_action"])
 
 
 class SignOffForm(ApproveOrReturnForm):

@@ -14,6 +14,7 @@ from msphub.accounts.models import Organisation
 from msphub.core.forms import GovukForm, YesNoField
 
 from . import forms as concern_forms
+from .models import Concern
 
 SESSION_KEY = "concern_journey"
 LAST_REFERENCE_KEY = "concern_last_reference"
@@ -38,6 +39,13 @@ STEPS = [
     Step("what-the-adult-wants", concern_forms.WishesForm, "What the adult wants"),
 ]
 STEPS_BY_SLUG = {s.slug: s for s in STEPS}
+# Raising a concern about themselves, the adult is not asked whether they agree to it being raised
+# (they raised it), and the later questions speak to them, under these titles.
+NOT_ASKED_OF_SELF = frozenset({"consent"})
+SELF_TITLES = {"about-the-adult": "More about you", "what-the-adult-wants": "What you want"}
+# Answers given in the other voice ("Have you asked the adult...?") that are asked again when who is
+# raising the concern changes to or from the adult themselves.
+ASKED_AGAIN_FOR_SELF = frozenset({"what-the-adult-wants"})
 # The journey's yes-or-no questions, kept in the session as True and False.
 YES_NO_ANSWERS = frozenset(
     name
@@ -60,11 +68,24 @@ def councils_for(request: HttpRequest) -> QuerySet[Organisation]:
     return councils
 
 
+def is_self_referral(journey: dict[str, Any] | None) -> bool:
+    """The adult is raising the concern about themselves."""
+    return journey is not None and journey["answers"].get("raiser_kind") == Concern.RaiserKind.SELF
+
+
 def steps_for(request: HttpRequest) -> list[Step]:
-    """The council question is asked only when there is a choice to make."""
-    if councils_for(request).count() > 1:
-        return STEPS
-    return STEPS[1:]
+    """The council question is asked only when there is a choice to make, and the adult raising a
+    concern about themselves is not asked whether they agree to it."""
+    steps = STEPS if councils_for(request).count() > 1 else STEPS[1:]
+    if is_self_referral(get(request)):
+        steps = [s for s in steps if s.slug not in NOT_ASKED_OF_SELF]
+    return steps
+
+
+def title_for(request: HttpRequest, step: Step) -> str:
+    if is_self_referral(get(request)):
+        return SELF_TITLES.get(step.slug, step.title)
+    return step.title
 
 
 def form_for(
@@ -74,6 +95,8 @@ def form_for(
     they are; the council question offers only the councils this person may raise a concern with."""
     signed_in = request.user.is_authenticated
     kwargs: dict[str, Any] = {"fixed_kind": True} if step.slug == "about-you" and signed_in else {}
+    if issubclass(step.form_class, concern_forms.JourneyForm):
+        kwargs["self_referral"] = is_self_referral(get(request))
     form = step.form_class(data, initial=initial, **kwargs)
     if step.slug == "council":
         form.limit_choices("council", councils_for(request))
@@ -127,9 +150,12 @@ def from_session(name: str, value: Any) -> Any:
 
 
 def store(journey: dict[str, Any], form: forms.Form) -> None:
+    was_self = is_self_referral(journey)
     for name, value in form.cleaned_data.items():
         journey["answers"][name] = to_session(value)
     journey.setdefault("done", [])
+    if "raiser_kind" in form.cleaned_data and is_self_referral(journey) != was_self:
+        journey["done"] = [slug for slug in journey["done"] if slug not in ASKED_AGAIN_FOR_SELF]
     slug = next(s.slug for s in STEPS if isinstance(form, s.form_class))
     if slug not in journey["done"]:
         journey["done"].append(slug)
@@ -163,6 +189,15 @@ def concern_answers(journey: dict[str, Any]) -> dict[str, Any]:
     # Yes-or-no answers are kept as True and False (core.forms.YesNoField).
     answers["immediate_danger"] = answers.get("immediate_danger") is True
     answers["msp_asked"] = answers.get("msp_asked") is True
+    if is_self_referral(journey):
+        # The adult raised it themselves: they agree to it, and what they want is in their own words.
+        answers.update(
+            consent=Concern.Consent.GIVEN,
+            consent_not_given_reason="",
+            consent_not_sought_reason="",
+            msp_asked=True,
+            not_asked_reason="",
+        )
     return answers
 
 
@@ -175,7 +210,7 @@ def summary(request: HttpRequest, journey: dict[str, Any]) -> list[dict[str, Any
         for name, field in form.fields.items():
             value = initial_for(journey, step).get(name)
             rows.append({"label": field.label, "value": _display(field, value), "name": name})
-        groups.append({"step": step, "rows": rows})
+        groups.append({"step": step, "title": title_for(request, step), "rows": rows})
     return groups
 
 

@@ -227,6 +227,18 @@ class Concern(models.Model):
         limit_choices_to={"kind": "care_provider"},
     )
     immediate_danger = models.BooleanField(default=False)
+    # What was done to keep the adult safe, asked for when the concern reports immediate danger or
+    # ongoing abuse (``reports_risk``): recorded at triage, and needed before the decision.
+    safety_action = models.TextField("Safety action taken", max_length=5000, blank=True, default="")
+    safety_action_at = models.DateTimeField("Safety action recorded at", null=True, blank=True)
+    safety_action_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Safety action recorded by",
+    )
 
     # Consent to raise the concern
     consent = models.CharField(max_length=20, choices=Consent.choices)
@@ -345,6 +357,17 @@ class Concern(models.Model):
     def is_decided(self) -> bool:
         """The decision is signed off: an enquiry started or the concern closed; triage is over."""
         return self.status not in self.UNDECIDED
+
+    @property
+    def reports_risk(self) -> bool:
+        """The person raising it reported immediate danger or abuse still going on: it is listed first
+        in the queue and a safety action is asked for."""
+        return self.immediate_danger or self.still_happening
+
+    @property
+    def needs_safety_action(self) -> bool:
+        """It reports a risk and nobody has recorded yet what was done to keep the adult safe."""
+        return self.reports_risk and not self.safety_action
 
     @property
     def is_set_aside(self) -> bool:

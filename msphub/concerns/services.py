@@ -18,6 +18,8 @@ from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import Enquiry
 from msphub.enquiries.services import open_enquiry
 from msphub.people.models import Person
+from msphub.people.services import restricted_matches
+from msphub.worktray import services as worktray
 
 from .models import (
     Concern,
@@ -180,7 +182,40 @@ def link_person(concern: Concern, person: Person, user: User) -> None:
             raise StateChanged("This person's record was merged into another meanwhile: link the kept one.")
         concern.person = person
         concern.save(update_fields=["person"])
+        _documents_follow(concern, user)
         _start_triage(concern, user)
+
+
+def _documents_follow(concern: Concern, user: User) -> None:
+    """The concern's documents go with it to the person it is now about (documents.services)."""
+    from msphub.documents.services import follow_concern
+
+    follow_concern(concern, user)
+
+
+def person_search_criteria(concern: Concern) -> dict[str, Any]:
+    """The person search on a concern starts from what the raiser said about the adult."""
+    criteria: dict[str, Any] = {"name": f"{concern.adult_given_name} {concern.adult_family_name}".strip()}
+    if concern.adult_date_of_birth:
+        criteria["date_of_birth"] = concern.adult_date_of_birth
+    if concern.adult_postcode:
+        criteria["postcode"] = concern.adult_postcode
+    return criteria
+
+
+def restricted_likely_matches(user: User, criteria: dict[str, Any]) -> list[uuid.UUID]:
+    """Restricted records of the user's council, hidden from them, that may be the concern's adult:
+    the same name with the same date of birth or at the same postcode, or with everything given (a
+    raiser often knows only some of it, and the record may have moved house)."""
+    name = criteria.get("name", "")
+    tries = [criteria]
+    for detail in ("date_of_birth", "postcode"):
+        if criteria.get(detail) and len(criteria) > 2:
+            tries.append({"name": name, detail: criteria[detail]})
+    found: dict[uuid.UUID, None] = {}
+    for each in tries:
+        found.update(dict.fromkeys(restricted_matches(user, each)))
+    return list(found)
 
 
 def create_person_from_concern(concern: Concern, user: User, data: dict[str, Any]) -> Person:
@@ -258,6 +293,40 @@ def add_note(concern: Concern, user: User, text: str) -> ConcernNote:
     return note
 
 
+def record_safety_action(concern: Concern, user: User, text: str) -> None:
+    """What was done to keep the adult safe (the police called, a protection plan agreed...): asked
+    for when the concern reports immediate danger or ongoing abuse, and needed before the decision.
+    Recorded again, it replaces the last one (the concern's history keeps each)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"safety_action": "Enter the safety action taken"})
+    ensure_open(concern)
+    with transaction.atomic():
+        _lock_undecided(concern)
+        concern.safety_action = text
+        concern.safety_action_at = timezone.now()
+        concern.safety_action_by = user
+        concern.save(update_fields=["safety_action", "safety_action_at", "safety_action_by"])
+        _start_triage(concern, user)
+
+
+NOT_LINKED = "Link the concern to a person before recording a decision"
+NO_SAFETY_ACTION = "Record the safety action taken before the decision"
+
+
+def decision_blockers(concern: Concern) -> list[str]:
+    """What the concern itself still lacks before a decision can be recorded (the decision form's
+    own answers are ``validate_decision``'s): a person's record, and the safety action taken when it
+    reports immediate danger or ongoing abuse. Deciding whether there is an enquiry before anyone has
+    written down what was done to keep the adult safe would leave a risk reported and unanswered."""
+    blockers = []
+    if concern.person_id is None:
+        blockers.append(NOT_LINKED)
+    if concern.needs_safety_action:
+        blockers.append(NO_SAFETY_ACTION)
+    return blockers
+
+
 def validate_decision(data: dict[str, Any], council_id: int | None = None) -> dict[str, str]:
     """The decision rules; returns {field: message} for everything wrong."""
     errors: dict[str, str] = {}
@@ -298,8 +367,9 @@ def validate_decision(data: dict[str, Any], council_id: int | None = None) -> di
 
 def record_decision(concern: Concern, user: User, data: dict[str, Any]) -> Decision:
     ensure_open(concern)
-    if concern.person_id is None:
-        raise ValidationError("Link the concern to a person before recording a decision.")
+    blockers = decision_blockers(concern)
+    if blockers:
+        raise ValidationError(blockers)
     errors = validate_decision(data, concern.council_id)
     if errors:
         raise ValidationError(errors)
@@ -362,6 +432,7 @@ def sign_off(decision: Decision, user: User) -> Enquiry | None:
         enquiry = None
         if decision.opens_enquiry:
             enquiry = open_enquiry(concern, decision, decision.signed_off_at)
+            worktray.allocated(enquiry, enquiry.lead_practitioner, by=decision.decided_by)
             concern.status = Concern.Status.ENQUIRY
         else:
             concern.status = Concern.Status.CLOSED
@@ -381,6 +452,7 @@ def return_decision(decision: Decision, user: User, comment: str) -> None:
         decision.save(update_fields=["returned_comment"])
         decision.concern.status = Concern.Status.TRIAGE
         decision.concern.save(update_fields=["status"])
+        worktray.decision_returned(decision)
 
 
 # --- Corrections: set aside, transfer, abuse in another area ---------------------------------------
@@ -548,6 +620,7 @@ def accept_transfer(transfer: ConcernTransfer, user: User) -> None:
         concern.assigned_to = None
         concern.status = Concern.Status.RECEIVED
         concern.save(update_fields=["council", "person", "team", "assigned_to", "status"])
+        _documents_follow(concern, user)
 
 
 def decline_transfer(transfer: ConcernTransfer, user: User, reason: str) -> None:

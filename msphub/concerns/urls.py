@@ -20,6 +20,7 @@ urlpatterns = [
     path(f"{REF}/person/new/", views.new_person, name="new_person"),
     path(f"{REF}/first-contact/", views.first_contact, name="first_contact"),
     path(f"{REF}/information/", views.add_note, name="add_note"),
+    path(f"{REF}/safety-action/", views.safety_action, name="safety_action"),
     path(f"{REF}/decision/", views.decision, name="decision"),
     path(f"{REF}/sign-off/", views.sign_off, name="sign_off"),
     path(f"{REF}/history/", views.history, name="history"),

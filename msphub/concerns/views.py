@@ -30,7 +30,7 @@ from msphub.core.states import StateChanged
 from msphub.enquiries.models import Enquiry
 from msphub.people.forms import PersonForm, PersonSearchForm
 from msphub.people.models import Person
-from msphub.people.services import likely_duplicates, search
+from msphub.people.services import likely_duplicates, restricted_matches, search
 
 from . import journey, services
 from .forms import (
@@ -40,6 +40,7 @@ from .forms import (
     FirstContactForm,
     NoteForm,
     OtherAreaForm,
+    SafetyActionForm,
     SetAsideForm,
     SignOffForm,
     TransferDecisionForm,
@@ -53,6 +54,7 @@ from .models import (
     ContactAttempt,
     Decision,
     FirstContact,
+    first_contact_window,
 )
 
 # --- Raising a concern: PUBLIC pages, no account needed -------------------------------------
@@ -110,7 +112,15 @@ def raise_step(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "concerns/raise/question.html",
-        {"form": form, "step": step, "back": back, "number": index + 1, "total": len(steps)},
+        {
+            "form": form,
+            "step": step,
+            "title": journey.title_for(request, step),
+            "self_referral": journey.is_self_referral(state),
+            "back": back,
+            "number": index + 1,
+            "total": len(steps),
+        },
     )
 
 
@@ -205,15 +215,21 @@ QUEUE_FILTERS = {
 }
 
 
+# The queue's order: a concern reporting immediate danger, then one reporting abuse still going on,
+# then one whose adult nobody has spoken to in time, then the oldest. An immediate danger received a
+# minute ago is on page 1 above thirty concerns received days ago.
+QUEUE_ORDER = ("-immediate_danger", "-still_happening", "-contact_overdue", "received_at")
+
+
 @require_GET
 @requires(CASEWORK)
 def queue(request: AuthenticatedRequest) -> HttpResponse:
-    """The front-door queue: open concerns, overdue first contacts first, then oldest."""
+    """The front-door queue: open concerns, those reporting a risk first (``QUEUE_ORDER``)."""
     show = request.GET.get("show", "all")
     if show not in QUEUE_FILTERS:
         show = "all"
     now = timezone.now()
-    due_by = now - timedelta(hours=24)
+    due_by = now - first_contact_window()
     # Concerns set aside are closed: they are listed (and say so) under their own filter.
     base = Concern.objects.set_aside_ones() if show == "set_aside" else Concern.objects.open()
     concerns = visible(request, base)
@@ -245,7 +261,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
                 to_attr="proposed_transfers",
             ),
         )
-        .order_by("-contact_overdue", "received_at")
+        .order_by(*QUEUE_ORDER)
     )
     page = Paginator(concerns, 50).get_page(request.GET.get("page"))
     return render(
@@ -260,7 +276,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
 # join it could reorder: this lookup took 11 ms to plan with all seven joins, 0.3 ms with two
 # (docs/architecture.md), and an outsider's 404 no longer pays for them at all.
 CONCERNS = Concern.objects.select_related("council", "person").prefetch_related(
-    "team", "assigned_to", "raiser_organisation", "duplicate_of", "set_aside_by"
+    "team", "assigned_to", "raiser_organisation", "duplicate_of", "set_aside_by", "safety_action_by"
 )
 
 
@@ -365,10 +381,9 @@ def link_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse
             else:
                 messages.success(request, f"Concern linked to {person.full_name}")
                 return redirect("concerns:detail", reference=concern.reference)
-    search_form = PersonSearchForm(request.POST if searching else None)
-    results = None
-    if search_form.is_bound and search_form.is_valid() and search_form.has_criteria():
-        results = list(search(people, **search_form.cleaned_data)[:25])
+    # The search starts from the concern's details, and its results are shown at once.
+    from_concern = services.person_search_criteria(concern)
+    search_form = PersonSearchForm(request.POST if searching else None, initial=from_concern)
     suggestions = list(
         likely_duplicates(
             people,
@@ -378,6 +393,18 @@ def link_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse
             postcode=concern.adult_postcode,
         )
     )
+    results = None
+    restricted: list[uuid.UUID] = []
+    if searching:
+        if search_form.is_valid() and search_form.has_criteria():
+            results = list(search(people, **search_form.cleaned_data)[:25])
+            restricted = restricted_matches(request.user, search_form.cleaned_data)
+    else:
+        suggested = {match.person.pk for match in suggestions}
+        results = [p for p in search(people, **from_concern)[:25] if p.pk not in suggested]
+        # A restricted record that may be this adult: said so (nothing about it shown), rather than
+        # "no matching records", which invites a second record of the same person.
+        restricted = services.restricted_likely_matches(request.user, from_concern)
     # Every person the page lists is a view of their record (docs/security.md).
     log_shown(request, [*(results or []), *(match.person for match in suggestions)])
     return render(
@@ -386,8 +413,10 @@ def link_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse
         {
             "concern": concern,
             "search_form": search_form,
+            "searching": searching,
             "results": results,
             "suggestions": suggestions,
+            "restricted": restricted,
         },
     )
 
@@ -408,8 +437,8 @@ def new_person(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     form = PersonForm(posted(request), initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        duplicates = form.duplicates_to_confirm(people)
-        if not duplicates:
+        duplicates = form.duplicates_to_confirm(people, user=request.user)
+        if not form.errors:  # no likely duplicate, seen or restricted, left to confirm
             person = services.create_person_from_concern(concern, request.user, form.cleaned_data)
             messages.success(request, f"Record created for {person.full_name} and linked")
             return redirect("concerns:detail", reference=concern.reference)
@@ -540,21 +569,34 @@ def decision(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
     initial = {}
     if existing:
         initial = {f: getattr(existing, f) for f in DecisionForm.base_fields if hasattr(existing, f)}
-    form = DecisionForm(posted(request), initial=initial, council_id=concern.council_id)
+    # The form checks everything at once: its answers, the decision rules and what the concern lacks.
+    form = DecisionForm(posted(request), initial=initial, concern=concern)
     if request.method == "POST" and form.is_valid():
-        for field, message in services.validate_decision(form.cleaned_data, concern.council_id).items():
-            form.add_error(None if field == "criteria" else field, message)
-        if concern.person_id is None:
-            form.add_error(None, "Link the concern to a person before recording a decision")
-        if form.is_valid():
-            try:
-                services.record_decision(concern, request.user, form.cleaned_data)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "Decision recorded. A team manager needs to sign it off.")
-                return redirect("concerns:detail", reference=concern.reference)
+        try:
+            services.record_decision(concern, request.user, form.cleaned_data)
+        except ValidationError as exc:  # the concern changed since the page was read
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Decision recorded. A team manager needs to sign it off.")
+            return redirect("concerns:detail", reference=concern.reference)
     return render(request, "concerns/decision.html", {"concern": concern, "form": form, "existing": existing})
+
+
+@require_http_methods(["GET", "POST"])
+@record(CONCERNS, Action.TRIAGE, where=_undecided)
+def safety_action(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    """What was done to keep the adult safe: asked for when the concern reports immediate danger or
+    ongoing abuse (the decision waits for it), and open to any concern still at the front door."""
+    form = SafetyActionForm(posted(request), initial={"safety_action": concern.safety_action})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_safety_action(concern, request.user, form.cleaned_data["safety_action"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Safety action recorded")
+            return redirect("concerns:detail", reference=concern.reference)
+    return render(request, "concerns/safety_action.html", {"concern": concern, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

@@ -29,6 +29,13 @@ class GovukDateWidget(forms.MultiWidget):
             return [value.day, value.month, value.year]
         return [None, None, None]
 
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        # Django's BoundField marks a field with errors aria-invalid; the template draws GOV.UK's red
+        # border on each box then, as the date input pattern does for a date that is wrong as a whole.
+        context["widget"]["in_error"] = (attrs or {}).get("aria-invalid") == "true"
+        return context
+
 
 # The years a date may be in. Before 1900 is a mistyped year (nobody alive was born then). A date that
 # may be in the future (a due date, a round's last conversation) stops before 2100, so that nothing

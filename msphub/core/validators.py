@@ -56,3 +56,31 @@ def normalise_postcode(value: str) -> str:
     if not match:
         raise ValidationError("Enter a full UK postcode, like AA3 1AB", code="postcode")
     return f"{match.group(1)} {match.group(2)}"
+
+
+PHONE_MESSAGE = "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+# What people type around the digits of a phone number: spaces, dashes, dots and brackets.
+_PHONE_PUNCTUATION = re.compile(r"[\s\-.()]")
+
+
+def normalise_uk_phone(value: str) -> str:
+    """The number as UK digits, starting 0: "+44 (0)808 157 0192" and "0044 808 157 0192" are
+    "08081570192". Anything that is not a UK number comes back as typed, less the punctuation."""
+    text = (value or "").strip()
+    # "+44 (0)20 ...": the bracketed 0 is the trunk prefix written for callers inside the UK.
+    text = re.sub(r"^(\+|00)\s*44\s*\(0\)", "0", text)
+    compact = _PHONE_PUNCTUATION.sub("", text)
+    for international in ("+44", "0044"):
+        if compact.startswith(international):
+            # "+44 07700 900982": the trunk 0 written after the country code, once.
+            return "0" + compact[len(international) :].removeprefix("0")
+    return compact
+
+
+def validate_uk_phone(value: str) -> None:
+    """A UK phone number: 10 or 11 digits starting 0 (or +44 and the number without its 0), with
+    any spaces, dashes or brackets. Short codes such as 999 and numbers abroad are refused: the
+    council must be able to call it back."""
+    digits = normalise_uk_phone(value)
+    if not (digits.isascii() and digits.isdigit() and digits.startswith("0") and 10 <= len(digits) <= 11):
+        raise ValidationError(PHONE_MESSAGE, code="phone")

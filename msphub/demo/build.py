@@ -105,6 +105,17 @@ def remove_demo_data() -> None:
     )
     # The access log is kept: its entries are chained by hash (verify_access_log), so removing any
     # would break the chain. Old entries name demo records that no longer exist, which is harmless.
+    # Notifications name their record by uuid (no link to it): those about the demo's records go too.
+    from msphub.worktray.models import Notification
+    from msphub.worktray.services import records_gone
+
+    records_gone(
+        [
+            *Concern.objects.filter(pk__in=concern_ids).values_list("uuid", flat=True),
+            *Enquiry.objects.filter(pk__in=enquiry_ids).values_list("uuid", flat=True),
+        ]
+    )
+    Notification.objects.filter(user__organisation_id__in=council_ids).delete()
     # Enquiries protect their concern and person, and concerns protect their person.
     Enquiry.objects.filter(pk__in=enquiry_ids).delete()
     # A duplicate protects the concern it duplicates: unlinked first (no history row), then both go.
@@ -797,6 +808,18 @@ class DemoBuilder(EnquiryStagesMixin):
         if outcome is None:
             return
 
+        if concern.reports_risk:
+            # The decision waits for the safety action taken (concerns.services.decision_blockers),
+            # recorded soon after the concern was picked up (or the adult spoken to), at the
+            # simulated time like every other step.
+            safety_at = self._step(received, (slot.contact or slot.pickup) + 0.1, practitioner)
+            self.history_values[Concern]["safety_action_at"] = safety_at
+            services.record_safety_action(
+                concern, practitioner, "Checked the adult is safe today and agreed a plan with them."
+            )
+            # At once (no history row): the concern's later history rows carry the simulated time.
+            Concern.objects.filter(pk=concern.pk).update(safety_action_at=safety_at)
+            concern.safety_action_at = safety_at
         data = self._decision_data(outcome, scenario, practitioner, words)
         # The services draw random uuids; the demo's are written over them, like the times.
         decision_uuid = self._uuid()
@@ -1109,6 +1132,16 @@ class DemoBuilder(EnquiryStagesMixin):
             fields = list(next(iter(values.values())))
             stubs = [model(pk=pk, **row) for pk, row in values.items()]
             model._default_manager.bulk_update(stubs, fields, batch_size=500)
+        # Notifications were made while their records had the services' random uuids: they follow
+        # their records (by reference) to the demo's own.
+        from msphub.worktray.models import Notification
+
+        for model in (Concern, Enquiry):
+            Notification.objects.filter(record_type=model._meta.label_lower).update(
+                record_uuid=models.Subquery(
+                    model._default_manager.filter(reference=models.OuterRef("reference")).values("uuid")[:1]
+                )
+            )
 
     def summary(self) -> dict[str, Any]:
         councils = [self.riverside, self.hillside]

@@ -164,6 +164,12 @@ def test_concern_from_the_public_to_an_enquiry(visit, council, other_council, pr
     expect(page.get_by_text("Conversation recorded")).to_be_visible()
     expect(page.get_by_text("Within 24 hours")).to_be_visible()
 
+    visit.press(page.get_by_role("link", name="Record the safety action taken"))
+    page.get_by_label("What has been done to keep the adult safe?").fill(
+        "The care agency has taken the carer off Edna's visits while we look into it."
+    )
+    visit.press(page.get_by_role("button", name="Save safety action"))
+    expect(page.get_by_text("Safety action recorded")).to_be_visible()
     visit.press(page.get_by_role("link", name="Record the decision"))
     expect(heading(page)).to_have_text("Record the section 42 decision")
     page.get_by_label("Section 42 enquiry", exact=True).check()
