@@ -131,10 +131,10 @@ def test_each_page_of_an_open_enquiry_opens_for_its_practitioner(as_practitioner
     assert enquiry.reference in body(response)
 
 
-def test_a_manager_changes_the_lead_and_the_team_follows(
-    client, enquiry, manager, locality_practitioner, locality
+def test_the_lead_changes_the_lead_practitioner_and_the_team_follows(
+    client, enquiry, lead, locality_practitioner, locality
 ):
-    assert as_user(client, manager).get(url(enquiry, "details/")).status_code == 200
+    assert as_user(client, lead).get(url(enquiry, "details/")).status_code == 200
     assert_error(
         post(client, url(enquiry, "details/"), {"lead_practitioner": ""}), "Select the lead practitioner"
     )
@@ -142,6 +142,14 @@ def test_a_manager_changes_the_lead_and_the_team_follows(
     assert response.status_code == 302
     enquiry.refresh_from_db()
     assert enquiry.lead_practitioner == locality_practitioner and enquiry.team == locality
+
+
+def test_a_manager_reallocates_within_their_team(client, enquiry, manager, front_door):
+    assert as_user(client, manager).get(url(enquiry, "details/")).status_code == 200
+    response = client.post(url(enquiry, "details/"), {"lead_practitioner": manager.pk})
+    assert response.status_code == 302
+    enquiry.refresh_from_db()
+    assert enquiry.lead_practitioner == manager and enquiry.team == front_door
 
 
 def test_a_practitioner_cannot_reallocate(as_practitioner, enquiry, locality_practitioner):
@@ -767,6 +775,8 @@ def closed_edit_pages(enquiry: Enquiry) -> list[str]:
         "taking-part/",
         "risk/",
         f"advocacy/{referral.uuid}/",
+        f"advocacy/{referral.uuid}/not-going-ahead/",
+        f"actions/{action.uuid}/resolve/",
         "close/",
         "close/sign-off/",
         *(f"{part}/new/" for part in PARTS),
@@ -778,10 +788,14 @@ def closed_edit_pages(enquiry: Enquiry) -> list[str]:
 def test_a_closed_enquirys_edit_pages_are_404(client, request, enquiry, practitioner, manager, persona):
     today = timezone.localdate()
     add_outcome(enquiry)
-    services.add_record(enquiry, AdvocacyReferral, {"kind": "imca", "referred_on": today})
-    services.add_record(
+    referral = services.add_record(enquiry, AdvocacyReferral, {"kind": "imca", "referred_on": today})
+    action = services.add_record(
         enquiry, PlanAction, {"action": "Check in", "owner_agency": "Police", "due_on": today}
     )
+    # The closure gate: neither may be left unresolved. Neither is started or done, so the pages
+    # that would start or do them are there to be refused.
+    services.mark_advocacy_not_going_ahead(referral, "The person declined it")
+    services.resolve_action(action, practitioner, "cancelled", cancelled_reason="No longer needed")
     close(enquiry, practitioner, manager)
     as_user(client, request.getfixturevalue(persona))
     for path in closed_edit_pages(enquiry):
@@ -1106,8 +1120,8 @@ CASELOAD_QUERY_BUDGET = 7
 # session, user, organisation, enquiry (with its person and council; then its lead practitioner, team,
 # concern and partner, each by primary key: 4), access log (the chain's newest entry, locked, and the
 # new one), may edit, may read feedback, outcomes, reviews and their progress (2), capacity check, then
-# one query for each list on the page (7); 1 spare
-ENQUIRY_PAGE_QUERY_BUDGET = 25
+# one query for each list on the page (7), the documents list and whether one may be added (3); 1 spare
+ENQUIRY_PAGE_QUERY_BUDGET = 28
 
 
 def test_caseload_queries_do_not_grow_with_rows(

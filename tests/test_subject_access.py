@@ -63,9 +63,10 @@ def case(make_enquiry, make_concern, practitioner, manager, lead, client):
         },
         practitioner,
     )
-    enquiry_services.add_record(
+    action = enquiry_services.add_record(
         enquiry, PlanAction, {"action": "Bank to flag the account", "owner_agency": "Bank", "due_on": today}
     )
+    enquiry_services.resolve_action(action, practitioner, PlanAction.Status.DONE)
     close(enquiry, practitioner, manager)
     feedback = enquiry_services.record_feedback(
         enquiry, practitioner, feedback_data(comments="They listened to me, Pat", consent_to_quote=True)

@@ -687,8 +687,18 @@ class EnquiryStagesMixin:
             referral.full_clean()
             referral.save()
 
-        if at(referred, user, refer):
-            at(started, user, start)
+        if at(referred, user, refer) and not at(started, user, start) and plan.first_request is not None:
+            # The closure gate: a referral not started when closure is asked for is not going ahead.
+            when = max(referred + timedelta(minutes=1), plan.first_request - timedelta(minutes=30))
+
+            def not_going_ahead() -> None:
+                services.mark_advocacy_not_going_ahead(
+                    holder["referral"],
+                    "No longer needed: the enquiry is closing",
+                    on=timezone.localtime(when).date(),
+                )
+
+            at(when, user, not_going_ahead)
 
     def _plan_actions(
         self,
@@ -737,6 +747,7 @@ class EnquiryStagesMixin:
             done = self._on(due + timedelta(days=rng.randint(-6, 4)))
             if done <= created or done >= end:
                 done = self._after(created, rng.randint(1, 5))
+            marked = False
             if rng.random() < (0.97 if plan.stage in ("closed", "requested") else 0.85):
 
                 def mark_done(holder: dict[str, PlanAction] = holder, done: datetime = done) -> None:
@@ -744,7 +755,23 @@ class EnquiryStagesMixin:
                     action.done_on = timezone.localtime(done).date()
                     action.save(update_fields=["done_on"])
 
-                at(done, user, mark_done)
+                marked = at(done, user, mark_done)
+            if not marked and plan.first_request is not None:
+                # The closure gate: an action not done when closure is asked for is handed over.
+                when = max(created + timedelta(minutes=1), plan.first_request - timedelta(minutes=30))
+
+                def hand_over(
+                    holder: dict[str, PlanAction] = holder, agency: str = agency, when: datetime = when
+                ) -> None:
+                    services.resolve_action(
+                        holder["action"],
+                        user,
+                        PlanAction.Status.HANDED_OVER,
+                        on=timezone.localtime(when).date(),
+                        handed_over_to=agency,
+                    )
+
+                at(when, user, hand_over)
 
     def _reviews(self, plan: EnquiryPlan, user: User, words: dict[str, str], at: Callable[..., bool]) -> None:
         """Reviews every interval, mostly on time; an overdue enquiry's last one was too long ago."""

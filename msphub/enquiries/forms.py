@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from msphub.accounts.models import Organisation, User
 from msphub.core import categories
@@ -25,6 +26,7 @@ from .models import (
     Enquiry,
     Feedback,
     Involvement,
+    PlanAction,
 )
 
 
@@ -46,7 +48,11 @@ class EnquiryDetailsForm(GovukForm):
     lead_practitioner = forms.ModelChoiceField(
         label="Lead practitioner",
         queryset=User.objects.none(),
-        error_messages={"required": "Select the lead practitioner"},
+        error_messages={
+            "required": "Select the lead practitioner",
+            # Someone not offered: another team's (a team manager allocates within their team).
+            "invalid_choice": services.NOT_IN_YOUR_TEAM,
+        },
     )
     making_organisation = forms.ModelChoiceField(
         label="Is a partner making the enquiry on the council's behalf?",
@@ -56,9 +62,10 @@ class EnquiryDetailsForm(GovukForm):
         help_text="For example a mental health trust or a care provider",
     )
 
-    def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, council_id: int, staff: "QuerySet[User]", **kwargs: Any) -> None:
+        """``staff``: who may be made lead practitioner (``services.allocatable_staff``)."""
         super().__init__(*args, **kwargs)
-        self.limit_choices("lead_practitioner", User.casework_staff(council_id))
+        self.limit_choices("lead_practitioner", staff)
         self.limit_choices(
             "making_organisation",
             Organisation.objects.filter(councils=council_id).exclude(kind=Organisation.Kind.COUNCIL),
@@ -228,6 +235,46 @@ class PlanActionForm(TextCleaningForm):
     action = text_area("What will be done?", "Enter what will be done")
     owner_agency = text_field("Which agency is responsible?", "Enter the agency responsible")
     due_on = GovukDateField(label="Due date", label_for_errors="The due date", past_only=False)
+
+
+class ResolveActionForm(TextCleaningForm):
+    """How a plan action was resolved: done, cancelled (why) or handed over (to whom)."""
+
+    status = radio_field(
+        "What happened to this action?",
+        [
+            (PlanAction.Status.DONE, "It was done"),
+            (PlanAction.Status.CANCELLED, "It was cancelled: it is no longer needed or cannot be done"),
+            (PlanAction.Status.HANDED_OVER, "It was handed over to someone else to carry on"),
+        ],
+        "Select what happened to the action",
+    )
+    cancelled_reason = text_area("If it was cancelled, why?", max_length=2000)
+    handed_over_to = text_field(
+        "If it was handed over, who to?",
+        help_text="A person, team or agency, for example the locality team or the care provider",
+    )
+    resolved_on = GovukDateField(label="When?", label_for_errors="The date")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A value not offered (a tampered form) is answered as one not given.
+        self.fields["status"].error_messages["invalid_choice"] = "Select what happened to the action"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        needed = services.RESOLUTION_NEEDS.get(data.get("status", ""))
+        if needed and not data.get(needed[0]):
+            self.add_error(needed[0], needed[1])
+        return data
+
+
+class AdvocacyNotGoingAheadForm(TextCleaningForm):
+    not_going_ahead_reason = text_area(
+        "Why is the advocacy not going ahead?",
+        "Enter why the advocacy is not going ahead",
+        help_text="For example, the person declined it, or a family member can now support them",
+    )
 
 
 class ClosureForm(GovukForm):

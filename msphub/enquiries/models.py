@@ -4,6 +4,7 @@ the SAC items, and the person's feedback."""
 
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,9 +60,9 @@ class EnquiryQuerySet(models.QuerySet):
         return self.filter(status=Enquiry.Status.OPEN, next_review_due__lt=today or timezone.localdate())
 
     def with_overdue_actions(self, today: date | None = None) -> "EnquiryQuerySet":
-        late = PlanAction.objects.filter(
-            enquiry=models.OuterRef("pk"), done_on__isnull=True, due_on__lt=today or timezone.localdate()
-        )
+        """Annotated ``has_overdue_action``: a plan action still to be resolved and past its due date
+        (``PlanActionQuerySet.overdue``, the one rule for "actions overdue")."""
+        late = PlanAction.objects.filter(enquiry=models.OuterRef("pk")).overdue(today)
         return self.annotate(has_overdue_action=models.Exists(late))
 
 
@@ -350,6 +351,9 @@ class BestInterestsDecision(models.Model):
 
 
 class AdvocacyReferral(models.Model):
+    """A referral for advocacy. Before the enquiry closes it has either started or been marked not
+    going ahead, with why (the person declined it, or it is no longer needed): the closure gate."""
+
     class Kind(models.TextChoices):
         CARE_ACT = "care_act", "Care Act independent advocate"
         IMCA = "imca", "Independent mental capacity advocate (IMCA)"
@@ -362,31 +366,107 @@ class AdvocacyReferral(models.Model):
     started_on = models.DateField("Date advocacy started", null=True, blank=True)
     advocate_name = models.CharField(max_length=200, blank=True)
     advocate_organisation = models.CharField(max_length=200, blank=True)
+    not_going_ahead_on = models.DateField("Marked not going ahead on", null=True, blank=True)
+    not_going_ahead_reason = models.TextField("Why it is not going ahead", max_length=2000, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-referred_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(not_going_ahead_on__isnull=True) | ~models.Q(not_going_ahead_reason=""),
+                name="advocacy_not_going_ahead_has_reason",
+            ),
+            # Advocacy that started went ahead: the two answers never stand together.
+            models.CheckConstraint(
+                condition=models.Q(started_on__isnull=True) | models.Q(not_going_ahead_on__isnull=True),
+                name="advocacy_started_or_not_going_ahead",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} referred {self.referred_on}"
 
+    @property
+    def is_settled(self) -> bool:
+        """Started, or marked not going ahead: nothing about it holds up the closure."""
+        return self.started_on is not None or self.not_going_ahead_on is not None
+
+
+class PlanActionQuerySet(models.QuerySet):
+    def unresolved(self) -> "PlanActionQuerySet":
+        """Not done, cancelled or handed over (``PlanAction.is_unresolved``). An action marked done
+        before actions had a status has only its ``done_on``: that counts as done."""
+        return self.filter(status=PlanAction.Status.OPEN, done_on__isnull=True)
+
+    def overdue(self, today: date | None = None) -> "PlanActionQuerySet":
+        """Unresolved and past the due date; due today is not overdue."""
+        return self.unresolved().filter(due_on__lt=today or timezone.localdate())
+
 
 class PlanAction(models.Model):
-    """A safeguarding plan action, owned by a named agency."""
+    """A safeguarding plan action, owned by a named agency.
+
+    It is resolved once: done, cancelled (with why) or handed over (to whom), with who and when. The
+    enquiry cannot close while any action is unresolved (``services.closure_gate``).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Not resolved yet"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        HANDED_OVER = "handed_over", "Handed over"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="plan_actions")
     action = models.TextField("What will be done", max_length=2000)
     owner_agency = models.CharField("Agency responsible", max_length=200)
     due_on = models.DateField("Due date")
+    # Kept as the date an action was done (older records have only this): set whenever it is done.
     done_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    cancelled_reason = models.TextField("Why it was cancelled", max_length=2000, blank=True)
+    handed_over_to = models.CharField("Handed over to", max_length=200, blank=True)
+    resolved_on = models.DateField("Resolved on", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     history = HistoricalRecords()
+    objects = PlanActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | ~models.Q(cancelled_reason=""),
+                name="cancelled_action_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="handed_over") | ~models.Q(handed_over_to=""),
+                name="handed_over_action_has_recipient",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.action[:60]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A done date means done, whoever wrote it: code older than the status (and the demo's
+        # builder) sets done_on alone, and the action must not then stay "not resolved".
+        if self.done_on is not None and self.status == self.Status.OPEN:
+            self.status = self.Status.DONE
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "status"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_unresolved(self) -> bool:
+        """As ``PlanActionQuerySet.unresolved``."""
+        return self.status == self.Status.OPEN and self.done_on is None
+
+    def is_overdue(self, today: date) -> bool:
+        """As ``PlanActionQuerySet.overdue``."""
+        return self.is_unresolved and self.due_on < today
 
 
 class EnquiryRiskType(models.Model):

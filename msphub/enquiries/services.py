@@ -4,18 +4,22 @@ Each write is one transaction; views stay thin and call these.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 
 from msphub.accounts.models import Organisation, User
+from msphub.accounts.permissions import SAFEGUARDING_LEAD
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
 from msphub.core.states import StateChanged, lock_status
+from msphub.worktray import services as worktray
 
 from .models import (
     FINDINGS,
@@ -90,9 +94,26 @@ def _update(record: Any, data: dict[str, Any], *, clean: bool = False) -> None:
 # --- Allocation and the enquiry's own answers -----------------------------------------------------
 
 
-def allocate(enquiry: Enquiry, lead: User, making_organisation: Organisation | None) -> None:
+NOT_IN_YOUR_TEAM = "Select someone in your team"
+
+
+def allocatable_staff(enquiry: Enquiry, by: User) -> QuerySet[User]:
+    """Who ``by`` may make the enquiry's lead practitioner: the council's active casework staff, and
+    for a team manager only those of the enquiry's team (their own team's, for an enquiry with no
+    team). The safeguarding lead allocates across the whole council."""
+    staff = User.casework_staff(enquiry.council_id)
+    if SAFEGUARDING_LEAD.allows(by):
+        return staff
+    team_id = enquiry.team_id or by.team_id
+    return staff.filter(team_id=team_id) if team_id else staff.none()
+
+
+def allocate(enquiry: Enquiry, lead: User, making_organisation: Organisation | None, by: User) -> None:
     """A new lead practitioner (the enquiry moves to their team, if they have one) and the partner
-    making the enquiry on the council's behalf, or none."""
+    making the enquiry on the council's behalf, or none, as ``by`` chose.
+
+    The lead practitioner must be one ``by`` may allocate to (``allocatable_staff``), checked under
+    the row lock, so a team manager never hands an enquiry to another team, whatever was posted."""
     ensure_open(enquiry)
     with transaction.atomic():
         lock_status(
@@ -100,6 +121,11 @@ def allocate(enquiry: Enquiry, lead: User, making_organisation: Organisation | N
             [Enquiry.Status.OPEN, Enquiry.Status.CLOSURE_REQUESTED],
             StateChanged("This enquiry was closed while you were changing it; nothing was changed."),
         )
+        # The team as stored now: another manager may have moved the enquiry meanwhile.
+        enquiry.team_id = Enquiry.objects.values_list("team_id", flat=True).get(pk=enquiry.pk)
+        if not allocatable_staff(enquiry, by).filter(pk=lead.pk).exists():
+            raise ValidationError({"lead_practitioner": NOT_IN_YOUR_TEAM})
+        previous = enquiry.lead_practitioner_id
         _update(
             enquiry,
             {
@@ -108,6 +134,8 @@ def allocate(enquiry: Enquiry, lead: User, making_organisation: Organisation | N
                 "making_organisation": making_organisation,
             },
         )
+        if lead.pk != previous:
+            worktray.allocated(enquiry, lead, by)
 
 
 def record_participation(
@@ -211,17 +239,98 @@ def add_record(enquiry: Enquiry, model, data: dict[str, Any], user: User | None 
 
 
 def change_advocacy_referral(referral: AdvocacyReferral, data: dict[str, Any]) -> None:
-    """Update a referral: most often, the date advocacy started."""
+    """Update a referral: most often, the date advocacy started. Advocacy that starts after all
+    went ahead, so a "not going ahead" answer goes (the history keeps it)."""
     ensure_open(referral.enquiry)
+    data = dict(data)
+    if data.get("started_on"):
+        data.update(not_going_ahead_on=None, not_going_ahead_reason="")
     with transaction.atomic():
         _update(referral, data, clean=True)
 
 
-def mark_action_done(action: PlanAction, on: date | None = None) -> None:
-    ensure_open(action.enquiry)
+def mark_advocacy_not_going_ahead(referral: AdvocacyReferral, reason: str, on: date | None = None) -> None:
+    """The referral will not go ahead (the person declined it, or it is no longer needed), and why.
+
+    Only a referral that has neither started nor been marked so already; the row is locked and its
+    state checked as stored, so of two presses the second is refused."""
+    ensure_open(referral.enquiry)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"not_going_ahead_reason": "Enter why the advocacy is not going ahead"})
     with transaction.atomic():
-        action.done_on = on or timezone.localdate()
-        action.save(update_fields=["done_on"])
+        # As core.states.lock_status, on the two dates that settle a referral.
+        unsettled = AdvocacyReferral.objects.select_for_update().filter(
+            pk=referral.pk, started_on__isnull=True, not_going_ahead_on__isnull=True
+        )
+        if unsettled.values_list("pk", flat=True).first() is None:
+            raise StateChanged("This advocacy referral has already started or been marked not going ahead.")
+        _update(
+            referral,
+            {"not_going_ahead_on": on or timezone.localdate(), "not_going_ahead_reason": reason},
+            clean=True,
+        )
+    logger.info("Advocacy referral %s marked not going ahead", referral.uuid)
+
+
+# What a practitioner answers about a plan action they resolve, and the message when it is missing.
+RESOLUTION_NEEDS: dict[str, tuple[str, str]] = {
+    PlanAction.Status.CANCELLED: ("cancelled_reason", "Enter why the action was cancelled"),
+    PlanAction.Status.HANDED_OVER: ("handed_over_to", "Enter who the action was handed over to"),
+}
+
+
+def resolve_action(
+    action: PlanAction,
+    user: User | None,
+    status: str,
+    *,
+    on: date | None = None,
+    cancelled_reason: str = "",
+    handed_over_to: str = "",
+) -> None:
+    """Resolve a plan action: done, cancelled with why, or handed over to whom (a person, team or
+    agency that takes it on), by ``user`` on ``on`` (today unless given).
+
+    Resolved once: the row is locked and checked unresolved as stored, so a second press (or a
+    colleague resolving it meanwhile) is refused with StateChanged.
+    """
+    ensure_open(action.enquiry)
+    if status not in RESOLUTION_NEEDS and status != PlanAction.Status.DONE:
+        raise ValidationError({"status": "Select what happened to the action"})
+    answers = {"cancelled_reason": cancelled_reason.strip(), "handed_over_to": handed_over_to.strip()}
+    needed = RESOLUTION_NEEDS.get(status)
+    if needed and not answers[needed[0]]:
+        raise ValidationError({needed[0]: needed[1]})
+    day = on or timezone.localdate()
+    resolved = StateChanged("This action has already been resolved by someone else.")
+    with transaction.atomic():
+        lock_status(action, [PlanAction.Status.OPEN], resolved)
+        # An action marked done before actions had a status has a done date and no status.
+        if PlanAction.objects.filter(pk=action.pk, done_on__isnull=False).exists():
+            raise resolved
+        _update(
+            action,
+            {
+                "status": status,
+                "done_on": day if status == PlanAction.Status.DONE else None,
+                # Only the answer that goes with how it was resolved is kept.
+                "cancelled_reason": answers["cancelled_reason"]
+                if status == PlanAction.Status.CANCELLED
+                else "",
+                "handed_over_to": answers["handed_over_to"]
+                if status == PlanAction.Status.HANDED_OVER
+                else "",
+                "resolved_on": day,
+                "resolved_by": user,
+            },
+        )
+    logger.info("Plan action %s resolved: %s", action.uuid, status)
+
+
+def mark_action_done(action: PlanAction, on: date | None = None, user: User | None = None) -> None:
+    """The plan action was done (``resolve_action`` with "done")."""
+    resolve_action(action, user, PlanAction.Status.DONE, on=on)
 
 
 def advocacy_prompt(enquiry: Enquiry) -> str | None:
@@ -246,6 +355,121 @@ def advocacy_prompt(enquiry: Enquiry) -> str | None:
 
 
 # --- Closure -------------------------------------------------------------------------------------
+
+
+class Missing(str):
+    """One thing that stops the enquiry closing, as its message (so it compares as one), with the
+    closing form's ``field`` that answers it, or the ``url`` of the page where it is put right."""
+
+    field: str
+    url: str
+
+    def __new__(cls, message: str, field: str = "", url: str = "") -> "Missing":
+        missing = super().__new__(cls, message)
+        missing.field = field
+        missing.url = url
+        return missing
+
+
+@dataclass(frozen=True)
+class GateItem:
+    """One item of the closure gate: its message, the anchor of what it is about on the enquiry's
+    page (``#action-…``) and the page where it is put right (empty when there is none yet)."""
+
+    message: str
+    anchor: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What stands between the enquiry and its closure. ``blocking`` must be resolved before the
+    closure is asked for or signed off; ``warnings`` are shown to the practitioner and the manager
+    but hold nothing up."""
+
+    blocking: list[GateItem]
+    warnings: list[GateItem]
+
+
+def _told(enquiry: Enquiry) -> dict[str, bool]:
+    """Whether the adult and the person who raised the concern have been sent their letters. The
+    letters app answers (``letters.services.told``); without it, nobody has been told."""
+    try:
+        from msphub.letters.services import told  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return {"adult": False, "referrer": False}
+    answer = told(enquiry)
+    return {"adult": bool(answer.get("adult")), "referrer": bool(answer.get("referrer"))}
+
+
+def _quoted(text: str) -> str:
+    return f"\u201c{text[:80]}{'…' if len(text) > 80 else ''}\u201d"
+
+
+def closure_gate(enquiry: Enquiry, today: date | None = None) -> Gate:
+    """The closure gate (issue 13): blocking, each plan action not yet done, cancelled or handed
+    over (overdue or not), and each advocacy referral that has neither started nor been marked not
+    going ahead; warnings, the person not yet asked for feedback, the adult not yet sent the outcome
+    letter and the person who raised the concern not yet sent an update."""
+    today = today or timezone.localdate()
+    ref = enquiry.reference
+    blocking = []
+    for action in PlanAction.objects.filter(enquiry=enquiry).unresolved().order_by("due_on", "pk"):
+        due = formats.date_format(action.due_on, "j F Y")
+        late = f", overdue since {due}" if action.due_on < today else f", due {due}"
+        blocking.append(
+            GateItem(
+                f"Resolve the plan action {_quoted(action.action)}{late}: mark it done, cancel it "
+                "with a reason, or hand it over",
+                f"action-{action.uuid}",
+                reverse("enquiries:action_resolve", args=[ref, action.uuid]),
+            )
+        )
+    referrals = AdvocacyReferral.objects.filter(
+        enquiry=enquiry, started_on__isnull=True, not_going_ahead_on__isnull=True
+    ).order_by("referred_on", "pk")
+    for referral in referrals:
+        blocking.append(
+            GateItem(
+                f"Record when the advocacy referral made on "
+                f"{formats.date_format(referral.referred_on, 'j F Y')} "
+                f"({referral.get_kind_display()}) started, or that it is not going ahead",
+                f"advocacy-{referral.uuid}",
+                # The enquiry's page: there both answers are offered (its start date, or not going ahead).
+                reverse("enquiries:detail", args=[ref]) + f"#advocacy-{referral.uuid}",
+            )
+        )
+    warnings = []
+    if not Feedback.objects.filter(enquiry=enquiry).exists():
+        warnings.append(
+            GateItem(
+                "The person has not been asked for their feedback yet",
+                "feedback",
+                reverse("enquiries:feedback_new", args=[ref]) + "?version=adult",
+            )
+        )
+    told = _told(enquiry)
+    # The letters app's pages: the adult's letters are the enquiry's, the referrer's update the concern's.
+    if not told["adult"]:
+        warnings.append(
+            GateItem(
+                "The adult has not been sent the outcome letter yet", "letters", f"/enquiries/{ref}/letters/"
+            )
+        )
+    if not told["referrer"]:
+        warnings.append(
+            GateItem(
+                "The person who raised the concern has not been sent an update yet",
+                "letters",
+                f"/concerns/{enquiry.concern.reference}/letters/",
+            )
+        )
+    return Gate(blocking=blocking, warnings=warnings)
+
+
+def gate_missing(gate: Gate) -> list[Missing]:
+    """The gate's blocking items as closure refusals, each linking to the page that resolves it."""
+    return [Missing(item.message, url=item.url) for item in gate.blocking]
 
 
 def closure_prefill(enquiry: Enquiry) -> dict[str, Any]:
@@ -326,9 +550,9 @@ def findings_prefill(enquiry: Enquiry) -> dict[str, list[str]]:
     }
 
 
-def findings_missing(found: dict[str, Any]) -> list[str]:
+def findings_missing(found: dict[str, Any]) -> list[Missing]:
     """One message for each of the three groups with nothing in it."""
-    return [message for name, message in FINDINGS_MISSING.items() if not found.get(name)]
+    return [Missing(message, name) for name, message in FINDINGS_MISSING.items() if not found.get(name)]
 
 
 def _checked_findings(enquiry: Enquiry, data: dict[str, Any]) -> dict[str, list[str]]:
@@ -362,43 +586,81 @@ def _save_findings(enquiry: Enquiry, found: dict[str, list[str]]) -> None:
             model._default_manager.create(enquiry=enquiry, **{field: value})
 
 
-def closure_missing(enquiry: Enquiry, data: dict[str, Any], achievements: dict[int, str]) -> list[str]:
-    """Everything that must be answered before the enquiry can close, each named."""
-    missing: list[str] = []
+def closure_missing(enquiry: Enquiry, data: dict[str, Any], achievements: dict[int, str]) -> list[Missing]:
+    """Every answer the closing form still needs, each named with its field (the closure gate's
+    items, about the rest of the record, are ``closure_refusals``')."""
+    missing: list[Missing] = []
     active = [o for o in enquiry.outcomes.all() if o.is_active]
     if not data.get("closure_reason"):
-        missing.append("Select the reason for closing the enquiry")
+        missing.append(Missing("Select the reason for closing the enquiry", "closure_reason"))
     msp_asked = data.get("msp_asked")
     if not msp_asked:
-        missing.append("Select whether the person or their representative was asked about desired outcomes")
+        missing.append(
+            Missing(
+                "Select whether the person or their representative was asked about desired outcomes",
+                "msp_asked",
+            )
+        )
     elif msp_asked == categories.ASKED_AND_EXPRESSED and not active:
-        missing.append("Record the person's desired outcomes, since they expressed some")
+        missing.append(
+            Missing(
+                "Record the person's desired outcomes, since they expressed some",
+                "msp_asked",
+                reverse("enquiries:outcome_new", args=[enquiry.reference]),
+            )
+        )
     elif active and msp_asked != categories.ASKED_AND_EXPRESSED:
         missing.append(
-            "Desired outcomes are recorded, so select 'Yes they were asked and outcomes were expressed'"
+            Missing(
+                "Desired outcomes are recorded, so select 'Yes they were asked and outcomes were expressed'",
+                "msp_asked",
+            )
         )
     if msp_asked == categories.ASKED_AND_EXPRESSED:
         for outcome in active:
             if achievements.get(outcome.pk) not in dict(categories.ACHIEVEMENT):
-                missing.append(f"Select whether this outcome was achieved: \u201c{outcome.words[:80]}\u201d")
+                missing.append(
+                    Missing(
+                        f"Select whether this outcome was achieved: \u201c{outcome.words[:80]}\u201d",
+                        f"achievement_{outcome.pk}",
+                    )
+                )
     risk = data.get("risk_assessment_outcome")
     if not risk:
-        missing.append("Select the outcome of the risk assessment")
+        missing.append(Missing("Select the outcome of the risk assessment", "risk_assessment_outcome"))
     if risk == "Risk identified and action taken" and not data.get("risk_outcome"):
-        missing.append("Select whether the risk remained, was reduced or was removed")
+        missing.append(
+            Missing("Select whether the risk remained, was reduced or was removed", "risk_outcome")
+        )
     capacity = data.get("mental_capacity")
     if not capacity:
-        missing.append("Select whether the person lacked capacity to make decisions about the safeguarding")
+        missing.append(
+            Missing(
+                "Select whether the person lacked capacity to make decisions about the safeguarding",
+                "mental_capacity",
+            )
+        )
     elif capacity == categories.LACKED_CAPACITY and data.get("capacity_supported") is None:
-        missing.append("Select whether the person was supported by an advocate, family member or friend")
+        missing.append(
+            Missing(
+                "Select whether the person was supported by an advocate, family member or friend",
+                "capacity_supported",
+            )
+        )
     # What the enquiry found: as ticked, or (for a caller that sends none) the pre-fill confirmed.
     missing += findings_missing(_checked_findings(enquiry, data))
     return missing
 
 
+def closure_refusals(enquiry: Enquiry, data: dict[str, Any], achievements: dict[int, str]) -> list[Missing]:
+    """Why the enquiry cannot be sent for closure: the closure gate's blocking items (plan actions
+    and advocacy referrals to resolve first), then the closing form's missing answers."""
+    return gate_missing(closure_gate(enquiry)) + closure_missing(enquiry, data, achievements)
+
+
 def request_closure(
     enquiry: Enquiry, user: User, data: dict[str, Any], achievements: dict[int, str], notes: dict[int, str]
-) -> list[str]:
+) -> list[Missing]:
     """Ask for closure; returns what is missing (nothing saved) or [] once it awaits sign-off.
 
     ``data`` may carry what the enquiry found (``found_risk_types``, ``found_locations``,
@@ -407,7 +669,7 @@ def request_closure(
     not_editable = ValidationError("Only an open enquiry can be sent for closure.")
     if not enquiry.is_editable:
         raise not_editable
-    missing = closure_missing(enquiry, data, achievements)
+    missing = closure_refusals(enquiry, data, achievements)
     if missing:
         return missing
     found = _checked_findings(enquiry, data)
@@ -416,6 +678,10 @@ def request_closure(
     with transaction.atomic():
         # A second request (another tab, a double press) waits for the first and is then refused.
         lock_status(enquiry, [Enquiry.Status.OPEN], not_editable)
+        # Asked again under the lock: an action added meanwhile (another tab) holds the closure up.
+        blocking = gate_missing(closure_gate(enquiry))
+        if blocking:
+            return blocking
         _save_findings(enquiry, found)
         for outcome in enquiry.outcomes.filter(withdrawn_on__isnull=True):
             outcome.achievement = achievements.get(outcome.pk, "")
@@ -461,11 +727,24 @@ def _lock_awaiting_sign_off(enquiry: Enquiry) -> None:
     )
 
 
+GATE_SHUT = (
+    "This closure cannot be signed off while a plan action or an advocacy referral is unresolved: "
+    "return it to the lead practitioner to resolve them"
+)
+
+
 def sign_off_closure(enquiry: Enquiry, user: User) -> None:
+    """Sign the closure off, closing the enquiry and its concern.
+
+    The closure gate is asked again under the row lock: an enquiry is never signed off with a plan
+    action or advocacy referral unresolved, even one added after closure was asked for (records
+    from before the gate, or written around the pages), which raises StateChanged."""
     if not can_sign_off_closure(enquiry, user):
         raise PermissionDenied
     with transaction.atomic():
         _lock_awaiting_sign_off(enquiry)
+        if closure_gate(enquiry).blocking:
+            raise StateChanged(GATE_SHUT)
         enquiry.status = Enquiry.Status.CLOSED
         enquiry.signed_off_by = user
         enquiry.closed_at = timezone.now()
@@ -486,6 +765,7 @@ def return_closure(enquiry: Enquiry, user: User, comment: str) -> None:
         enquiry.status = Enquiry.Status.OPEN
         enquiry.closure_returned_comment = comment
         enquiry.save(update_fields=["status", "closure_returned_comment"])
+        worktray.closure_returned(enquiry)
 
 
 # --- Feedback ----------------------------------------------------------------------------------

@@ -19,7 +19,13 @@ urlpatterns = [
     path(f"{REF}/taking-part/", views.participation, name="participation"),
     path(f"{REF}/risk/", views.risk, name="risk"),
     path(f"{REF}/advocacy/<uuid:referral_uuid>/", views.advocacy_started, name="advocacy_edit"),
+    path(
+        f"{REF}/advocacy/<uuid:referral_uuid>/not-going-ahead/",
+        views.advocacy_not_going_ahead,
+        name="advocacy_not_going_ahead",
+    ),
     path(f"{REF}/actions/<uuid:action_uuid>/done/", views.action_done, name="action_done"),
+    path(f"{REF}/actions/<uuid:action_uuid>/resolve/", views.action_resolve, name="action_resolve"),
     path(f"{REF}/close/", views.close, name="close"),
     path(f"{REF}/close/sign-off/", views.close_sign_off, name="close_sign_off"),
     path(f"{REF}/feedback/new/", views.feedback_new, name="feedback_new"),

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from msphub.accounts.permissions import (
@@ -29,6 +30,7 @@ from msphub.core.downloads import pdf_response
 from msphub.core.forms import initial_from, posted
 from msphub.core.history import history_page
 from msphub.core.states import StateChanged
+from msphub.core.templatetags.govuk_forms import error_anchor
 
 from . import forms, services
 from .models import (
@@ -161,7 +163,7 @@ def enquiry_detail(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespo
             "best_interests": enquiry.best_interests_decisions.all(),
             "advocacy": enquiry.advocacy_referrals.all(),
             "advocacy_prompt": services.advocacy_prompt(enquiry),
-            "actions": enquiry.plan_actions.all(),
+            "actions": enquiry.plan_actions.select_related("resolved_by"),
             "feedback": enquiry.feedback.all() if can_read_feedback else None,
             # What the enquiry found is shown once closure has been asked for (with the closure).
             "findings": None if enquiry.is_editable else services.findings(enquiry),
@@ -177,17 +179,24 @@ def enquiry_details(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResp
     form = forms.EnquiryDetailsForm(
         posted(request),
         council_id=enquiry.council_id,
+        staff=services.allocatable_staff(enquiry, request.user),
         initial=initial_from(enquiry, forms.EnquiryDetailsForm),
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.allocate(
-                enquiry, form.cleaned_data["lead_practitioner"], form.cleaned_data["making_organisation"]
+                enquiry,
+                form.cleaned_data["lead_practitioner"],
+                form.cleaned_data["making_organisation"],
+                by=request.user,
             )
         except StateChanged as changed:
             messages.error(request, str(changed))
             return redirect("enquiries:detail", reference=enquiry.reference)
-        return _done(request, enquiry, "Enquiry details updated")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _done(request, enquiry, "Enquiry details updated")
     return _form_page(request, enquiry, form, "Lead and partner")
 
 
@@ -342,14 +351,74 @@ def risk(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
     return _form_page(request, enquiry, form, "Risk assessment")
 
 
+def _unresolved_action(enquiry: Enquiry, action_uuid: UUID) -> PlanAction:
+    """One of the enquiry's plan actions not yet resolved, or 404."""
+    action = PlanAction.objects.filter(enquiry=enquiry, uuid=action_uuid).unresolved().first()
+    if action is None:
+        raise Http404
+    action.enquiry = enquiry
+    return action
+
+
 @require_POST
 @record(ENQUIRIES, Action.EDIT, where=EDITABLE)
 def action_done(request: AuthenticatedRequest, enquiry: Enquiry, action_uuid: UUID) -> HttpResponse:
-    action = enquiry.plan_actions.filter(uuid=action_uuid, done_on__isnull=True).first()
-    if action is None:
-        raise Http404
-    services.mark_action_done(action)
+    action = _unresolved_action(enquiry, action_uuid)
+    try:
+        services.mark_action_done(action, user=request.user)
+    except StateChanged as changed:
+        messages.error(request, str(changed))
+        return redirect(f"/enquiries/{enquiry.reference}/#actions")
     return _done(request, enquiry, "Action marked as done", "actions")
+
+
+@require_http_methods(["GET", "POST"])
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def action_resolve(request: AuthenticatedRequest, enquiry: Enquiry, action_uuid: UUID) -> HttpResponse:
+    """Resolve a plan action: done, cancelled with why, or handed over to whom."""
+    action = _unresolved_action(enquiry, action_uuid)
+    form = forms.ResolveActionForm(posted(request), initial={"resolved_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.resolve_action(
+                action,
+                request.user,
+                data["status"],
+                on=data["resolved_on"],
+                cancelled_reason=data.get("cancelled_reason", ""),
+                handed_over_to=data.get("handed_over_to", ""),
+            )
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect(f"/enquiries/{enquiry.reference}/#actions")
+        label = PlanAction.Status(data["status"]).label.lower()
+        return _done(request, enquiry, f"Action marked as {label}", "actions")
+    return _form_page(request, enquiry, form, "Resolve a plan action", quote=action.action)
+
+
+@require_http_methods(["GET", "POST"])
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def advocacy_not_going_ahead(
+    request: AuthenticatedRequest, enquiry: Enquiry, referral_uuid: UUID
+) -> HttpResponse:
+    """An advocacy referral that will not go ahead (the person declined it, or it is no longer
+    needed): a referral not started yet, and not already marked so."""
+    referral = enquiry.advocacy_referrals.filter(
+        uuid=referral_uuid, started_on__isnull=True, not_going_ahead_on__isnull=True
+    ).first()
+    if referral is None:
+        raise Http404
+    form = forms.AdvocacyNotGoingAheadForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_advocacy_not_going_ahead(referral, form.cleaned_data["not_going_ahead_reason"])
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect(f"/enquiries/{enquiry.reference}/#capacity")
+        return _done(request, enquiry, "Advocacy referral marked not going ahead", "capacity")
+    summary = f"{referral.get_kind_display()}, referred {date_format(referral.referred_on, 'j F Y')}"
+    return _form_page(request, enquiry, form, "Advocacy not going ahead", quote=summary)
 
 
 # --- Closure ---------------------------------------------------------------------------------
@@ -364,7 +433,7 @@ def close(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
         initial[f"achievement_{outcome.pk}"] = outcome.achievement
         initial[f"achievement_note_{outcome.pk}"] = outcome.achievement_note
     form = forms.ClosureForm(posted(request), outcomes=outcomes, initial=initial)
-    missing: list[str] = []
+    missing: list[services.Missing] = []
     if request.method == "POST":
         valid = form.is_valid()
         data, achievements, notes = form.service_data()
@@ -374,12 +443,26 @@ def close(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
                 return _done(request, enquiry, "Closure sent to a team manager to sign off")
         else:
             # Everything else still missing is listed too, so that one more try can close it.
-            missing = services.closure_missing(enquiry, data, achievements)
-    return render(
-        request,
-        "enquiries/close.html",
-        {"enquiry": enquiry, "form": form, "missing": missing, "outcomes": outcomes},
-    )
+            missing = services.closure_refusals(enquiry, data, achievements)
+    context = {
+        "enquiry": enquiry,
+        "form": form,
+        "missing": [(m, _missing_href(form, m)) for m in missing],
+        "gate": services.closure_gate(enquiry),
+        "outcomes": outcomes,
+        "errors": bool(missing),  # the page title's "Error: "
+    }
+    return render(request, "enquiries/close.html", context)
+
+
+def _missing_href(form: forms.ClosureForm, missing: services.Missing) -> str:
+    """Where the error summary's item for ``missing`` links: the page that puts it right, else the
+    first input of the closing form's field that answers it."""
+    if missing.url:
+        return missing.url
+    if missing.field in form.fields:
+        return f"#{error_anchor(form[missing.field])}"
+    return ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -388,6 +471,11 @@ def close_sign_off(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespo
     if not services.can_sign_off_closure(enquiry, request.user):
         raise Http404  # the four-eyes rule: whoever asked for the closure does not sign it off
     form = forms.SignOffClosureForm(posted(request))
+    gate = services.closure_gate(enquiry)
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["action"] == "approve":
+        if gate.blocking:
+            # Asked for before the gate (or the record changed since): it goes back to be resolved.
+            form.add_error("action", services.GATE_SHUT)
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["action"] == "approve":
@@ -404,6 +492,7 @@ def close_sign_off(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespo
         "form": form,
         "outcomes": outcomes,
         "findings": services.findings(enquiry),
+        "gate": gate,
     }
     return render(request, "enquiries/close_sign_off.html", context)
 
