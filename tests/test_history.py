@@ -178,3 +178,76 @@ def test_history_managers_are_built_once_and_still_belong_to_their_record(make_p
     assert first.history.count() == 2 and second.history.count() == 1
     assert Person.history.filter(id__in=[first.pk, second.pk]).count() == 3
     assert first.history.most_recent().given_name == "Changed"
+
+
+# --- History as a person reads it (issue 13, item 9) -------------------------------------------------
+
+
+def history_of(person: Person, viewer) -> list:
+    from msphub.core.history import changes_for
+
+    return changes_for([Person.history.filter(id=person.pk)], viewer)
+
+
+def test_history_labels_names_dates_and_yes_no_read_as_written(client, make_person, practitioner, front_door):
+    with time_machine.travel(datetime(2026, 6, 1, 15, 5, tzinfo=LONDON), tick=False):
+        person = make_person(nhs_number="9434765919", team=front_door)
+    person.restricted = True
+    person.created_by = practitioner
+    person.save()
+    person.restricted = False
+    person.save()
+
+    client.force_login(practitioner)
+    page = client.get(f"/people/{person.uuid}/history/").content.decode()
+    assert "NHS number" in page and "Nhs number" not in page
+    assert "Front Door" in page and "Team 1" not in page and f">{front_door.pk}<" not in page
+    assert "17 May 1938" in page and "1938-05-17" not in page
+    assert "Pat Tester" in page  # created_by, by name
+    # When, in London time (British Summer Time here), as GOV.UK writes it.
+    assert "Person created, <time" in page and "1 June 2026, 3:05pm" in page
+    changes = history_of(person, practitioner)
+    restricted = [
+        (old, new) for change in changes for name, old, new in change.fields if name == "Restricted"
+    ]
+    assert restricted == [("Yes", "No"), ("No", "Yes")]  # newest first
+    fields = {name: (old, new) for change in reversed(changes) for name, old, new in change.fields}
+    assert fields["Created by"] == ("", "Pat Tester")
+    assert fields["Date of birth"] == ("", "17 May 1938")
+
+
+def test_a_related_record_the_viewer_may_not_see_is_not_named(make_person, make_concern, practitioner):
+    hidden = make_person(given_name="Rosalind", family_name="Quorn", restricted=True)
+    shown = make_person()
+    concern = make_concern()
+    services.link_person(concern, hidden, practitioner)
+    concern.person = shown
+    concern.save()
+
+    from msphub.core.history import NOT_SHOWN, changes_for
+
+    changes = changes_for([Concern.history.filter(id=concern.pk)], practitioner)
+    people = [(old, new) for change in changes for name, old, new in change.fields if name == "Person"]
+    assert (NOT_SHOWN, "Edna Marsh") in people
+    assert not any("Rosalind" in value for pair in people for value in pair)
+
+
+def test_names_are_looked_up_once_per_kind_of_record_not_per_change(
+    make_person, practitioner, manager, lead, front_door, locality
+):
+    """One query per history table and one per kind of related record, whatever the number of
+    changes (the page's query count does not grow with the history)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(changes: int) -> int:
+        person = make_person(team=front_door, created_by=practitioner)
+        for i in range(changes):
+            person.team = locality if i % 2 == 0 else front_door
+            person.created_by = (practitioner, manager, lead)[i % 3]
+            person.save()
+        with CaptureQueriesContext(connection) as captured:
+            history_of(person, lead)
+        return len(captured)
+
+    assert queries_for(1) == queries_for(10)

@@ -1,14 +1,23 @@
+import re
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from msphub.accounts.models import Role, User
 from msphub.core import categories
-from msphub.core.forms import GovukDateField, GovukForm, plain_text, radio_field
-from msphub.core.validators import normalise_nhs_number, normalise_postcode, validate_nhs_number
+from msphub.core.forms import MIN_YEAR, GovukDateField, GovukForm, YesNoField, plain_text, radio_field
+from msphub.core.validators import (
+    normalise_nhs_number,
+    normalise_postcode,
+    validate_nhs_number,
+    validate_uk_phone,
+)
 
 from .models import (
     AUTISM_CHOICES,
@@ -19,7 +28,14 @@ from .models import (
     clean_emergency_reason,
     validate_emergency_reason,
 )
-from .services import Comparison, LikelyDuplicate, likely_duplicates
+from .services import (
+    Comparison,
+    LikelyDuplicate,
+    LockedOut,
+    likely_duplicates,
+    locked_out_key,
+    restricted_duplicates,
+)
 
 
 def _nhs(value: str) -> str:
@@ -43,6 +59,105 @@ class PersonSearchForm(GovukForm):
 
     def has_criteria(self) -> bool:
         return any(self.cleaned_data.get(k) for k in self.fields)
+
+
+# --- The header's search box -----------------------------------------------------------------------
+
+# A concern's or an enquiry's reference, as core.models.ReferenceSequence issues them.
+REFERENCE_RE = re.compile(r"(CON|ENQ)-[0-9]{4}-[0-9]{6}")
+REFERENCE_PREFIX_RE = re.compile(r"(CON|ENQ)-", re.IGNORECASE)
+WRONG_REFERENCE = "Enter a reference in the format CON-2026-000123 or ENQ-2026-000045"
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# 17/5/1938, 17-05-1938, 17.5.1938, 17 5 1938, 17 May 1938, 1938-05-17.
+DAY_FIRST_RE = re.compile(r"([0-9]{1,2})\s*[/.\- ]\s*([0-9]{1,2}|[a-z]+)\s*[/.\- ]\s*([0-9]{4})")
+ISO_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+
+
+def reference_in(text: str) -> str:
+    """The reference ``text`` is (trimmed, any case), in capitals, or "" when it is not one."""
+    value = (text or "").strip().upper()
+    return value if REFERENCE_RE.fullmatch(value) else ""
+
+
+def _date_typed(text: str) -> date | None:
+    """The date ``text`` is written as, or None when it does not look like a date at all. Raises a
+    ValidationError for something that looks like a date but is not a real one (31/2/1950)."""
+    value = text.strip().lower()
+    day_first, iso = DAY_FIRST_RE.fullmatch(value), ISO_DATE_RE.fullmatch(value)
+    if day_first:
+        day, month_text, year = day_first.groups()
+        month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text)
+        if month is None:
+            return None
+    elif iso:
+        year, month_text, day = iso.groups()
+        month = int(month_text)
+    else:
+        return None
+    try:
+        found = date(int(year), month, int(day))
+    except ValueError as exc:
+        raise ValidationError("Date of birth must be a real date") from exc
+    if found.year < MIN_YEAR:
+        raise ValidationError(f"Date of birth must be after {MIN_YEAR}")
+    if found > timezone.localdate():
+        raise ValidationError("Date of birth must be today or in the past")
+    return found
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What was typed in the search box: a reference to go to, or the people search's criteria
+    (a name, a date of birth or an NHS number)."""
+
+    reference: str = ""
+    criteria: dict[str, Any] = field(default_factory=dict)
+
+
+class HeaderSearchForm(GovukForm):
+    """One box: a concern's or enquiry's reference, or a person's name, date of birth or NHS
+    number. ``cleaned_data["q"]`` is a ``Lookup``."""
+
+    q = forms.CharField(
+        label="Search by reference, name, date of birth or NHS number",
+        max_length=200,
+        error_messages={"required": "Enter a reference, name, date of birth or NHS number"},
+    )
+
+    def clean_q(self) -> Lookup:
+        text = self.cleaned_data["q"].strip()
+        if reference := reference_in(text):
+            return Lookup(reference=reference)
+        if REFERENCE_PREFIX_RE.match(text):
+            raise ValidationError(WRONG_REFERENCE)
+        digits = normalise_nhs_number(text)
+        if re.fullmatch(r"[0-9]{10}", digits):
+            validate_nhs_number(digits)
+            return Lookup(criteria={"nhs_number": digits})
+        if born := _date_typed(text):
+            return Lookup(criteria={"date_of_birth": born})
+        name = plain_text(text, "Enter a reference, name, date of birth or NHS number")
+        return Lookup(criteria={"name": name})
 
 
 class PersonForm(GovukForm):
@@ -84,7 +199,9 @@ class PersonForm(GovukForm):
     )
     address = forms.CharField(label="Address", max_length=500, required=False, widget=forms.Textarea)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
-    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    phone = forms.CharField(
+        label="Phone number", max_length=40, required=False, validators=[validate_uk_phone]
+    )
     communication_needs = forms.CharField(
         label="Communication needs",
         max_length=2000,
@@ -151,14 +268,24 @@ class PersonForm(GovukForm):
             "postcode": data.get("postcode", ""),
         }
 
-    def duplicates_to_confirm(self, people: QuerySet[Person]) -> list[LikelyDuplicate]:
+    # The restricted records (the user may not see) that may be this person: shown as the
+    # restricted hint by people/includes/duplicates.html.
+    restricted_duplicates: list[UUID] = []
+
+    def duplicates_to_confirm(
+        self, people: QuerySet[Person], user: User | None = None
+    ) -> list[LikelyDuplicate]:
         """The records in ``people`` that may already be this person, unless the user has ticked
         "this is a different person" (``confirm_new``). Any there are are also an error on the form:
-        the new record waits until the user has looked at them."""
+        the new record waits until the user has looked at them. Given the ``user``, a restricted
+        record of their council they may not see that may be this person (``restricted_duplicates``)
+        is an error too: the view creates the record only when the form has no errors."""
         if self.data.get("confirm_new"):
             return []
         duplicates = likely_duplicates(people, **self.duplicate_criteria())
-        if duplicates:
+        if user is not None:
+            self.restricted_duplicates = restricted_duplicates(user, self.duplicate_criteria())
+        if duplicates or self.restricted_duplicates:
             self.add_error(
                 None,
                 "This person may already have a record. Check the records below "
@@ -180,7 +307,9 @@ class RepresentativeForm(GovukForm):
         required=False,
         help_text="For example, daughter, neighbour, IMCA",
     )
-    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    phone = forms.CharField(
+        label="Phone number", max_length=40, required=False, validators=[validate_uk_phone]
+    )
     email = forms.EmailField(
         label="Email address",
         required=False,
@@ -199,6 +328,11 @@ class RepresentativeForm(GovukForm):
 
 
 class RestrictionForm(GovukForm):
+    """The lead restricts a record and names who else may still see it. When that would take the
+    record away from someone working on it now (``locked_out``: a lead practitioner of an open
+    enquiry, the practitioner an open concern is with), the form says who and waits for the lead to
+    confirm (``confirm_lock_out``) before it is saved."""
+
     restricted = forms.BooleanField(
         label="Restrict this record",
         required=False,
@@ -211,13 +345,59 @@ class RestrictionForm(GovukForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    confirm_lock_out = YesNoField(
+        label="Do you want to remove their access?",
+        required=False,
+        help_text="Select no to go back and name them below, so they keep access.",
+    )
 
-    def __init__(self, *args: Any, council_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, council_id: int, locked_out: Any = None, **kwargs: Any) -> None:
+        """``locked_out(restricted, named) -> list[LockedOut]``: who the answers would lock out."""
         super().__init__(*args, **kwargs)
+        self.locked_out_by = locked_out
+        self.locked_out: list[LockedOut] = []
         # The safeguarding lead sees every record anyway.
         self.limit_choices(
             "restricted_to", User.casework_staff(council_id).exclude(role=Role.SAFEGUARDING_LEAD)
         )
+
+    @property
+    def lock_out_key(self) -> str:
+        """The list shown, sent back with the answer (``lock_out_seen``)."""
+        return locked_out_key(self.locked_out)
+
+    @property
+    def asks_to_confirm(self) -> bool:
+        """The confirmation question is shown only once the answers would lock someone out."""
+        return bool(self.locked_out)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.locked_out_by is None or self.errors:
+            return data
+        self.locked_out = self.locked_out_by(
+            bool(data.get("restricted")), list(data.get("restricted_to") or [])
+        )
+        if not self.locked_out:
+            return data
+        confirmed = data.get("confirm_lock_out")
+        if confirmed and self.data.get("lock_out_seen") != self.lock_out_key:
+            # Someone was given work on the record since the list was shown: show it again.
+            self.add_error(
+                "confirm_lock_out",
+                "The people who will lose access have changed: check the list and answer again",
+            )
+        elif confirmed is None:
+            self.add_error(
+                "confirm_lock_out",
+                "Select yes to remove their access, or no to name them so they keep it",
+            )
+        elif not confirmed:
+            self.add_error(
+                "restricted_to",
+                "Select the people who should keep access, or select yes to remove their access",
+            )
+        return data
 
 
 class EmergencyAccessForm(GovukForm):

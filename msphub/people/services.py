@@ -61,6 +61,83 @@ def restrict(person: Person, restricted: bool, named: Iterable[User]) -> None:
         person.restricted_to.set(named)
 
 
+@dataclass(frozen=True)
+class LockedOut:
+    """Someone working on a person's record now who would no longer see it once it is restricted:
+    ``who`` as the lead knows them, ``works_on`` what they have ("leads ENQ-2026-000045"), and
+    ``key`` to tell whether the list the lead confirmed is still the list."""
+
+    key: str
+    who: str
+    works_on: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.who} ({', '.join(self.works_on)})"
+
+
+def locked_out_by(person: Person, restricted: bool, named: Iterable[User]) -> list[LockedOut]:
+    """Who restricting ``person``'s record (naming ``named``) would lock out of work they have now:
+    the lead practitioner of each of the person's open enquiries and the practitioner each open
+    concern is with, unless named, the safeguarding lead (who sees every record), or holding
+    emergency access; and the enquiry officers of a partner making an open enquiry (partners are
+    never named). Nobody when the record is not to be restricted. A fixed number of queries."""
+    if not restricted:
+        return []
+    emergency = set(EmergencyAccess.objects.current().filter(person=person).values_list("user_id", flat=True))
+    keep = {user.pk for user in named} | emergency
+    # Already restricted: only those named now (or with emergency access) see it, so only they
+    # can lose it; a partner's officers already do not see it.
+    sees_now = (
+        set(person.restricted_to.values_list("pk", flat=True)) | emergency if person.restricted else None
+    )
+    work: dict[str, tuple[str, list[str]]] = {}
+
+    def add(key: str, who: str, what: str) -> None:
+        work.setdefault(key, (who, []))[1].append(what)
+
+    def loses(user: User | None) -> bool:
+        return (
+            user is not None
+            and user.is_active
+            and user.pk not in keep
+            and (sees_now is None or user.pk in sees_now)
+            and not SAFEGUARDING_LEAD.allows(user)
+        )
+
+    enquiries = (
+        Enquiry.objects.filter(person=person)
+        .open()
+        .select_related("lead_practitioner", "making_organisation")
+        .order_by("started_at", "pk")
+    )
+    for enquiry in enquiries:
+        lead = enquiry.lead_practitioner
+        if lead is not None and loses(lead):
+            add(f"user:{lead.pk}", str(lead), f"leads {enquiry.reference}")
+        if enquiry.making_organisation is not None and sees_now is None:
+            add(
+                f"organisation:{enquiry.making_organisation_id}",
+                f"Enquiry officers at {enquiry.making_organisation}",
+                f"making {enquiry.reference}",
+            )
+    concerns = (
+        Concern.objects.filter(person=person)
+        .open()
+        .select_related("assigned_to")
+        .order_by("received_at", "pk")
+    )
+    for concern in concerns:
+        user = concern.assigned_to
+        if user is not None and loses(user):
+            add(f"user:{user.pk}", str(user), f"has {concern.reference}")
+    return [LockedOut(key, who, tuple(works_on)) for key, (who, works_on) in work.items()]
+
+
+def locked_out_key(locked_out: Iterable[LockedOut]) -> str:
+    """The list as the lead saw it, to confirm exactly that list (not one changed since)."""
+    return ",".join(sorted(item.key for item in locked_out))
+
+
 # The alert to the safeguarding leads: nothing about the person, the user or the reason, since
 # email leaves the system; the lead signs in to read them.
 EMERGENCY_ACCESS_SUBJECT = "msphub: emergency access to a restricted record"
@@ -75,14 +152,47 @@ def restricted_matches(user: User, criteria: dict[str, Any]) -> list[UUID]:
     """The restricted records of the user's own council that match a search but that the user may
     not see: the search lists them with no detail, so a record is found (and not made again) without
     anything about the person being shown. None for anyone who is not a council's casework staff."""
-    if user.council_id is None:
+    hidden = _hidden_restricted(user)
+    if hidden.query.is_empty():
         return []
-    hidden = (
+    return list(search(hidden, **criteria).values_list("uuid", flat=True)[:RESTRICTED_MATCHES_SHOWN])
+
+
+def _hidden_restricted(user: User) -> QuerySet[Person]:
+    """The restricted records of the user's own council that the user may not see."""
+    if user.council_id is None:
+        return Person.objects.none()
+    return (
         Person.objects.not_merged()
         .filter(council_id=user.council_id, restricted=True)
         .exclude(pk__in=Person.objects.for_user(user).values("pk"))
     )
-    return list(search(hidden, **criteria).values_list("uuid", flat=True)[:RESTRICTED_MATCHES_SHOWN])
+
+
+def restricted_duplicates(user: User, criteria: dict[str, Any]) -> list[UUID]:
+    """The restricted records (of the user's council, that the user may not see) that may be the
+    person about to be created, by the likely-duplicate rules: named with no detail, so that the
+    practitioner asks before making a second record of them."""
+    hidden = _hidden_restricted(user)
+    if not hidden.query.is_empty():
+        return [d.person.uuid for d in likely_duplicates(hidden, **criteria, limit=RESTRICTED_MATCHES_SHOWN)]
+    return []
+
+
+def restricted_by_reference(user: User, reference: str) -> list[UUID]:
+    """The restricted record of the user's own council that a concern's or enquiry's ``reference``
+    is about, when the user may not see it: the header search then says a restricted record
+    matches, as the people search does, with no detail. None for anyone who is not a council's
+    casework staff, and for another council's reference (whose existence is never told)."""
+    hidden = _hidden_restricted(user)
+    if hidden.query.is_empty() or not reference:
+        return []
+    about = (
+        Q(concerns__reference=reference)
+        if reference.startswith("CON-")
+        else Q(enquiries__reference=reference)
+    )
+    return list(hidden.filter(about).values_list("uuid", flat=True)[:1])
 
 
 def emergency_access_candidates(user: User) -> QuerySet[Person]:
@@ -401,7 +511,16 @@ def merge_people(
         concerns = list(Concern.objects.select_for_update().filter(person=duplicate).order_by("pk"))
         enquiries = list(Enquiry.objects.select_for_update().filter(person=duplicate).order_by("pk"))
         representatives = list(Representative.objects.select_for_update().filter(person=duplicate))
-        for row in (*concerns, *enquiries, *representatives):
+        # Case notes, documents and letters about the person follow them (their concern's or
+        # enquiry's link is unchanged).
+        from msphub.casefile.models import CaseNote
+        from msphub.documents.models import Document
+        from msphub.letters.models import Letter
+
+        case_notes = list(CaseNote.objects.select_for_update().filter(person=duplicate).order_by("pk"))
+        documents = list(Document.objects.select_for_update().filter(person=duplicate).order_by("pk"))
+        letters = list(Letter.objects.select_for_update().filter(person=duplicate).order_by("pk"))
+        for row in (*concerns, *enquiries, *representatives, *case_notes, *documents, *letters):
             _move(row, kept, user, why)
         # Written once and never changed (so no history): only the person they open moves.
         emergency_accesses = EmergencyAccess.objects.filter(person=duplicate).update(person=kept)

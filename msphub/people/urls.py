@@ -6,6 +6,8 @@ app_name = "people"
 urlpatterns = [
     path("", views.person_search, name="search"),
     path("new/", views.person_new, name="new"),
+    # The header's search box: a reference, or a person by name, date of birth or NHS number.
+    path("search/", views.find, name="find"),
     path("emergency-access/", views.emergency_access_list, name="emergency_access_list"),
     path("<uuid:uuid>/", views.person_detail, name="detail"),
     path("<uuid:uuid>/edit/", views.person_edit, name="edit"),

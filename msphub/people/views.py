@@ -1,6 +1,7 @@
 """The people pages. Who may open each is declared on it: ``requires`` a page permission, or a
 ``record`` looked up through the permission chokepoint (404 to anyone else); writes are services'."""
 
+import functools
 from typing import Any
 from uuid import UUID
 
@@ -8,13 +9,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from msphub.accounts.permissions import CASEWORK, SAFEGUARDING_LEAD
+from msphub.accounts.permissions import CASEWORK, FIND, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.concerns.models import Concern
 from msphub.core.access import Action, get_record, log_shown, log_view, record, requires, visible
@@ -25,11 +26,13 @@ from msphub.enquiries.models import Enquiry
 from . import services
 from .forms import (
     EmergencyAccessForm,
+    HeaderSearchForm,
     MergeForm,
     PersonForm,
     PersonSearchForm,
     RepresentativeForm,
     RestrictionForm,
+    reference_in,
 )
 from .models import EMERGENCY_ACCESS_HOURS, EmergencyAccess, Person, Representative
 from .services import LikelyDuplicate, search
@@ -57,14 +60,75 @@ def person_search(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "people/search.html", {"form": form, "results": results, "restricted": restricted})
 
 
+# The pages a reference opens on: a concern's and an enquiry's.
+REFERENCE_PAGES: dict[str, tuple[type[Concern] | type[Enquiry], str]] = {
+    "CON": (Concern, "concerns:detail"),
+    "ENQ": (Enquiry, "enquiries:detail"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@requires(FIND)
+def find(request: AuthenticatedRequest) -> HttpResponse:
+    """The header's search box. A concern's or enquiry's reference goes straight to its page,
+    looked up through the chokepoint: ``?reference=CON-2026-000123`` by GET (a reference may be in
+    a URL), or typed in the box. A name, date of birth or NHS number is posted (never in a URL or a
+    log) and answered with the people search's results. A reference the user may not see, another
+    council's, or one that does not exist gets one answer, so nobody learns whether it exists. A GET
+    with anything but a reference is the empty box: what it carried is neither shown nor logged."""
+    if request.method == "GET":
+        reference = reference_in(request.GET.get("reference", ""))
+        if reference:
+            return _go_to_reference(request, reference)
+        return render(request, "people/find.html", {"form": HeaderSearchForm()})
+    form = HeaderSearchForm(request.POST)
+    if not form.is_valid():
+        return render(request, "people/find.html", {"form": form})
+    lookup = form.cleaned_data["q"]
+    if lookup.reference:
+        return _go_to_reference(request, lookup.reference)
+    results = list(search(visible(request, Person.objects.all()), **lookup.criteria)[:50])
+    log_shown(request, results)
+    return render(
+        request,
+        "people/search.html",
+        {
+            # The people search's form, filled in with what was typed, to narrow it down from here.
+            "form": PersonSearchForm(initial=lookup.criteria),
+            "results": results,
+            "restricted": services.restricted_matches(request.user, lookup.criteria),
+            "search_action": reverse("people:search"),
+        },
+    )
+
+
+def _go_to_reference(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    model, page = REFERENCE_PAGES[reference[:3]]
+    try:
+        # Not logged here: the record's own page logs the view it shows.
+        get_record(request, model._default_manager.all(), Action.VIEW, log=False, reference=reference)
+    except Http404:
+        return render(
+            request,
+            "people/find.html",
+            {
+                "form": HeaderSearchForm(),
+                "not_found": reference,
+                # A restricted record of the user's own council says so, as the people search does.
+                "restricted": services.restricted_by_reference(request.user, reference),
+            },
+        )
+    return redirect(page, reference=reference)
+
+
 @require_http_methods(["GET", "POST"])
 @requires(CASEWORK)
 def person_new(request: AuthenticatedRequest) -> HttpResponse:
     form = PersonForm(posted(request))
     duplicates: list[LikelyDuplicate] = []
     if request.method == "POST" and form.is_valid():
-        duplicates = form.duplicates_to_confirm(visible(request, Person.objects.all()))
-        if not duplicates:
+        duplicates = form.duplicates_to_confirm(visible(request, Person.objects.all()), user=request.user)
+        if not form.errors:  # no likely duplicate, seen or restricted, left to confirm
             person = services.create_person(request.user, form.cleaned_data)
             messages.success(request, f"Record created for {person.full_name}")
             return redirect("people:detail", uuid=person.uuid)
@@ -157,6 +221,7 @@ def person_restriction(request: AuthenticatedRequest, person: Person) -> HttpRes
         posted(request),
         council_id=person.council_id,
         initial={"restricted": person.restricted, "restricted_to": list(person.restricted_to.all())},
+        locked_out=functools.partial(services.locked_out_by, person),
     )
     if request.method == "POST" and form.is_valid():
         services.restrict(person, form.cleaned_data["restricted"], form.cleaned_data["restricted_to"])
