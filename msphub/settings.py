@@ -298,4 +298,14 @@ MSPHUB = {
     "DEMO_SITE": env_bool("DEMO_SITE", DEBUG),
     # A first conversation with the adult is due within this many hours of the concern being received.
     "FIRST_CONTACT_HOURS": 24,
+    # Documents (documents/storage.py): private files, outside the static files, with no URL.
+    "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR", "").strip() or BASE_DIR / "var" / "documents",
+    "DOCUMENT_MAX_MB": env_int("DOCUMENT_MAX_MB", 10, minimum=1),
+    # Virus scanning through ClamAV's clamd: off unless a socket or host is set (documents/scanning.py).
+    "CLAMD_SOCKET": os.environ.get("CLAMD_SOCKET", "").strip(),
+    "CLAMD_HOST": os.environ.get("CLAMD_HOST", "").strip(),
+    "CLAMD_PORT": env_int("CLAMD_PORT", 3310, minimum=1),
+    "CLAMD_TIMEOUT": env_int("CLAMD_TIMEOUT", 30, minimum=1),
+    # The address people open msphub at, for the links in notification emails.
+    "SITE_URL": os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000",
 }

@@ -244,6 +244,9 @@ def furnish(enquiry: Enquiry) -> SimpleNamespace:
 
 
 def request_closure(enquiry: Enquiry, parts: SimpleNamespace, user: User) -> None:
+    # The closure gate: the plan action and the advocacy referral are resolved first.
+    enquiry_services.resolve_action(parts.action, user, PlanAction.Status.DONE)
+    enquiry_services.change_advocacy_referral(parts.referral, {"started_on": timezone.localdate()})
     closure = {
         "closure_reason": Enquiry.ClosureReason.COMPLETE,
         "msp_asked": categories.ASKED_AND_EXPRESSED,
@@ -1965,6 +1968,25 @@ def test_every_page_showing_a_record_logs_the_view(world):
         (PEO, world.enquiry, reverse("enquiries:history", args=[world.enquiry.reference])),
         (PEO, person, reverse("people:detail", args=[person.uuid])),
         (PEO, person, reverse("people:history", args=[person.uuid])),
+        # The case file (issue 13): the chronology, its PDF and a new case note's page.
+        (LEAD, person, reverse("casefile:chronology", args=[person.uuid])),
+        (LEAD, person, reverse("casefile:case_file_pdf", args=[person.uuid])),
+        (LEAD, person, reverse("casefile:note_new", args=[person.uuid])),
+        # Documents: the page and the download name the document and its person.
+        (LEAD, world.doc_person, reverse("documents:detail", args=[world.doc_person.uuid])),
+        (LEAD, world.p_front, reverse("documents:detail", args=[world.doc_person.uuid])),
+        (LEAD, world.doc_person, reverse("documents:download", args=[world.doc_person.uuid])),
+        (PEO, world.doc_enquiry, reverse("documents:detail", args=[world.doc_enquiry.uuid])),
+        (PEO, world.doc_enquiry, reverse("documents:download", args=[world.doc_enquiry.uuid])),
+        (LEAD, person, reverse("documents:upload_person", args=[person.uuid])),
+        (LEAD, concern, reverse("documents:upload_concern", args=[concern.reference])),
+        (LEAD, world.enquiry, reverse("documents:upload_enquiry", args=[world.enquiry.reference])),
+        # Letters: the PDF names the letter and its enquiry; the letters pages their record.
+        (PRAC, world.letter_adult, reverse("letters:pdf", args=[world.letter_adult.uuid])),
+        (PRAC, world.enquiry, reverse("letters:pdf", args=[world.letter_adult.uuid])),
+        (PEO, world.letter_adult, reverse("letters:pdf", args=[world.letter_adult.uuid])),
+        (LEAD, world.enquiry, reverse("letters:enquiry", args=[world.enquiry.reference])),
+        (LEAD, world.c_front, reverse("letters:concern", args=[world.c_front.reference])),
     ]
     unlogged = []
     for persona, record, path in pages:
@@ -1988,7 +2010,13 @@ def test_partner_enquiry_officer_does_not_see_a_restricted_record(world):
     """
     person, enquiry = world.p_front, world.enquiry
     lead = _client_for(world.users[LEAD])
-    response = lead.post(reverse("people:restriction", args=[person.uuid]), {"restricted": "on"})
+    from msphub.people import services as people_services
+
+    seen = people_services.locked_out_key(people_services.locked_out_by(person, True, []))
+    response = lead.post(
+        reverse("people:restriction", args=[person.uuid]),
+        {"restricted": "on", "confirm_lock_out": "yes", "lock_out_seen": seen},
+    )
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.restricted and not person.restricted_to.exists()

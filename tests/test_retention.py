@@ -142,7 +142,8 @@ def _snapshot() -> dict[str, list]:
     return {
         model._meta.label: list(model._base_manager.order_by("pk").values_list())
         for model in apps.get_models()
-        if model._meta.app_label in ("people", "concerns", "enquiries", "governance")
+        if model._meta.app_label
+        in ("people", "concerns", "enquiries", "governance", "casefile", "documents", "letters", "worktray")
     }
 
 

@@ -53,6 +53,7 @@ from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_model_for_model
 
 from msphub.accounts.models import Organisation
+from msphub.casefile.models import CaseNote
 from msphub.concerns.models import (
     Concern,
     ConcernNote,
@@ -62,6 +63,8 @@ from msphub.concerns.models import (
     FirstContact,
 )
 from msphub.core.periods import FinancialYear
+from msphub.documents import services as document_services
+from msphub.documents.models import Document
 from msphub.enquiries.models import (
     AdvocacyReferral,
     BestInterestsDecision,
@@ -77,7 +80,9 @@ from msphub.enquiries.models import (
     Review,
     ReviewProgress,
 )
+from msphub.letters.models import Letter
 from msphub.people.models import EmergencyAccess, Person, Representative
+from msphub.worktray.services import records_gone
 
 from .models import Disposal, RetentionRule
 
@@ -146,6 +151,8 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
         # Why it was set aside (entered in error, a duplicate): may name people. Whether it was, and
         # the area a concern about abuse elsewhere names (a council's, not a person's), are kept.
         "set_aside_reason": TEXT,
+        # What was done to keep the adult safe: free text that may name people.
+        "safety_action": TEXT,
     },
     FirstContact: {
         "representative_name": TEXT,
@@ -156,6 +163,16 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
     ContactAttempt: {"notes": TEXT},
     # Which councils and when are kept (the receiving council counts the concern); why is free text.
     ConcernTransfer: {"reason": TEXT, "declined_reason": TEXT},
+    CaseNote: {"text": TEXT, "entered_in_error_reason": TEXT},
+    # A document's words and where its file was: the file itself is removed (``_remove_files``).
+    Document: {
+        "title": TEXT,
+        "original_name": BLANK,
+        "entered_in_error_reason": TEXT,
+        "stored_name": BLANK,
+        "sha256": BLANK,
+    },
+    Letter: {"recipient_name": TEXT, "subject": TEXT, "body": TEXT},
     ConcernNote: {"text": TEXT},
     Decision: {
         "other_enquiry_reason": TEXT,
@@ -177,8 +194,8 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
     Involvement: {"place": TEXT, "attendees": TEXT, "minutes": TEXT},
     CapacityAssessment: {"decision": TEXT, "assessor": TEXT, "notes": TEXT},
     BestInterestsDecision: {"decision": TEXT, "decision_maker": TEXT, "consulted": TEXT, "outcome": TEXT},
-    AdvocacyReferral: {"advocate_name": TEXT},
-    PlanAction: {"action": TEXT},
+    AdvocacyReferral: {"advocate_name": TEXT, "not_going_ahead_reason": TEXT},
+    PlanAction: {"action": TEXT, "cancelled_reason": TEXT, "handed_over_to": TEXT},
     # Categories the return counts (SG2): nothing identifies anyone.
     EnquiryRiskType: {},
     EnquiryLocation: {},
@@ -196,12 +213,20 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
 
 # The parts of each kind of record, by the name of their link to it; parts go with the record.
 PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
-    Person: ((Representative, "person_id"), (EmergencyAccess, "person_id")),
+    Person: (
+        (Representative, "person_id"),
+        (EmergencyAccess, "person_id"),
+        (CaseNote, "person_id"),
+        (Document, "person_id"),
+    ),
     Concern: tuple(
         (part, "concern_id")
-        for part in (FirstContact, ContactAttempt, ConcernNote, Decision, ConcernTransfer)
-    ),
+        for part in (FirstContact, ContactAttempt, ConcernNote, Decision, ConcernTransfer, Letter, CaseNote)
+    )
+    + ((Document, "concern_id"),),
     Enquiry: (
+        (CaseNote, "enquiry_id"),
+        (Document, "enquiry_id"),
         *((part, "enquiry_id") for part in (DesiredOutcome, Review, Involvement, CapacityAssessment)),
         *((part, "enquiry_id") for part in (BestInterestsDecision, AdvocacyReferral, PlanAction, Feedback)),
         *((part, "enquiry_id") for part in (EnquiryRiskType, EnquiryLocation, EnquirySource)),
@@ -486,7 +511,16 @@ def _each_table(
             yield part, link, pks
 
 
+def _remove_files(ids: dict[type[models.Model], list[int]]) -> None:
+    """The files of the records' documents go once their disposal commits (a body map or a
+    photograph identifies the person as surely as a name)."""
+    document_services.remove_files_after_commit(
+        document_services.stored_names(people=ids[Person], concerns=ids[Concern], enquiries=ids[Enquiry])
+    )
+
+
 def _anonymise(ids: dict[type[models.Model], list[int]]) -> None:
+    _remove_files(ids)
     for model, link, pks in _each_table(ids):
         values = _values(model)
         if not values:
@@ -540,6 +574,7 @@ def _delete_concerns(pks: list[int]) -> None:
 
 
 def _erase(ids: dict[type[models.Model], list[int]]) -> None:
+    _remove_files(ids)
     # Enquiries before their concerns, concerns before their people (both are protected links), and
     # duplicates before the concerns they duplicate.
     if ids[Enquiry]:
@@ -571,6 +606,7 @@ def apply(token: str, today: date | None = None, council: Organisation | None = 
         erased = [i for i in plan.items if i.action == ERASE]
         _anonymise(_ids(i for i in plan.items if i.action == ANONYMISE))
         _erase(_ids(erased))
+        records_gone(item.uuid for item in erased)
         now = timezone.now()
         Disposal.objects.bulk_create(
             Disposal(

@@ -38,6 +38,7 @@ from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from msphub.accounts.models import User
+from msphub.casefile.models import CaseNote
 from msphub.concerns.models import (
     Concern,
     ConcernNote,
@@ -48,6 +49,7 @@ from msphub.concerns.models import (
 )
 from msphub.core.downloads import render_pdf
 from msphub.core.models import AccessLog
+from msphub.documents.models import Document
 from msphub.enquiries.models import (
     AdvocacyReferral,
     BestInterestsDecision,
@@ -63,6 +65,7 @@ from msphub.enquiries.models import (
     Review,
     ReviewProgress,
 )
+from msphub.letters.models import Letter
 from msphub.people.models import Person, Representative
 
 FORMAT = "msphub subject access export"
@@ -72,7 +75,18 @@ FREE_TEXT = "Free text: check for other people named"
 PDF_TEMPLATE = "governance/subject_access_pdf.html"
 
 # Never shown: keys, and the link to the record a part belongs to (it is listed under it).
-SKIPPED = {"id", "uuid", "submission_token", "person", "concern", "enquiry", "review"}
+SKIPPED = {
+    "id",
+    "uuid",
+    "submission_token",
+    "person",
+    "concern",
+    "enquiry",
+    "review",
+    # Where a document's file is kept, and its checksum: msphub's, not the person's.
+    "stored_name",
+    "sha256",
+}
 HISTORY_SKIPPED = SKIPPED | {
     "history_id",
     "history_date",
@@ -112,6 +126,10 @@ THIRD_PARTY_FIELDS: dict[type[models.Model], Callable[[Any], set[str]]] = {
     AdvocacyReferral: lambda row: (
         {"advocate_name"} if row.kind == AdvocacyReferral.Kind.FAMILY_FRIEND else set()
     ),
+    # Whom an action was handed over to may name a worker.
+    PlanAction: lambda row: {"handed_over_to"},
+    # An update to the person who raised the concern is addressed to them: their name and words.
+    Letter: lambda row: {"recipient_name", "subject", "body"} if row.kind == "referrer_update" else set(),
     # A representative's feedback is their words, not the person's (and so are the words approved
     # from them for the Board).
     Feedback: lambda row: (
@@ -126,6 +144,7 @@ CONCERN_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("Attempts to make contact", ContactAttempt),
     ("Notes", ConcernNote),
     ("Transfers between councils", ConcernTransfer),
+    ("Letters", Letter),
 )
 ENQUIRY_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("Desired outcomes", DesiredOutcome),
@@ -430,14 +449,25 @@ def subject_access_export(person: Person, now: datetime | None = None) -> dict[s
     """Everything held about ``person``, marked for redaction; see the module's docstring."""
     concerns, enquiries = records_of(person)
     representatives = list(Representative.objects.filter(person=person))
+    case_notes = list(CaseNote.objects.filter(person=person).order_by("occurred_at", "pk"))
+    documents = list(Document.objects.filter(person=person).order_by("uploaded_at", "pk"))
+    own_parts = (
+        ("Representatives", representatives),
+        ("Case notes", case_notes),
+        # The files themselves are not in this export: each is downloaded from its document page.
+        ("Documents (the files are supplied separately)", documents),
+    )
     person_data = record(
         person,
         "Person",
-        parts=[{"title": "Representatives", "records": [record(r) for r in representatives]}]
-        if representatives
-        else [],
+        parts=[{"title": title, "records": [record(r) for r in rows]} for title, rows in own_parts if rows],
         history=history(
-            [_history_of(Person, id=person.pk), _history_of(Representative, person_id=person.pk)]
+            [
+                _history_of(Person, id=person.pk),
+                _history_of(Representative, person_id=person.pk),
+                _history_of(CaseNote, person_id=person.pk),
+                _history_of(Document, person_id=person.pk),
+            ]
         ),
     )
     concern_data = [_concern(c) for c in concerns]
