@@ -1703,8 +1703,33 @@ def quote_cases(w) -> list[Case]:
     return cases
 
 
+# Personas that differ from another only where rounds, regions and benchmarks are concerned: a national
+# lead is a regional lead without a region, another interviewer an interviewer in no round. Outside
+# the temperature check and the benchmarks, where a row expects the same of both, only the first is
+# sent (the second's expectation stays written down): a sixth of the matrix's requests, same rules.
+ALIKE = ((NLEAD, RLEAD), (OIVIEW, IVIEW))
+WHERE_THEY_DIFFER = ("tempcheck", "benchmarks")
+
+
+def _alike_sent_once(cases: list[Case]) -> list[Case]:
+    for case in cases:
+        if case.label.startswith(WHERE_THEY_DIFFER):
+            continue
+        alike = {
+            p
+            for p, like in ALIKE
+            if case.expect[p] == case.expect[like]
+            and like not in case.skip
+            and p not in case.contains
+            and p not in case.absent
+        }
+        if alike - case.skip:
+            case.skip = frozenset(case.skip | alike)
+    return cases
+
+
 def build_cases(w) -> list[Case]:
-    return (
+    return _alike_sent_once(
         public_cases()
         + list_cases(w)
         + person_cases(w)
