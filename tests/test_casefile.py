@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from msphub.casefile import services
-from msphub.casefile.chronology import build
+from msphub.casefile.chronology import build_chronology
 from msphub.casefile.entries import ChronologyFilters
 from msphub.casefile.models import CaseNote, NoteNeverDeleted
 from msphub.concerns import services as concern_services
@@ -322,7 +322,7 @@ def test_the_chronology_merges_every_source_newest_first(rf, world):
     fill_record(world.enquiry, cast.practitioner, 1)
     request = rf.get("/")
     request.user = cast.practitioner
-    entries = build(request, world.person)
+    entries = build_chronology(request, world.person).entries
     labels = [e.label for e in entries]
     for label in (
         "Concern received",
@@ -345,7 +345,7 @@ def test_the_chronology_merges_every_source_newest_first(rf, world):
     feedback = next(e for e in entries if e.kind == "feedback")
     assert "Words 0" in feedback.summary
     request.user = cast.locality_practitioner
-    feedback = next(e for e in build(request, world.person) if e.kind == "feedback")
+    feedback = next(e for e in build_chronology(request, world.person).entries if e.kind == "feedback")
     assert "Words 0" not in feedback.summary
 
 
@@ -422,27 +422,32 @@ def test_the_case_file_pdf_is_marked_and_access_logged(client, rf, world, monkey
     """The download (its layout is the next test's: WeasyPrint's second is spent once)."""
     from weasyprint import HTML
 
+    from msphub.core import downloads
+
     monkeypatch.setattr(HTML, "write_pdf", lambda self, *args, **kwargs: b"%PDF-1.7\n% not laid out\n")
+    # What the view printed: the HTML the PDF is laid out from.
+    printed_by_view: list[str] = []
+
+    def rendered(*args, **kwargs):
+        html = render_to_string(*args, **kwargs)
+        printed_by_view.append(html)
+        return html
+
+    monkeypatch.setattr(downloads, "render_to_string", rendered)
     client.force_login(world.cast.practitioner)
     url = reverse("casefile:case_file_pdf", args=[world.person.uuid])
     before = AccessLog.objects.count()
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
     disposition = response["Content-Disposition"]
     assert disposition == f'attachment; filename="case-file-{world.person.uuid}.pdf"'
     assert "Quorn" not in disposition and "Fenella" not in disposition
     assert "no-store" in response["Cache-Control"]
     logged = list(AccessLog.objects.order_by("-sequence")[: AccessLog.objects.count() - before])
     assert [log.page for log in logged if log.record_id == world.person.uuid] == [url]
-    # The template as printed: the marking at the top and bottom of every page, and the entries.
-    request = rf.get(url)
-    request.user = world.cast.practitioner
-    printed = render_to_string(
-        "casefile/case_file_pdf.html",
-        {"person": world.person, "entries": build(request, world.person), "filters": ChronologyFilters()},
-    )
+    # As the view printed it: the marking at the top and bottom of every page, and the entries.
+    (printed,) = printed_by_view
     assert '<div class="msphub-official-sensitive msphub-case-file">' in printed
     assert re.search(r'@page official-sensitive \{\s*@top-center \{ content: "OFFICIAL-SENSITIVE"', printed)
     assert '@bottom-center { content: "OFFICIAL-SENSITIVE"' in printed
@@ -465,7 +470,11 @@ def test_every_page_of_the_case_file_is_marked(rf, world):
     request.user = world.cast.practitioner
     printed = render_to_string(
         "casefile/case_file_pdf.html",
-        {"person": world.person, "entries": build(request, world.person), "filters": ChronologyFilters()},
+        {
+            "person": world.person,
+            "entries": build_chronology(request, world.person).entries,
+            "filters": ChronologyFilters(),
+        },
     )
     document = HTML(string=printed).render()
     assert len(document.pages) > 1

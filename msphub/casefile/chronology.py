@@ -13,7 +13,6 @@ enquiry's closure (requested, returned, signed off); another app's entries when 
 
 import functools
 import importlib
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -24,6 +23,7 @@ from django.db.models import Model, OuterRef, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 from django.utils.text import Truncator
 
 from msphub.concerns.models import Concern, ConcernNote, ContactAttempt, Decision, FirstContact
@@ -432,15 +432,13 @@ def _advocacy(r: _Reading) -> list[Entry]:
         if a.started_on:
             advocate = ", ".join(v for v in (a.advocate_name, a.advocate_organisation) if v)
             entries.append(Entry(at=_on(a.started_on), label="Advocacy started", summary=advocate, **common))
-        # "Not going ahead" (the person declined, or it is no longer needed) where the enquiry
-        # records it.
-        not_going_ahead_on = getattr(a, "not_going_ahead_on", None)
-        if not_going_ahead_on:
+        # "Not going ahead": the person declined, or it is no longer needed.
+        if a.not_going_ahead_on:
             entries.append(
                 Entry(
-                    at=_on(not_going_ahead_on),
+                    at=_on(a.not_going_ahead_on),
                     label="Advocacy not going ahead",
-                    summary=_short(getattr(a, "not_going_ahead_reason", "")),
+                    summary=_short(a.not_going_ahead_reason),
                     **common,
                 )
             )
@@ -462,7 +460,7 @@ def _plan_actions(r: _Reading) -> list[Entry]:
             "record": enquiry.reference,
         }
         what = f"{_short(a.action)} ({a.owner_agency})"
-        agreed_at = getattr(a, "agreed_at", None)
+        agreed_at = a.agreed_at
         if agreed_at:
             due = f"{a.due_on:%-d %B %Y}"
             entries.append(
@@ -472,10 +470,10 @@ def _plan_actions(r: _Reading) -> list[Entry]:
             entries.append(
                 Entry(at=_on(a.done_on), label="Plan action done", summary=what, extra=DATE_ONLY, **common)
             )
-        # Cancelled or handed over, where the enquiry records it.
-        status, resolved_on = getattr(a, "status", ""), getattr(a, "resolved_on", None)
-        if resolved_on and status == "cancelled":
-            reason = _short(getattr(a, "cancelled_reason", ""))
+        # Cancelled or handed over.
+        status, resolved_on = a.status, a.resolved_on
+        if resolved_on and status == PlanAction.Status.CANCELLED:
+            reason = _short(a.cancelled_reason)
             entries.append(
                 Entry(
                     at=_on(resolved_on),
@@ -485,8 +483,8 @@ def _plan_actions(r: _Reading) -> list[Entry]:
                     **common,
                 )
             )
-        elif resolved_on and status == "handed_over":
-            to = _short(getattr(a, "handed_over_to", ""))
+        elif resolved_on and status == PlanAction.Status.HANDED_OVER:
+            to = _short(a.handed_over_to)
             entries.append(
                 Entry(
                     at=_on(resolved_on),
@@ -598,16 +596,10 @@ def app_sources() -> tuple[AppEntries, ...]:
     none of them): documents, letters, and whatever is added later. None is fine."""
     found = []
     for config in apps.get_app_configs():
-        if config.name == __package__:
-            continue  # this app's own sources are the built-in ones above
-        name = f"{config.name}.chronology"
-        try:
-            spec = importlib.util.find_spec(name)
-        except ModuleNotFoundError:
-            spec = None
-        if spec is None:
+        # This app's own sources are the built-in ones above.
+        if config.name == __package__ or not module_has_submodule(config.module, "chronology"):
             continue
-        entries = getattr(importlib.import_module(name), "entries", None)
+        entries = getattr(importlib.import_module(f"{config.name}.chronology"), "entries", None)
         if callable(entries):
             found.append(entries)
     return tuple(found)
@@ -651,8 +643,3 @@ def build_chronology(
     records: dict[str, Model] = {c.reference: c for c in reading.concerns.values()}
     records.update({e.reference: e for e in reading.enquiries.values()})
     return Chronology(chosen, records)
-
-
-def build(request: HttpRequest, person: Person, filters: ChronologyFilters | None = None) -> list[Entry]:
-    """The entries alone (see ``build_chronology``)."""
-    return build_chronology(request, person, filters).entries

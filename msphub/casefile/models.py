@@ -124,13 +124,3 @@ class CaseNote(models.Model):
     @property
     def is_significant(self) -> bool:
         return self.kind == self.Kind.SIGNIFICANT_EVENT
-
-    @property
-    def reference(self) -> str:
-        """The concern's or enquiry's reference the note is about ("" for the person's own)."""
-        # A link that is not set is None without a query.
-        if self.enquiry is not None:
-            return self.enquiry.reference
-        if self.concern is not None:
-            return self.concern.reference
-        return ""

@@ -1,7 +1,6 @@
 """The person's chronology, its PDF case file, and case notes. Each page is one person's, looked up
 through the permission chokepoint (404 to anyone who may not see them); writes are the services'."""
 
-import re
 from uuid import UUID
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from msphub.core.downloads import pdf_response
 from msphub.core.forms import posted
 from msphub.core.states import StateChanged
 from msphub.enquiries.models import Enquiry
+from msphub.people.forms import reference_in
 from msphub.people.models import Person
 
 from . import services
@@ -93,11 +93,11 @@ def _may_add_note(request: AuthenticatedRequest, person: Person) -> bool:
     return visible(request, Person.objects.filter(pk=person.pk), Action.EDIT).exists()
 
 
-def _reference(value: str, prefix: str) -> str:
-    """A concern's or enquiry's reference from the query (any case, spaces around it), or 404 for
+def _reference(value: str) -> str:
+    """A concern's or enquiry's reference from the query (``people.forms.reference_in``), or 404 for
     anything else: nothing else typed there reaches the database."""
-    reference = value.strip().upper()
-    if not re.fullmatch(rf"{prefix}-[0-9]{{4}}-[0-9]{{6}}", reference):
+    reference = reference_in(value)
+    if not reference:
         raise Http404("No such record")
     return reference
 
@@ -110,14 +110,14 @@ def note_new(request: AuthenticatedRequest, person: Person) -> HttpResponse:
     enquiry (edit), or, about the person alone, whoever may change the person's record."""
     concern = enquiry = None
     if "enquiry" in request.GET:
-        reference = _reference(request.GET["enquiry"], "ENQ")
+        reference = _reference(request.GET["enquiry"])
         enquiry = get_record(request, Enquiry.objects.filter(person=person), Action.EDIT, reference=reference)
     elif "concern" in request.GET:
-        reference = _reference(request.GET["concern"], "CON")
+        reference = _reference(request.GET["concern"])
         concerns = Concern.objects.filter(person=person)
         concern = get_record(request, concerns, Action.TRIAGE, reference=reference)
-    else:
-        get_record(request, PEOPLE.filter(pk=person.pk), Action.EDIT, log=False, pk=person.pk)
+    elif not _may_add_note(request, person):
+        raise Http404("No such record")
     form = CaseNoteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:

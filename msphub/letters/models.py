@@ -134,11 +134,7 @@ class Letter(models.Model):
     @property
     def reference(self) -> str:
         """The reference of the record it is about: the access log names a letter's download by it."""
-        return self.enquiry.reference if self.enquiry_id and self.enquiry else self.concern.reference
-
-    @property
-    def is_easy_read(self) -> bool:
-        return self.kind == Kind.OUTCOME_ADULT_EASY_READ
+        return self.enquiry.reference if self.enquiry_id else self.concern.reference
 
     @property
     def filename(self) -> str:

@@ -162,8 +162,7 @@ def produce_outcome_letter(enquiry: Enquiry, user: User, kind: Kind) -> Letter:
     """The outcome letter to the adult (standard or easy read), from the council's wording."""
     if kind not in ADULT_KINDS:
         raise ValidationError("Select which letter to produce")
-    concern = Concern.objects.select_related("council").get(pk=enquiry.concern_id)
-    return _produce(kind, user, concern, enquiry, enquiry.person.full_name, adult_values(enquiry))
+    return _produce(kind, user, enquiry.concern, enquiry, enquiry.person.full_name, adult_values(enquiry))
 
 
 def produce_referrer_update(concern: Concern, user: User) -> Letter:
