@@ -107,14 +107,10 @@ class ConcernQuerySet(models.QuerySet):
     def first_contact_overdue(self, now=None) -> "ConcernQuerySet":
         """Not yet spoken to, and more than 24 hours since the concern was received."""
         now = now or timezone.now()
-        # NOT EXISTS rather than a LEFT JOIN: the planner then probes the first contacts' index for
-        # this council's open concerns instead of scanning every first contact in the country.
-        spoken_to = FirstContact.objects.counted().filter(concern=models.OuterRef("pk"))
-        return (
-            self.filter(received_at__lt=now - first_contact_window())
-            .exclude(status=Concern.Status.CLOSED)
-            .exclude(models.Exists(spoken_to))
-        )
+        # The concern's own first_contact_at (kept by its contacts), as the queue and the measures.
+        return self.filter(
+            received_at__lt=now - first_contact_window(), first_contact_at__isnull=True
+        ).exclude(status=Concern.Status.CLOSED)
 
     def open(self) -> "ConcernQuerySet":
         """Not decided yet: still at the front door (see ``Concern.is_decided``)."""

@@ -106,7 +106,6 @@ def remove_demo_data() -> None:
     # The access log is kept: its entries are chained by hash (verify_access_log), so removing any
     # would break the chain. Old entries name demo records that no longer exist, which is harmless.
     # Notifications name their record by uuid (no link to it): those about the demo's records go too.
-    from msphub.worktray.models import Notification
     from msphub.worktray.services import records_gone
 
     records_gone(
@@ -115,7 +114,6 @@ def remove_demo_data() -> None:
             *Enquiry.objects.filter(pk__in=enquiry_ids).values_list("uuid", flat=True),
         ]
     )
-    Notification.objects.filter(user__organisation_id__in=council_ids).delete()
     # Enquiries protect their concern and person, and concerns protect their person.
     Enquiry.objects.filter(pk__in=enquiry_ids).delete()
     # A duplicate protects the concern it duplicates: unlinked first (no history row), then both go.

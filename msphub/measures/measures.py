@@ -620,7 +620,7 @@ def _month_rows(
     # Measures counted by a looked-up field's value (``Measure.counted_by``) take their numerators
     # from groups by that field: each group's size where the field has the measure's value.
     by_field = [m for m in group if m.counted_by]
-    fields = sorted({m.counted_by[0] for m in by_field if m.counted_by})
+    fields = sorted({m.counted_by[0] for m in by_field})  # type: ignore[index]
     if by_field:
         from_groups = {f"{m.id}__numerator" for m in by_field}
         aggregates = {k: v for k, v in aggregates.items() if k not in from_groups}

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Role, User
 from msphub.accounts.permissions import ALLOCATE, SAFEGUARDING_LEAD
-from msphub.concerns.models import Concern, first_contact_window
+from msphub.concerns.models import Concern
 from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import Enquiry, EnquiryQuerySet, PlanAction
 from msphub.people.models import Person
@@ -183,10 +183,9 @@ def _first_contacts_due(now: datetime) -> list[dict[str, Any]]:
     """Open concerns whose adult has not been spoken to and whose first contact is due within
     FIRST_CONTACT_SOON (or is overdue): the assignee, else the team's managers, else (not picked up)
     the council's managers."""
-    soon = now - first_contact_window() + FIRST_CONTACT_SOON
     return list(
         Concern.objects.open()
-        .filter(first_contact_at__isnull=True, received_at__lte=soon)
+        .first_contact_overdue(now + FIRST_CONTACT_SOON)  # overdue by then: the one rule
         .values("uuid", "reference", "person_id", "assigned_to_id", "team_id", "council_id")
     )
 
@@ -400,10 +399,7 @@ def sections(
             _section(
                 "first_contact",
                 "First contacts due within 4 hours or overdue",
-                _concerns_to_work(concerns_by_age, user).filter(
-                    first_contact_at__isnull=True,
-                    received_at__lte=now - first_contact_window() + FIRST_CONTACT_SOON,
-                ),
+                _concerns_to_work(concerns_by_age, user).first_contact_overdue(now + FIRST_CONTACT_SOON),
                 "No first contacts are due in the next 4 hours.",
             ),
         ]

@@ -59,7 +59,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         "worktray/index.html",
         {
             "rows": rows,
-            "unread_total": total,
+            "unread": total,
             "more_unread": total - len(rows),
             "sections": sections,
             "now": now,
