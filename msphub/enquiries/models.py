@@ -464,10 +464,6 @@ class PlanAction(models.Model):
         """As ``PlanActionQuerySet.unresolved``."""
         return self.status == self.Status.OPEN and self.done_on is None
 
-    def is_overdue(self, today: date) -> bool:
-        """As ``PlanActionQuerySet.overdue``."""
-        return self.is_unresolved and self.due_on < today
-
 
 class EnquiryRiskType(models.Model):
     """A type of abuse or neglect the concluded enquiry found (SG2a, SG2a_b1); one row per category."""

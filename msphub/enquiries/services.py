@@ -19,6 +19,7 @@ from msphub.accounts.permissions import SAFEGUARDING_LEAD
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
 from msphub.core.states import StateChanged, lock_status
+from msphub.letters.services import told as letters_told
 from msphub.worktray import services as worktray
 
 from .models import (
@@ -391,17 +392,6 @@ class Gate:
     warnings: list[GateItem]
 
 
-def _told(enquiry: Enquiry) -> dict[str, bool]:
-    """Whether the adult and the person who raised the concern have been sent their letters. The
-    letters app answers (``letters.services.told``); without it, nobody has been told."""
-    try:
-        from msphub.letters.services import told  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return {"adult": False, "referrer": False}
-    answer = told(enquiry)
-    return {"adult": bool(answer.get("adult")), "referrer": bool(answer.get("referrer"))}
-
-
 def _quoted(text: str) -> str:
     return f"\u201c{text[:80]}{'…' if len(text) > 80 else ''}\u201d"
 
@@ -448,12 +438,14 @@ def closure_gate(enquiry: Enquiry, today: date | None = None) -> Gate:
                 reverse("enquiries:feedback_new", args=[ref]) + "?version=adult",
             )
         )
-    told = _told(enquiry)
+    told = letters_told(enquiry)
     # The letters app's pages: the adult's letters are the enquiry's, the referrer's update the concern's.
     if not told["adult"]:
         warnings.append(
             GateItem(
-                "The adult has not been sent the outcome letter yet", "letters", f"/enquiries/{ref}/letters/"
+                "The adult has not been sent the outcome letter yet",
+                "letters",
+                reverse("letters:enquiry", args=[ref]),
             )
         )
     if not told["referrer"]:
@@ -461,7 +453,7 @@ def closure_gate(enquiry: Enquiry, today: date | None = None) -> Gate:
             GateItem(
                 "The person who raised the concern has not been sent an update yet",
                 "letters",
-                f"/concerns/{enquiry.concern.reference}/letters/",
+                reverse("letters:concern", args=[enquiry.concern.reference]),
             )
         )
     return Gate(blocking=blocking, warnings=warnings)
@@ -652,10 +644,13 @@ def closure_missing(enquiry: Enquiry, data: dict[str, Any], achievements: dict[i
     return missing
 
 
-def closure_refusals(enquiry: Enquiry, data: dict[str, Any], achievements: dict[int, str]) -> list[Missing]:
+def closure_refusals(
+    enquiry: Enquiry, data: dict[str, Any], achievements: dict[int, str], gate: Gate | None = None
+) -> list[Missing]:
     """Why the enquiry cannot be sent for closure: the closure gate's blocking items (plan actions
-    and advocacy referrals to resolve first), then the closing form's missing answers."""
-    return gate_missing(closure_gate(enquiry)) + closure_missing(enquiry, data, achievements)
+    and advocacy referrals to resolve first; ``gate`` if the caller has it), then the closing form's
+    missing answers."""
+    return gate_missing(gate or closure_gate(enquiry)) + closure_missing(enquiry, data, achievements)
 
 
 def request_closure(

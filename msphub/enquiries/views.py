@@ -368,7 +368,7 @@ def action_done(request: AuthenticatedRequest, enquiry: Enquiry, action_uuid: UU
         services.mark_action_done(action, user=request.user)
     except StateChanged as changed:
         messages.error(request, str(changed))
-        return redirect(f"/enquiries/{enquiry.reference}/#actions")
+        return redirect(reverse("enquiries:detail", args=[enquiry.reference]) + "#actions")
     return _done(request, enquiry, "Action marked as done", "actions")
 
 
@@ -391,7 +391,7 @@ def action_resolve(request: AuthenticatedRequest, enquiry: Enquiry, action_uuid:
             )
         except StateChanged as changed:
             messages.error(request, str(changed))
-            return redirect(f"/enquiries/{enquiry.reference}/#actions")
+            return redirect(reverse("enquiries:detail", args=[enquiry.reference]) + "#actions")
         label = PlanAction.Status(data["status"]).label.lower()
         return _done(request, enquiry, f"Action marked as {label}", "actions")
     return _form_page(request, enquiry, form, "Resolve a plan action", quote=action.action)
@@ -415,7 +415,7 @@ def advocacy_not_going_ahead(
             services.mark_advocacy_not_going_ahead(referral, form.cleaned_data["not_going_ahead_reason"])
         except StateChanged as changed:
             messages.error(request, str(changed))
-            return redirect(f"/enquiries/{enquiry.reference}/#capacity")
+            return redirect(reverse("enquiries:detail", args=[enquiry.reference]) + "#capacity")
         return _done(request, enquiry, "Advocacy referral marked not going ahead", "capacity")
     summary = f"{referral.get_kind_display()}, referred {date_format(referral.referred_on, 'j F Y')}"
     return _form_page(request, enquiry, form, "Advocacy not going ahead", quote=summary)
@@ -433,6 +433,7 @@ def close(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
         initial[f"achievement_{outcome.pk}"] = outcome.achievement
         initial[f"achievement_note_{outcome.pk}"] = outcome.achievement_note
     form = forms.ClosureForm(posted(request), outcomes=outcomes, initial=initial)
+    gate = services.closure_gate(enquiry)  # shown, and (refused) listed: worked out once
     missing: list[services.Missing] = []
     if request.method == "POST":
         valid = form.is_valid()
@@ -443,12 +444,12 @@ def close(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
                 return _done(request, enquiry, "Closure sent to a team manager to sign off")
         else:
             # Everything else still missing is listed too, so that one more try can close it.
-            missing = services.closure_refusals(enquiry, data, achievements)
+            missing = services.closure_refusals(enquiry, data, achievements, gate)
     context = {
         "enquiry": enquiry,
         "form": form,
         "missing": [(m, _missing_href(form, m)) for m in missing],
-        "gate": services.closure_gate(enquiry),
+        "gate": gate,
         "outcomes": outcomes,
         "errors": bool(missing),  # the page title's "Error: "
     }

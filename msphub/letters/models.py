@@ -134,7 +134,8 @@ class Letter(models.Model):
     @property
     def reference(self) -> str:
         """The reference of the record it is about: the access log names a letter's download by it."""
-        return self.enquiry.reference if self.enquiry_id else self.concern.reference
+        # An unset link is None without a query.
+        return self.enquiry.reference if self.enquiry is not None else self.concern.reference
 
     @property
     def filename(self) -> str:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Role, User
 from msphub.accounts.permissions import ALLOCATE, SAFEGUARDING_LEAD
-from msphub.concerns.models import Concern
+from msphub.concerns.models import Concern, ConcernQuerySet
 from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import Enquiry, EnquiryQuerySet, PlanAction
 from msphub.people.models import Person
@@ -358,7 +358,7 @@ def _section(show: str, title: str, rows: QuerySet[Any], empty: str) -> Section:
     return Section(title, list(rows[:SECTION_ROWS]), rows.count(), empty, show)
 
 
-def _concerns_to_work(concerns: QuerySet[Concern], user: User) -> QuerySet[Concern]:
+def _concerns_to_work(concerns: QuerySet[Concern], user: User) -> ConcernQuerySet:
     """The concerns that are the user's to work: assigned to them and, for someone who allocates,
     their team's and those not picked up yet."""
     mine = Q(assigned_to=user)
@@ -366,7 +366,8 @@ def _concerns_to_work(concerns: QuerySet[Concern], user: User) -> QuerySet[Conce
         mine |= Q(team__isnull=True)
         if user.team_id:
             mine |= Q(team_id=user.team_id)
-    return concerns.filter(mine)
+    # Concern's querysets are ConcernQuerySets (its manager), whatever the stubs say of filter().
+    return cast(ConcernQuerySet, concerns.filter(mine))
 
 
 def _enquiries_to_work(enquiries: QuerySet[Enquiry], user: User) -> QuerySet[Enquiry]:
