@@ -106,6 +106,8 @@ class Role(models.TextChoices):
     PARTNER_ENQUIRY_OFFICER = "partner_enquiry_officer", "Partner enquiry officer"
     INTERVIEWER = "interviewer", "Temperature-check interviewer"
     REGIONAL_LEAD = "regional_lead", "Regional lead"
+    # Council or partner staff who audit case files: they see only the records sampled for them.
+    CASE_FILE_AUDITOR = "case_file_auditor", "Case file auditor"
 
 
 COUNCIL_CASEWORK_ROLES = {Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SAFEGUARDING_LEAD}
@@ -179,6 +181,12 @@ class User(AbstractUser):
         if self.organisation.national:
             return ""
         return self.organisation.region or None
+
+    @property
+    def is_case_file_auditor(self) -> bool:
+        """Audits case files sampled for them (a council's or a partner agency's staff); sees no other
+        record (access.md)."""
+        return self.role == Role.CASE_FILE_AUDITOR and self.organisation_id is not None
 
     @property
     def is_board_viewer(self) -> bool:

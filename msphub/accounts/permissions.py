@@ -57,6 +57,25 @@ BENCHMARKS = Permission("benchmarks", _benchmark_scope)
 # Importing benchmark files: regional and national leads.
 BENCHMARK_IMPORT = Permission("benchmark import", lambda user: user.is_regional_lead)
 
+# --- Board assurance ----------------------------------------------------------------------------
+# Setting up case file audit rounds, drawing samples, assigning auditors, reading every audit.
+AUDIT_ROUNDS = Permission("audit rounds", lambda user: user.is_lead)
+# "My audits": the audits assigned to a user (case file auditors, and council staff who audit).
+MY_AUDITS = Permission("my audits", lambda user: user.is_case_file_auditor or user.does_casework)
+# Desired outcomes not achieved, with their notes (and the CSV): team managers and the lead.
+OUTCOMES_NOT_ACHIEVED = Permission("outcomes not achieved", lambda user: user.is_manager or user.is_lead)
+# The register of Safeguarding Adults Reviews: the lead (with personal details) and Board viewers
+# (without); only the lead changes it.
+SAR_REGISTER = Permission(
+    "safeguarding adults reviews",
+    lambda user: user.is_lead or (user.is_board_viewer and user.aggregates_council is not None),
+)
+SAR_MANAGE = Permission("safeguarding adults reviews manage", lambda user: user.is_lead)
+# The Board's annual report pack: whoever sees the council's figures; the lead writes the Board's
+# own sections.
+ANNUAL_REPORT = Permission("annual report", lambda user: user.aggregates_council is not None)
+ANNUAL_REPORT_EDIT = Permission("annual report edit", lambda user: user.is_lead)
+
 # --- Temperature check ---------------------------------------------------------------------------
 TEMPCHECK = Permission("temperature check", lambda user: user.is_regional_lead or user.is_interviewer)
 # Setting rounds up and importing responses: regional and national leads.
