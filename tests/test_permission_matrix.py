@@ -67,10 +67,13 @@ RLEAD = "regional_lead"  # a London network's regional lead
 NLEAD = "national_lead"  # the national network's lead (region blank: national rounds)
 IVIEW = "interviewer"  # interviews in the London round
 OIVIEW = "another_interviewer"  # interviews in no round
+# Case file auditors (access.md): they see only the records sampled for them, nothing else.
+AUDITOR = "case_file_auditor"  # Riverside Council staff in the case file auditor role
+PAUDITOR = "partner_auditor"  # a multi-agency auditor from Riverside Police
 
 PERSONAS = (
     ANON, PRAC, LPRAC, MGR, LMGR, LEAD, PARTNER, OPARTNER, PEO, BOARD, OTHER, SUPER,
-    RLEAD, NLEAD, IVIEW, OIVIEW,
+    RLEAD, NLEAD, IVIEW, OIVIEW, AUDITOR, PAUDITOR,
 )  # fmt: skip
 SIGNED_IN = frozenset(PERSONAS) - {ANON}
 RIVERSIDE_CASEWORK = frozenset({PRAC, LPRAC, MGR, LMGR, LEAD})
@@ -311,6 +314,8 @@ def build_world(cast: Cast) -> SimpleNamespace:
         BOARD: board_viewer,
         OTHER: other_council_user,
         SUPER: superuser,
+        AUDITOR: _user("aziz_auditor", council, Role.CASE_FILE_AUDITOR),
+        PAUDITOR: _user("pia_policeauditor", police, Role.CASE_FILE_AUDITOR),
     }
     w.group = Group.objects.create(name="Auditors")
     # Retention rules, one per council: each lead sets their own council's (governance admin).
@@ -1707,8 +1712,8 @@ def quote_cases(w) -> list[Case]:
 # lead is a regional lead without a region, another interviewer an interviewer in no round. Outside
 # the temperature check and the benchmarks, where a row expects the same of both, only the first is
 # sent (the second's expectation stays written down): a sixth of the matrix's requests, same rules.
-ALIKE = ((NLEAD, RLEAD), (OIVIEW, IVIEW))
-WHERE_THEY_DIFFER = ("tempcheck", "benchmarks")
+ALIKE = ((NLEAD, RLEAD), (OIVIEW, IVIEW), (PAUDITOR, AUDITOR))
+WHERE_THEY_DIFFER = ("tempcheck", "benchmarks", "audits")
 
 
 def _alike_sent_once(cases: list[Case]) -> list[Case]:
