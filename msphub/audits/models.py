@@ -24,6 +24,9 @@ class AuditTool(models.Model):
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
+    # The lowest grade that meets the standard ("good" on a four-point scale): results give the share
+    # of answers at or above it.
+    meets_standard_grade = models.SmallIntegerField(null=True, blank=True)
     source = models.TextField(help_text="The YAML the tool was loaded from, kept as it was.")
     loaded_at = models.DateTimeField(default=timezone.now)
 
@@ -48,6 +51,9 @@ class AuditQuestion(models.Model):
     guidance = models.TextField(blank=True)
     # The safeguarding principle or MSP question it asks about ("empowerment", "msp_outcomes"), if any.
     principle = models.CharField(max_length=50, blank=True)
+    # The MSP measure it sheds light on (a key of measures.measures.MEASURES, like "msp_asked"): the
+    # dashboard shows the question's results beside that figure.
+    measure = models.CharField(max_length=50, blank=True)
     scale = models.JSONField(default=list, blank=True)
     # A comment box beside the scale (always, for a free-text question).
     comment = models.BooleanField(default=True)
@@ -269,6 +275,8 @@ class AuditAnswer(models.Model):
     value = models.CharField(max_length=50, blank=True)
     grade = models.SmallIntegerField(null=True, blank=True)
     comment = models.TextField(max_length=5000, blank=True)
+    # In a live audit, the practitioner's own reflection on the question, beside the auditor's comment.
+    reflection = models.TextField(max_length=5000, blank=True)
 
     history = HistoricalRecords()
 
