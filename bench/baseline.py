@@ -20,7 +20,9 @@ dialect substitution (age in whole years on a date).
     tables = baseline_return(year, council_id)  # one council (Organisation pk)
 
 returns {table id: [{"row", "column", "count"}, ...]} like build_return(...)["tables"] (zero cells
-omitted, cells in template order).
+omitted, cells in template order). SG5a and SG5b (Safeguarding Adults Reviews) come from a second,
+small statement (SG5_SQL) over the register of reviews, and are in the result only for a year in which
+a review concluded, as in the return.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ TABLE_IDS = [
     "SG3a",
     "SG4a",
 ]
+# In the result only for a year in which a Safeguarding Adults Review concluded.
+SG5_TABLE_IDS = ["SG5a", "SG5b"]
 
 # The statement. {council_c}/{council_e} are the optional council filters; {age} (whole years from
 # p.date_of_birth to the day SG1a takes the age on) and {last_day} are the dialect pieces below.
@@ -209,6 +213,30 @@ UNION ALL
 SELECT 'SG4a', achievement, 'Total', count(*) FROM achievement GROUP BY achievement
 """
 
+# SG5: the reviews the Board decided to hold (mandatory or discretionary) that concluded in the year
+# (docs/sac.md, SG5), each once in SG5a by whether any of its adults died; their adults in SG5b, each
+# once, as died or (alive) suffered serious harm. {council_r} is the optional council filter.
+SG5_SQL = """
+WITH reviews AS (
+    SELECT r.id,
+           CASE WHEN EXISTS (SELECT 1 FROM sars_reviewadult a WHERE a.review_id = r.id AND a.died)
+                THEN 'Where one or more individuals died' ELSE 'Where no individuals died' END AS died
+    FROM sars_safeguardingadultsreview r
+    WHERE r.decision IN ('mandatory', 'discretionary') AND r.status IN ('concluded', 'published')
+      AND r.concluded_on >= %(first_day)s AND r.concluded_on <= %(last_day)s {council_r}
+)
+SELECT 'SG5a', 'Count of Safeguarding Adult Reviews', died, count(*) FROM reviews GROUP BY died
+UNION ALL
+SELECT 'SG5b', 'Count of Individuals Involved in Safeguarding Adult Reviews', outcome, count(*)
+FROM (
+    SELECT CASE WHEN a.died THEN 'Who suffered serious harm and died'
+                ELSE 'Who suffered serious harm and survived' END AS outcome
+    FROM sars_reviewadult a JOIN reviews r ON r.id = a.review_id
+    WHERE a.died OR a.serious_harm
+) x
+GROUP BY outcome
+"""
+
 # SG1e's two columns, the values Person.autism stores for them (quotes doubled for SQL).
 AUTISM = (
     "Learning, Developmental or Intellectual Disability "
@@ -259,7 +287,8 @@ def parameters(vendor: str, year: FinancialYear, council_id: int | None) -> dict
         # Django keeps datetimes in SQLite as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
         start, end = (d.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") for d in (start, end))
     last_day: Any = year.end if vendor != "sqlite" else year.end.isoformat()
-    params: dict[str, Any] = {"start": start, "end": end, "last_day": last_day}
+    first_day: Any = year.start if vendor != "sqlite" else year.start.isoformat()
+    params: dict[str, Any] = {"start": start, "end": end, "last_day": last_day, "first_day": first_day}
     if council_id is not None:
         params["council"] = council_id
     return params
@@ -271,8 +300,12 @@ def run_sql(
     """Run the statement on a DB-API cursor: rows of (table id, row, column, count)."""
     if vendor not in DIALECTS:
         raise ValueError(f"No baseline SQL for {vendor}")
-    cursor.execute(statement(vendor, council_id), parameters(vendor, year, council_id))
-    return cursor.fetchall()
+    params = parameters(vendor, year, council_id)
+    cursor.execute(statement(vendor, council_id), params)
+    rows = cursor.fetchall()
+    council = "" if council_id is None else "AND r.council_id = %(council)s"
+    cursor.execute(SG5_SQL.format(council_r=council), params)
+    return [*rows, *cursor.fetchall()]
 
 
 def baseline_return(
@@ -281,12 +314,16 @@ def baseline_return(
     """The SAC tables from the hand-written SQL, on a Django connection, shaped like build_return's."""
     from django.db import connections
 
-    from msphub.measures.sac import ORDERS  # the template's row and column order, for sorting only
+    # The template's row and column order, for sorting only.
+    from msphub.measures.sac import ORDERS, SG5_ORDERS
 
     connection = connections[using]
     with connection.cursor() as cursor:
         rows = run_sql(cursor, connection.vendor, year, council_id)
     tables: dict[str, list[dict]] = {table_id: [] for table_id in TABLE_IDS}
+    if any(table_id == "SG5a" and n for table_id, _, _, n in rows):
+        # A year in which a review concluded: SG5a has a count, and SG5b is there even if empty.
+        tables.update({table_id: [] for table_id in SG5_TABLE_IDS})
     for table_id, row, column, n in rows:
         if n:
             tables[table_id].append({"row": row, "column": column, "count": int(n)})
@@ -295,7 +332,7 @@ def baseline_return(
         return (order.index(label), "") if label in order else (len(order), label)
 
     for table_id, cells in tables.items():
-        rows_order, columns_order = ORDERS[table_id]
+        rows_order, columns_order = ORDERS[table_id] if table_id in ORDERS else SG5_ORDERS[table_id]
         cells.sort(
             key=lambda c, r=rows_order, k=columns_order: (position(r, c["row"]), position(k, c["column"]))
         )

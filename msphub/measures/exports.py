@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from msphub.core.downloads import csv_text, spreadsheet_safe
 
-from .sac import ORDERS, TABLE_TITLES, build_return, grid
+from .sac import ORDERS, SG5_TITLES, TABLE_TITLES, build_return, grid, table_order
 from .validation import reference_text, with_validation
 
 if TYPE_CHECKING:
@@ -76,10 +76,12 @@ def is_voluntary(table_id: str, row: str) -> bool:
     return row in voluntary_rows(table_id)
 
 
-def table_groups() -> OrderedDict[str, list[str]]:
-    """Table ids by template group (``SG1``: SG1a, SG1b, ...), in the return's order."""
+def table_groups(data: dict[str, Any] | None = None) -> OrderedDict[str, list[str]]:
+    """Table ids by template group (``SG1``: SG1a, SG1b, ...), in the return's order; with ``data``
+    (a built return), SG5 too when the year has it (a year without a concluded review has no SG5)."""
     groups: OrderedDict[str, list[str]] = OrderedDict()
-    for table_id in TABLE_TITLES:
+    extra = [table_id for table_id in SG5_TITLES if data is not None and table_id in data["tables"]]
+    for table_id in [*TABLE_TITLES, *extra]:
         groups.setdefault(table_id[:3], []).append(table_id)
     return groups
 
@@ -171,7 +173,8 @@ def _table(sheet: Worksheet, top: int, table_id: str, cells: list[dict[str, Any]
     """One table from row ``top``: reference and title, column labels, rows with their counts (white
     mandatory, blue voluntary), then the comment box. Answers the next free row."""
     rows, columns, values = grid(table_id, cells)
-    heading = sheet.cell(row=top, column=1, value=_safe(f"{table_id} - {TABLE_TITLES.get(table_id, '')}"))
+    title = TABLE_TITLES.get(table_id) or SG5_TITLES.get(table_id, "")
+    heading = sheet.cell(row=top, column=1, value=_safe(f"{table_id} - {title}"))
     heading.font = Font(bold=True, size=12)
     for j, column in enumerate(columns, start=2):
         cell = sheet.cell(row=top + 1, column=j, value=_safe(column))
@@ -213,7 +216,7 @@ def _group_sheet(book: Workbook, data: dict[str, Any], group: str, table_ids: li
     widest = 1
     for table_id in table_ids:
         top = _table(sheet, top, table_id, data["tables"].get(table_id, []))
-        widest = max(widest, len(ORDERS[table_id][1]))
+        widest = max(widest, len(table_order(table_id)[1]))
     sheet.column_dimensions["A"].width = 60
     for j in range(2, widest + 2):
         sheet.column_dimensions[get_column_letter(j)].width = 18
@@ -249,7 +252,7 @@ def return_xlsx(
     assert first is not None  # a new workbook has one empty sheet
     book.remove(first)
     _sign_off_sheet(book, data, council_name, sign_off, differences)
-    for group, table_ids in table_groups().items():
+    for group, table_ids in table_groups(data).items():
         _group_sheet(book, data, group, table_ids)
     if "validation" in data:
         _validation_sheet(book, data["validation"])

@@ -34,6 +34,7 @@ from msphub.concerns.models import Concern, ConcernRiskType
 from msphub.core import categories
 from msphub.enquiries.models import Enquiry, EnquiryRiskType
 from msphub.people.models import ASPERGERS, AUTISM
+from msphub.sars import services as sars
 
 from .measures import (
     UNDER_18,
@@ -83,6 +84,22 @@ TABLE_TITLES = OrderedDict(
 
 AGE_UNKNOWN = "Age unknown"  # no date of birth (sac_age_annotations)
 AGE_BANDS = ["18-64", "65-74", "75-84", "85-94", "95+", AGE_UNKNOWN]
+
+
+# SG5 (Safeguarding Adults Reviews, counted from msphub/sars): in the return only for a year in
+# which a review concluded (``build``), so these are kept apart from TABLE_TITLES and ORDERS, which
+# list the tables every return has (benchmark files, the sign-off's comparison and the baseline
+# read those). Titles are msphub's (not confirmed); labels are the publication's (docs/sac.md, SG5).
+SG5_TITLES = OrderedDict(
+    [
+        ("SG5a", "Safeguarding Adults Reviews concluded in the year"),
+        ("SG5b", "Individuals involved in Safeguarding Adults Reviews concluded in the year"),
+    ]
+)
+SG5_ORDERS: dict[str, tuple[list[str], list[str]]] = {
+    "SG5a": ([sars.SG5A_ROW], [sars.SG5A_DIED, sars.SG5A_NONE_DIED]),
+    "SG5b": ([sars.SG5B_ROW], [sars.SG5B_DIED, sars.SG5B_SURVIVED]),
+}
 
 
 # Row and column orders for each table, as in the national template.
@@ -496,8 +513,12 @@ class SacReturn:
             "SG3a": _cells(self.sg3a()),
             "SG4a": _cells(self.sg4a()),
         }
+        # SG5a and SG5b only when a review concluded in the year (sars.services.sg5).
+        tables.update(
+            {table_id: _cells(rows) for table_id, rows in sars.sg5(self.council, self.year).items()}
+        )
         for table_id, cells in tables.items():
-            rows, columns = ORDERS[table_id]
+            rows, columns = table_order(table_id)
 
             def position(
                 cell: dict[str, Any], rows: list[str] = rows, columns: list[str] = columns
@@ -518,9 +539,20 @@ def _index(order: list[str], label: str) -> int:
     return order.index(label) if label in order else len(order)
 
 
+def table_order(table_id: str) -> tuple[list[str], list[str]]:
+    """A table's rows and columns in the template's order: every return's tables, and SG5's."""
+    return ORDERS[table_id] if table_id in ORDERS else SG5_ORDERS[table_id]
+
+
+def return_tables(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(table id, title) of every table of a built return, in order: SG1a to SG4a always, then
+    SG5a and SG5b when the year has them."""
+    return [*TABLE_TITLES.items(), *((t, title) for t, title in SG5_TITLES.items() if t in data["tables"])]
+
+
 def grid(table_id: str, cells: list[dict[str, Any]]) -> tuple[list[str], list[str], list[list[int]]]:
     """A table's cells laid out as rows x columns (zeros filled in) for CSV, XLSX and HTML."""
-    rows, columns = ORDERS[table_id]
+    rows, columns = table_order(table_id)
     lookup = {(c["row"], c["column"]): c["count"] for c in cells}
     extra_rows = [c["row"] for c in cells if c["row"] not in rows]
     rows = rows + sorted(set(extra_rows))
