@@ -220,13 +220,16 @@ def test_another_councils_team_or_partner_is_not_a_choice(client, data, lead, ot
 def test_charts_are_images_with_a_text_alternative(client, data, board_viewer):
     text = page(signed_in(client, board_viewer).get(LAST_YEAR))
     charts = [i for i in images(text) if i.get("class") == "msphub-chart"]
-    assert len(charts) == 3  # measures, monthly trends, concerns that did not become enquiries
+    # Measures, monthly trends, outcomes fully achieved by category, concerns that did not become
+    # enquiries.
+    assert len(charts) == 4
     for chart in charts:
         assert chart["alt"].strip(), chart
         assert "<svg" in svg(chart["src"])
     assert "<svg" not in text, "charts are images (the page's CSP forbids inline styles)"
     # Each chart has the table of its figures beside it.
     assert "Per cent by month" in text and "What happened instead" in text
+    assert "Desired outcomes by category" in text
 
 
 def test_trend_chart_months_run_in_order(client, data, lead):

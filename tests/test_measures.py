@@ -494,7 +494,7 @@ def run(*args: str) -> str:
 def test_command_json_contract(data):
     text = run("--from", "2025-04-01", "--to", "2026-03-31", "--council", "E06000901", "--format", "json")
     result = json.loads(text)
-    assert set(result) == {"from", "to", "council", "measures"}
+    assert set(result) == {"from", "to", "council", "measures", "outcomes_by_category", "advocacy_days"}
     assert (result["from"], result["to"], result["council"]) == ("2025-04-01", "2026-03-31", "E06000901")
     assert [r["id"] for r in result["measures"]] == MEASURE_IDS
     for row in result["measures"]:

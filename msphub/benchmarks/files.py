@@ -33,6 +33,7 @@ from msphub.core.imports import (
 )
 from msphub.core.periods import FinancialYear
 from msphub.measures.measures import MEASURES, Filters, measure_totals
+from msphub.measures.outcomes import ADVOCACY_MINIMUM, CATEGORIES, LEVELS, advocacy_days, outcomes_by_category
 from msphub.measures.sac import ORDERS, TABLE_TITLES, build_return, grid
 
 from .disclosure import SUPPRESSED, is_published_count, publish_count, publish_percent, stored
@@ -70,7 +71,15 @@ MEASURE_INFO = {**HEADLINE, **{m.id: (m.label, m.base_note) for m in MEASURES}}
 
 MAX_PROBLEMS = 25
 TOP_LEVEL = ["format", "version", "year", "council", "generated_at", "disclosure_control", "headline"]
-TOP_LEVEL += ["measures", "sac"]
+TOP_LEVEL += ["measures", "sac", "outcomes_by_category", "advocacy_days"]
+# What people wanted and got (issue 14): files written before it have neither, and are still read.
+OPTIONAL = ("disclosure_control", "outcomes_by_category", "advocacy_days")
+# The counts of a category's row of ``outcomes_by_category``; stored as cells of this table id.
+OUTCOME_COUNTS = ["expressed", *LEVELS]
+OUTCOMES_TABLE = "outcomes"
+ADVOCACY_KEYS = ["median", "p90", "n"]
+# A median or 90th percentile wait of more than ten years is not a real figure.
+MAX_ADVOCACY_DAYS = 3650
 COUNCIL_KEYS = ["ons_code", "name", "region"]
 MEASURE_KEYS = ["id", "label", "numerator", "denominator", "percent"]
 CELL_KEYS = ["row", "column", "count"]
@@ -92,6 +101,18 @@ def _measure(measure_id: str, label: str, numerator: int, denominator: int) -> d
         "numerator": publish_count(numerator),
         "denominator": publish_count(denominator),
         "percent": publish_percent(numerator, denominator),
+    }
+
+
+def publish_advocacy_days(figures: dict[str, Any]) -> dict[str, Any]:
+    """``advocacy_days`` under disclosure control: ``n`` as any count, and the median and the 90th
+    percentile only when at least ``ADVOCACY_MINIMUM`` referrals started (else "[c]", as with
+    none): from fewer, one person's wait could be read off them."""
+    shown = figures["n"] >= ADVOCACY_MINIMUM
+    return {
+        "median": figures["median"] if shown else SUPPRESSED,
+        "p90": figures["p90"] if shown else SUPPRESSED,
+        "n": publish_count(figures["n"]),
     }
 
 
@@ -124,9 +145,15 @@ def build_benchmark(
         _measure("sac_conversion_rate", HEADLINE["sac_conversion_rate"][0], all_enquiries, concerns),
         _measure("sac_conversion_rate_s42", HEADLINE["sac_conversion_rate_s42"][0], s42, concerns),
     ]
+    filters = Filters(year, council)
     measures = [
         _measure(row["id"], row["label"], row["numerator"], row["denominator"])
-        for row in measure_totals(Filters(year, council))
+        for row in measure_totals(filters)
+    ]
+    outcomes = [
+        {"category": row["category"], **{key: publish_count(row[key]) for key in OUTCOME_COUNTS}}
+        for row in outcomes_by_category(filters)
+        if row["category"] in CATEGORIES  # the national list only, as the SAC tables
     ]
     return {
         "format": FORMAT,
@@ -140,6 +167,8 @@ def build_benchmark(
         "headline": headline,
         "measures": measures,
         "sac": tables,
+        "outcomes_by_category": outcomes,
+        "advocacy_days": publish_advocacy_days(advocacy_days(filters)),
     }
 
 
@@ -164,8 +193,21 @@ class Parsed:
     generated_at: datetime
     # (measure id, numerator, denominator, percent): None for each one published as "[c]".
     measures: list[tuple[str, int | None, int | None, float | None]] = field(default_factory=list)
-    # (table id, row, column, count)
+    # (table id, row, column, count); outcomes_by_category too, as the cells of ``OUTCOMES_TABLE``
+    # (row the category, column "expressed", "fully", "partially" or "not"), none for a file written
+    # before it was added.
     cells: list[tuple[str, str, str, int | None]] = field(default_factory=list)
+    # advocacy_days as (median, p90, n), None for each "[c]"; None for a file without it.
+    advocacy_days: tuple[float | None, float | None, int | None] | None = None
+
+    def published_advocacy_days(self) -> dict[str, Any] | None:
+        """``advocacy_days`` as the file published it (each "[c]" again), as a hub keeps it."""
+        if self.advocacy_days is None:
+            return None
+        return {
+            key: SUPPRESSED if v is None else v
+            for key, v in zip(ADVOCACY_KEYS, self.advocacy_days, strict=True)
+        }
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -283,7 +325,7 @@ def _kind(value: Any) -> str:
 
 def validate(file_name: str, data: Any, sha256: str = "") -> Parsed:
     check = _Checker()
-    if not check.keys("the file", data, TOP_LEVEL, optional=("disclosure_control",)):
+    if not check.keys("the file", data, TOP_LEVEL, optional=OPTIONAL):
         if not isinstance(data, dict):
             raise ImportRefused(check.problems)
     if data.get("format") != FORMAT:
@@ -336,6 +378,9 @@ def validate(file_name: str, data: Any, sha256: str = "") -> Parsed:
     measures += _measures(check, "measures", data.get("measures"), [m.id for m in MEASURES])
     cells = _tables(check, data.get("sac"))
     _check_headline(check, measures, cells)
+    if "outcomes_by_category" in data:
+        cells += _outcomes(check, data["outcomes_by_category"])
+    advocacy = _advocacy_days(check, data["advocacy_days"]) if "advocacy_days" in data else None
 
     if check.problems:
         shown = check.problems[:MAX_PROBLEMS]
@@ -355,6 +400,7 @@ def validate(file_name: str, data: Any, sha256: str = "") -> Parsed:
         generated_at=generated_at,
         measures=measures,
         cells=cells,
+        advocacy_days=advocacy,
     )
 
 
@@ -444,6 +490,69 @@ def _tables(check: _Checker, value: Any) -> list[tuple[str, str, str, int | None
                 f"sac.{table_id}: the cell {row!r} x {column!r}{more} missing (every cell is given, 0 too)"
             )
     return cells
+
+
+def _outcomes(check: _Checker, value: Any) -> list[tuple[str, str, str, int | None]]:
+    """``outcomes_by_category``: every category of the national list once, in any order, each with
+    every count published; as cells of ``OUTCOMES_TABLE``."""
+    if not isinstance(value, list):
+        check.add(f"outcomes_by_category: expected a list, found {_kind(value)}")
+        return []
+    found: list[tuple[str, str, str, int | None]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        at = f"outcomes_by_category[{i}]"
+        if not check.keys(at, item, ["category", *OUTCOME_COUNTS]):
+            continue
+        category = item["category"]
+        if category not in CATEGORIES:
+            check.add(f"{at}.category: unknown category {_kind(category)}")
+            continue
+        if category in seen:
+            check.add(f"{at}: the category {category!r} appears twice")
+            continue
+        seen.add(category)
+        counts = [(key, check.count(f"{at}.{key}", item[key])) for key in OUTCOME_COUNTS]
+        found += [(OUTCOMES_TABLE, category, key, count) for key, count in counts]
+    missing = [c for c in CATEGORIES if c not in seen]
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        check.add(f"outcomes_by_category: the category {missing[0]!r}{more} missing (every one is given)")
+    return found
+
+
+def _advocacy_days(check: _Checker, value: Any) -> tuple[float | None, float | None, int | None] | None:
+    """``advocacy_days``: ``n`` a published count; the median and 90th percentile "[c]" unless at
+    least ``ADVOCACY_MINIMUM`` referrals started, numbers of days otherwise (the median no more than
+    the 90th percentile)."""
+    if not check.keys("advocacy_days", value, ADVOCACY_KEYS):
+        return None
+    n = check.count("advocacy_days.n", value["n"])
+    days: list[float | None] = []
+    for key in ("median", "p90"):
+        figure = value[key]
+        if value["n"] == SUPPRESSED:
+            if figure != SUPPRESSED:
+                check.add(
+                    f"advocacy_days.{key}: expected {SUPPRESSED!r} as n is suppressed, found {_kind(figure)}"
+                )
+            days.append(None)
+        elif (
+            isinstance(figure, bool)
+            or not isinstance(figure, (int, float))
+            or not 0 <= figure <= MAX_ADVOCACY_DAYS
+        ):
+            check.add(
+                f"advocacy_days.{key}: expected a number of days from 0 to {MAX_ADVOCACY_DAYS}, "
+                f"found {_kind(figure)}"
+            )
+            days.append(None)
+        else:
+            days.append(float(figure))
+    median, p90 = days
+    if median is not None and p90 is not None and median > p90:
+        check.add(f"advocacy_days: the median ({median}) is more than the 90th percentile ({p90})")
+    return median, p90, n
 
 
 def _check_headline(check: _Checker, measures: list, cells: list) -> None:

@@ -117,6 +117,7 @@ def _write(p: Parsed, imported_by, imported_by_name: str) -> BenchmarkSubmission
         sha256=p.sha256,
         imported_by=imported_by,
         imported_by_name=imported_by_name[:200],
+        advocacy_days=p.published_advocacy_days(),
     )
     BenchmarkCell.objects.bulk_create(
         BenchmarkCell(submission=submission, table_id=t, row=r, column=c, count=n) for t, r, c, n in p.cells

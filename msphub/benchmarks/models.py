@@ -61,6 +61,9 @@ class BenchmarkSubmission(models.Model):
     # Who imported, in words: the user's name, or the operating-system account for the command line
     # (kept if the user is later deleted).
     imported_by_name = models.CharField(max_length=200)
+    # Days from advocacy referral to start as the file published them ({"median", "p90", "n"}, each a
+    # number or "[c]"); null for a file written before they were in the format.
+    advocacy_days = models.JSONField(null=True, blank=True)
 
     objects = BenchmarkSubmissionQuerySet.as_manager()
 

@@ -62,12 +62,14 @@ def csv_response(text: str, filename: str) -> HttpResponse:
 
 def render_pdf(template: str, context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
     """A template (one extending ``core/print.html``) printed to PDF. With a request, links and
-    images are resolved against the site, as the page would resolve them."""
+    images are resolved against the site, as the page would resolve them. Every PDF is tagged
+    (headings, tables and their captions in a structure tree, and the document's language), so a
+    screen reader can read the Board's packs and letters as it reads the page."""
     from weasyprint import HTML  # slow to import; only PDFs need it
 
     html = render_to_string(template, context, request=request)
     base_url = request.build_absolute_uri("/") if request is not None else None
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return HTML(string=html, base_url=base_url).write_pdf(pdf_tags=True)
 
 
 def pdf_response(

@@ -1,10 +1,13 @@
 """The Board dashboard (page, PDF, CSV) and the SAC return (page and downloads): a council's figures,
 aggregates only, for its staff and Board viewers (accounts.permissions.MEASURES); downloading the
-return and signing it off are the safeguarding lead's (COUNCIL_RETURNS)."""
+return and signing it off are the safeguarding lead's (COUNCIL_RETURNS). The desired outcomes not
+achieved, with their notes, are a list of records for team managers and the lead
+(OUTCOMES_NOT_ACHIEVED); its CSV, an export of personal data, is the lead's alone."""
 
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,19 +15,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from msphub.accounts.models import Organisation
-from msphub.accounts.permissions import COUNCIL_RETURNS, MEASURES
+from msphub.accounts.permissions import COUNCIL_RETURNS, MEASURES, OUTCOMES_NOT_ACHIEVED, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
+from msphub.audits import results
 from msphub.core import charts
-from msphub.core.access import log_view, requires
-from msphub.core.downloads import CSV, JSON, XLSX, csv_response, download, pdf_response
+from msphub.core.access import log_shown, log_view, requires, visible
+from msphub.core.downloads import CSV, JSON, XLSX, csv_response, csv_text, download, pdf_response
 from msphub.core.forms import posted
 from msphub.core.periods import FinancialYear
+from msphub.enquiries.models import DesiredOutcome, Enquiry
 
-from . import exports
+from . import exports, outcomes
 from . import measures as m
 from .forms import DashboardFilterForm, ReturnSignOffForm
 from .models import ReturnSignOff, sign_off_statement
-from .sac import TABLE_TITLES, build_return, grid
+from .outcome_forms import OutcomesNotAchievedForm
+from .sac import build_return, grid, return_tables
 from .validation import with_validation
 
 TREND_MEASURES = ["asked_about_outcomes", "first_contact_24h", "conversion_rate", "risk_reduced_or_removed"]
@@ -37,8 +43,10 @@ def _council(request: AuthenticatedRequest) -> Organisation:
     return council
 
 
-def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, Any]:
-    """The dashboard's figures; draw=False skips the charts (the CSV download needs none)."""
+def _dashboard(request: AuthenticatedRequest, whole_page: bool = True) -> dict[str, Any]:
+    """The dashboard's figures, for the page and its PDF; ``whole_page=False`` gives only what the CSV
+    download holds (the measures), without the charts, what people wanted and got, or the case
+    file audits."""
     council = _council(request)
     form = DashboardFilterForm(request.GET or None, council_id=council.pk)
     period, period_label = form.chosen_period()
@@ -47,6 +55,11 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
     filters = m.Filters(period, council, team.pk if team else None, partner.pk if partner else None)
     dimension = data.get("breakdown") or ""
     figures = m.dashboard_figures(filters, dimension)
+    wanted = outcomes.outcome_figures(filters) if whole_page else None
+    # What case file audits completed in the period found, for the council (audits are not kept by
+    # partner, and their own table is by team), and beside each measure a question sheds light on.
+    audit_results = results.council_results(council, period.start, period.end) if whole_page else None
+    beside = results.beside_measures(council, period.start, period.end) if whole_page else {}
     totals, trends, breakdown, pathways = figures.totals, figures.trends, figures.breakdown, figures.pathways
     labels = {row["id"]: row["label"] for row in totals}
     trend_series = {key: trends.get(key, []) for key in TREND_MEASURES}
@@ -68,19 +81,30 @@ def _dashboard(request: AuthenticatedRequest, draw: bool = True) -> dict[str, An
         "team": team,
         "partner": partner,
         "totals": totals,
+        # Each measure's row with what case file audits found on the question linked to it, if any.
+        "measure_rows": [(row, beside.get(row["id"])) for row in totals],
         "timeliness": figures.timeliness,
         "has_percentages": has_percentages,
-        "bars_chart": charts.percent_bars(totals) if draw and has_percentages else "",
-        "trend_chart": charts.monthly_lines(trend_series, labels) if draw and months else "",
+        "bars_chart": charts.percent_bars(totals) if whole_page and has_percentages else "",
+        "trend_chart": charts.monthly_lines(trend_series, labels) if whole_page and months else "",
         "months": [{"month": month, "complete": month not in incomplete} for month in months],
         "trend_rows": trend_rows,
         "dimension": dimension,
         "dimension_label": m.DIMENSIONS[dimension][0] if dimension else "",
         "breakdown": [(row, breakdown.get(row["id"], [])) for row in totals] if dimension else [],
         "pathways": pathways,
-        "pathways_chart": charts.count_bars(pathways, "pathway", "count") if draw and pathways else "",
+        "pathways_chart": charts.count_bars(pathways, "pathway", "count") if whole_page and pathways else "",
         "repeats": figures.repeats,
         "quotes": figures.quotes,
+        "outcomes": wanted,
+        "outcomes_chart": (
+            charts.percent_bars(
+                [{"label": r["category"], "percent": r["fully_percent"]} for r in wanted.achievement]
+            )
+            if wanted and wanted.achievement
+            else ""
+        ),
+        "audit_results": audit_results,
         "generated": timezone.localtime(),
         "query": request.GET.urlencode(),
     }
@@ -101,11 +125,78 @@ def dashboard_pdf(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 @requires(MEASURES)
 def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
-    context = _dashboard(request, draw=False)
+    context = _dashboard(request, whole_page=False)
     breakdown = {row["id"]: rows for row, rows in context["breakdown"]}
     return csv_response(
         exports.measures_csv(context["totals"], breakdown, context["dimension_label"]), "msp-measures.csv"
     )
+
+
+# --- Desired outcomes not achieved ----------------------------------------------------------------
+
+NOT_ACHIEVED_PER_PAGE = 25
+
+
+def _not_achieved(request: AuthenticatedRequest) -> tuple[OutcomesNotAchievedForm, dict[str, Any], Any]:
+    """The filter form, what it chose (for the page) and the outcomes not achieved that the user's
+    list holds: of the enquiries they may see (``Enquiry.objects.for_user``, so restricted people
+    only for those who may see them), their team's for a team manager, the council's for the lead."""
+    council = _council(request)
+    form = OutcomesNotAchievedForm(request.GET or None)
+    period, period_label, category = form.chosen()
+    enquiries = outcomes.not_achieved_scope(visible(request, Enquiry.objects.all()), request.user)
+    rows = outcomes.not_achieved(enquiries, m.Filters(period, council), category)
+    chosen = {"council": council, "period": period, "period_label": period_label, "category": category}
+    return form, chosen, rows
+
+
+@require_GET
+@requires(OUTCOMES_NOT_ACHIEVED)
+def outcomes_not_achieved(request: AuthenticatedRequest) -> HttpResponse:
+    form, chosen, rows = _not_achieved(request)
+    page = Paginator(rows, NOT_ACHIEVED_PER_PAGE).get_page(request.GET.get("page"))
+    # Each enquiry on the page is a record shown: logged as a view of it, in one insert.
+    log_shown(request, [outcome.enquiry for outcome in page.object_list])
+    return render(
+        request,
+        "measures/outcomes_not_achieved.html",
+        {**chosen, "form": form, "page": page, "query": request.GET.urlencode()},
+    )
+
+
+NOT_ACHIEVED_CSV_HEADER = [
+    "Enquiry reference",
+    "Category",
+    "What the person wanted, in their own words",
+    "Achievement",
+    "Note on the achievement",
+    "Closed",
+]
+
+
+@require_GET
+@requires(SAFEGUARDING_LEAD)
+def outcomes_not_achieved_csv(request: AuthenticatedRequest) -> HttpResponse:
+    """The whole list as CSV for a deep dive: an export of personal data (the person's words), so the
+    safeguarding lead's only, and every enquiry in it access-logged (access.md)."""
+    _, chosen, rows = _not_achieved(request)
+    found: list[DesiredOutcome] = list(rows)
+    log_shown(request, [outcome.enquiry for outcome in found])
+    text = csv_text(
+        NOT_ACHIEVED_CSV_HEADER,
+        (
+            [
+                o.enquiry.reference,
+                o.category,
+                o.words,
+                o.achievement,
+                o.achievement_note,
+                timezone.localtime(o.enquiry.closed_at).date().isoformat() if o.enquiry.closed_at else "",
+            ]
+            for o in found
+        ),
+    )
+    return csv_response(text, f"outcomes-not-achieved-{chosen['council'].ons_code or 'council'}.csv")
 
 
 def _year(request: AuthenticatedRequest) -> FinancialYear:
@@ -131,7 +222,7 @@ def sac(request: AuthenticatedRequest) -> HttpResponse:
     year = _year(request)
     data = _validated_return(year, council)
     tables = []
-    for table_id, title in TABLE_TITLES.items():
+    for table_id, title in return_tables(data):
         rows, columns, values = grid(table_id, data["tables"][table_id])
         tables.append(
             {"id": table_id, "title": title, "columns": columns, "rows": list(zip(rows, values, strict=True))}

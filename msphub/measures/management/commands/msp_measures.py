@@ -11,6 +11,7 @@ from msphub.accounts.commands import council_option
 from msphub.core.periods import Period
 from msphub.measures import exports
 from msphub.measures.measures import Filters, measure_totals
+from msphub.measures.outcomes import advocacy_days, outcomes_by_category
 
 
 def _date(value: str) -> date:
@@ -44,7 +45,8 @@ class Command(BaseCommand):
         if end < start:
             raise CommandError("--to must not be before --from")
         organisation = council_option(council) if council else None
-        totals = measure_totals(Filters(Period(start, end), organisation))
+        filters = Filters(Period(start, end), organisation)
+        totals = measure_totals(filters)
         if format == "csv":
             text = exports.measures_csv(totals)
         else:
@@ -54,6 +56,9 @@ class Command(BaseCommand):
                     "to": end.isoformat(),
                     "council": organisation.ons_code if organisation else "ALL",
                     "measures": totals,
+                    # What people wanted and got (measures/outcomes.py, docs/measures.md).
+                    "outcomes_by_category": outcomes_by_category(filters),
+                    "advocacy_days": advocacy_days(filters),
                 },
                 indent=2,
             )

@@ -1,0 +1,231 @@
+"""What people wanted and got: the desired outcomes SG4a's enquiries recorded, counted by category, by
+who expressed them, by achievement and by whether they had to be negotiated; how the person took part
+in the enquiries; and the days from an advocacy referral to the advocacy starting.
+
+One definition each, aggregated in the database (docs/measures.md). The outcomes counted are those
+SG4a counts (``counted_outcomes``): the active (not withdrawn) desired outcomes of the section 42
+enquiries concluded in the period (closure signed off, concern counted) whose person was asked and
+expressed outcomes. So the figures reconcile with SG4a: folding each enquiry's counted outcomes with
+SG4a's rule (``measures.overall_achievement``: all fully achieved, none achieved, otherwise
+partially) gives exactly SG4a's Fully, Partially and Not Achieved cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+
+from msphub.concerns.models import counted_concern
+from msphub.core import categories
+from msphub.enquiries.models import AdvocacyReferral, DesiredOutcome, Enquiry, Involvement
+
+from .measures import Filters, _narrowed, _ordered_values_and_counts, concluded_section_42, percent
+
+FULLY, PARTIALLY, NOT = categories.labels(categories.ACHIEVEMENT)
+# The keys of a category's row (``outcomes_by_category``) for each achievement, in the SAC's order.
+LEVELS = {"fully": FULLY, "partially": PARTIALLY, "not": NOT}
+CATEGORIES = categories.labels(categories.DESIRED_OUTCOME_CATEGORY)
+# A benchmark file and ``advocacy_days`` publish a median or 90th percentile of at least this many
+# referrals only (docs/benchmarks.md): below it one person's wait could be read off the figure.
+ADVOCACY_MINIMUM = 5
+
+
+def expressed_enquiries(filters: Filters) -> QuerySet[Enquiry]:
+    """The enquiries SG4a counts as "asked and outcomes expressed": section 42 enquiries concluded in
+    the period (``measures.concluded_section_42``) whose person expressed outcomes."""
+    return concluded_section_42(filters).filter(msp_asked=categories.ASKED_AND_EXPRESSED)
+
+
+def counted_outcomes(filters: Filters) -> QuerySet[DesiredOutcome]:
+    """The desired outcomes every figure here counts: the active outcomes of ``expressed_enquiries``
+    (withdrawn ones are left out, as SG4a's achievement leaves them out)."""
+    return DesiredOutcome.objects.filter(
+        withdrawn_on__isnull=True, enquiry__in=expressed_enquiries(filters).values("pk")
+    )
+
+
+def _graded() -> dict[str, Count]:
+    return {key: Count("pk", filter=Q(achievement=level)) for key, level in LEVELS.items()}
+
+
+def outcomes_by_category(filters: Filters) -> list[dict[str, Any]]:
+    """``[{"category", "expressed", "fully", "partially", "not"}]``: for every category (in the order
+    of ``categories.DESIRED_OUTCOME_CATEGORY``, those with none too), the counted outcomes of that
+    category and how many of them were fully, partially or not achieved. One GROUP BY query."""
+    rows: dict[str, dict[str, Any]] = {
+        row["category"]: dict(row)
+        for row in counted_outcomes(filters)
+        .order_by()
+        .values("category")
+        .annotate(expressed=Count("pk"), **_graded())
+    }
+    # A category no longer on the list (recorded before it changed) is still counted, after them.
+    order = CATEGORIES + sorted(set(rows) - set(CATEGORIES))
+    empty = {"expressed": 0, **dict.fromkeys(LEVELS, 0)}
+    return [
+        {"category": category, **{key: rows.get(category, empty)[key] for key in empty}} for category in order
+    ]
+
+
+def achievement_by_category(by_category: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each category with outcomes expressed, its counts and each achievement as a percentage of
+    the outcomes expressed (``not_graded``: those closed without an achievement recorded)."""
+    return [
+        {
+            **row,
+            "not_graded": row["expressed"] - sum(row[key] for key in LEVELS),
+            **{f"{key}_percent": percent(row[key], row["expressed"]) for key in LEVELS},
+        }
+        for row in by_category
+        if row["expressed"]
+    ]
+
+
+def who_and_negotiated(filters: Filters) -> dict[str, Any]:
+    """The counted outcomes by who expressed them (the adult, or their representative), and how many
+    had to be negotiated (a negotiated outcome recorded beside them), by the reason. One query."""
+    expressed_by = DesiredOutcome.ExpressedBy
+    reasons = DesiredOutcome.NegotiatedReason
+    negotiated = ~Q(negotiated_outcome="")
+    row = counted_outcomes(filters).aggregate(
+        outcomes=Count("pk"),
+        negotiated=Count("pk", filter=negotiated),
+        **{f"by_{value}": Count("pk", filter=Q(expressed_by=value)) for value in expressed_by.values},
+        **{
+            f"reason_{value}": Count("pk", filter=negotiated & Q(negotiated_reason=value))
+            for value in reasons.values
+        },
+    )
+    total = row["outcomes"]
+    named = sum(row[f"reason_{value}"] for value in reasons.values)
+    reason_rows = [{"reason": label, "outcomes": row[f"reason_{value}"]} for value, label in reasons.choices]
+    if row["negotiated"] - named:  # negotiated before a reason was asked for
+        reason_rows.append({"reason": "Not recorded", "outcomes": row["negotiated"] - named})
+    return {
+        "outcomes": total,
+        "by_who": [
+            {
+                "expressed_by": label,
+                "outcomes": row[f"by_{value}"],
+                "percent": percent(row[f"by_{value}"], total),
+            }
+            for value, label in expressed_by.choices
+        ],
+        "negotiated": row["negotiated"],
+        "negotiated_percent": percent(row["negotiated"], total),
+        "reasons": reason_rows,
+    }
+
+
+def involvement(filters: Filters) -> dict[str, Any]:
+    """How people took part in the section 42 enquiries concluded in the period (SG4a's enquiries,
+    whether or not outcomes were expressed): for each way of taking part
+    (``Involvement.participation``), the enquiries with at least one contact or meeting where they
+    took part so (an enquiry once per way, so the rows may add up to more than the enquiries), and
+    the enquiries with no contact or meeting recorded. Two queries."""
+    concluded = concluded_section_42(filters)
+    by_way = {
+        row["participation"]: row["enquiries"]
+        for row in Involvement.objects.filter(enquiry__in=concluded.values("pk"))
+        .order_by()
+        .values("participation")
+        .annotate(enquiries=Count("enquiry", distinct=True))
+    }
+    any_recorded = Exists(Involvement.objects.filter(enquiry=OuterRef("pk")))
+    totals = concluded.annotate(recorded=any_recorded).aggregate(
+        enquiries=Count("pk"), none=Count("pk", filter=Q(recorded=False))
+    )
+    enquiries = totals["enquiries"]
+    return {
+        "enquiries": enquiries,
+        "by_way": [
+            {
+                "participation": label,
+                "enquiries": by_way.get(value, 0),
+                "percent": percent(by_way.get(value, 0), enquiries),
+            }
+            for value, label in Involvement.Participation.choices
+        ],
+        "none_recorded": totals["none"],
+        "none_recorded_percent": percent(totals["none"], enquiries),
+    }
+
+
+def advocacy_referrals(filters: Filters) -> QuerySet[AdvocacyReferral]:
+    """The advocacy referrals ``advocacy_days`` counts: made in the period, for enquiries of the
+    council's counted concerns (any enquiry, open or closed), that have started."""
+    referrals = AdvocacyReferral.objects.filter(
+        counted_concern("enquiry__concern__"),
+        started_on__isnull=False,
+        **filters.period.date_lookup("referred_on"),
+    )
+    return _narrowed(
+        referrals, filters, "enquiry__council", "enquiry__team_id", "enquiry__making_organisation_id"
+    )
+
+
+def advocacy_days(filters: Filters) -> dict[str, Any]:
+    """``{"median", "p90", "n"}``: days from referral to the advocacy starting over
+    ``advocacy_referrals``, the median and the 90th percentile as the timeliness figures take them
+    (``measures._ordered_values``: the median interpolated, the 90th the nearest rank), to one
+    decimal place; both None when none has started (n 0). One query on PostgreSQL."""
+    waited = ExpressionWrapper(F("started_on") - F("referred_on"), output_field=DurationField())
+    [(median, p90)], counts = _ordered_values_and_counts(
+        advocacy_referrals(filters), [(waited, [0.5, 0.9])], {"n": Count("pk")}
+    )
+
+    def days(seconds: float | None) -> float | None:
+        return None if seconds is None else round(seconds / 86400, 1)
+
+    return {"median": days(median), "p90": days(p90), "n": counts["n"]}
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    """Everything "What people wanted and got" shows, for one council, period, team and partner."""
+
+    by_category: list[dict[str, Any]]
+    achievement: list[dict[str, Any]]
+    who_and_negotiated: dict[str, Any]
+    involvement: dict[str, Any]
+    advocacy_days: dict[str, Any]
+
+
+def outcome_figures(filters: Filters) -> OutcomeFigures:
+    """The dashboard's "What people wanted and got": a fixed number of queries, whatever the number
+    of records (five on PostgreSQL; eight on SQLite, where the percentiles take a count and a query
+    each)."""
+    by_category = outcomes_by_category(filters)
+    return OutcomeFigures(
+        by_category=by_category,
+        achievement=achievement_by_category(by_category),
+        who_and_negotiated=who_and_negotiated(filters),
+        involvement=involvement(filters),
+        advocacy_days=advocacy_days(filters),
+    )
+
+
+# --- Outcomes not achieved, for a team manager or the lead ------------------------------------------
+
+
+def not_achieved(
+    enquiries: QuerySet[Enquiry], filters: Filters, category: str = ""
+) -> QuerySet[DesiredOutcome]:
+    """The counted outcomes (``counted_outcomes``) graded Not Achieved, of the ``enquiries`` given (the
+    ones the user may see, through ``Enquiry.objects.for_user``), of one ``category`` if given,
+    with their enquiry; most recently closed first. The list's rows are the outcomes the figures
+    count under "not" (the same ones, for a user who sees every enquiry)."""
+    rows = counted_outcomes(filters).filter(achievement=NOT, enquiry__in=enquiries.values("pk"))
+    if category:
+        rows = rows.filter(category=category)
+    return rows.select_related("enquiry").order_by("-enquiry__closed_at", "enquiry__reference", "pk")
+
+
+def not_achieved_scope(enquiries: QuerySet[Enquiry], user: Any) -> QuerySet[Enquiry]:
+    """Whose outcomes a user's list holds, of the enquiries they may see: the lead's, the council's;
+    a team manager's, their team's (none without a team)."""
+    if user.is_lead:
+        return enquiries
+    return enquiries.filter(team_id=user.team_id) if user.team_id else enquiries.none()
