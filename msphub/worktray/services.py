@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Role, User
-from msphub.accounts.permissions import ALLOCATE, SAFEGUARDING_LEAD
+from msphub.accounts.permissions import ALLOCATE, MY_AUDITS, SAFEGUARDING_LEAD
 from msphub.concerns.models import Concern, ConcernQuerySet
 from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import Enquiry, EnquiryQuerySet, PlanAction
@@ -345,7 +345,8 @@ class Section:
     total: int
     empty: str
     # What each row says besides its reference and person: "assigned", "first_contact", "review",
-    # "actions", "decision" or "closure" (the template's choice).
+    # "actions", "decision", "closure" or "learning" (a learning action: no person; the template's
+    # choice).
     show: str
 
     @property
@@ -425,6 +426,39 @@ def sections(
             "No plan actions are overdue.",
         ),
     ]
+    if MY_AUDITS.allows(user):  # learning actions are owned by council staff
+        result += learning_action_sections(user)
+    return result
+
+
+def learning_action_sections(user: User) -> list[Section]:
+    """Open learning actions from case file audits, by due date: the user's own and, for a team
+    manager, those of the rest of their team (``LearningActionQuerySet.for_user``)."""
+    from msphub.audits.models import LearningAction
+
+    actions = (
+        LearningAction.objects.for_user(user)
+        .open()
+        .select_related("owner", "audit__concern", "audit__enquiry")
+        .order_by("due_on", "pk")
+    )
+    result = [
+        _section(
+            "learning",
+            "Learning actions from case file audits",
+            actions.filter(owner=user),
+            "You own no open learning actions.",
+        )
+    ]
+    if user.is_manager and user.team_id:
+        result.append(
+            _section(
+                "learning",
+                "Your team's learning actions from case file audits",
+                actions.filter(owner__team_id=user.team_id).exclude(owner=user),
+                "Your team has no open learning actions.",
+            )
+        )
     return result
 
 
