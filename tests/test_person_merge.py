@@ -357,3 +357,30 @@ def test_a_concern_cannot_be_linked_to_a_record_merged_meanwhile(
         concern_services.link_person(concern, duplicate, practitioner)
     concern.refresh_from_db()
     assert concern.person_id is None
+
+
+def test_the_duplicates_audits_and_review_adults_follow(lead, manager, pair):
+    """A case file audit keeps the person as sampled, and a Safeguarding Adults Review's adult the
+    person the lead linked: both move to the kept record, each move in its history."""
+    from msphub.audits.models import Audit
+    from msphub.sars.models import ReviewAdult
+    from tests.assurance_records import audit_round, completed_audit, review_about
+
+    kept, duplicate = pair
+    enquiry = Enquiry.objects.get(person=duplicate)
+    spring = audit_round(lead)
+    audit = completed_audit(spring, enquiry, manager)
+    moderation = completed_audit(spring, enquiry, lead, moderates=audit)
+    of_kept = completed_audit(spring, Concern.objects.get(person=kept), manager)
+    adult = review_about(duplicate, lead).adults.get()
+    services.merge_people(lead, kept, duplicate, REASON)
+
+    why = f"Records merged: person {duplicate.pk} into {kept.pk}"
+    for row in (audit, moderation, of_kept, adult):
+        row.refresh_from_db()
+        assert row.person_id == kept.pk, row
+    for model, row in ((Audit, audit), (Audit, moderation), (ReviewAdult, adult)):
+        last = model.history.filter(id=row.pk).latest("history_date")
+        assert (last.history_change_reason, last.history_user_id) == (why, lead.pk)
+    assert not Audit.objects.filter(person=duplicate).exists()
+    assert not ReviewAdult.objects.filter(person=duplicate).exists()

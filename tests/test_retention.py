@@ -143,7 +143,18 @@ def _snapshot() -> dict[str, list]:
         model._meta.label: list(model._base_manager.order_by("pk").values_list())
         for model in apps.get_models()
         if model._meta.app_label
-        in ("people", "concerns", "enquiries", "governance", "casefile", "documents", "letters", "worktray")
+        in (
+            "people",
+            "concerns",
+            "enquiries",
+            "governance",
+            "casefile",
+            "documents",
+            "letters",
+            "worktray",
+            "audits",
+            "sars",
+        )
     }
 
 
@@ -559,3 +570,250 @@ def test_the_days_an_age_is_counted_on():
         date(2022, 3, 31),
         date(2022, 9, 1),
     }
+
+
+# --- Issue 14's records: case file audits of the records, and Safeguarding Adults Reviews ------------
+
+AUDIT_WORDS = (
+    "Bert Brook was not asked what he wanted",
+    "Rita Daughter was kept informed",
+    "Edna Marsh's son was not spoken to",
+    "I should have asked Bert Brook sooner",
+    "Ask Bert Brook's GP about capacity",
+)
+
+
+@pytest.fixture
+def audited(old, lead, manager, practitioner, board_viewer):
+    """The old records audited in a round (the enquiry moderated by a second auditor, with a learning
+    action), and today's concern audited in the same round."""
+    from tests.assurance_records import audit_round, completed_audit, learning_action
+
+    concern, enquiry, recent = old
+    spring = audit_round(lead)
+    first = completed_audit(
+        spring,
+        enquiry,
+        manager,
+        value="inadequate",
+        comment=AUDIT_WORDS[0],
+        went_well=AUDIT_WORDS[1],
+        summary=AUDIT_WORDS[0],
+        mode="live",
+        practitioner=practitioner,
+        practitioner_reflections=AUDIT_WORDS[3],
+    )
+    moderation = completed_audit(
+        spring, enquiry, lead, value="inadequate", comment=AUDIT_WORDS[2], moderates=first
+    )
+    action = learning_action(first, practitioner, AUDIT_WORDS[4], manager)
+    of_concern = completed_audit(spring, concern, manager, comment=AUDIT_WORDS[2])
+    of_recent = completed_audit(spring, recent, manager, comment="Nora Next was asked")
+    return spring, first, moderation, action, of_concern, of_recent
+
+
+def _grades(audit_round) -> list[tuple]:
+    from msphub.audits.models import AuditAnswer
+
+    return list(
+        AuditAnswer.objects.filter(audit__audit_round=audit_round)
+        .order_by("audit_id", "question__order")
+        .values_list("audit_id", "question_id", "value", "grade")
+    )
+
+
+def test_anonymising_keeps_the_audits_grades_and_removes_their_words(audited, council):
+    from msphub.audits import results
+    from msphub.audits.models import AuditAnswer, LearningAction
+
+    spring, first, moderation, action, of_concern, of_recent = audited
+    grades, figures = _grades(spring), (results.round_results(spring), results.agreement(spring))
+    _, token = _list()
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+
+    # The round's results and the agreement between auditors are what they were.
+    assert _grades(spring) == grades
+    assert (results.round_results(spring), results.agreement(spring)) == figures
+    for audit in (first, moderation, of_concern):
+        audit.refresh_from_db()
+        assert audit.status == "completed" and audit.auditor_id is not None
+        assert set(
+            AuditAnswer.objects.filter(audit=audit).exclude(comment="").values_list("comment", flat=True)
+        ) <= {retention.REMOVED}
+    assert first.summary == first.practitioner_reflections == retention.REMOVED
+    assert first.practitioner_id is not None and moderation.moderates_id == first.pk
+    action.refresh_from_db()
+    assert (action.action, action.status, action.owner_id) == (retention.REMOVED, "open", action.owner_id)
+    assert LearningAction.objects.count() == 1
+    # Not in the rows, nor in their history.
+    rows = json.dumps(_snapshot(), default=str)
+    assert not [words for words in AUDIT_WORDS if words in rows]
+    # The audit of today's concern is not past its rule.
+    assert AuditAnswer.objects.filter(audit=of_recent, comment="Nora Next was asked").exists()
+
+
+def test_erasing_records_erases_their_audits_and_history(audited, council):
+    from msphub.audits.models import Audit, AuditAnswer, LearningAction
+
+    spring, first, moderation, action, of_concern, of_recent = audited
+    RetentionRule.objects.update(action="erase")
+    _, token = _list()
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+
+    gone = [first.pk, moderation.pk, of_concern.pk]
+    assert not Audit.objects.filter(pk__in=gone).exists()
+    assert not AuditAnswer.objects.filter(audit_id__in=gone).exists()
+    assert not LearningAction.objects.filter(pk=action.pk).exists()
+    assert list(Audit.objects.values_list("pk", flat=True)) == [of_recent.pk]
+    for model, link in ((Audit, "id"), (AuditAnswer, "audit_id"), (LearningAction, "audit_id")):
+        assert not model.history.model.objects.filter(**{f"{link}__in": gone}).exists(), model
+    assert not [words for words in AUDIT_WORDS if words in _history_text()]
+    call_command("verify_access_log")
+
+
+def test_an_audit_of_a_record_linked_to_someone_else_since_loses_its_link_to_an_erased_person(
+    old, council, lead, manager, make_person, practitioner
+):
+    """The audit keeps the person as sampled; the concern was then linked to another person. When the
+    first person is erased, the audit stays with its concern and the link is cleared."""
+    from msphub.audits.models import Audit
+    from tests.assurance_records import audit_round, completed_audit
+
+    with time_machine.travel(at(2018, 1, 10), tick=False):
+        quiet = make_person(family_name="Quiet")
+    concern = old[2]  # today's concern, not past any rule
+    spring = audit_round(lead)
+    audit = completed_audit(spring, concern, manager)
+    Audit.objects.filter(pk=audit.pk).update(person=quiet)
+    Audit.history.model.objects.filter(id=audit.pk).update(person=quiet)
+    RetentionRule.objects.create(
+        council=council, record_type="person_without_activity", years=2, action="erase"
+    )
+    text, token = _list()
+    assert str(quiet.uuid) in text
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    assert not Person.objects.filter(pk=quiet.pk).exists()
+    audit.refresh_from_db()
+    assert audit.person_id is None and audit.concern_id == concern.pk
+    assert not Audit.history.model.objects.filter(person_id=quiet.pk).exists()
+
+
+def test_erasing_a_person_keeps_their_review_by_its_pseudonym(old, council, lead):
+    """The Board's review stays when the adult's record is erased: the link is cleared, in the row
+    and its history."""
+    from msphub.sars.models import ReviewAdult
+    from tests.assurance_records import review_about
+
+    concern, enquiry, _ = old
+    edna = concern.person
+    review = review_about(edna, lead, reference="SAR-2026-001", on=date(2026, 1, 1))
+    RetentionRule.objects.filter(record_type="concern_no_enquiry").update(action="erase")
+    _, token = _list()
+    call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    assert not Person.objects.filter(pk=edna.pk).exists()
+    adult = ReviewAdult.objects.get(review=review)
+    assert (adult.person_id, adult.pseudonym, adult.died) == (None, "Adult A", True)
+    assert not ReviewAdult.history.model.objects.filter(person_id=edna.pk).exists()
+    assert ReviewAdult.history.model.objects.filter(id=adult.pk).exists(), "its history is kept"
+
+
+REVIEW_WORDS = ("Edna Marsh was found at home", "Rita Daughter told the review", "Edna's GP had not")
+
+
+@pytest.fixture
+def reviews(lead, council):
+    """Riverside's reviews: one published in 2021 (about Edna, linked), one published in 2021 whose
+    recommendation is still in progress, one referred in 2021 and not progressed, and one published
+    this year; a rule to keep them five years."""
+    from msphub.sars.models import SafeguardingAdultsReview
+    from tests.assurance_records import review_about
+    from tests.conftest import new_person
+
+    edna = new_person(council)
+    old_review = review_about(
+        edna, lead, summary=REVIEW_WORDS[0], findings=REVIEW_WORDS[1] + "; " + REVIEW_WORDS[2]
+    )
+    still_tracked = review_about(None, lead, reference="SAR-2021-002", recommendation_status="in_progress")
+    not_progressed = SafeguardingAdultsReview.objects.create(
+        council=council,
+        reference="SAR-2021-003",
+        referred_on=date(2021, 5, 1),
+        referral_summary=REVIEW_WORDS[0],
+        decision="not_progressed",
+        decision_on=date(2021, 5, 10),
+        decision_reasons="The criteria were not met: Edna's GP had not been involved",
+        status="closed",
+        created_by=lead,
+    )
+    recent = review_about(None, lead, reference="SAR-2026-001", on=date(2026, 1, 1), summary="Nora Next fell")
+    RetentionRule.objects.create(council=council, record_type="safeguarding_adults_review", years=5)
+    return edna, old_review, still_tracked, not_progressed, recent
+
+
+def test_reviews_over_are_listed_by_reference(reviews):
+    edna, old_review, still_tracked, not_progressed, recent = reviews
+    with time_machine.travel(at(2026, 12, 1), tick=False):
+        text, _ = _list()
+    assert (
+        "Safeguarding Adults Reviews that are over, with no recommendation still open: kept 5 years" in text
+    )
+    assert (
+        f"anonymise 2 Safeguarding Adults Reviews: {old_review.reference}, {not_progressed.reference}" in text
+    )
+    assert still_tracked.reference not in text, "a recommendation is still in progress"
+    assert recent.reference not in text
+    assert str(edna.uuid) not in text, "a review never takes a person with it"
+
+
+def test_anonymising_a_review_keeps_sg5_and_removes_its_words(reviews, council):
+    from msphub.sars import services as sar_services
+    from msphub.sars.models import ReviewAdult, ReviewRecommendation
+
+    edna, old_review, still_tracked, not_progressed, recent = reviews
+    year = FinancialYear(2021)
+    sg5 = sar_services.sg5(council, year)
+    assert sg5, "a review concluded in 2021-22"
+    with time_machine.travel(at(2026, 12, 1), tick=False):
+        _, token = _list()
+        call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    assert sar_services.sg5(council, year) == sg5
+    old_review.refresh_from_db()
+    assert (old_review.referral_summary, old_review.findings) == (retention.REMOVED, retention.REMOVED)
+    assert (old_review.decision, old_review.status, old_review.themes) == (
+        "mandatory",
+        "published",
+        ["self_neglect"],
+    )
+    adult = ReviewAdult.objects.get(review=old_review)
+    assert (adult.person_id, adult.date_of_death, adult.died) == (None, None, True)
+    assert adult.pseudonym == f"Adult {adult.pk}"
+    recommendation = ReviewRecommendation.objects.get(review=old_review)
+    assert (recommendation.status, recommendation.evidence) == ("completed", retention.REMOVED)
+    assert Person.objects.filter(pk=edna.pk).exists(), "the person is not the review's to dispose of"
+    rows = json.dumps(_snapshot(), default=str)
+    assert not [words for words in REVIEW_WORDS if words in rows]
+    recent.refresh_from_db()
+    assert recent.referral_summary == "Nora Next fell", "published this year: kept as it is"
+    assert (
+        Disposal.objects.filter(record_type="sars.safeguardingadultsreview", action="anonymise").count() == 2
+    )
+
+
+def test_erasing_a_review_erases_its_adults_recommendations_and_history(reviews, council):
+    from msphub.sars.models import ReviewAdult, ReviewRecommendation, SafeguardingAdultsReview
+
+    edna, old_review, still_tracked, not_progressed, recent = reviews
+    RetentionRule.objects.filter(record_type="safeguarding_adults_review").update(action="erase")
+    with time_machine.travel(at(2026, 12, 1), tick=False):
+        _, token = _list()
+        call_command("retention", "--apply", "--token", token, stdout=StringIO())
+    gone = [old_review.pk, not_progressed.pk]
+    assert set(SafeguardingAdultsReview.objects.values_list("pk", flat=True)) == {still_tracked.pk, recent.pk}
+    for model in (ReviewAdult, ReviewRecommendation):
+        assert not model.objects.filter(review_id__in=gone).exists()
+        assert not model.history.model.objects.filter(review_id__in=gone).exists()
+    assert not SafeguardingAdultsReview.history.model.objects.filter(id__in=gone).exists()
+    assert not [words for words in REVIEW_WORDS if words in _history_text()]
+    assert Person.objects.filter(pk=edna.pk).exists()
+    erased = set(Disposal.objects.filter(action="erase").values_list("reference", flat=True))
+    assert erased == {old_review.reference, not_progressed.reference}

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from msphub.concerns import services as concern_services
 from msphub.concerns.models import Concern, ConcernTransfer
@@ -425,3 +426,125 @@ def test_a_concern_passed_to_another_council(
     document = subject_access.as_html(data)
     assert "Concerns passed to another council" in document and moved.reference in document
     assert ConcernTransfer.objects.filter(concern=moved, status="accepted").exists()
+
+
+# --- Issue 14: case file audits of the person's records, and the reviews they are linked to ---------
+
+
+def test_the_export_holds_the_audits_of_the_persons_records(case, lead, manager, practitioner, make_concern):
+    from tests.assurance_records import (
+        FREE_TEXT_QUESTION,
+        QUESTION,
+        audit_round,
+        completed_audit,
+        learning_action,
+    )
+
+    person, enquiry, own = case
+    spring = audit_round(lead)
+    first = completed_audit(
+        spring,
+        enquiry,
+        manager,
+        value="inadequate",
+        comment="Her wishes were not recorded",
+        went_well="The bank was contacted the same day",
+        summary="Timely, but not personal",
+    )
+    completed_audit(spring, enquiry, lead, value="good", comment="I read it differently", moderates=first)
+    learning_action(first, practitioner, "Record the adult's wishes in her own words", manager)
+    completed_audit(spring, make_concern(), manager, comment="Someone else's concern")
+
+    data = subject_access_export(person)
+    audits = data["case_file_audits"]["records"]
+    assert data["case_file_audits"]["note"] == subject_access.AUDITS_NOTE
+    assert [a["record"] for a in audits] == [
+        f"Case file audit of {enquiry.reference}",
+        f"Moderation of {enquiry.reference}",
+    ], "the person's records only"
+    assert data["summary"]["case_file_audits"] == 2
+    audit = _fields(audits[0])
+    assert audit["audit_round"]["value"] == "Spring case file audit"
+    assert audit["auditor"]["value"] == "Mo Tester", "staff are named, as elsewhere in the export"
+    assert audit["status"]["value"] == "Completed" and audit["completed_at"]["value"]
+    assert audit["summary"]["value"] == "Timely, but not personal" and audit["summary"]["free_text"]
+    assert "position" not in audit and "moderates" not in audit
+    answers = _part(audits[0], "Answers")
+    assert [a["record"] for a in answers] == [QUESTION, FREE_TEXT_QUESTION]
+    wishes = _fields(answers[0])
+    assert (wishes["value"]["value"], wishes["grade"]["value"]) == ("Inadequate", "1")
+    assert wishes["comment"]["value"] == "Her wishes were not recorded" and wishes["comment"]["free_text"]
+    assert _fields(answers[1])["comment"]["value"] == "The bank was contacted the same day"
+    action = _fields(_part(audits[0], "Learning actions")[0])
+    assert action["action"]["value"] == "Record the adult's wishes in her own words"
+    assert action["owner"]["value"] == "Pat Tester" and "audit" not in action
+    assert {e["record"] for e in audits[0]["history"]} >= {"Audit", "Audit answer", "Learning action"}
+    moderation = _fields(_part(audits[1], "Answers")[0])
+    assert (
+        moderation["value"]["value"] == "Good" and moderation["comment"]["value"] == "I read it differently"
+    )
+    assert "Someone else's concern" not in json.dumps(data)
+    document = subject_access.as_html(data)
+    assert "<h2>Case file audits</h2>" in document and escape(QUESTION) in document
+    assert "Her wishes were not recorded" in document
+
+
+def test_the_export_holds_the_reviews_the_person_is_linked_to(case, lead, council, tmp_path):
+    from tests.assurance_records import review_about
+    from tests.conftest import new_person
+
+    person, _, _ = case
+    review = review_about(
+        person,
+        lead,
+        summary="Edna Marsh was found at home by her neighbour",
+        findings="The neighbour had rung three agencies",
+    )
+    review_about(new_person(council, family_name="Other"), lead, reference="SAR-2021-002")
+
+    data = subject_access_export(person)
+    section = data["safeguarding_adults_reviews"]
+    assert section["note"] == subject_access.REVIEWS_NOTE
+    assert "findings are not included" in section["note"]
+    [adult] = section["records"]
+    assert adult["record"] == f"Safeguarding Adults Review {review.reference}"
+    assert adult["reference"] == review.reference
+    fields = _fields(adult)
+    assert {name: f["value"] for name, f in fields.items()} == {
+        "review": review.reference,
+        "pseudonym": "Adult A",
+        "died": "Yes",
+        "serious_harm": "No",
+        "age_band": "85-94",
+        "date_of_death": "2021-04-02",
+        "decision": "Mandatory review (section 44(1) to (3))",
+        "status": "Published",
+        "referred_on": "2021-04-01",
+        "decision_on": "2021-04-20",
+        "started_on": "2021-05-01",
+        "concluded_on": "2021-08-01",
+        "published_on": "2021-09-01",
+    }
+    assert adult["history"], "the adult's change history"
+    assert data["summary"]["safeguarding_adults_reviews"] == 1
+    # About other people and agencies too: not in the export.
+    exported = json.dumps(data)
+    for words in (review.referral_summary, review.findings, review.decision_reasons, "SAR-2021-002"):
+        assert words not in exported
+    document = subject_access.as_html(data)
+    assert "<h2>Safeguarding Adults Reviews</h2>" in document and review.reference in document
+    # The export is logged against the review it shows, too.
+    call_command("subject_access", "--person", str(person.uuid), "--output", str(tmp_path))
+    logged = AccessLog.objects.filter(
+        page="manage.py subject_access", record_type="sars.safeguardingadultsreview"
+    )
+    assert [e.record_id for e in logged] == [review.uuid]
+    call_command("verify_access_log")
+
+
+def test_without_audits_or_reviews_the_sections_are_empty(case):
+    person, _, _ = case
+    data = subject_access_export(person)
+    assert data["case_file_audits"]["records"] == [] and data["safeguarding_adults_reviews"]["records"] == []
+    document = subject_access.as_html(data)
+    assert "Case file audits" not in document and "Safeguarding Adults Reviews" not in document

@@ -19,6 +19,11 @@ class RetentionRule(models.Model):
             "person_without_activity",
             "People with nothing open and no activity, with all their records",
         )
+        # The Board's record, not a person's: it goes alone (retention.py).
+        SAFEGUARDING_ADULTS_REVIEW = (
+            "safeguarding_adults_review",
+            "Safeguarding Adults Reviews that are over, with no recommendation still open",
+        )
 
     class Action(models.TextChoices):
         ANONYMISE = (
@@ -40,7 +45,8 @@ class RetentionRule(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Counted from when the concern or enquiry was closed; for a person, from their "
         "last activity (the record created or changed, a concern received or decided, an enquiry "
-        "started or closed).",
+        "started or closed); for a Safeguarding Adults Review, from its publication, else its "
+        "conclusion, else the decision not to hold one.",
     )
     action = models.CharField("After that", max_length=10, choices=Action.choices, default=Action.ANONYMISE)
 

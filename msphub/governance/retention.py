@@ -6,7 +6,11 @@
 - ``closed_enquiry``: closed enquiries, from their closure, with the concern they came from;
 - ``person_without_activity``: people with nothing open and no activity since the cut-off (the
   record made or changed, a representative changed, a concern received or decided, an enquiry
-  started or closed), with every concern and enquiry about them.
+  started or closed), with every concern and enquiry about them;
+- ``safeguarding_adults_review``: the Board's Safeguarding Adults Reviews that are over (concluded,
+  published, or not progressed) with no recommendation still open, counted from publication, else
+  conclusion, else the decision not to hold one. A review is the Board's record, not a person's: it
+  goes alone, with its adults and recommendations, and never takes a person with it.
 
 A person goes with their concerns and enquiries when every one of them goes (or was anonymised
 before): erased when all of them are erased, else anonymised. A record two rules pick is erased if
@@ -29,6 +33,18 @@ day each of the person's concerns was received (the measures) and, for each year
 enquiry, 31 March or the date of death before it (the return's SG1). The date of death, where it
 came from and the autism item are kept: the return counts them (and UK GDPR covers only the
 living).
+Case file audits (msphub/audits) of a concern or enquiry go with it: erasing deletes them with their
+answers, moderations and learning actions (the round's results then count one audit fewer: erasing
+changes figures, as the council chose); anonymising keeps each answer's value and grade, the
+audit's status and dates, who audited and moderated it, so the round's results and the agreement
+between auditors are unchanged, and removes the words, which describe the case (the auditor's
+summary and comments, the practitioner's reflections, the learning actions' text and what was done).
+An audit or a review's adult still linked to a person who is erased loses that link (set to null),
+and so do their histories: the audit stays with its record, the review with its pseudonym.
+Anonymising a review keeps what SG5 and the register count (the decision, status, dates, themes, each
+adult's died and serious harm and age band, each recommendation's owner, dates and status) and
+removes its words, the person link, a date of death, and the pseudonym (which may be a first name
+the family chose: it becomes "Adult" and the row's id).
 Erasing deletes the records and their parts. Either way their change history (django-simple-history)
 is anonymised or deleted with them. The access log is never touched: its rows name records by uuid
 and reference only, and are hash-chained (manage.py verify_access_log). Each record disposed of is
@@ -45,14 +61,15 @@ from datetime import date, datetime, time
 from typing import Any, cast
 
 from django.db import models, transaction
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_model_for_model
 
 from msphub.accounts.models import Organisation
+from msphub.audits.models import Audit, AuditAnswer, LearningAction
 from msphub.casefile.models import CaseNote
 from msphub.concerns.models import (
     Concern,
@@ -82,6 +99,7 @@ from msphub.enquiries.models import (
 )
 from msphub.letters.models import Letter
 from msphub.people.models import EmergencyAccess, Person, Representative
+from msphub.sars.models import ReviewAdult, ReviewRecommendation, SafeguardingAdultsReview
 from msphub.worktray.services import records_gone
 
 from .models import Disposal, RetentionRule
@@ -94,7 +112,13 @@ TOKEN_LENGTH = 16
 PERSON = Person._meta.label_lower
 CONCERN = Concern._meta.label_lower
 ENQUIRY = Enquiry._meta.label_lower
-KINDS: dict[str, type[models.Model]] = {ENQUIRY: Enquiry, CONCERN: Concern, PERSON: Person}
+REVIEW = SafeguardingAdultsReview._meta.label_lower
+KINDS: dict[str, type[models.Model]] = {
+    ENQUIRY: Enquiry,
+    CONCERN: Concern,
+    PERSON: Person,
+    REVIEW: SafeguardingAdultsReview,
+}
 ERASE, ANONYMISE = RetentionRule.Action.ERASE.value, RetentionRule.Action.ANONYMISE.value
 
 
@@ -209,7 +233,38 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
         "approved_text": TEXT,
         "quote_status": "",
     },
+    # A case file audit of the record: values and grades are what the round's results and the
+    # moderation agreement count, so they stay; the words describe the case.
+    Audit: {"summary": TEXT, "practitioner_reflections": TEXT},
+    AuditAnswer: {"comment": TEXT, "reflection": TEXT},
+    LearningAction: {"action": TEXT, "done_note": TEXT},
+    # A Safeguarding Adults Review: SG5 and the register count the decision, dates and adults; the
+    # words (the referral names the adult) and who the adult was go.
+    SafeguardingAdultsReview: {
+        "referral_summary": TEXT,
+        "referred_by": TEXT,
+        "decision_reasons": TEXT,
+        "family_involvement_note": TEXT,
+        "findings": TEXT,
+    },
+    ReviewAdult: {
+        "person": None,
+        "date_of_death": None,
+        # Unique within the review, so numbered by the row (and by the same row in its history).
+        "pseudonym": Concat(Value("Adult "), Cast("id", output_field=CharField())),
+    },
+    ReviewRecommendation: {"text": TEXT, "not_accepted_reason": TEXT, "evidence": TEXT},
 }
+
+# A case file audit's rows, by their link to the audit (a moderation is an audit of the same record).
+AUDIT_TABLES: tuple[tuple[type[models.Model], str], ...] = (
+    (Audit, "id"),
+    (AuditAnswer, "audit_id"),
+    (LearningAction, "audit_id"),
+)
+# Links to a person that stay when the person is erased, set to null instead (rows and history):
+# the audit belongs to its concern or enquiry, the review's adult to the Board's review.
+PERSON_LINKS_CLEARED: tuple[type[models.Model], ...] = (Audit, ReviewAdult)
 
 # The parts of each kind of record, by the name of their link to it; parts go with the record.
 PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
@@ -232,14 +287,16 @@ PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
         *((part, "enquiry_id") for part in (EnquiryRiskType, EnquiryLocation, EnquirySource)),
         (ReviewProgress, "review__enquiry_id"),
     ),
+    SafeguardingAdultsReview: ((ReviewAdult, "review_id"), (ReviewRecommendation, "review_id")),
 }
 
 
 @dataclass(frozen=True)
 class Item:
-    """One record to dispose of, with its parts: a person, a concern or an enquiry."""
+    """One record to dispose of, with its parts: a person, a concern, an enquiry or a Safeguarding
+    Adults Review."""
 
-    kind: str  # a model label: people.person, concerns.concern or enquiries.enquiry
+    kind: str  # a model label, one of KINDS: people.person, concerns.concern, ...
     pk: int
     uuid: uuid.UUID
     reference: str
@@ -357,6 +414,24 @@ def _people_without_activity(rule: RetentionRule, before: datetime) -> models.Qu
     return people
 
 
+def _reviews_over(rule: RetentionRule, before: datetime) -> models.QuerySet[SafeguardingAdultsReview]:
+    """Reviews over before the cut-off: published, concluded or not progressed, dated from the
+    latest of those, with no recommendation still to be done (the Board is still tracking it)."""
+    status = SafeguardingAdultsReview.Status
+    still_open = ReviewRecommendation.objects.filter(
+        review=OuterRef("pk"),
+        status__in=[ReviewRecommendation.Status.OPEN, ReviewRecommendation.Status.IN_PROGRESS],
+    )
+    return (
+        SafeguardingAdultsReview.objects.filter(
+            council=rule.council, status__in=[status.CONCLUDED, status.PUBLISHED, status.CLOSED]
+        )
+        .annotate(ended=Coalesce("published_on", "concluded_on", "decision_on"))
+        .filter(ended__lt=timezone.localdate(before))
+        .exclude(Exists(still_open))
+    )
+
+
 class _Chooser:
     """The records chosen so far, one action each (erase wins), and the people who may go too."""
 
@@ -462,6 +537,9 @@ def build_plan(today: date | None = None, council: Organisation | None = None) -
         elif rule.record_type == RetentionRule.RecordType.CLOSED_ENQUIRY:
             for enquiry in _closed_enquiries(rule, before).select_related("concern"):
                 chooser.add_enquiry(enquiry, rule.action, rule)
+        elif rule.record_type == RetentionRule.RecordType.SAFEGUARDING_ADULTS_REVIEW:
+            for review in _reviews_over(rule, before):
+                chooser.add(review, rule.action, rule)
         else:
             for person in _people_without_activity(rule, before):
                 chooser.add_person(person, rule.action, rule)
@@ -487,6 +565,8 @@ def _values(model: type[models.Model]) -> dict[str, Any]:
             values[name] = Case(When(**{name: ""}, then=Value("")), default=Value(REMOVED))
         elif how is BLANK:
             values[name] = Value("")
+        elif how is None or hasattr(how, "resolve_expression"):
+            values[name] = how  # a link or date cleared, or worked out from the row
         else:
             values[name] = Value(how)
     return values
@@ -500,15 +580,38 @@ def _history(model: type[models.Model]) -> models.QuerySet | None:
 
 
 def _each_table(
-    ids: dict[type[models.Model], list[int]],
+    ids: dict[type[models.Model], list[int]], audits: list[int]
 ) -> Iterable[tuple[type[models.Model], str, list[int]]]:
-    """Every model whose rows belong to the records, with the lookup that finds them."""
+    """Every model whose rows belong to the records, with the lookup that finds them; ``audits``
+    are the records' case file audits (``_audits_of``)."""
     for kind, pks in ids.items():
         if not pks:
             continue
         yield kind, "id", pks
         for part, link in PARTS[kind]:
             yield part, link, pks
+    if audits:
+        for model, link in AUDIT_TABLES:
+            yield model, link, audits
+
+
+def _audits_of(ids: dict[type[models.Model], list[int]]) -> list[int]:
+    """The case file audits of the concerns and enquiries, their moderations among them (worked
+    out before anything is deleted: their answers' history is found through them)."""
+    if not ids[Concern] and not ids[Enquiry]:
+        return []
+    of_records = Q(concern_id__in=ids[Concern]) | Q(enquiry_id__in=ids[Enquiry])
+    return list(Audit._base_manager.filter(of_records).values_list("pk", flat=True))
+
+
+def _clear_person_links(people: list[int]) -> None:
+    """Links to erased people that outlive them (an audit of a record since linked to someone else,
+    a review's adult): set to null, in the rows and their history."""
+    if not people:
+        return
+    for model in PERSON_LINKS_CLEARED:
+        model._base_manager.filter(person_id__in=people).update(person=None)
+        get_history_model_for_model(model).objects.filter(person_id__in=people).update(person=None)
 
 
 def _remove_files(ids: dict[type[models.Model], list[int]]) -> None:
@@ -521,7 +624,7 @@ def _remove_files(ids: dict[type[models.Model], list[int]]) -> None:
 
 def _anonymise(ids: dict[type[models.Model], list[int]]) -> None:
     _remove_files(ids)
-    for model, link, pks in _each_table(ids):
+    for model, link, pks in _each_table(ids, _audits_of(ids)):
         values = _values(model)
         if not values:
             continue  # nothing in it identifies anyone
@@ -575,15 +678,22 @@ def _delete_concerns(pks: list[int]) -> None:
 
 def _erase(ids: dict[type[models.Model], list[int]]) -> None:
     _remove_files(ids)
-    # Enquiries before their concerns, concerns before their people (both are protected links), and
-    # duplicates before the concerns they duplicate.
+    # Audits before the records they audit (a protected link), with their answers, moderations and
+    # learning actions (cascades); enquiries before their concerns, concerns before their people
+    # (both are protected links), and duplicates before the concerns they duplicate.
+    audits = _audits_of(ids)
+    if audits:
+        Audit._base_manager.filter(pk__in=audits).delete()
+    _clear_person_links(ids[Person])
     if ids[Enquiry]:
         Enquiry._base_manager.filter(pk__in=ids[Enquiry]).delete()
     _delete_concerns(ids[Concern])
     if ids[Person]:
         Person._base_manager.filter(pk__in=ids[Person]).delete()
+    if ids[SafeguardingAdultsReview]:
+        SafeguardingAdultsReview._base_manager.filter(pk__in=ids[SafeguardingAdultsReview]).delete()
     # Deleting wrote a last historical row for each record and part: the history goes too.
-    for model, link, pks in _each_table(ids):
+    for model, link, pks in _each_table(ids, audits):
         history = _history(model)
         if history is not None:
             history.filter(**{f"{link}__in": pks}).delete()

@@ -10,8 +10,13 @@ aside (entered in error, or a duplicate of another concern) or flagged as abuse 
 enquiry with its desired outcomes, reviews, contacts, capacity and best-interests decisions,
 advocacy, plan actions, the types, locations and sources of risk it found, closure and feedback (with
 the moderation of a quote for the Board), each with its change history; the concerns about them this
-council passed to another council (the recipients, UK GDPR Article 15(1)(c)); and the access-log
-entries of who viewed these records.
+council passed to another council (the recipients, UK GDPR Article 15(1)(c)); the case file audits
+of their concerns and enquiries (the round, who audited and when, each question's answer and comment,
+a live audit's reflections, learning actions), each with its change history; each Safeguarding Adults
+Review the lead has linked them to, as the review records them (pseudonym, whether they died or
+suffered serious harm, age band, date of death, and the review's decision, status and dates: not the
+referral's summary, the reasons or the findings, which are about other people and agencies too; the
+export's note says so); and the access-log entries of who viewed these records.
 
 Each value is one entry ``{"name", "label", "value", "redact", "free_text"}``. ``redact`` marks
 another individual's personal data (a third party: the person who raised the concern unless it was
@@ -28,7 +33,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import Q
@@ -38,6 +43,7 @@ from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from msphub.accounts.models import User
+from msphub.audits.models import Audit, AuditAnswer, LearningAction
 from msphub.casefile.models import CaseNote
 from msphub.concerns.models import (
     Concern,
@@ -67,12 +73,35 @@ from msphub.enquiries.models import (
 )
 from msphub.letters.models import Letter
 from msphub.people.models import Person, Representative
+from msphub.sars.models import ReviewAdult, SafeguardingAdultsReview
 
 FORMAT = "msphub subject access export"
 FORMAT_VERSION = 1
 THIRD_PARTY = "Third party: consider redaction"
 FREE_TEXT = "Free text: check for other people named"
 PDF_TEMPLATE = "governance/subject_access_pdf.html"
+REVIEWS_NOTE = (
+    "Each Safeguarding Adults Review this person is linked to, as the review records them: their "
+    "pseudonym, whether they died or suffered serious harm, their age band and date of death, and the "
+    "review's decision, status and dates. The summary of the referral, the reasons for the decision "
+    "and the review's findings are not included: they are about other people and agencies too. "
+    "Consider them separately, with the Safeguarding Adults Board, before disclosing any of them."
+)
+AUDITS_NOTE = (
+    "Case file audits of this person's concerns and enquiries: checks of the quality of the council's "
+    "work by its auditors (and, in a live audit, the practitioner's own reflections), with any "
+    "learning actions for staff."
+)
+# The review's own fields a linked adult's entry shows (the rest is not the person's: REVIEWS_NOTE).
+REVIEW_FIELDS = (
+    "decision",
+    "status",
+    "referred_on",
+    "decision_on",
+    "started_on",
+    "concluded_on",
+    "published_on",
+)
 
 # Never shown: keys, and the link to the record a part belongs to (it is listed under it).
 SKIPPED = {
@@ -352,6 +381,87 @@ def _enquiry(enquiry: Enquiry) -> dict[str, Any]:
     return data
 
 
+def _field(name: str, label: str, value: str | None, free_text: bool = False) -> dict[str, Any] | None:
+    if value is None or value == "":
+        return None
+    return {"name": name, "label": label, "value": value, "redact": False, "free_text": free_text}
+
+
+def _answer(answer: AuditAnswer) -> dict[str, Any]:
+    """One answer, by the question's words and the scale's label (the tool's version the audit used)."""
+    question = answer.question
+    labels = {str(option["value"]): option.get("label") or option["value"] for option in question.scale}
+    fields = [
+        _field("section", "Section", question.section),
+        _field("value", "Answer", str(labels.get(answer.value, answer.value)) if answer.value else None),
+        _field("grade", "Grade", None if answer.grade is None else str(answer.grade)),
+        _field("comment", "Comment", answer.comment, free_text=True),
+        _field("reflection", "The practitioner's reflection", answer.reflection, free_text=True),
+    ]
+    return {
+        "record": question.text,
+        "model": AuditAnswer._meta.label_lower,
+        "uuid": None,
+        "reference": None,
+        "fields": [f for f in fields if f is not None],
+        "third_party": [],
+    }
+
+
+def audits_of(concerns: list[Concern], enquiries: list[Enquiry]) -> list[Audit]:
+    """The case file audits (moderations among them) of the person's concerns and enquiries."""
+    return list(
+        Audit.objects.filter(Q(concern__in=concerns) | Q(enquiry__in=enquiries))
+        .select_related("audit_round", "concern", "enquiry", "team", "auditor", "practitioner")
+        .order_by("audit_round__period_start", "audit_round__pk", "position", "pk")
+    )
+
+
+def _audit(audit: Audit) -> dict[str, Any]:
+    answers = [_answer(a) for a in audit.answers.select_related("question").order_by("question__order")]
+    actions = []
+    for action in audit.learning_actions.select_related("owner", "created_by"):
+        entry = record(action, "Learning action")
+        entry["fields"] = [f for f in entry["fields"] if f["name"] != "audit"]  # listed under it
+        actions.append(entry)
+    parts = [
+        {"title": title, "records": rows}
+        for title, rows in (("Answers", answers), ("Learning actions", actions))
+        if rows
+    ]
+    title = f"{'Moderation' if audit.is_moderation else 'Case file audit'} of {audit.reference}"
+    data = record(audit, title, parts=parts)
+    # Where it sits in the round's sample, and the audit a moderation moderates (the same record),
+    # say nothing about the person.
+    data["fields"] = [f for f in data["fields"] if f["name"] not in ("position", "moderates")]
+    data["history"] = history(
+        [
+            _history_of(Audit, id=audit.pk),
+            _history_of(AuditAnswer, audit_id=audit.pk),
+            _history_of(LearningAction, audit_id=audit.pk),
+        ]
+    )
+    return data
+
+
+def reviews_of(person: Person) -> list[ReviewAdult]:
+    """The adults of Safeguarding Adults Reviews linked to the person (by the lead)."""
+    adults = ReviewAdult.objects.filter(person=person).select_related("review")
+    return list(adults.order_by("review__referred_on", "pk"))
+
+
+def _review_adult(adult: ReviewAdult) -> dict[str, Any]:
+    review = adult.review
+    data = record(adult, f"Safeguarding Adults Review {review.reference}")
+    fields = [cast(models.Field, SafeguardingAdultsReview._meta.get_field(name)) for name in REVIEW_FIELDS]
+    shown = [_field(f.name, _label(f), _shown(f, review)) for f in fields]
+    reference = _field("review", "Review", review.reference)
+    data["fields"] = [reference, *data["fields"], *(f for f in shown if f is not None)]
+    data["reference"] = review.reference
+    data["history"] = history([_history_of(ReviewAdult, id=adult.pk)])
+    return data
+
+
 def records_of(person: Person) -> tuple[list[Concern], list[Enquiry]]:
     """The concerns and enquiries about the person, oldest first."""
     concerns = list(
@@ -472,6 +582,8 @@ def subject_access_export(person: Person, now: datetime | None = None) -> dict[s
     )
     concern_data = [_concern(c) for c in concerns]
     enquiry_data = [_enquiry(e) for e in enquiries]
+    audit_data = [_audit(a) for a in audits_of(concerns, enquiries)]
+    review_data = [_review_adult(adult) for adult in reviews_of(person)]
     transfers = transferred_out(person, concerns)
     access = _access_log(person, concerns, enquiries, transfers)
     return {
@@ -489,12 +601,16 @@ def subject_access_export(person: Person, now: datetime | None = None) -> dict[s
             "concerns": len(concern_data),
             "enquiries": len(enquiry_data),
             "concerns_transferred": len(transfers),
+            "case_file_audits": len(audit_data),
+            "safeguarding_adults_reviews": len(review_data),
             "access_log_entries": len(access),
-            "third_party_values": _count_marks(person_data, concern_data, enquiry_data),
+            "third_party_values": _count_marks(person_data, concern_data, enquiry_data, audit_data),
         },
         "person": person_data,
         "concerns": concern_data,
         "enquiries": enquiry_data,
+        "case_file_audits": {"note": AUDITS_NOTE, "records": audit_data},
+        "safeguarding_adults_reviews": {"note": REVIEWS_NOTE, "records": review_data},
         "transferred_to_other_councils": [_transfer(t) for t in transfers],
         "access_log": access,
     }
@@ -524,9 +640,11 @@ def as_pdf(data: dict[str, Any], request: HttpRequest | None = None) -> bytes:
 def log_export(person: Person, page: str, user: User | None = None, *, person_logged: bool = False) -> None:
     """Access-log entries for an export: the person (unless the page's lookup logged them already)
     and each of their concerns and enquiries, as seen from ``page`` (the download's URL, or the
-    command), by ``user`` (None for ``manage.py subject_access``, run on the server)."""
+    command), by ``user`` (None for ``manage.py subject_access``, run on the server); and each
+    Safeguarding Adults Review the export shows them in."""
     concerns, enquiries = records_of(person)
-    for obj in (*(() if person_logged else (person,)), *concerns, *enquiries):
+    reviews = [adult.review for adult in reviews_of(person)]
+    for obj in (*(() if person_logged else (person,)), *concerns, *enquiries, *reviews):
         AccessLog.objects.append(
             user=user,
             record_type=obj._meta.label_lower,

@@ -463,8 +463,9 @@ def merge_people(
 
     In one transaction, with both people's rows locked (so two leads merging at once cannot both
     win, nor merge a record that has just been merged): every concern, enquiry, representative,
-    emergency access and named user (``restricted_to``) of the duplicate, and any records merged
-    into it before, move to the kept record, each move in that record's own history. The kept
+    emergency access and named user (``restricted_to``) of the duplicate, its case notes, documents,
+    letters, case file audits and Safeguarding Adults Review adults, and any records merged into it
+    before, move to the kept record, each move in that record's own history. The kept
     record takes the duplicate's value of each detail in ``take`` (``MERGE_FIELDS`` keys) and no
     other; it is restricted if either was. The duplicate is not deleted: it keeps its details and
     history and says when, by whom and why it was merged, and is then in no search or list and
@@ -520,7 +521,24 @@ def merge_people(
         case_notes = list(CaseNote.objects.select_for_update().filter(person=duplicate).order_by("pk"))
         documents = list(Document.objects.select_for_update().filter(person=duplicate).order_by("pk"))
         letters = list(Letter.objects.select_for_update().filter(person=duplicate).order_by("pk"))
-        for row in (*concerns, *enquiries, *representatives, *case_notes, *documents, *letters):
+        # The case file audits of the duplicate's records (the person as sampled) and the adults of
+        # Safeguarding Adults Reviews linked to it follow too, or the duplicate would still be the
+        # person they are about.
+        from msphub.audits.models import Audit
+        from msphub.sars.models import ReviewAdult
+
+        audits = list(Audit.objects.select_for_update().filter(person=duplicate).order_by("pk"))
+        review_adults = list(ReviewAdult.objects.select_for_update().filter(person=duplicate).order_by("pk"))
+        for row in (
+            *concerns,
+            *enquiries,
+            *representatives,
+            *case_notes,
+            *documents,
+            *letters,
+            *audits,
+            *review_adults,
+        ):
             _move(row, kept, user, why)
         # Written once and never changed (so no history): only the person they open moves.
         emergency_accesses = EmergencyAccess.objects.filter(person=duplicate).update(person=kept)

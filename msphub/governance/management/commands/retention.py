@@ -21,6 +21,7 @@ NOUNS = {
     retention.ENQUIRY: ("enquiry", "enquiries"),
     retention.CONCERN: ("concern", "concerns"),
     retention.PERSON: ("person", "people"),
+    retention.REVIEW: ("Safeguarding Adults Review", "Safeguarding Adults Reviews"),
 }
 
 

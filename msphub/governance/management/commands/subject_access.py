@@ -57,6 +57,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Subject access export for {found.uuid} written to {json_path} and {pdf_path}: "
             f"{summary['concerns']} concerns, {summary['enquiries']} enquiries, "
+            f"{summary['case_file_audits']} case file audits, "
+            f"{summary['safeguarding_adults_reviews']} Safeguarding Adults Reviews, "
             f"{summary['access_log_entries']} access-log entries, "
             f"{summary['third_party_values']} values marked as a third party's (consider redaction)."
         )
