@@ -717,6 +717,32 @@ def test_erasing_a_person_keeps_their_review_by_its_pseudonym(old, council, lead
     assert ReviewAdult.history.model.objects.filter(id=adult.pk).exists(), "its history is kept"
 
 
+def test_a_person_with_a_review_under_way_is_not_without_activity(old, council, lead, make_person):
+    """A Safeguarding Adults Review still under way about someone keeps their record: the Board may
+    need it. Once the review is over, the rule finds them again."""
+    from msphub.sars.models import SafeguardingAdultsReview
+    from tests.assurance_records import review_about
+
+    with time_machine.travel(at(2018, 1, 10), tick=False):
+        quiet = make_person(family_name="Underreview")
+    review = review_about(quiet, lead, reference="SAR-2026-002", on=date(2026, 1, 1))
+    SafeguardingAdultsReview.objects.filter(pk=review.pk).update(
+        status=SafeguardingAdultsReview.Status.IN_PROGRESS, concluded_on=None, published_on=None
+    )
+    RetentionRule.objects.create(
+        council=council, record_type="person_without_activity", years=2, action="erase"
+    )
+    text, _ = _list()
+    assert str(quiet.uuid) not in text
+    SafeguardingAdultsReview.objects.filter(pk=review.pk).update(
+        status=SafeguardingAdultsReview.Status.PUBLISHED,
+        concluded_on=date(2026, 5, 1),
+        published_on=date(2026, 6, 1),
+    )
+    text, _ = _list()
+    assert str(quiet.uuid) in text
+
+
 REVIEW_WORDS = ("Edna Marsh was found at home", "Rita Daughter told the review", "Edna's GP had not")
 
 

@@ -407,6 +407,15 @@ def _people_without_activity(rule: RetentionRule, before: datetime) -> models.Qu
         Enquiry.objects.filter(Q(started_at__gte=before) | Q(closed_at__gte=before), person=pk),
         get_history_model_for_model(Person).objects.filter(id=pk, history_date__gte=before),
         get_history_model_for_model(Representative).objects.filter(person_id=pk, history_date__gte=before),
+        # A Safeguarding Adults Review about them still under way: the Board may need the record.
+        ReviewAdult.objects.filter(
+            person=pk,
+            review__status__in=[
+                SafeguardingAdultsReview.Status.REFERRED,
+                SafeguardingAdultsReview.Status.UNDER_CONSIDERATION,
+                SafeguardingAdultsReview.Status.IN_PROGRESS,
+            ],
+        ),
     ]
     people = Person.objects.filter(council=rule.council, created_at__lt=before)
     for activity in busy:
