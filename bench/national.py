@@ -18,7 +18,11 @@ database is dropped and created again, so its name must contain "bench"):
 (e) times measure_totals against the hand-written SQL of bench/measures_baseline.py, interleaved,
     BENCH_REPEATS times after a warm-up, for England and for the council with the most concerns
     received in the year, checking every numerator and denominator agrees;
-(f) times the Board dashboard page of that council, as its Board viewer sees it for the year
+(f) times "What people wanted and got" (outcomes.outcome_figures: outcomes by category, who expressed
+    them and negotiated, involvement, days to advocacy) against the hand-written SQL of
+    bench/outcomes_baseline.py, interleaved, BENCH_REPEATS times after a warm-up, for England and for
+    that council, checking every count and wait agrees;
+(g) times the Board dashboard page of that council, as its Board viewer sees it for the year
     ("Last financial year", the clock set to 15 April after the year), through Django's test client,
     BENCH_REPEATS times after a warm-up;
 
@@ -381,7 +385,43 @@ def run() -> str:
         )
     lines.append("")
 
-    # (f) the Board dashboard of the largest council ------------------------------------------------
+    # (f) what people wanted and got against the hand-written SQL ----------------------------------
+    lines += [
+        f"### What people wanted and got {YEAR} against the hand-written SQL baseline",
+        "",
+        "`outcomes.outcome_figures` (outcomes by category, who expressed them and negotiated, "
+        "involvement, days from advocacy referral to start; five queries) against "
+        f"bench/outcomes_baseline.py (three statements), median of {repeats} runs each after a warm-up, "
+        "interleaved in one process on the same database; the baseline with JIT off as above, and its "
+        "outcomes statement without parallel workers.",
+        "",
+        "| scope | counted outcomes | started referrals | baseline median s | msphub median s | ratio "
+        "| agreement |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for key, label, council in (
+        ("England", "England (all councils)", None),
+        ("largest council", f"largest council ({largest.ons_code if largest else 'none'})", largest),
+    ):
+        if key == "largest council" and largest is None:
+            ratios["outcomes largest council"] = None
+            continue
+        _say(f"What people wanted and got against the baseline, {label}, {repeats} repetitions")
+        timing = _outcomes_against_baseline(year, council, repeats)
+        ratio = timing["msphub"] / timing["baseline"]
+        ratios[f"outcomes {key}"] = ratio
+        agreement = (
+            "every figure agrees"
+            if not timing["differences"]
+            else f"**{len(timing['differences'])} differ**: " + "; ".join(timing["differences"])
+        )
+        lines.append(
+            f"| {label} | {timing['outcomes']:,} | {timing['referrals']:,} | {timing['baseline']:.3f} | "
+            f"{timing['msphub']:.3f} | {ratio:.2f} | {agreement} |"
+        )
+    lines.append("")
+
+    # (g) the Board dashboard of the largest council ------------------------------------------------
     dashboard_ms = None
     if largest is not None:
         _say(f"Board dashboard of {largest.ons_code}, {repeats} repetitions")
@@ -416,6 +456,8 @@ def run() -> str:
         f"Ratio SAC all councils: {ratio_text(ratios['SAC all councils'])}",
         f"Ratio measures England: {ratio_text(ratios['measures England'])}",
         f"Ratio measures largest council: {ratio_text(ratios['measures largest council'])}",
+        f"Ratio outcomes England: {ratio_text(ratios['outcomes England'])}",
+        f"Ratio outcomes largest council: {ratio_text(ratios['outcomes largest council'])}",
         f"Dashboard largest council median ms: {'n/a' if dashboard_ms is None else f'{dashboard_ms:.0f}'}",
     ]
     for line in summary:
@@ -476,6 +518,33 @@ def _measures_against_baseline(year, council, repeats: int) -> dict:
         times["baseline"].append(_timed(theirs)[0])
         times["msphub"].append(_timed(ours)[0])
     return {**{k: statistics.median(v) for k, v in times.items()}, "differences": differences}
+
+
+def _outcomes_against_baseline(year, council, repeats: int) -> dict:
+    """Median seconds of outcome_figures and of the baseline (interleaved, after a warm-up), the
+    figures on which they differ, and how many outcomes and referrals they counted."""
+    from bench.outcomes_baseline import baseline_outcomes, comparable, differences
+    from msphub.measures import measures, outcomes
+
+    council_id = council.pk if council is not None else None
+
+    def ours() -> dict:
+        return comparable(outcomes.outcome_figures(measures.Filters(period=year, council=council)))
+
+    def theirs() -> dict:
+        return baseline_outcomes(year, council_id)
+
+    a, b = ours(), theirs()  # warm-up, and the figures to compare
+    times: dict[str, list[float]] = {"baseline": [], "msphub": []}
+    for _ in range(repeats):
+        times["baseline"].append(_timed(theirs)[0])
+        times["msphub"].append(_timed(ours)[0])
+    return {
+        **{k: statistics.median(v) for k, v in times.items()},
+        "differences": differences(a, b),
+        "outcomes": b["who_and_negotiated"]["outcomes"],
+        "referrals": b["advocacy_days"]["n"],
+    }
 
 
 def _dashboard_day(year):

@@ -5,18 +5,20 @@ Sections, each in its own process (each sets Django up on its own database):
 1. bench/pages.py: the busiest pages on a council-sized data set (SQLite in var/bench.sqlite3, or
    BENCH_PAGES_DATABASE_URL).
 2. bench/national.py: generating a national-size year, the SAC return against the hand-written SQL
-   baseline (bench/baseline.py) and every MSP measure, on PostgreSQL (BENCH_DATABASE_URL; if unset,
-   the local cluster is started as .ci/run does and postgres://msphub:msphub@127.0.0.1:5432/msphub_bench
-   is used).
+   baseline (bench/baseline.py), every MSP measure, measure_totals against bench/measures_baseline.py
+   and "What people wanted and got" against bench/outcomes_baseline.py, on PostgreSQL
+   (BENCH_DATABASE_URL; if unset, the local cluster is started as .ci/run does and
+   postgres://msphub:msphub@127.0.0.1:5432/msphub_bench is used).
 3. bench/load.py, when present: the load test, on the national-size database when the national
    section ran (else LOAD_DATABASE_URL or its own database; see that file).
 
     python bench/run.py [--only pages,national,load] [--output PATH]
 
 BENCH_COUNCILS / BENCH_CONCERNS shrink the national section for a quick trial (write its results
-elsewhere with --output, so that bench/RESULTS.md keeps the national-size figures); BENCH_PAGE_CONCERNS
-sets the page section's size. A section that fails is reported as such and the others still run.
-Speed is measured here, never asserted in tests.
+elsewhere with --output, so that bench/RESULTS.md keeps the national-size figures; BENCH_REUSE=1 with
+BENCH_DATABASE_URL runs it on a small year already generated there, without dropping anything);
+BENCH_PAGE_CONCERNS sets the page section's size. A section that fails is reported as such and the
+others still run. Speed is measured here, never asserted in tests.
 """
 
 import argparse
