@@ -519,6 +519,17 @@ def test_a_learning_action_reaches_its_owner_and_their_manager_only(client, w, m
     )
     client.force_login(w.cast.locality_manager)
     assert words not in body(client.get(reverse("worktray:index")))
+    # The owner is notified once, by the audited record's reference alone; it links to their audits.
+    from msphub.worktray.emails import record_path
+    from msphub.worktray.models import Notification
+
+    (told,) = Notification.objects.filter(kind=Notification.Kind.LEARNING_ACTION)
+    assert (told.user, told.reference, told.key) == (
+        w.cast.practitioner,
+        w.a_front.reference,
+        f"learning_action:{action.uuid}",
+    )
+    assert record_path(told) == reverse("audits:my_audits")
 
 
 def test_the_owner_marks_a_learning_action_done_with_a_note(client, w, module_db):

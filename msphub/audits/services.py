@@ -21,6 +21,7 @@ from msphub.accounts.models import COUNCIL_CASEWORK_ROLES, Organisation, Role, U
 from msphub.accounts.permissions import AUDIT_ROUNDS
 from msphub.concerns.models import Decision
 from msphub.core.states import StateChanged, lock_status
+from msphub.worktray import services as worktray_services
 
 from .models import Audit, AuditAnswer, AuditQuestion, AuditRound, AuditTool, LearningAction
 
@@ -452,6 +453,7 @@ def add_learning_action(
         made = LearningAction.objects.create(
             audit=audit, action=action.strip(), owner=owner, due_on=due_on, created_by=by
         )
+        worktray_services.learning_action_set(made)
     logger.info("Learning action %s added to audit %s", made.uuid, audit.uuid)
     return made
 

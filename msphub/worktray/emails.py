@@ -36,7 +36,10 @@ def site_url() -> str:
 
 
 def record_path(notification: Notification) -> str:
-    """The page of the record a notification is about (by its reference, as every record's URL)."""
+    """The page of the record a notification is about (by its reference, as every record's URL); a
+    learning action's is the owner's list of audits and learning actions."""
+    if notification.record_type == services.LEARNING_ACTION:
+        return reverse("audits:my_audits")
     if notification.record_type == services.ENQUIRY:
         return reverse("enquiries:detail", args=[notification.reference])
     return reverse("concerns:detail", args=[notification.reference])

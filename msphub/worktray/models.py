@@ -43,12 +43,15 @@ class Notification(models.Model):
         REVIEW_OVERDUE = "review_overdue", "Review overdue"
         ACTION_OVERDUE = "action_overdue", "Plan action overdue"
         SIGN_OFF_WAITING = "sign_off_waiting", "Waiting for your sign-off"
+        LEARNING_ACTION = "learning_action", "Learning action from a case file audit"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     # The record it is about: "concerns.concern" or "enquiries.enquiry", by uuid, and its reference
-    # (shown and emailed; a reference names nobody).
+    # (shown and emailed; a reference names nobody). A learning action from a case file audit is
+    # "audits.learningaction", with the audited record's uuid and reference (so it goes when the
+    # record does) and the action in its key.
     record_type = models.CharField(max_length=50)
     record_uuid = models.UUIDField()
     reference = models.CharField(max_length=20)

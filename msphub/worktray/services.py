@@ -54,6 +54,7 @@ class Due:
 
 CONCERN = Concern._meta.label_lower
 ENQUIRY = Enquiry._meta.label_lower
+LEARNING_ACTION = "audits.learningaction"
 
 
 def _create(due: Iterable[Due], now: datetime | None = None) -> int:
@@ -130,6 +131,26 @@ def notify(users: Iterable[User | None], kind: str, record: Concern | Enquiry, k
 
 
 # --- Events: the hooks the concern and enquiry services call -------------------------------------
+
+
+def learning_action_set(action: Any) -> None:
+    """A case file audit set ``action`` for its owner: tell them once (the audited record's
+    reference only; the action's words stay on the audit)."""
+    audit = action.audit
+    record = audit.enquiry if audit.enquiry_id else audit.concern
+    _create(
+        [
+            Due(
+                user_id=action.owner_id,
+                kind=Kind.LEARNING_ACTION,
+                record_type=LEARNING_ACTION,
+                record_uuid=record.uuid,
+                reference=record.reference,
+                key=f"learning_action:{action.uuid}",
+                person_id=audit.person_id,
+            )
+        ]
+    )
 
 
 def decision_returned(decision: Any) -> None:
