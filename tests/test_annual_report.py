@@ -499,6 +499,10 @@ def test_an_unknown_section_is_not_found(client, world, key):
     assert client.get(section_url(key)).status_code == 404
     assert client.post(section_url(key), {"text": "x"}).status_code == 404
     assert client.get(reverse("annualreport:section_history", args=[2025, key])).status_code == 404
+    # Nor can a service caller keep text under a key the pack never prints.
+    report = AnnualReport.objects.get(council=world.cast.council, year=2025)
+    with pytest.raises(ValueError, match="No such section"):
+        services.save_section(report, key, {None: "x"}, world.cast.lead)
 
 
 @pytest.mark.parametrize("year", [2014, 2030, 2024, 99999999999999999999])

@@ -17,10 +17,15 @@ from django.db.models import Count, Q
 from django.test import RequestFactory
 from django.utils import timezone
 
-from msphub.accounts.models import Organisation, Team, User
+from msphub.accounts.models import Organisation, Role, Team, User
+from msphub.annualreport import services as report_services
+from msphub.annualreport.models import AnnualReport
+from msphub.audits import results
+from msphub.audits.models import Audit, AuditAnswer, AuditRound, LearningAction
 from msphub.concerns.models import Concern, ConcernRiskType, Decision
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
+from msphub.core.periods import FinancialYear
 from msphub.core.validators import is_valid_nhs_number, normalise_postcode
 from msphub.demo import content, tempcheck_demo
 from msphub.enquiries import services as enquiry_services
@@ -34,6 +39,8 @@ from msphub.enquiries.models import (
     Review,
 )
 from msphub.people.models import Person
+from msphub.sars import services as sar_services
+from msphub.sars.models import ReviewRecommendation, SafeguardingAdultsReview
 from tests.conftest import per_test
 
 LONDON = ZoneInfo("Europe/London")
@@ -48,7 +55,18 @@ def seed(**options: Any) -> str:
 
 
 # How linked rows are named across runs, where primary keys differ (others by their uuid).
-NATURAL_KEYS = {"Enquiry": "reference", "Concern": "reference", "User": "username", "Organisation": "name"}
+NATURAL_KEYS = {
+    "Enquiry": "reference",
+    "Concern": "reference",
+    "User": "username",
+    "Organisation": "name",
+    # An audit tool is named by its slug (with its version) and a question by its key.
+    "AuditTool": "slug",
+    "AuditQuestion": "key",
+}
+# The apps whose every row (and history row) a rerun must reproduce: the casework, and the Board
+# assurance records built on it (issue 14).
+SNAPSHOT_APPS = ("people", "concerns", "enquiries", "audits", "sars", "annualreport")
 
 
 def natural_rows(model) -> list[tuple]:
@@ -67,11 +85,12 @@ def natural_rows(model) -> list[tuple]:
 
 def snapshot() -> dict[str, Any]:
     """Everything a rerun must reproduce: row counts of every table, references, names and times,
-    and every row of the casework (people, concerns, enquiries) and of its history."""
+    and every row of the casework (people, concerns, enquiries), of the audits, reviews and annual
+    report built on it, and of their history."""
     return {
         "casework": {
             model._meta.label: natural_rows(model)
-            for app in ("people", "concerns", "enquiries")
+            for app in SNAPSHOT_APPS
             for model in apps.get_app_config(app).get_models()
         },
         "counts": {model._meta.label: model.objects.count() for model in apps.get_models()},
@@ -182,6 +201,11 @@ def test_running_twice_gives_exactly_the_same_data():
     assert set(with_outcomes.values_list("status", flat=True)) == set(Enquiry.Status.values)
     assert Concern.objects.filter(council__ons_code="E06000902").exists()
     assert "Enquiries: open" in output
+    assert "Case file audits: " in output and "Safeguarding Adults Reviews: 2 with" in output
+    # The assurance records (and their history) were compared too, in the same stages as the full demo.
+    for model in (Audit, AuditAnswer, LearningAction, SafeguardingAdultsReview, ReviewRecommendation):
+        assert record[model._meta.label] and record[model.history.model._meta.label]
+    assert Audit.objects.filter(moderates__isnull=False, status=Audit.Status.COMPLETED).exists()
     names = Counter(Person.objects.values_list("council_id", "given_name", "family_name"))
     assert max(names.values()) == 1
 
@@ -372,3 +396,111 @@ def check_enquiries(riverside: Organisation, now: datetime) -> None:
     made = enquiries.filter(making_organisation=partner_eo.organisation)
     assert made.filter(status=Enquiry.Status.CLOSED).exists() and made.exclude(status="closed").exists()
     assert set(Enquiry.objects.for_user(partner_eo)) == set(made)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=False)
+def test_board_assurance(seeded):
+    """Issue 14's "Done when": an audit round with completed and moderated audits, outcomes not
+    achieved with notes, and two reviews with recommendations; and the rest the Board is shown."""
+    now = seeded.now
+    today = timezone.localdate(now)
+    riverside = Organisation.objects.get(ons_code="E06000901")
+
+    # The case file auditors sign in with the demo password; the police's audits for Riverside.
+    auditor = authenticate(RequestFactory().post("/login/"), username="auditor", password=content.PASSWORD)
+    assert auditor is not None and auditor.role == Role.CASE_FILE_AUDITOR
+    assert auditor.organisation == riverside
+    police_auditor = User.objects.get(username="police_auditor")
+    assert police_auditor.is_case_file_auditor and police_auditor.organisation.name == "Riverside Police"
+    assert riverside in police_auditor.organisation.councils.all()
+
+    # One round, drawn per team per month over a past quarter, with the shipped tool.
+    audit_round = AuditRound.objects.get(council=riverside)
+    assert audit_round.status == AuditRound.Status.OPEN and audit_round.rule == AuditRound.Rule.PER_TEAM_MONTH
+    assert audit_round.period_end < audit_round.as_at <= today
+    assert audit_round.sampled_at is not None and audit_round.sampled_at < now
+    audits = Audit.objects.filter(audit_round=audit_round)
+    first = audits.filter(moderates__isnull=True)
+    statuses = Counter(first.values_list("status", flat=True))
+    assert statuses[Audit.Status.COMPLETED] > first.count() / 2
+    assert statuses[Audit.Status.IN_PROGRESS] and statuses[Audit.Status.NOT_STARTED]
+    # The sample is the one the rule draws, and every enquiry in it started in the quarter.
+    assert all(
+        audit_round.period_start <= timezone.localdate(e.started_at) <= audit_round.period_end
+        for e in Enquiry.objects.filter(pk__in=first.values("enquiry"))
+    )
+    # Completed audits answered every required question, with grades copied from the scale.
+    completed = audits.filter(status=Audit.Status.COMPLETED)
+    for audit in completed.select_related("audit_round__tool"):
+        assert audit.completed_at is not None and audit_round.as_at <= timezone.localdate(audit.completed_at)
+        assert audit.completed_at < now
+    required = audit_round.tool.questions.filter(required=True).count()
+    assert all(n >= required for n in completed.annotate(n=Count("answers")).values_list("n", flat=True))
+    assert AuditAnswer.objects.filter(audit__in=completed, grade__isnull=False).exists()
+    assert AuditAnswer.objects.filter(audit__in=completed).exclude(comment="").count() > completed.count()
+    # Both auditors audit, each only what is sampled for them.
+    assert set(first.values_list("auditor__username", flat=True)) == {"auditor", "police_auditor"}
+    assert set(Audit.objects.for_user(police_auditor)) == set(audits.filter(auditor=police_auditor))
+
+    # A live audit with the practitioner's reflections beside the auditor's answers.
+    live = first.get(mode=Audit.Mode.LIVE)
+    assert live.practitioner is not None and live.practitioner.does_casework
+    assert live.practitioner_reflections and live.answers.exclude(reflection="").exists()
+
+    # Moderated by the other auditor, the grades not all the same.
+    moderations = audits.filter(moderates__isnull=False)
+    assert moderations.count() == -(-first.count() * audit_round.moderation_percent // 100)
+    assert all(m.auditor_id != m.moderates.auditor_id for m in moderations.select_related("moderates"))
+    agreement = results.agreement(audit_round)
+    assert agreement["pairs"] >= 2 and 50 < agreement["percent"] < 100
+
+    # Learning actions owned by practitioners: open, done and overdue.
+    actions = LearningAction.objects.filter(audit__audit_round=audit_round)
+    assert {a.owner.role for a in actions} <= {Role.PRACTITIONER, Role.TEAM_MANAGER}
+    assert actions.filter(status=LearningAction.Status.DONE).exclude(done_note="").exists()
+    assert actions.open().filter(due_on__lt=today).count() == 1
+    assert actions.open().filter(due_on__gte=today).exists()
+    assert all(a.created_at < now and (a.done_on is None or a.done_on <= today) for a in actions)
+
+    # Outcomes not achieved, each with the note that says why.
+    not_achieved = DesiredOutcome.objects.filter(
+        enquiry__council=riverside,
+        enquiry__status=Enquiry.Status.CLOSED,
+        withdrawn_on=None,
+        achievement="Not Achieved",
+    )
+    assert not_achieved.count() >= 5
+    assert not not_achieved.filter(achievement_note="").exists()
+
+    # Two reviews with recommendations: a mandatory one concluded this year where the adult died,
+    # and a discretionary one in progress where the adult survived; and a referral not progressed.
+    year = FinancialYear.containing(today)
+    reviews = SafeguardingAdultsReview.objects.filter(council=riverside)
+    held = reviews.exclude(decision=SafeguardingAdultsReview.Decision.NOT_PROGRESSED)
+    assert held.count() == 2 and all(r.recommendations.exists() for r in held)
+    assert reviews.filter(decision=SafeguardingAdultsReview.Decision.NOT_PROGRESSED).count() == 1
+    concluded = held.get(decision=SafeguardingAdultsReview.Decision.MANDATORY)
+    assert concluded.concluded_on is not None and year.start <= concluded.concluded_on <= today
+    assert concluded.findings and concluded.themes
+    adult = concluded.adults.get()
+    assert adult.died and adult.person is not None and adult.person.council == riverside
+    recommendations = concluded.recommendations.all()
+    assert 3 <= recommendations.count() <= 4
+    assert len(set(recommendations.values_list("status", flat=True))) >= 3
+    assert recommendations.filter(status=ReviewRecommendation.Status.COMPLETED).exclude(evidence="").exists()
+    assert recommendations.overdue(today).count() == 1
+    in_progress = held.get(decision=SafeguardingAdultsReview.Decision.DISCRETIONARY)
+    assert in_progress.status == SafeguardingAdultsReview.Status.IN_PROGRESS
+    assert (
+        not in_progress.adults.filter(died=True).exists()
+        and in_progress.adults.filter(serious_harm=True).exists()
+    )
+    sg5 = dict(((row, column), n) for row, column, n in sar_services.sg5(riverside, year)["SG5a"])
+    assert sg5[(sar_services.SG5A_ROW, sar_services.SG5A_DIED)] == 1
+
+    # The annual report for this year, every section the Board writes drafted, not yet agreed.
+    report = AnnualReport.objects.get(council=riverside, year=year.first_year)
+    assert report.status == AnnualReport.Status.DRAFT
+    assert report_services.missing_sections(report) == []
+    assert report.sections.filter(key="members").count() >= 3

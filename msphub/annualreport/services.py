@@ -101,7 +101,10 @@ def save_section(
     """Write a section's text: ``texts`` by member organisation for "What each member did", else
     ``{None: text}``. Only what changed is saved (each save is a change in the section's history); a
     member left blank who has no text yet gets no row. Refused with ``StateChanged`` once the report
-    is agreed (checked under the report's row lock, so a section cannot change as it is agreed)."""
+    is agreed (checked under the report's row lock, so a section cannot change as it is agreed). An
+    unknown key is a programming error (the pages 404 on one), refused rather than kept unseen."""
+    if key not in Section.values:
+        raise ValueError(f"No such section of the annual report: {key!r}")
     with transaction.atomic():
         lock_status(report, [AnnualReport.Status.DRAFT], StateChanged(AGREED))
         existing = {s.member_id: s for s in ReportSection.objects.filter(report=report, key=key)}

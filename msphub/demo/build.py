@@ -11,7 +11,9 @@ the simulated time and acting user, so the history pages tell the same story as 
 Where a service draws a random uuid, the builder writes a seeded one over it in the same way.
 
 Once a council's concerns exist, the enquiries they opened are played through their stages, from
-newly opened to closed with feedback (enquiry_stages.py).
+newly opened to closed with feedback (enquiry_stages.py). Last, Riverside's Board assurance is built
+on that casework: a round of case file audits, Safeguarding Adults Reviews and a draft annual report
+(assurance_demo.py).
 """
 
 import math
@@ -48,6 +50,7 @@ from msphub.enquiries.models import RECORD_PARTS, Enquiry, Feedback
 from msphub.people.models import Person, Representative
 
 from . import content as c
+from .assurance_demo import remove_assurance, seed_assurance
 from .enquiry_stages import EnquiryPlan, EnquiryStagesMixin
 
 # The parts of the enquiry record, the person's feedback among them; they go with their enquiry,
@@ -87,6 +90,8 @@ def remove_demo_data() -> None:
     )
     partner_ids = list(Organisation.objects.filter(name__in=c.PARTNER_NAMES).values_list("pk", flat=True))
     h_concern, h_person, h_enquiry = (m.history.model for m in (Concern, Person, Enquiry))
+    # Audits and reviews protect the records they are about, so they go first.
+    remove_assurance(council_ids)
 
     # Historical rows outlive their records, so ids come from the history tables as well: a note
     # someone deleted through the app still has history rows to clear.
@@ -262,6 +267,7 @@ class DemoBuilder(EnquiryStagesMixin):
         if scale <= 0:
             raise ValueError("scale must be more than 0")
         self.scale = scale
+        self.seed = seed
         self.rng = random.Random(seed)
         # The corrections (concerns set aside, an attempt to reach someone) draw from their own
         # generator, so adding them changed nothing else the seed gives.
@@ -280,6 +286,7 @@ class DemoBuilder(EnquiryStagesMixin):
         }
         # The enquiries a council's concerns opened, played through their stages once all exist.
         self.opened: list[EnquiryPlan] = []
+        self.assurance: dict[str, int] = {}
 
     # Entry point
 
@@ -295,6 +302,8 @@ class DemoBuilder(EnquiryStagesMixin):
             finally:
                 pre_create_historical_record.disconnect(dispatch_uid="seed_demo")
             self._backdate()
+            # Audits, reviews and the annual report read the casework as it stands, backdated.
+            self.assurance = seed_assurance(self)
         return self.summary()
 
     # Organisations and users
@@ -1167,4 +1176,5 @@ class DemoBuilder(EnquiryStagesMixin):
             ).count(),
             "within_24h": concerns.first_contact_within_target().count(),
             "users": len(self.users),
+            "assurance": self.assurance,
         }

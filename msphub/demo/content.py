@@ -6,6 +6,7 @@ HL) do not exist and email addresses use example domains, so nothing can reach a
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 PASSWORD = "msphub-demo-2026"  # noqa: S105 - published demo password, only ever set on demo users
 
@@ -147,6 +148,26 @@ USERS = [
         "Riverside NHS Foundation Trust",
         None,
         "Safeguarding adults enquiry officer",
+    ),
+    # Case file auditors (issue 14): they open only the records sampled for them. One is council
+    # staff from the quality assurance team, the other sits on the Board's multi-agency audit panel.
+    DemoUser(
+        "auditor",
+        "Fiona",
+        "Gallagher",
+        "case_file_auditor",
+        "Riverside Council",
+        None,
+        "Quality assurance officer, adult social care",
+    ),
+    DemoUser(
+        "police_auditor",
+        "Daniel",
+        "Osei",
+        "case_file_auditor",
+        "Riverside Police",
+        None,
+        "Detective sergeant, multi-agency case file audit panel",
     ),
 ]
 USERNAMES = [u.username for u in USERS]
@@ -1404,7 +1425,13 @@ ACHIEVEMENT_NOTES = {
         "In place, but it is early days.",
         "",
     ],
-    "Not Achieved": ["Outside our control; explained to {name}.", "{name} still feels the same.", ""],
+    # Every outcome not achieved says why: a team manager's list of them (issue 14) is read for the
+    # reasons, and a blank one tells the reader nothing.
+    "Not Achieved": [
+        "Outside our control; explained to {name}.",
+        "{name} still feels the same: the provider would not change the visit times.",
+        "The police took no further action, so {name}'s wish to see charges could not be met.",
+    ],
 }
 
 # Feedback, in the adult's and a representative's words
@@ -1452,4 +1479,296 @@ FEEDBACK_ANSWER_WEIGHTS = {
     "good": [("Definitely", 78), ("To some extent", 15), ("Don't know", 2), ("", 5)],
     "mixed": [("Definitely", 20), ("To some extent", 50), ("Not at all", 15), ("Don't know", 8), ("", 7)],
     "poor": [("To some extent", 25), ("Not at all", 55), ("Prefer not to say", 10), ("", 10)],
+}
+
+# --- Board assurance: case file audits, Safeguarding Adults Reviews, the annual report (issue 14) ---
+
+# How a file reads to an auditor: the weights of each grade (4 outstanding to 1 inadequate) and the
+# chance of a "yes" on a yes/no question. Most files are sound, a few are weak.
+AUDIT_FILE_QUALITY = [("strong", 30), ("typical", 50), ("weak", 20)]
+AUDIT_GRADE_WEIGHTS = {
+    "strong": [(4, 30), (3, 55), (2, 12), (1, 3)],
+    "typical": [(4, 8), (3, 55), (2, 30), (1, 7)],
+    "weak": [(4, 2), (3, 30), (2, 45), (1, 23)],
+}
+AUDIT_YES_RATE = {"strong": 0.95, "typical": 0.85, "weak": 0.55}
+# Questions that often do not apply to a file (capacity was not in doubt, no communication needs).
+AUDIT_NOT_APPLICABLE_RATE = {"capacity_considered": 0.55, "advocacy": 0.55, "communication": 0.2}
+
+# The auditor's comment on a question, for an answer that meets the standard and one that does not.
+AUDIT_COMMENTS: dict[str, tuple[list[str], list[str]]] = {
+    "first_contact": (
+        [
+            "Spoke to them by phone the same afternoon; recorded with the time.",
+            "Home visit the next morning.",
+        ],
+        [
+            "Two unanswered calls, then nothing for four days.",
+            "First conversation was with the provider, not the adult.",
+        ],
+    ),
+    "immediate_safety": (
+        ["The carer was stood down the same day and the family told.", "Other residents were thought of."],
+        [
+            "No sign anyone checked whether they were safe that night.",
+            "Risk to the other tenant not considered.",
+        ],
+    ),
+    "asked_outcomes": (
+        ["Asked at the first visit; the answer is quoted.", "Asked through a daughter, with the reason why."],
+        ["Not asked until the closing visit.", "The record assumes what the adult wanted."],
+    ),
+    "outcomes_own_words": (
+        ["'I want to feel safe in my own flat': the adult's words, not ours.", "Quotes throughout."],
+        ["Written as 'wants to be safe', which could be anyone.", "Outcomes in professional shorthand only."],
+    ),
+    "outcomes_revisited": (
+        [
+            "Checked at each review; the change of mind is recorded and agreed.",
+            "Negotiated outcome explained.",
+        ],
+        ["Wishes recorded once and never returned to.", "Outcome changed without saying why."],
+    ),
+    "involvement": (
+        [
+            "The adult chaired part of the planning meeting herself.",
+            "Visits at home at times that suited them.",
+        ],
+        ["Decisions made at a meeting the adult was not told about.", "Involvement not recorded at all."],
+    ),
+    "communication": (
+        ["Interpreter booked for every visit.", "Easy-read plan left with the adult."],
+        ["Hearing loss mentioned but no adjustment made.", "Phone contact only, despite the adult's needs."],
+    ),
+    "capacity_considered": (
+        ["Decision-specific assessment recorded and reasoned.", "Capacity assumed and the reason recorded."],
+        ["'Lacks capacity' with no decision named.", "No assessment despite clear doubt."],
+    ),
+    "advocacy": (
+        [
+            "Care Act advocate started within a week and the advocate's view is on file.",
+            "A son acted as appropriate person.",
+        ],
+        ["Referral made but never chased.", "Substantial difficulty noted, no advocate considered."],
+    ),
+    "least_intrusive": (
+        ["Support to act for themself was tried first.", "Response in proportion to a low risk."],
+        [
+            "A strategy meeting where a phone call would have done.",
+            "Police involved against the adult's wishes, no reason.",
+        ],
+    ),
+    "risk_outcome": (
+        [
+            "Risk at the start and end set side by side; reduced.",
+            "The adult understands the risk that remains.",
+        ],
+        ["No view of the risk at closure.", "Closed with the risk unchanged and no plan."],
+    ),
+    "safety_plan": (
+        ["Plan names who does what by when, shared with the adult.", "Reviewed when the carer changed."],
+        ["No plan on file.", "Plan written but not shared with the adult."],
+    ),
+    "information_shared": (
+        ["Consent recorded before sharing with the GP.", "Shared with police without consent, reason given."],
+        ["Housing not told until the end.", "Whole file sent to the provider."],
+    ),
+    "partner_actions": (
+        ["Every partner action owned, dated and followed up.", "Provider's actions chased and confirmed."],
+        ["Actions given to health with no date.", "Nobody checked the provider did what it said."],
+    ),
+    "outcomes_achieved": (
+        [
+            "Achievement checked with the adult by phone before closing.",
+            "The adult's view recorded at closure.",
+        ],
+        ["Graded by the worker alone.", "Not achieved, with no reason recorded."],
+    ),
+    "feedback_sought": (
+        ["Feedback conversation offered and recorded.", "Questionnaire sent; a daughter replied."],
+        ["No feedback offered.", "Offered, but what was said is not recorded."],
+    ),
+    "management_oversight": (
+        ["Manager's reasons clear at each sign-off.", "Supervision note on the file."],
+        ["Signed off with no comment.", "No oversight visible at closure."],
+    ),
+    "recording": (
+        ["Clear, current and respectful: the adult would recognise themself.", "Easy to follow."],
+        ["Case notes weeks behind.", "Jargon throughout; hard to follow."],
+    ),
+}
+AUDIT_COMMENTS_DEFAULT = (
+    ["Good, and clearly recorded.", "Meets the standard."],
+    ["Not evident in the record."],
+)
+AUDIT_WORKED_WELL = [
+    "Persistent, patient contact that let the adult say what they wanted in their own time.",
+    "Close work with the police kept the adult at the centre of the decisions.",
+    "The advocate's involvement changed the plan for the better.",
+    "Quick action on the day the concern came in.",
+    "Good use of the family's knowledge of the adult, with their agreement.",
+]
+AUDIT_COULD_BE_BETTER = [
+    "Record the person's own words, not a summary of them.",
+    "Return to what the person wanted at each review.",
+    "Chase partner actions and record that they were done.",
+    "Ask for feedback before closing, and write down what is said.",
+    "Name the decision when capacity is in doubt.",
+]
+AUDIT_SUMMARIES = {
+    "strong": "A person-led enquiry, well recorded; practice to share with the team.",
+    "typical": "Sound practice overall, with the person's wishes recorded; some gaps in the record.",
+    "weak": "The person's voice is hard to find in this file; learning actions set.",
+}
+# Where the second auditor sees it differently, they say why.
+MODERATION_COMMENTS = [
+    "I read the record as a grade lower: the evidence is thin.",
+    "I would grade this higher: the visit notes show it well.",
+    "Agree with the first auditor.",
+]
+# The practitioner's own reflections in a live audit.
+AUDIT_REFLECTIONS = {
+    "asked_outcomes": "I did ask at the first visit, but I wrote it up as a summary; next time I will quote.",
+    "involvement": "They wanted to be at the meeting, but it was at short notice; I should have moved it.",
+    "outcomes_achieved": "I checked by phone before closing, and should have written that down.",
+    "recording": "Reading it back, the case notes were late in the busy weeks.",
+}
+AUDIT_REFLECTIONS_OVERALL = (
+    "Doing this together helped. The practice was better than the record shows, and the gap is in what "
+    "I wrote down rather than what I did. I will record the person's words and my reasons as I go."
+)
+LEARNING_ACTIONS = [
+    "Record the person's desired outcomes in their own words at the first conversation.",
+    "Book a reflective supervision on proportionate responses where risk is low.",
+    "Share the file at the team meeting as an example of person-led practice.",
+    "Complete the mental capacity refresher and apply it to decision-specific assessments.",
+]
+LEARNING_DONE_NOTES = [
+    "Discussed at the team meeting on the 12th; the template now asks for the person's own words.",
+    "Supervision held; notes on the supervision file.",
+]
+
+# Safeguarding Adults Reviews (section 44). Pseudonyms only: the Board never sees who they were.
+SAR_CONCLUDED: dict[str, Any] = {
+    "referred_by": "Riverside NHS Foundation Trust",
+    "summary": (
+        "Referred by the trust's named nurse after Adult A died at home two weeks after discharge from "
+        "hospital. Concerns about self-neglect had been raised by the home care agency and by a neighbour."
+    ),
+    "decision_reasons": (
+        "Adult A had needs for care and support, died, and the Board knows or suspects the death "
+        "resulted from neglect. There is reasonable cause for concern about how agencies worked "
+        "together. The criteria of section 44(1) to (3) are met."
+    ),
+    "reviewer": "Independent reviewer (Northmoor Safeguarding Consultancy)",
+    "themes": ["self_neglect", "hospital_discharge", "multi_agency_working"],
+    "family_involvement": "involved",
+    "family_note": "Adult A's sister met the reviewer twice and read the draft report.",
+    "findings": (
+        "Adult A's wish to go home was respected, but nobody agreed with them what support would make "
+        "that safe.\n\n"
+        "The discharge went ahead on a Friday without the home care agency being told, and the first "
+        "visit was missed.\n\n"
+        "Three agencies each held part of the picture of self-neglect; no one brought it together, and "
+        "no multi-agency meeting was called.\n\n"
+        "Adult A's capacity to make decisions about their care at home was assumed, and not recorded, "
+        "although staff doubted it."
+    ),
+    "adult": {"pseudonym": "Adult A", "died": True, "serious_harm": True},
+}
+SAR_CONCLUDED_RECOMMENDATIONS = [
+    # (owner, text, state): state is completed, overdue, in_progress or open.
+    (
+        "Riverside NHS Foundation Trust",
+        "Discharges of adults with care and support needs are not made on a Friday unless the home care "
+        "provider has confirmed the first visit.",
+        "completed",
+    ),
+    (
+        "Riverside Council",
+        "Introduce a multi-agency self-neglect protocol, with a named lead agency and a route to a "
+        "risk meeting.",
+        "overdue",
+    ),
+    (
+        "Riverside Integrated Care Board",
+        "Audit how mental capacity is recorded in community health records, and report to the Board.",
+        "in_progress",
+    ),
+    (
+        "Riverside Housing Association",
+        "Train neighbourhood officers to recognise and report self-neglect.",
+        "open",
+    ),
+]
+SAR_EVIDENCE = (
+    "The trust's discharge policy was changed in the autumn; a month's discharges were audited and none "
+    "went ahead without the provider's confirmation."
+)
+SAR_IN_PROGRESS: dict[str, Any] = {
+    "referred_by": "Riverside Police",
+    "summary": (
+        "Adult B, a young man with a learning disability, was taken into a flat used for drug dealing "
+        "and was seriously assaulted. He survived."
+    ),
+    "decision_reasons": (
+        "Adult B survived, so the mandatory criteria are not met. The Board chose a discretionary review "
+        "under section 44(4): the case shows how criminal exploitation of adults with a learning "
+        "disability is spotted, and there is learning for every agency."
+    ),
+    "reviewer": "Independent reviewer (Fell View Associates)",
+    "themes": ["exploitation", "learning_disability_autism", "transitions"],
+    "family_involvement": "involved",
+    "family_note": "Adult B and his mother are taking part, with an advocate.",
+    "findings": "",
+    "adult": {"pseudonym": "Adult B", "died": False, "serious_harm": True},
+}
+# An early learning point the Board acted on while the review continues.
+SAR_IN_PROGRESS_RECOMMENDATIONS = [
+    (
+        "Riverside Police",
+        "Share intelligence about flats taken over for drug dealing with adult social care within a day.",
+        "in_progress",
+    ),
+]
+SAR_NOT_PROGRESSED: dict[str, Any] = {
+    "referred_by": "Meadowview Care Home",
+    "summary": "A resident fell and broke a hip; the home asked whether a review was needed.",
+    "decision_reasons": (
+        "The criteria of section 44 are not met: the fall was investigated under section 42, and the "
+        "learning is being taken forward by the home and the council's quality team."
+    ),
+}
+
+# The Board's own sections of the annual report, drafted by the safeguarding lead.
+ANNUAL_REPORT_SECTIONS = {
+    "foreword": (
+        "This has been a year of listening. We have asked more people what they wanted from a "
+        "safeguarding enquiry, and more of them told us they got it.\n\n"
+        "Two Safeguarding Adults Reviews have shaped our work, and I thank the families who took part."
+    ),
+    "strategy": (
+        "Our strategic plan has three priorities: Making Safeguarding Personal, self-neglect, and "
+        "learning from reviews.\n\n"
+        "We began monthly case file audits of safeguarding enquiries, with multi-agency auditors, and "
+        "report what they find to every Board meeting."
+    ),
+    "review_actions": (
+        "The Board accepted every recommendation of the review concluded this year. Progress is "
+        "reported to each Board meeting; where a recommendation is late, the owner explains why.\n\n"
+        "The self-neglect protocol is behind plan: the Board agreed a new date with the council."
+    ),
+    "priorities": (
+        "Next year we will finish the self-neglect protocol, audit capacity assessments across "
+        "agencies, and hear directly from people who have been through an enquiry."
+    ),
+}
+ANNUAL_REPORT_MEMBERS = {
+    "Riverside Council": (
+        "Adult social care introduced case file audits and trained every practitioner in recording the "
+        "person's own words."
+    ),
+    "Riverside Police": "The Public Protection Unit took part in audits and led work on exploitation.",
+    "Riverside NHS Foundation Trust": "The trust changed its discharge policy after Adult A's review.",
+    "Riverside Integrated Care Board": "The ICB funded an independent advocacy pilot for people in hospital.",
 }

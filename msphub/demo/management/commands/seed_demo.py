@@ -15,7 +15,8 @@ from msphub.enquiries.models import Enquiry
 
 class Command(BaseCommand):
     help = (
-        "Create demo councils, partners, users, about 320 concerns and over 100 enquiries at every stage. "
+        "Create demo councils, partners, users, about 320 concerns and over 100 enquiries at every stage, "
+        "a round of case file audits, Safeguarding Adults Reviews and a draft annual report. "
         "Running it again "
         "deletes the demo councils' casework and rebuilds the same data."
     )
@@ -71,7 +72,18 @@ class Command(BaseCommand):
             f"  Enquiries: {enquiries}; review overdue: {summary['review_overdue']}; feedback from "
             f"{summary['feedback']} people or representatives, {summary['feedback_due']} still to ask"
         )
+        assurance = summary["assurance"]
+        out.write(
+            f"  Case file audits: {assurance['audits']} sampled, {assurance['completed']} completed, "
+            f"{assurance['moderations']} moderated, {assurance['learning_actions']} learning actions; "
+            f"Safeguarding Adults Reviews: {assurance['reviews']} with {assurance['recommendations']} "
+            "recommendations; a draft annual report for this year"
+        )
         out.write(f"  {summary['users']} users ({', '.join(content.USERNAMES)}), password {content.PASSWORD}")
+        out.write(
+            "  Case file auditors: auditor (Riverside Council) and police_auditor (Riverside Police) "
+            "open only the records sampled for them, at /audits/"
+        )
         out.write(
             "  Temperature check: national 2016 round (115 councils), the 2014/15 baseline and a 2026 round; "
             "users network_lead and interviewer"
