@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from msphub.accounts.models import Organisation, Role
+from msphub.accounts.models import Organisation, Role, User
 from msphub.audits import sampling, services, tools
 from msphub.audits.models import Audit, AuditAnswer, AuditRound, LearningAction
 from msphub.core.models import AccessLog
@@ -59,6 +59,8 @@ def world_once(module_db, django_db_blocker) -> SimpleNamespace:
         w.e_front = enquiry("Quill", cast.practitioner, cast.manager)
         w.e_locality = enquiry("Lark", cast.locality_practitioner, cast.locality_manager)
         w.e_restricted = enquiry("Rook", cast.locality_practitioner, cast.locality_manager, restricted=True)
+        # The auditor is named on the restricted record (the one rule: only named users and the lead).
+        w.e_restricted.person.restricted_to.add(w.auditor)
         w.e_unsampled = enquiry("Wren", cast.practitioner, cast.manager)
         w.round = _round(cast.lead, "Riverside monthly audit", w.tool)
         sampling.draw(w.round)
@@ -323,6 +325,33 @@ def test_a_restricted_record_opens_only_in_a_round_that_includes_it(client, w, m
     assert client.get(_audit_url(w.a_restricted)).status_code == 404
     client.force_login(w.cast.lead)
     assert client.get(_audit_url(w.a_restricted)).status_code == 404
+
+
+def test_a_restricted_record_in_an_including_round_is_still_only_for_those_named_on_it(client, w, module_db):
+    """Including restricted records does not widen who sees them: an auditor not named on the
+    record, and any partner auditor (partners are never named), get 404 even if assigned."""
+    for auditor in (w.second, w.pauditor):
+        Audit.objects.filter(pk=w.a_restricted.pk).update(auditor=auditor)
+        client.force_login(auditor)
+        assert client.get(_audit_url(w.a_restricted)).status_code == 404, auditor
+        assert w.e_restricted.reference not in body(client.get(reverse("audits:my_audits")))
+
+
+def test_an_auditor_loses_the_record_when_the_round_closes_or_they_leave(client, w, module_db):
+    client.force_login(w.auditor)
+    assert client.get(_audit_url(w.a_front)).status_code == 200
+    AuditRound.objects.filter(pk=w.round.pk).update(status=AuditRound.Status.CLOSED)
+    assert client.get(_audit_url(w.a_front)).status_code == 404
+    assert w.e_front.reference not in body(client.get(reverse("audits:my_audits")))
+    client.force_login(w.cast.lead)
+    assert client.get(_audit_url(w.a_front)).status_code == 200
+    AuditRound.objects.filter(pk=w.round.pk).update(status=AuditRound.Status.OPEN)
+    # Re-roled as a Board viewer, or moved to a council the round is not for: no longer an auditor.
+    for change in ({"role": "board_viewer"}, {"organisation": w.cast.other_council}):
+        User.objects.filter(pk=w.auditor.pk).update(**change)
+        client.force_login(User.objects.get(pk=w.auditor.pk))
+        assert client.get(_audit_url(w.a_front)).status_code == 404, change
+        User.objects.filter(pk=w.auditor.pk).update(role=Role.CASE_FILE_AUDITOR, organisation=w.cast.council)
 
 
 @pytest.mark.parametrize("who", ["practitioner", "manager", "board_viewer", "other_council_user"])

@@ -155,31 +155,54 @@ class AuditQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view") -> "AuditQuerySet":
         """Audits the user may open (../shared/domain/access.md, "case file auditor").
 
-        Actions: "view" (the auditor it is assigned to; the council's safeguarding lead; in a live
-        audit, the practitioner whose work it is), "edit" (answering: the auditor, while the audit is
-        not completed and the round is open), "reflect" (the live audit's practitioner, likewise).
-        A sampled record whose person is restricted is open only in a round that includes restricted
-        records (the lead's choice), whoever asks.
+        Actions: "view" (the auditor it is assigned to, while the round is open; the council's
+        safeguarding lead; in a live audit, the practitioner whose work it is), "edit" (answering: the
+        auditor, while the audit is not completed and the round is open), "reflect" (the live audit's
+        practitioner, likewise).
+
+        An auditor is one only while they may audit for the round's council: its casework staff or
+        case file auditors, or case file auditors of a partner agency that works with it (someone
+        re-roled or moved elsewhere loses the audit). A restricted person's record is open only in a
+        round that includes restricted records (the lead's choice), and then only to whoever the one
+        rule for restricted records lets see it (``PersonQuerySet.restricted_from``: the lead and the
+        users named on it; never a partner).
         """
         if not user.is_authenticated:
             return self.none()
+        from msphub.accounts.models import Organisation
+        from msphub.people.models import Person
+
         qs = self.exclude(models.Q(person__restricted=True) & models.Q(audit_round__include_restricted=False))
+        if not user.is_lead:
+            qs = qs.exclude(person__in=Person.objects.restricted_from(user))
+        if user.does_casework:
+            councils = models.Q(audit_round__council_id=user.organisation_id)
+        elif user.is_case_file_auditor:
+            partner_of = Organisation.councils.through.objects.filter(
+                from_organisation_id=user.organisation_id
+            )
+            councils = models.Q(audit_round__council_id=user.organisation_id) | models.Q(
+                audit_round__council_id__in=partner_of.values("to_organisation_id")
+            )
+        else:
+            return self.none()
+        auditing = models.Q(auditor=user, audit_round__status=AuditRound.Status.OPEN) & councils
         if action == "view":
-            mine = models.Q(auditor=user)
+            mine = auditing
             if user.is_lead:
                 mine |= models.Q(audit_round__council_id=user.organisation_id)
             if user.does_casework:
-                mine |= models.Q(mode=Audit.Mode.LIVE, practitioner=user)
+                mine |= models.Q(mode=Audit.Mode.LIVE, practitioner=user) & councils
             return qs.filter(mine)
         editable = qs.filter(audit_round__status=AuditRound.Status.OPEN).exclude(
             status=Audit.Status.COMPLETED
         )
         if action == "edit":
-            return editable.filter(auditor=user)
+            return editable.filter(auditing)
         if action == "reflect":
             if not user.does_casework:
                 return self.none()
-            return editable.filter(mode=Audit.Mode.LIVE, practitioner=user)
+            return editable.filter(councils, mode=Audit.Mode.LIVE, practitioner=user)
         return self.none()
 
 
