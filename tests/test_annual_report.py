@@ -331,8 +331,9 @@ def test_the_pack_is_a_fixed_number_of_queries(world, django_assert_max_num_quer
         pack = services.build_pack(world.report)
     assert len(pack.reviews_concluded) == 6
     # Sections 1, the return's headline 3, the measures 3, the reviews 3, the quotes 2, what people
-    # wanted 2, the audits' results (audits.results.council_results) 7.
-    assert len(before.captured_queries) <= 21
+    # wanted 1 (outcomes.outcomes_and_who: read once), the audits' results
+    # (audits.results.council_results) 7.
+    assert len(before.captured_queries) <= 20
 
 
 # --- The page and the PDF ----------------------------------------------------------------------------
@@ -534,6 +535,8 @@ def test_the_report_is_agreed_once_every_section_is_written_and_then_refuses_edi
     assert client.post(agree).status_code == 404
     page = client.get(pack_url()).content.decode()
     assert "Agreed by Sam Tester" in page and f'href="{section_url("strategy")}"' not in page
+    # The figures are drawn live, and the agreed page says so.
+    assert "drawn from the record each time this page or its PDF is produced" in page
     with pytest.raises(StateChanged):
         services.save_section(world.report, "strategy", {None: "Changed after"}, world.cast.lead)
     assert ReportSection.objects.get(report=report, key="strategy").text == "Text of strategy"
@@ -570,7 +573,8 @@ def test_the_lead_starts_a_report_for_a_year_once(client, world):
 
 
 def test_who_may_open_which_page(client, world):
-    """Council staff and Board viewers read; only the lead writes; partners and other councils' users
+    """The lead and Board viewers read (ANNUAL_REPORT is SAR_REGISTER's people); only the lead
+    writes; practitioners, team managers, partners and other councils' users
     never see Riverside's report (Hillside's lead reads Hillside's own)."""
     pages = {
         "index": reverse("annualreport:index"),
@@ -581,8 +585,9 @@ def test_who_may_open_which_page(client, world):
     }
     cast = world.cast
     expect = {
-        cast.practitioner: {"index": 200, "pack": 200, "history": 200, "new": 404, "edit": 404},
-        cast.manager: {"index": 200, "pack": 200, "history": 200, "new": 404, "edit": 404},
+        # The pack shows the register's reviews and recommendations: the register's people only.
+        cast.practitioner: {"index": 404, "pack": 404, "history": 404, "new": 404, "edit": 404},
+        cast.manager: {"index": 404, "pack": 404, "history": 404, "new": 404, "edit": 404},
         cast.board_viewer: {"index": 200, "pack": 200, "history": 200, "new": 404, "edit": 404},
         cast.lead: {"index": 200, "pack": 200, "history": 200, "new": 200, "edit": 200},
         cast.partner_referrer: {"index": 404, "pack": 404, "history": 404, "new": 404, "edit": 404},
@@ -609,3 +614,55 @@ def test_members_are_the_council_and_its_partners(world):
     assert [o.name for o in services.members(world.council)] == [
         "Riverside Council", "Riverside NHS Trust", "Riverside Police"
     ]  # fmt: skip
+
+
+# --- Review findings (issue 14's review) ---------------------------------------------------------------
+
+
+def test_a_recommendation_completed_after_the_year_is_not_complete_at_its_end(client, world):
+    """(f) speaks of the year: B's second recommendation, due 28 February 2026 and completed on
+    15 April 2026, was not complete (and was overdue) on 31 March 2026."""
+    b = SafeguardingAdultsReview.objects.get(council=world.council, reference="SAR-2026-001")
+    _recommendation(
+        b, 2, world.council, "completed", evidence="Done in April", completed_on=date(2026, 4, 15),
+        due_on=date(2026, 2, 28),
+    )  # fmt: skip
+    pack = services.build_pack(world.report)
+    row = next(r for r in pack.recommendations if (r["review"], r["number"]) == ("SAR-2026-001", 2))
+    assert row["status_label"] == "Not complete on 31 March 2026"
+    assert (row["completed_since"], row["complete_at_end"]) == (date(2026, 4, 15), False)
+    assert row["overdue"]
+    # One completed in the year is complete at its end.
+    a1 = next(r for r in pack.recommendations if (r["review"], r["number"]) == ("SAR-2025-001", 1))
+    assert (a1["status_label"], a1["completed_since"], a1["complete_at_end"]) == ("Completed", None, True)
+    client.force_login(world.cast.board_viewer)
+    page = client.get(pack_url()).content.decode()
+    assert (
+        "Not complete on 31 March 2026 (overdue at the end of the year) (completed since, on 15 April 2026)"
+    ) in page
+
+
+def test_the_contents_list_every_part(client, world):
+    client.force_login(world.cast.lead)
+    page = client.get(pack_url()).content.decode()
+    contents = page.split('aria-label="Contents"')[1].split("</nav>")[0]
+    for anchor in ("foreword", "strategy", "figures", "wanted", "voices", "audits", "members", "reviews",
+                   "review_actions", "priorities"):  # fmt: skip
+        assert f'href="#{anchor}"' in contents and f'id="{anchor}"' in page, anchor
+    assert "Acting on the reviews" in contents and "In people" in contents
+
+
+def test_the_pack_counts_the_reviews_sg5_counts(world):
+    """(d) is SG5's rule (sars.services.concluded_reviews): the same reviews, whichever asks."""
+    from msphub.sars import services as sars
+
+    pack = services.build_pack(world.report)
+    assert [r["reference"] for r in pack.reviews_concluded] == list(
+        sars.concluded_reviews(world.council, YEAR).order_by("reference").values_list("reference", flat=True)
+    )
+
+
+def test_a_second_report_for_the_year_is_refused(world):
+    with pytest.raises(services.ReportExists):
+        services.create_report(world.council, YEAR, world.cast.lead)
+    assert AnnualReport.objects.filter(council=world.council, year=YEAR.first_year).count() == 1

@@ -698,3 +698,94 @@ def test_the_return_page_shows_sg5_only_for_a_year_with_reviews(world, client):
     assert services.SG5B_SURVIVED in page
     page = client.get(reverse("measures:sac"), {"year": "2022-23"}).content.decode()
     assert "SG5a" not in page
+
+
+# --- review findings (issue 14's review) ------------------------------------------------------------
+
+REFERRER_NAME = "Dr Imelda Quarrington at Brook Lane surgery"
+
+
+def test_the_board_never_sees_who_referred_in_words(world, client):
+    """``referred_by`` is free text that may name someone: the lead's alone. The Board sees a listed
+    referring organisation only."""
+    Review.objects.filter(pk=world.a.pk).update(referred_by=REFERRER_NAME)
+    client.force_login(world.cast.board_viewer)
+    for url in (detail_url(world.a), reverse("sars:register")):
+        assert REFERRER_NAME not in client.get(url).content.decode(), url
+    client.force_login(world.cast.lead)
+    assert REFERRER_NAME in client.get(detail_url(world.a)).content.decode()
+    # A listed organisation is the Board's to see.
+    Review.objects.filter(pk=world.a.pk).update(referring_organisation=world.cast.police)
+    client.force_login(world.cast.board_viewer)
+    assert f"by {world.cast.police.name}" in client.get(detail_url(world.a)).content.decode()
+
+
+def test_the_leads_forms_warn_what_the_board_sees(world, client):
+    client.force_login(world.cast.lead)
+    for url in (
+        reverse("sars:findings", args=[world.a.reference]),
+        reverse("sars:recommendation", args=[world.a.reference, world.recommendation.uuid]),
+    ):
+        assert "The Board sees this: use the review" in client.get(url).content.decode(), url
+
+
+def test_recommendations_only_on_a_held_review(world, client):
+    """A referral pending or not progressed has no recommendations: the pages are not found, and the
+    service refuses one too."""
+    lead = world.cast.lead
+    pending = services.new_review(world.cast.council, lead, referred_on=date(2025, 5, 2), referred_by="GP")
+    client.force_login(lead)
+    for review in (pending, world.d):
+        url = reverse("sars:recommendation_new", args=[review.reference])
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"text": "x"}).status_code == 404
+        with pytest.raises(services.StateChanged):
+            services.add_recommendation(
+                review, lead, text="Audit letters", owner=world.cast.council, due_on=date(2026, 1, 1)
+            )
+    assert not ReviewRecommendation.objects.filter(review__in=[pending, world.d]).exists()
+
+
+def test_save_adult_checks_the_age_band_and_the_pseudonym(world):
+    lead = world.cast.lead
+    with pytest.raises(ValidationError) as refused:
+        services.save_adult(world.e, lead, pseudonym="Adult Q", died=False, serious_harm=True, age_band="12")
+    assert "age_band" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.save_adult(
+            world.e, lead, pseudonym=" adult a ", died=False, serious_harm=True, age_band="18-64"
+        )
+    assert "pseudonym" in refused.value.message_dict
+    assert not world.e.adults.filter(pseudonym__in=["Adult Q", "adult a"]).exists()
+
+
+def test_a_failed_link_shows_and_logs_the_linked_person(world, client):
+    client.force_login(world.cast.lead)
+    url = reverse("sars:link_person", args=[world.a.reference, world.adult_a.uuid])
+    page = client.post(url, {"find": "123"})
+    assert page.status_code == 200 and PERSON_NAME in page.content.decode()
+    assert AccessLog.objects.filter(record_id=world.person.uuid, user=world.cast.lead).count() == 1
+
+
+def test_register_year_leaves_out_referrals_closed_before_it(world, client):
+    """D was not progressed on 15 May 2024: in 2024-25's register, not in 2025-26's. E (still in
+    progress) is in both."""
+    client.force_login(world.cast.lead)
+    page = client.get(reverse("sars:register"), {"year": "2024-25"}).content.decode()
+    assert world.d.reference in page and world.e.reference in page
+    page = client.get(reverse("sars:register"), {"year": "2025-26"}).content.decode()
+    assert world.d.reference not in page and world.e.reference in page
+
+
+def test_a_review_concluded_without_adults_is_a_warning(world):
+    """G concluded in 2023-24 with no adult recorded: SG5a counts it, SG5b cannot, and the return's
+    warnings name it. 2024-25's reviews all have adults."""
+    assert services.concluded_without_adults(world.cast.council, FinancialYear.parse("2023-24")) == [
+        world.g.reference
+    ]
+    warnings = build_return(FinancialYear.parse("2023-24"), world.cast.council)["warnings"]
+    assert (
+        f"1 reviews concluded in the year have no adults recorded, so SG5b counts nobody for them: "
+        f"{world.g.reference}." in warnings
+    )
+    assert not any("no adults recorded" in w for w in build_return(YEAR, world.cast.council)["warnings"])

@@ -71,9 +71,10 @@ SAR_REGISTER = Permission(
     lambda user: user.is_lead or (user.is_board_viewer and user.aggregates_council is not None),
 )
 SAR_MANAGE = Permission("safeguarding adults reviews manage", lambda user: user.is_lead)
-# The Board's annual report pack: whoever sees the council's figures; the lead writes the Board's
-# own sections.
-ANNUAL_REPORT = Permission("annual report", lambda user: user.aggregates_council is not None)
+# The Board's annual report pack: it shows the register's reviews, findings and recommendations, so
+# it is for the register's people, the lead and Board viewers of a council (docs/annual-report.md,
+# "Who sees what"); the lead writes the Board's own sections.
+ANNUAL_REPORT = Permission("annual report", SAR_REGISTER.test)
 ANNUAL_REPORT_EDIT = Permission("annual report edit", lambda user: user.is_lead)
 
 # --- Temperature check ---------------------------------------------------------------------------

@@ -55,13 +55,14 @@ SECTION_PARAGRAPHS: dict[str, str] = {
 
 class AnnualReportQuerySet(models.QuerySet):
     def for_user(self, user: Any, action: str = "view") -> "AnnualReportQuerySet":
-        """ "view": the council's reports, for whoever sees its figures (``User.aggregates_council``:
-        its staff and Board viewers); "edit" (writing a section) and "sign_off" (agreeing the
-        report): the council's safeguarding lead, while the report is a draft."""
+        """ "view": the council's reports, for the people of its register of Safeguarding Adults
+        Reviews (the pack shows its reviews and recommendations): the council's safeguarding lead
+        and its Board viewers; "edit" (writing a section) and "sign_off" (agreeing the report): the
+        lead, while the report is a draft."""
         if not user.is_authenticated:
             return self.none()
         council = user.aggregates_council
-        if council is None:
+        if council is None or not (user.is_lead or user.is_board_viewer):
             return self.none()
         if action == "view":
             return self.filter(council=council)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import DesiredOutcome, Feedback
 from msphub.measures import measures, outcomes
 from msphub.measures.sac import ORDERS, SacReturn
+from msphub.sars import services as sars
 from msphub.sars.models import THEME_LABELS, ReviewAdult, ReviewRecommendation, SafeguardingAdultsReview
 
 from .models import (
@@ -38,8 +39,8 @@ from .models import (
     Section,
 )
 
-# The section 44 decisions that arrange a review.
-HELD = [SafeguardingAdultsReview.Decision.MANDATORY, SafeguardingAdultsReview.Decision.DISCRETIONARY]
+# The section 44 decisions that arrange a review: the register's own list.
+HELD = sars.HELD_DECISIONS
 AGREED = "This report has been agreed: its sections can no longer be changed"
 OTHER_THEME = "Other"
 
@@ -88,11 +89,18 @@ def members(council: Organisation) -> list[Organisation]:
 
 
 def create_report(council: Organisation, year: FinancialYear, user: User) -> AnnualReport:
-    """A new draft report for the year; ``ReportExists`` if the council has one."""
-    with transaction.atomic():
-        if AnnualReport.objects.filter(council=council, year=year.first_year).exists():
-            raise ReportExists(f"There is already a report for {year}")
-        return AnnualReport.objects.create(council=council, year=year.first_year, created_by=user)
+    """A new draft report for the year; ``ReportExists`` if the council has one. The check runs with
+    the council's row locked (as ``sars.services.new_review`` does), so two people starting the same
+    year at once get one report and a clear refusal; the unique constraint stands behind it."""
+    refused = ReportExists(f"There is already a report for {year}")
+    try:
+        with transaction.atomic():
+            Organisation.objects.select_for_update().filter(pk=council.pk).first()
+            if AnnualReport.objects.filter(council=council, year=year.first_year).exists():
+                raise refused
+            return AnnualReport.objects.create(council=council, year=year.first_year, created_by=user)
+    except IntegrityError as clash:  # a database without row locks (SQLite) met the constraint
+        raise refused from clash
 
 
 def save_section(
@@ -245,11 +253,14 @@ def _reviews(
     its end, the status of every recommendation of the reviews arranged by the year's end (less those
     completed before the year began, reported in an earlier year), and the recommendations not
     accepted, with the reasons."""
-    held = Q(decision__in=HELD)
-    concluded = Q(concluded_on__gte=year.start, concluded_on__lte=year.end)
-    ongoing = Q(decision_on__lte=year.end) & (Q(concluded_on__isnull=True) | Q(concluded_on__gt=year.end))
+    # Concluded in the year: SG5's rule (``sars.services.concluded_reviews``), so the report and the
+    # return count the same reviews; in progress at its end: decided by then, not concluded by then.
+    concluded = Q(pk__in=sars.concluded_reviews(council, year).values("pk"))
+    ongoing = Q(decision__in=HELD, decision_on__lte=year.end) & (
+        Q(concluded_on__isnull=True) | Q(concluded_on__gt=year.end)
+    )
     rows = list(
-        SafeguardingAdultsReview.objects.filter(held, concluded | ongoing, council=council)
+        SafeguardingAdultsReview.objects.filter(concluded | ongoing, council=council)
         .order_by("reference")
         .values(
             "pk",
@@ -302,15 +313,32 @@ def _reviews(
     # Overdue at the year's end (or today, for the year still running): the report speaks of its year.
     on = min(timezone.localdate(), year.end)
     open_statuses = (ReviewRecommendation.Status.OPEN, ReviewRecommendation.Status.IN_PROGRESS)
-    recommendations: list[dict[str, Any]] = [
-        {
-            **rec,
-            "review": rec["review__reference"],
-            "status_label": status_labels.get(rec["status"], rec["status"]),
-            "overdue": rec["status"] in open_statuses and rec["due_on"] < on,
-        }
-        for rec in recommended
-    ]
+    recommendations: list[dict[str, Any]] = []
+    for rec in recommended:
+        # The report speaks of its year: one completed after the year's end was not complete at
+        # it (the page says when it was completed since). No history is read: a completed
+        # recommendation's date is enough to tell.
+        completed_since = rec["status"] == ReviewRecommendation.Status.COMPLETED and (
+            rec["completed_on"] is not None and rec["completed_on"] > year.end
+        )
+        open_at_end = rec["status"] in open_statuses or completed_since
+        recommendations.append(
+            {
+                **rec,
+                "review": rec["review__reference"],
+                "status_label": (
+                    f"Not complete on {year.end:%-d %B %Y}"
+                    if completed_since
+                    else status_labels.get(rec["status"], rec["status"])
+                ),
+                "completed_since": rec["completed_on"] if completed_since else None,
+                "complete_at_end": rec["status"] == ReviewRecommendation.Status.COMPLETED
+                and not completed_since,
+                "overdue": open_at_end and rec["due_on"] < on,
+            }
+        )
+    # (g): the recommendations not accepted as they stand now (the register keeps no date of that
+    # decision: docs/annual-report.md).
     not_implemented = [r for r in recommendations if r["status"] == ReviewRecommendation.Status.NOT_ACCEPTED]
     in_year = [r for r in reviews if r["concluded_on"] and year.contains(r["concluded_on"])]
     at_end = [r for r in reviews if r not in in_year]
@@ -356,6 +384,10 @@ def build_pack(report: AnnualReport) -> Pack:
     council = report.council
     filters = measures.Filters(year, council)
     concluded, ongoing, recommendations, not_implemented = _reviews(year, council)
+    # The outcomes are read once for both tables. Exact counts, no disclosure control: the report is
+    # the council's own to its Board, which sees the same counts on its dashboard
+    # (docs/annual-report.md, "Small numbers").
+    by_category, who = outcomes.outcomes_and_who(filters)
     return Pack(
         report=report,
         year=year,
@@ -370,8 +402,8 @@ def build_pack(report: AnnualReport) -> Pack:
         quote_themes=_quote_themes(filters),
         # The categories with outcomes expressed, and how far they were achieved; who expressed them
         # and how many had to be negotiated (measures.outcomes: the outcomes SG4a counts).
-        outcomes=outcomes.achievement_by_category(outcomes.outcomes_by_category(filters)),
-        outcomes_who=outcomes.who_and_negotiated(filters),
+        outcomes=outcomes.achievement_by_category(by_category),
+        outcomes_who=who,
         # What the year's case file audits found (first audits completed in the year).
         audit_results=audit_results.council_results(council, year.start, year.end),
     )

@@ -1,6 +1,7 @@
 """The Board's annual report pages: the years, the pack (page and PDF), writing a section and its
-history, and agreeing the report. Whoever sees the council's figures reads the pack (ANNUAL_REPORT,
-``AnnualReport.objects.for_user``); only the safeguarding lead writes and agrees it
+history, and agreeing the report. The register's people (the council's safeguarding lead and its
+Board viewers) read the pack (ANNUAL_REPORT, ``AnnualReport.objects.for_user``), since it prints the
+reviews, findings and recommendations; only the safeguarding lead writes and agrees it
 (ANNUAL_REPORT_EDIT). The pack holds no record-level data (aggregates, pseudonyms and approved quotes
 only), so viewing and downloading it is not access-logged."""
 

@@ -495,6 +495,13 @@ class SacReturn:
         no_dob = counted.without_birth_date()
         if no_dob:
             found.append(f"{no_dob} people with concerns have no date of birth (counted as Age unknown).")
+        # SG5a counts a review with no adult recorded, but SG5b has nobody to count for it.
+        no_adults = sars.concluded_without_adults(self.council, self.year)
+        if no_adults:
+            found.append(
+                f"{len(no_adults)} reviews concluded in the year have no adults recorded, so SG5b "
+                f"counts nobody for them: {', '.join(no_adults)}."
+            )
         return found
 
     # --- the whole return -------------------------------------------------------------------------

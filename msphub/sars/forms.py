@@ -23,6 +23,11 @@ from .models import AGE_BANDS, THEMES, ReviewRecommendation, SafeguardingAdultsR
 Review = SafeguardingAdultsReview
 
 
+# On every field of the lead's forms that the Board's pages and the annual report show: the Board
+# must never read a name there (docs/sars.md, "Who sees what").
+BOARD_SEES = "The Board sees this: use the review's pseudonym, never a name."
+
+
 class _OrganisationChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.name
@@ -38,7 +43,10 @@ class ReviewForm(GovukForm):
         required=False,
         empty_label="Not listed",
     )
-    referred_by = text_field("If the organisation is not listed, who referred it?")
+    referred_by = text_field(
+        "If the organisation is not listed, who referred it?",
+        help_text="Only the safeguarding lead sees this: the Board sees a listed organisation only.",
+    )
     referral_summary = text_area(
         "Summary of the referral",
         max_length=10000,
@@ -69,7 +77,10 @@ class DecisionForm(GovukForm):
     )
     decision_on = GovukDateField(label="Date of the decision", label_for_errors="The date of the decision")
     decision_reasons = text_area(
-        "Reasons for the decision", required="Enter the reasons for the decision", max_length=10000
+        "Reasons for the decision",
+        required="Enter the reasons for the decision",
+        max_length=10000,
+        help_text=BOARD_SEES,
     )
 
     def __init__(self, *args: Any, review: SafeguardingAdultsReview, **kwargs: Any) -> None:
@@ -140,8 +151,10 @@ class FindingsForm(GovukForm):
         [c for c in Review.FamilyInvolvement.choices if c[0]],
         required="Select how the family was involved",
     )
-    family_involvement_note = text_area("About the family's involvement", max_length=5000)
-    findings = text_area("The review's findings", max_length=20000)
+    family_involvement_note = text_area(
+        "About the family's involvement", max_length=5000, help_text=BOARD_SEES
+    )
+    findings = text_area("The review's findings", max_length=20000, help_text=BOARD_SEES)
 
 
 class AdultForm(GovukForm):
@@ -184,7 +197,9 @@ class LinkPersonForm(GovukForm):
 class RecommendationForm(GovukForm):
     """A recommendation, and (when it is changed) its progress."""
 
-    text = text_area("Recommendation", required="Enter the recommendation", max_length=5000)
+    text = text_area(
+        "Recommendation", required="Enter the recommendation", max_length=5000, help_text=BOARD_SEES
+    )
     owner = _OrganisationChoice(
         label="Owner organisation",
         queryset=Organisation.objects.none(),
@@ -192,11 +207,11 @@ class RecommendationForm(GovukForm):
     )
     due_on = GovukDateField(label="Due date", label_for_errors="The due date", past_only=False)
     status = radio_field("Progress", ReviewRecommendation.Status.choices, required="Select the progress")
-    evidence = text_area("Evidence of completion", max_length=10000)
+    evidence = text_area("Evidence of completion", max_length=10000, help_text=BOARD_SEES)
     completed_on = GovukDateField(
         label="Date completed", label_for_errors="The date it was completed", required=False
     )
-    not_accepted_reason = text_area("If it was not accepted, why?", max_length=5000)
+    not_accepted_reason = text_area("If it was not accepted, why?", max_length=5000, help_text=BOARD_SEES)
 
     def __init__(self, *args: Any, council: Organisation, progress: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

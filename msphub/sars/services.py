@@ -20,7 +20,7 @@ from django.utils import timezone
 from msphub.accounts.models import Organisation
 from msphub.core.states import StateChanged, lock_status
 
-from .models import THEME_LABELS, ReviewAdult, ReviewRecommendation, SafeguardingAdultsReview
+from .models import AGE_BANDS, THEME_LABELS, ReviewAdult, ReviewRecommendation, SafeguardingAdultsReview
 
 if TYPE_CHECKING:
     from msphub.core.periods import FinancialYear
@@ -42,6 +42,11 @@ SG5B_SURVIVED = "Who suffered serious harm and survived"
 # not progressed is closed at its decision and moves no further.
 REVIEW_STATUSES = (Status.IN_PROGRESS, Status.CONCLUDED, Status.PUBLISHED)
 REFERRAL_STATUSES = (Status.REFERRED, Status.UNDER_CONSIDERATION)
+# The section 44 decisions that arrange a review (the rest are pending or not progressed): the one
+# list the register, SG5 and the annual report ask.
+HELD_DECISIONS = (Decision.MANDATORY, Decision.DISCRETIONARY)
+AGE_BAND_VALUES = frozenset(band for band, _ in AGE_BANDS)
+NOT_A_REVIEW = "The Board has not decided to hold this review, so it has no recommendations yet"
 
 _REFERENCE = re.compile(r"SAR-(\d{4})-(\d+)")
 
@@ -252,16 +257,22 @@ def save_adult(
 ) -> ReviewAdult:
     """Add an adult the review is about (``adult`` None) or change one."""
     _check_adult(died, date_of_death)
+    if age_band not in AGE_BAND_VALUES:
+        raise ValidationError({"age_band": "Select their age band"})
     pseudonym = pseudonym.strip()
-    clash = ReviewAdult.objects.filter(review=review, pseudonym__iexact=pseudonym)
-    if adult is not None:
-        clash = clash.exclude(pk=adult.pk)
-    if clash.exists():
-        raise ValidationError(
-            {"pseudonym": "Another adult in this review has that name: give each a different one"}
-        )
+    if not pseudonym:
+        raise ValidationError({"pseudonym": "Enter what the review calls them, like Adult A"})
     with transaction.atomic():
         Review.objects.select_for_update().filter(pk=review.pk).first()
+        # Checked with the review locked, so two people adding "Adult A" at once cannot both pass it
+        # (the unique constraint, case-sensitive, is only the last line).
+        clash = ReviewAdult.objects.filter(review=review, pseudonym__iexact=pseudonym)
+        if adult is not None:
+            clash = clash.exclude(pk=adult.pk)
+        if clash.exists():
+            raise ValidationError(
+                {"pseudonym": "Another adult in this review has that name: give each a different one"}
+            )
         adult = adult or ReviewAdult(review=review)
         adult.pseudonym = pseudonym
         adult.died = died
@@ -295,7 +306,10 @@ def _check_owner(review: SafeguardingAdultsReview, owner: Organisation | None) -
 def add_recommendation(
     review: SafeguardingAdultsReview, user: Any, *, text: str, owner: Organisation | None, due_on: date | None
 ) -> ReviewRecommendation:
-    """A recommendation of the review, numbered after the last."""
+    """A recommendation of the review, numbered after the last: only of a review the Board decided
+    to hold (``StateChanged`` otherwise: the decision is read under the review's row lock)."""
+    if review.decision not in HELD_DECISIONS:
+        raise StateChanged(NOT_A_REVIEW)
     errors: dict[str, str] = {}
     if not text.strip():
         errors["text"] = "Enter the recommendation"
@@ -309,7 +323,9 @@ def add_recommendation(
         raise ValidationError(errors)
     assert owner is not None and due_on is not None  # checked above
     with transaction.atomic():
-        Review.objects.select_for_update().filter(pk=review.pk).first()
+        decision = Review.objects.select_for_update().filter(pk=review.pk).values_list("decision", flat=True)
+        if decision.first() not in HELD_DECISIONS:
+            raise StateChanged(NOT_A_REVIEW)
         last = review.recommendations.order_by("-number").values_list("number", flat=True).first() or 0
         return ReviewRecommendation.objects.create(
             review=review, number=last + 1, text=text.strip(), owner=owner, due_on=due_on
@@ -390,11 +406,22 @@ def concluded_reviews(
     """What SG5 counts: reviews the Board decided to hold (mandatory or discretionary) that concluded
     in the financial year (docs/sac.md, SG5: msphub's choice, not confirmed from the guidance)."""
     reviews = Review.objects.filter(
-        decision__in=[Decision.MANDATORY, Decision.DISCRETIONARY],
+        decision__in=HELD_DECISIONS,
         status__in=[Status.CONCLUDED, Status.PUBLISHED],
         **year.date_lookup("concluded_on"),
     )
     return reviews if council is None else reviews.filter(council=council)
+
+
+def concluded_without_adults(council: Organisation | None, year: FinancialYear) -> list[str]:
+    """The references of the reviews SG5a counts (``concluded_reviews``) that have no adult recorded,
+    so SG5b cannot count anyone for them: the return's warnings name them (one query)."""
+    return list(
+        concluded_reviews(council, year)
+        .filter(~Exists(ReviewAdult.objects.filter(review=OuterRef("pk"))))
+        .order_by("reference")
+        .values_list("reference", flat=True)
+    )
 
 
 def sg5(council: Organisation | None, year: FinancialYear) -> dict[str, list[tuple[str, str, int]]]:

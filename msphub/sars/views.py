@@ -69,9 +69,14 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
             reviews = reviews.filter(decision=chosen["decision"])
         year = chosen.get("year")
         if year is not None:
-            # Reviews that were open at some time in the year: referred by its end, and not
-            # concluded before it began.
-            reviews = reviews.filter(referred_on__lte=year.end).exclude(concluded_on__lt=year.start)
+            # Reviews and referrals open at some time in the year: referred by its end, not
+            # concluded before it began, and not a referral closed (not progressed) before it began.
+            # A referral still pending is open until it is decided, so it stays in every year since.
+            reviews = (
+                reviews.filter(referred_on__lte=year.end)
+                .exclude(concluded_on__lt=year.start)
+                .exclude(status=Review.Status.CLOSED, decision_on__lt=year.start)
+            )
     today = timezone.localdate()
     overdue = Q(recommendations__status__in=[R.OPEN, R.IN_PROGRESS], recommendations__due_on__lt=today)
     rows = reviews.annotate(
@@ -302,8 +307,6 @@ def link_person(
         services.link_person(found, request.user, None)
         return _saved(request, review, f"{found.pseudonym} is no longer linked to a person's record")
     form = LinkPersonForm(posted(request))
-    if request.method == "GET" and found.person is not None:
-        log_shown(request, [found.person])  # the page names the linked person
     if request.method == "POST" and form.is_valid():
         person, problem = _find_person(request, form.cleaned_data["find"])
         if person is None:
@@ -315,6 +318,9 @@ def link_person(
                 form.add_error("find", exc.message_dict.get("person", exc.messages))
             else:
                 return _saved(request, review, f"{found.pseudonym} linked to the person's record")
+    if found.person is not None:
+        # The page names the linked person, on a GET and when a failed POST shows it again.
+        log_shown(request, [found.person])
     return render(
         request,
         "sars/link_person.html",
@@ -328,7 +334,13 @@ def link_person(
 
 
 @require_http_methods(["GET", "POST"])
-@record(Review.objects.all(), Action.EDIT, permission=SAR_MANAGE)
+@record(
+    Review.objects.all(),
+    Action.EDIT,
+    permission=SAR_MANAGE,
+    # Recommendations are a held review's: a referral pending or not progressed has none (404).
+    where=lambda r: r.decision in services.HELD_DECISIONS,
+)
 def recommendation(
     request: AuthenticatedRequest,
     safeguardingadultsreview: SafeguardingAdultsReview,
@@ -356,6 +368,9 @@ def recommendation(
                 )
             else:
                 services.update_recommendation(found, request.user, **data)
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("sars:detail", reference=review.reference)
         except ValidationError as exc:
             _apply(form, exc)
         else:

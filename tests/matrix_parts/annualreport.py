@@ -1,7 +1,8 @@
 """The Board's annual report in the permission matrix.
 
-Whoever sees the council's figures (its casework staff and Board viewers) reads its reports, their
-PDFs and their sections' history; only its safeguarding lead starts a report, writes a section and
+The register's people (the council's safeguarding lead and its Board viewers: the pack shows the
+reviews, findings and recommendations) read its reports, their PDFs and their sections' history;
+practitioners and team managers do not (404); only the lead starts a report, writes a section and
 agrees it. Hillside's lead reads and writes Hillside's report and never finds Riverside's (404), nor
 Riverside's staff Hillside's. Case file auditors, partners and regional leads see no report."""
 
@@ -14,7 +15,6 @@ from tests.test_permission_matrix import (
     BOARD,
     LEAD,
     OTHER,
-    RIVERSIDE_CASEWORK,
     Case,
     Redirect,
     get_and_post,
@@ -37,7 +37,7 @@ def extend_world(w) -> None:
 
 
 def cases(w) -> list[Case]:
-    readers = RIVERSIDE_CASEWORK | {BOARD}
+    readers = {LEAD, BOARD}
     rows = get_and_post(
         "annual report index",
         reverse("annualreport:index"),

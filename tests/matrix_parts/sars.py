@@ -12,6 +12,8 @@ from msphub.sars import services
 from tests.test_permission_matrix import BOARD, LEAD, OTHER, Case, get_and_post, matrix
 
 SUMMARY = "Found after weeks without the care visits that were booked"
+# Free text that may name someone: the lead's alone, never the Board's.
+REFERRER = "PC Dana Whitlock of Riverside Police"
 
 
 def extend_world(w) -> None:
@@ -22,7 +24,7 @@ def extend_world(w) -> None:
         w.council,
         lead,
         referred_on=date(2025, 1, 6),
-        referred_by="Riverside Police",
+        referred_by=REFERRER,
         referral_summary=SUMMARY,
     )
     services.record_decision(
@@ -64,8 +66,15 @@ def cases(w) -> list[Case]:
         "sars detail",
         reverse("sars:detail", args=[ref]),
         get=matrix({LEAD, BOARD}),
-        contains={LEAD: (name, SUMMARY), BOARD: ("Adult A", "Check care visits were made")},
-        absent={BOARD: (name, SUMMARY)},
+        contains={LEAD: (name, SUMMARY, REFERRER), BOARD: ("Adult A", "Check care visits were made")},
+        absent={BOARD: (name, SUMMARY, REFERRER)},
+    )
+    # A referral still awaiting its decision has no recommendations: not found, for the lead too.
+    rows += get_and_post(
+        "sars recommendation_new (a pending referral)",
+        reverse("sars:recommendation_new", args=[w.sar_pending.reference]),
+        get=matrix(set()),
+        post=matrix(set()),
     )
     rows += get_and_post(
         "sars detail hillside", reverse("sars:detail", args=[w.sar_hillside.reference]), get=matrix({OTHER})
