@@ -390,7 +390,7 @@ def run() -> str:
         f"### What people wanted and got {YEAR} against the hand-written SQL baseline",
         "",
         "`outcomes.outcome_figures` (outcomes by category, who expressed them and negotiated, "
-        "involvement, days from advocacy referral to start; five queries) against "
+        "involvement, days from advocacy referral to start; three queries) against "
         f"bench/outcomes_baseline.py (three statements), median of {repeats} runs each after a warm-up, "
         "interleaved in one process on the same database; the baseline with JIT off as above, and its "
         "outcomes statement without parallel workers.",

@@ -312,9 +312,16 @@ def test_england_counts_every_council(world):
 
 
 def test_the_figures_take_a_fixed_number_of_queries(world, django_assert_max_num_queries):
-    # Five on PostgreSQL; on SQLite the percentiles take a count and a query each.
-    with django_assert_max_num_queries(8):
+    # Three on PostgreSQL; on SQLite the percentiles take a count and a query each.
+    with django_assert_max_num_queries(6):
         outcomes.outcome_figures(riverside(world))
+
+
+def test_outcomes_and_who_reads_the_outcomes_once(world, django_assert_num_queries):
+    filters = riverside(world)
+    with django_assert_num_queries(1):
+        both = outcomes.outcomes_and_who(filters)
+    assert both == (outcomes.outcomes_by_category(filters), outcomes.who_and_negotiated(filters))
 
 
 def test_queries_do_not_grow_with_the_records(world, django_assert_num_queries):

@@ -360,7 +360,7 @@ def _looked_up(qs: QuerySet, field: str = "pk") -> Subquery:
     return Subquery(qs.order_by().values(field)[:1])
 
 
-def _narrowed(qs: QuerySet, filters: Filters, council: str, team: str, partner: str) -> QuerySet:
+def narrowed(qs: QuerySet, filters: Filters, council: str, team: str, partner: str) -> QuerySet:
     """``qs`` narrowed to the filters' council, team and partner through the fields named."""
     if filters.council is not None:
         qs = qs.filter(**{council: filters.council})
@@ -412,10 +412,10 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
                     output_field=BooleanField(),
                 )
             )
-        return _narrowed(qs, filters, "council", "team_id", "raiser_organisation_id")
+        return narrowed(qs, filters, "council", "team_id", "raiser_organisation_id")
     if base == "feedback":
         qs = Feedback.objects.filter(counted_concern("enquiry__concern__"), **period.date_lookup("asked_on"))
-        return _narrowed(
+        return narrowed(
             qs, filters, "enquiry__council", "enquiry__team_id", "enquiry__making_organisation_id"
         )
     qs = Enquiry.objects.filter(
@@ -432,14 +432,14 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
                 took_part=ExpressionWrapper(Q(first_taking_part__isnull=False), output_field=BooleanField())
             )
         )
-    return _narrowed(qs, filters, "council", "team_id", "making_organisation_id")
+    return narrowed(qs, filters, "council", "team_id", "making_organisation_id")
 
 
 def concerns_left_out(filters: Filters) -> QuerySet:
     """Concerns received in the period that the return and the measures leave out: set aside
     (entered in error, duplicates) or about abuse in another council's area (the SAC warns of them)."""
     qs = Concern.objects.exclude(counted_concern()).filter(**filters.period.lookup("received_at"))
-    return _narrowed(qs, filters, "council", "team_id", "raiser_organisation_id")
+    return narrowed(qs, filters, "council", "team_id", "raiser_organisation_id")
 
 
 def enquiries_started(filters: Filters, kind: str | None = None) -> QuerySet:
@@ -447,7 +447,7 @@ def enquiries_started(filters: Filters, kind: str | None = None) -> QuerySet:
     qs = Enquiry.objects.filter(counted_concern("concern__"), **filters.period.lookup("started_at"))
     if kind is not None:
         qs = qs.filter(kind=kind)
-    return _narrowed(qs, filters, "council", "team_id", "making_organisation_id")
+    return narrowed(qs, filters, "council", "team_id", "making_organisation_id")
 
 
 def concluded_section_42(filters: Filters) -> QuerySet:
@@ -842,7 +842,7 @@ def timeliness_and_pathways(filters: Filters) -> tuple[dict[str, Any], list[dict
     # index for each of a council's concerns (a look-up for each field was two), one hash join for
     # England's. Only the columns counted (the first contact is the concern's own column, so a
     # council's concerns come from its index alone), read from a fenced subquery (``FENCE``, in
-    # ``_ordered_values_and_counts``): merged into the aggregate, PostgreSQL would also compute the
+    # ``ordered_values_and_counts``): merged into the aggregate, PostgreSQL would also compute the
     # base's look-ups (repeat concern, enquiry kind) for nothing.
     concerns = (
         base_queryset("concerns", filters)
@@ -877,7 +877,7 @@ def timeliness_and_pathways(filters: Filters) -> tuple[dict[str, Any], list[dict
     def days(seconds: float | None) -> float | None:
         return None if seconds is None else round(seconds / 86400, 1)
 
-    [(contact,), (decision, decision_p90)], counts = _ordered_values_and_counts(
+    [(contact,), (decision, decision_p90)], counts = ordered_values_and_counts(
         concerns, [(to_contact, [0.5]), (to_decision, [0.5, 0.9])], by_pathway
     )
     closure, closure_p90 = _ordered_values(closed, to_closure, [0.5, 0.9])
@@ -891,7 +891,7 @@ def timeliness_and_pathways(filters: Filters) -> tuple[dict[str, Any], list[dict
     return times, _pathways(counts)
 
 
-def _ordered_values_and_counts(
+def ordered_values_and_counts(
     qs: QuerySet, ordered: list[tuple[Expression, list[float]]], counts: dict[str, Count]
 ) -> tuple[list[list[float | None]], dict[str, int]]:
     """``_ordered_values`` of each expression and the ``counts`` over ``qs``: on PostgreSQL in one
