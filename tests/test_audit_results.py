@@ -63,6 +63,7 @@ def _build() -> World:
     w = World()
     w.council, w.other = cast.council, cast.other_council
     w.fd, w.loc, w.lead = cast.front_door, cast.locality, cast.lead
+    w.police = cast.police
     w.auditor = User.objects.create_user(
         username="aziz_auditor", password="x", organisation=w.council, role=Role.CASE_FILE_AUDITOR
     )
@@ -264,6 +265,44 @@ def test_beside_measures(world, django_assert_max_num_queries):
         },
     }
     assert results.beside_measures(world.council, date(2024, 4, 1), date(2024, 6, 30)) == {}
+
+
+def test_results_narrowed_to_a_team_or_a_partner(world, django_assert_max_num_queries):
+    """As the dashboard is filtered: a team (the team the record had when sampled) or a partner (the
+    agency that made the audited enquiry)."""
+    spring = (date(2025, 4, 1), date(2025, 6, 30))
+    Enquiry.objects.filter(pk=world.audits["A3"].enquiry_id).update(making_organisation=world.police)
+    with django_assert_max_num_queries(8):
+        front = results.council_results(world.council, *spring, team_id=world.fd.pk)
+    assert (front["audits"], front["graded"], front["meets"]) == (2, 4, 2)  # A1, A2
+    police = results.council_results(world.council, *spring, partner_id=world.police.pk)
+    assert (police["audits"], police["graded"], police["meets"]) == (1, 1, 1)  # A3
+    both = results.council_results(world.council, *spring, team_id=world.fd.pk, partner_id=world.police.pk)
+    assert both["audits"] == 0
+    with django_assert_max_num_queries(2):
+        beside = results.beside_measures(world.council, *spring, team_id=world.loc.pk)
+    assert (beside["involved"]["graded"], beside["involved"]["meets"]) == (1, 1)  # A3's outstanding
+    beside = results.beside_measures(world.council, *spring, partner_id=world.police.pk)
+    assert (beside["involved"]["graded"], beside["asked_about_outcomes"]["graded"]) == (1, 0)
+    # No filter: the council's whole figure, as before.
+    assert results.council_results(world.council, *spring)["audits"] == 3
+
+
+def test_beside_measures_words_the_question_as_the_newest_tool_loaded(world):
+    # A tool loaded later than the results-test tool, under a slug sorting after it: its wording wins.
+    later = tools.load(
+        TOOL.replace("slug: results-test", "slug: z-later-tool").replace(
+            "How good was the work?", "How well was the person involved?"
+        )
+    )
+    AuditTool = type(later)
+    AuditTool.objects.filter(pk=later.pk).update(loaded_at=world.tool.loaded_at + timedelta(days=1))
+    got = results.beside_measures(world.council, date(2025, 4, 1), date(2025, 6, 30))
+    assert got["involved"]["question"] == "How well was the person involved?"
+    # The older tool loaded later instead: its wording is the newest.
+    AuditTool.objects.filter(pk=later.pk).update(loaded_at=world.tool.loaded_at - timedelta(days=1))
+    got = results.beside_measures(world.council, date(2025, 4, 1), date(2025, 6, 30))
+    assert got["involved"]["question"] == "How good was the work?"
 
 
 def test_query_count_does_not_grow_with_the_audits(world, django_assert_max_num_queries):

@@ -310,6 +310,34 @@ def test_command_prints_the_same_references_twice(world, capsys):
     assert first == [d.reference for d in sampling.drawn(r)]
 
 
+def test_command_says_when_no_record_met_the_rule(world, capsys):
+    # A period with no records at all: nothing printed, a word on stderr, and no error.
+    make_round(world, "empty-round", period_start=date(2020, 1, 1), period_end=date(2020, 1, 31))
+    call_command("audit_sample", "--round", "empty-round")
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.strip() == "No records met the round's rule"
+    assert AuditRound.objects.get(slug="empty-round").status == AuditRound.Status.OPEN
+
+
+def test_the_stored_draw_is_the_record_when_records_change_later(world, capsys):
+    """docs/audits.md: ``drawn()`` repeats a sample only over unchanged data; once a sampled record
+    changes, a fresh computation can differ, but the stored sample (and audit_sample) does not."""
+    r = make_round(world, "changed-later")
+    call_command("audit_sample", "--round", "changed-later")
+    printed = capsys.readouterr().out.split()
+    stored = [(a.position, a.reference, a.team_id) for a in sampling.first_audits(r)]
+    assert printed == [ref for _, ref, _ in stored] == [d.reference for d in sampling.drawn(r)]
+    # After the draw, a sampled person is restricted and another sampled enquiry moves team.
+    first = Enquiry.objects.get(reference=printed[0])
+    Person.objects.filter(pk=first.person_id).update(restricted=True)
+    moved = Enquiry.objects.get(reference=printed[1])
+    Enquiry.objects.filter(pk=moved.pk).update(team=world.loc if moved.team_id != world.loc.pk else world.fd)
+    assert printed[0] not in [d.reference for d in sampling.drawn(r)], "a fresh computation changes"
+    call_command("audit_sample", "--round", "changed-later")
+    assert capsys.readouterr().out.split() == printed
+    assert [(a.position, a.reference, a.team_id) for a in sampling.first_audits(r)] == stored
+
+
 def test_command_unknown_round(world):
     with pytest.raises(CommandError, match="No audit round 'nope'"):
         call_command("audit_sample", "--round", "nope")

@@ -683,3 +683,144 @@ def test_any_posted_value_is_on_the_scale_or_refused(world_once, value):
             assert errors == {question.key: services.FREE_TEXT_VALUE}
         else:
             assert errors == ({} if on_scale else {question.key: services.NOT_IN_SCALE})
+
+
+# --- Review fixes: restricted records, hidden opinions, locks, slugs, the tool button -------------
+
+
+@pytest.mark.parametrize(
+    ("who", "message"),
+    [("second", services.RESTRICTED_NOT_NAMED), ("pauditor", services.RESTRICTED_PARTNER)],
+)
+def test_a_restricted_record_is_assigned_only_to_someone_named_on_it(client, w, module_db, who, message):
+    client.force_login(w.cast.lead)
+    response = client.post(
+        _assign_url(w, w.a_restricted), {"auditor": getattr(w, who).pk, "mode": "standard"}
+    )
+    assert_error(response, message)
+    assert Audit.objects.get(pk=w.a_restricted.pk).auditor_id == w.auditor.pk
+    # Named on the record first, a council auditor may have it.
+    if who == "second":
+        w.e_restricted.person.restricted_to.add(w.second)
+        response = client.post(_assign_url(w, w.a_restricted), {"auditor": w.second.pk, "mode": "standard"})
+        assert response.status_code == 302
+        assert Audit.objects.get(pk=w.a_restricted.pk).auditor_id == w.second.pk
+
+
+def test_a_restricted_record_is_moderated_only_by_someone_named_on_it(w, module_db):
+    from django.core.exceptions import ValidationError
+
+    AuditRound.objects.filter(pk=w.r_restricted.pk).update(moderation_percent=100)
+    w.r_restricted.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        services.set_up_moderations(w.r_restricted, w.cast.lead, {w.a_restricted.pk: w.second})
+    assert refused.value.message_dict == {f"moderator_{w.a_restricted.uuid}": [services.RESTRICTED_NOT_NAMED]}
+    with pytest.raises(ValidationError) as refused:
+        services.set_up_moderations(w.r_restricted, w.cast.lead, {w.a_restricted.pk: w.pauditor})
+    assert refused.value.message_dict == {f"moderator_{w.a_restricted.uuid}": [services.RESTRICTED_PARTNER]}
+    assert not Audit.objects.filter(moderates=w.a_restricted).exists()
+
+
+def test_the_live_practitioner_sees_the_second_opinion_only_once_both_audits_are_completed(
+    client, w, module_db
+):
+    AuditRound.objects.filter(pk=w.round.pk).update(moderation_percent=100)
+    w.round.refresh_from_db()
+    (moderation,) = services.set_up_moderations(w.round, w.cast.lead, {w.a_locality.pk: w.second})
+    _complete(moderation, w.second, w.questions, pick=1)
+    # The moderation is done, the live audit is not: neither the practitioner nor the first auditor
+    # sees the second opinion yet.
+    for user in (w.cast.locality_practitioner, w.pauditor):
+        client.force_login(user)
+        assert "Second auditor" not in body(client.get(_audit_url(w.a_locality))), user
+    # Nor does the second auditor see the first's answers while the first audit is open.
+    client.force_login(w.second)
+    page = body(client.get(_audit_url(moderation)))
+    assert "First auditor" not in page and "shown once both audits are completed" in page
+    a_locality = Audit.objects.get(pk=w.a_locality.pk)
+    _complete(a_locality, w.pauditor, w.questions)
+    client.force_login(w.cast.locality_practitioner)
+    assert "Second auditor" in body(client.get(_audit_url(w.a_locality)))
+    client.force_login(w.second)
+    assert "First auditor" in body(client.get(_audit_url(moderation)))
+
+
+def test_a_second_moderation_set_up_at_the_same_moment_makes_nothing_twice(w, module_db, monkeypatch):
+    """Two set-ups posted at once: the second waits for the first's lock of the round, then reads the
+    picks and the moderations already made. Simulated by making the first's moderation while the
+    second takes its lock (after it would once have read what was done)."""
+    AuditRound.objects.filter(pk=w.round.pk).update(moderation_percent=100)
+    w.round.refresh_from_db()
+    real_lock = services.lock_status
+    made_by_the_other: list[Audit] = []
+
+    def lock_while_another_commits(record, allowed, refusal, field="status"):
+        if isinstance(record, AuditRound) and not made_by_the_other:
+            first = w.a_front
+            made_by_the_other.append(
+                Audit.objects.create(
+                    audit_round=w.round,
+                    concern_id=first.concern_id,
+                    enquiry_id=first.enquiry_id,
+                    person_id=first.person_id,
+                    team_id=first.team_id,
+                    position=first.position,
+                    moderates=first,
+                    auditor=w.second,
+                )
+            )
+        return real_lock(record, allowed, refusal, field)
+
+    monkeypatch.setattr(services, "lock_status", lock_while_another_commits)
+    made = services.set_up_moderations(w.round, w.cast.lead, {w.a_front.pk: w.second})
+    assert made == [] and Audit.objects.filter(moderates=w.a_front).count() == 1
+
+
+def test_reflections_are_refused_once_the_round_is_closed(w, module_db):
+    from msphub.core.states import StateChanged
+
+    AuditRound.objects.filter(pk=w.round.pk).update(status=AuditRound.Status.CLOSED)
+    with pytest.raises(StateChanged, match="This round is not open"):
+        services.save_reflections(w.a_locality, w.cast.locality_practitioner, {}, "Too late")
+    assert Audit.objects.get(pk=w.a_locality.pk).practitioner_reflections == ""
+
+
+def test_a_round_slug_is_built_from_its_rule_and_month_never_its_title(client, w, module_db):
+    month = f"{TODAY - timedelta(days=90):%Y-%m}"
+    client.force_login(w.cast.lead)
+    client.post(reverse("audits:rounds"), _round_post(w, title="Mrs Quill and others"))
+    client.post(reverse("audits:rounds"), _round_post(w, title="Mrs Quill and others"))
+    slugs = list(
+        AuditRound.objects.filter(title="Mrs Quill and others").order_by("pk").values_list("slug", flat=True)
+    )
+    assert slugs == [f"themed-self-neglect-{month}-1", f"themed-self-neglect-{month}-2"]
+    assert w.round.slug.startswith("per-team-month-") and "riverside" not in w.round.slug
+
+
+def test_a_slug_taken_meanwhile_is_retried_not_a_500(w, module_db, monkeypatch):
+    """Another lead's round took the number between reading it and saving: the next one is tried."""
+    real_next = services._next_slug
+    calls: list[str] = []
+
+    def stale_first(base: str) -> str:
+        calls.append(base)
+        return w.round.slug if len(calls) == 1 else real_next(base)
+
+    monkeypatch.setattr(services, "_next_slug", stale_first)
+    made = _round(w.cast.lead, "Riverside monthly audit", w.tool)
+    assert len(calls) == 2 and made.slug != w.round.slug and made.slug.startswith("per-team-month-")
+
+
+def test_loading_the_tool_when_the_shipped_file_changed_shows_a_message(
+    client, w, module_db, tmp_path, monkeypatch
+):
+    shipped = (tools.SHIPPED / tools.SHIPPED_TOOL).read_text(encoding="utf-8")
+    (tmp_path / tools.SHIPPED_TOOL).write_text(
+        shipped.replace("title: Making", "title: Changed"), encoding="utf-8"
+    )
+    monkeypatch.setattr(tools, "SHIPPED", tmp_path)
+    client.force_login(w.cast.lead)
+    response = client.post(reverse("audits:rounds"), {"action": "load_tool"}, follow=True)
+    assert response.status_code == 200
+    page = body(response)
+    assert "The MSP tool could not be loaded" in page and "already loaded with different text" in page

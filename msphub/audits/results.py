@@ -257,29 +257,47 @@ def first_audits_completed() -> models.QuerySet:
     return Audit.objects.filter(status=COMPLETED, moderates__isnull=True)
 
 
+def _council_audits(
+    council: Any, start: date, end: date, team_id: int | None = None, partner_id: int | None = None
+) -> models.QuerySet:
+    """The council's completed first audits in the period, narrowed as the dashboard is: to the team
+    the record had when sampled (``Audit.team``), or to the partner that made the audited enquiry."""
+    audits = first_audits_completed().filter(
+        audit_round__council=council, **Period(start, end).lookup("completed_at")
+    )
+    if team_id is not None:
+        audits = audits.filter(team_id=team_id)
+    if partner_id is not None:
+        audits = audits.filter(enquiry__making_organisation_id=partner_id)
+    return audits
+
+
 def round_results(audit_round: AuditRound) -> dict[str, Any]:
     """A round's results (``_results``), over its completed first audits."""
     return _results(first_audits_completed().filter(audit_round=audit_round))
 
 
-def council_results(council: Any, start: date, end: date) -> dict[str, Any]:
+def council_results(
+    council: Any, start: date, end: date, team_id: int | None = None, partner_id: int | None = None
+) -> dict[str, Any]:
     """A council's results over the first audits of any of its rounds completed from ``start`` to
-    ``end`` (London days, inclusive), with ``start`` and ``end`` for the captions."""
-    audits = first_audits_completed().filter(
-        audit_round__council=council, **Period(start, end).lookup("completed_at")
-    )
+    ``end`` (London days, inclusive), with ``start`` and ``end`` for the captions; only a team's or
+    a partner's audits when ``team_id`` or ``partner_id`` is given (``_council_audits``)."""
+    audits = _council_audits(council, start, end, team_id, partner_id)
     return {**_results(audits), "start": start, "end": end}
 
 
-def beside_measures(council: Any, start: date, end: date) -> dict[str, dict[str, Any]]:
+def beside_measures(
+    council: Any, start: date, end: date, team_id: int | None = None, partner_id: int | None = None
+) -> dict[str, dict[str, Any]]:
     """For each MSP measure a tool question sheds light on, what the council's audits completed in
-    the period found: ``{measure_id: {"question", "key", "graded", "meets", "percent"}}``.
+    the period found: ``{measure_id: {"question", "key", "graded", "meets", "percent"}}``; filtered
+    by team or partner as ``council_results``.
 
-    The question's text is that of the newest tool version asking it; answers on every version
-    linked to the measure are pooled (one tool's questions link to a measure once each)."""
-    audits = first_audits_completed().filter(
-        audit_round__council=council, **Period(start, end).lookup("completed_at")
-    )
+    The question's text is that of the newest tool loaded (``loaded_at``) asking it; answers on
+    every tool linked to the measure are pooled (the loader links a measure to one question of a
+    tool at most)."""
+    audits = _council_audits(council, start, end, team_id, partner_id)
     rows = (
         AuditAnswer.objects.filter(audit__in=audits)
         .exclude(question__measure="")
@@ -292,7 +310,7 @@ def beside_measures(council: Any, start: date, end: date) -> dict[str, dict[str,
     texts: dict[str, tuple[str, str]] = {}
     for measure, key, text in (
         AuditQuestion.objects.filter(measure__in=list(counts))
-        .order_by("tool__slug", "-tool__version", "order")
+        .order_by("-tool__loaded_at", "-tool__version", "-tool_id", "order")
         .values_list("measure", "key", "text")
     ):
         texts.setdefault(measure, (key, text))

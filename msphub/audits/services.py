@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,6 +21,7 @@ from msphub.accounts.models import COUNCIL_CASEWORK_ROLES, Organisation, Role, U
 from msphub.accounts.permissions import AUDIT_ROUNDS
 from msphub.concerns.models import Decision
 from msphub.core.states import StateChanged, lock_status
+from msphub.people.models import Person
 from msphub.worktray import services as worktray_services
 
 from .models import Audit, AuditAnswer, AuditQuestion, AuditRound, AuditTool, LearningAction
@@ -39,6 +40,8 @@ NOT_AN_AUDITOR = "Select someone who may audit this council's case files"
 OWN_WORK = "Select someone else: they lead this record, so they cannot audit it on their own"
 SAME_AS_FIRST = "Select someone other than the first auditor: a moderation is a second opinion"
 SAME_AS_MODERATOR = "Select someone other than the auditor who moderates this audit"
+RESTRICTED_NOT_NAMED = "Name them on the restricted record first"
+RESTRICTED_PARTNER = "A partner's auditor cannot audit a restricted record"
 NO_PRACTITIONER = "A live audit needs the practitioner who leads the record, and nobody active leads it"
 PRACTITIONER_AUDITS = "Select someone other than the practitioner whose work a live audit looks at"
 LIVE_MODERATION = "A moderation is done by the second auditor alone"
@@ -93,15 +96,23 @@ def round_errors(new: NewRound, today: date | None = None) -> dict[str, str]:
     return errors
 
 
-def _unique_slug(title: str, period_start: date) -> str:
-    """A short name for the round's URL from its title and month: readable, never a person's name
-    (the lead types the title; it names a theme or a month). Numbered when taken."""
-    base = slugify(f"{title} {period_start:%Y-%m}")[:90].strip("-") or "audit-round"
-    taken = set(AuditRound.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+# Attempts at a free slug before giving up: another lead taking the same one at the same moment
+# is the only way an attempt fails, so a few are plenty.
+SLUG_ATTEMPTS = 5
+
+
+def _slug_base(rule: str, risk_type: str, period_start: date) -> str:
+    """The round's URL name before its number: the rule, the type of risk (themed rounds) and the
+    month. Never the title: the lead types it freely, and it could hold a person's name."""
+    parts = [rule.replace("_", "-"), risk_type, f"{period_start:%Y-%m}"]
+    return slugify(" ".join(p for p in parts if p))[:90].strip("-") or "audit-round"
+
+
+def _next_slug(base: str) -> str:
+    """``<base>-<n>``, n one more than the highest taken (1 for the first)."""
+    taken = AuditRound.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+    numbers = [int(tail) for tail in (s[len(base) + 1 :] for s in taken) if tail.isdigit()]
+    return f"{base}-{max(numbers, default=0) + 1}"
 
 
 def create_round(lead: User, new: NewRound) -> AuditRound:
@@ -111,10 +122,25 @@ def create_round(lead: User, new: NewRound) -> AuditRound:
     errors = round_errors(new)
     if errors:
         raise ValidationError(errors)
+    base = _slug_base(new.rule, new.risk_type if new.rule == AuditRound.Rule.THEMED else "", new.period_start)
+    for attempt in range(SLUG_ATTEMPTS):
+        try:
+            # A savepoint each: two leads setting up a round for the same month at once both read the
+            # same next number; the loser's insert fails on the unique slug and tries the next.
+            with transaction.atomic():
+                return _create_round(lead, new, _next_slug(base))
+        except IntegrityError:
+            if attempt == SLUG_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_round(lead: User, new: NewRound, slug: str) -> AuditRound:
+    assert lead.organisation_id is not None  # create_round checked it
     with transaction.atomic():
         audit_round = AuditRound.objects.create(
             council_id=lead.organisation_id,
-            slug=_unique_slug(new.title, new.period_start),
+            slug=slug,
             title=new.title,
             tool=new.tool,
             rule=new.rule,
@@ -214,6 +240,16 @@ def _check_auditor(audit: Audit, auditor: User | None, mode: str, practitioner_i
         or not assignable_auditors(audit.audit_round.council_id).filter(pk=auditor.pk).exists()
     ):
         raise ValidationError({"auditor": NOT_AN_AUDITOR})
+    # A restricted person's record goes only to someone the one rule for restricted records lets see
+    # it (``Audit.objects.for_user`` applies the same rule): otherwise the audit would be assigned to
+    # someone who can never open it.
+    if (
+        audit.person_id is not None
+        and not auditor.is_lead
+        and Person.objects.restricted_from(auditor).filter(pk=audit.person_id).exists()
+    ):
+        partner = auditor.organisation_id != audit.audit_round.council_id
+        raise ValidationError({"auditor": RESTRICTED_PARTNER if partner else RESTRICTED_NOT_NAMED})
     if mode == Audit.Mode.LIVE and auditor.pk == practitioner_id:
         raise ValidationError({"auditor": PRACTITIONER_AUDITS})
     if mode == Audit.Mode.STANDARD and auditor.pk == record_lead_id(audit):
@@ -259,12 +295,14 @@ def set_up_moderations(audit_round: AuditRound, by: User, moderators: dict[int, 
     from . import sampling
 
     _check_lead(audit_round, by)
-    picks = {a.pk: a for a in sampling.moderation_picks(audit_round)}
-    done = set(Audit.objects.filter(moderates__in=list(picks)).values_list("moderates_id", flat=True))
     errors: dict[str, str] = {}
     made: list[Audit] = []
     with transaction.atomic():
         lock_status(audit_round, (AuditRound.Status.OPEN,), StateChanged(ROUND_NOT_OPEN))
+        # Read under the round's lock: a second set-up posted at the same moment waits here, then
+        # sees the first one's moderations as done instead of creating them again.
+        picks = {a.pk: a for a in sampling.moderation_picks(audit_round)}
+        done = set(Audit.objects.filter(moderates__in=list(picks)).values_list("moderates_id", flat=True))
         for pk, first in picks.items():
             moderator = moderators.get(pk)
             if pk in done or moderator is None:
@@ -378,9 +416,10 @@ def complete_audit(audit: Audit, by: User) -> None:
     read-only. Raises ``ValidationError`` keyed by each unanswered question's key."""
     if audit.auditor_id != by.pk:
         raise PermissionError("only the audit's auditor completes it")
+    # Locks in one order everywhere (the round, then the audit), so two writers never deadlock.
     with transaction.atomic():
-        lock_status(audit, (Audit.Status.IN_PROGRESS, Audit.Status.NOT_STARTED), StateChanged(AUDIT_DONE))
         lock_status(audit.audit_round, (AuditRound.Status.OPEN,), StateChanged(ROUND_NOT_OPEN))
+        lock_status(audit, (Audit.Status.IN_PROGRESS, Audit.Status.NOT_STARTED), StateChanged(AUDIT_DONE))
         missing = unanswered(audit)
         if missing:
             raise ValidationError({q.key: UNANSWERED for q in missing})
@@ -397,6 +436,9 @@ def save_reflections(audit: Audit, by: User, reflections: dict[int, str], overal
         raise PermissionError("only the live audit's practitioner reflects on it")
     questions = {q.pk: q for q in audit.audit_round.tool.questions.all()}
     with transaction.atomic():
+        # The round first, then the audit (the order of every lock here); a closed round takes no
+        # more reflections.
+        lock_status(audit.audit_round, (AuditRound.Status.OPEN,), StateChanged(ROUND_NOT_OPEN))
         lock_status(audit, (Audit.Status.NOT_STARTED, Audit.Status.IN_PROGRESS), StateChanged(AUDIT_DONE))
         existing = {a.question_id: a for a in AuditAnswer.objects.filter(audit=audit)}
         for pk, text in reflections.items():

@@ -5,8 +5,10 @@ is reported at once, each with the line of the YAML it is on (from PyYAML's node
 person fixing the file can go straight to it), and a tool with any problem is refused whole.
 
 The tool's YAML is composed into nodes (``yaml.compose``) rather than loaded, so each value keeps
-its line, and aliases are never expanded: a hostile file cannot make the checker build a huge
-structure.
+its line. Anchors and aliases are refused outright, before composing: a tool has no need of them,
+and a file of nested aliases would otherwise make the checker walk the same nodes millions of times
+(a 42 KB file once took 83 seconds and gave 4 million problems). The checker stops after
+``MAX_PROBLEMS`` problems, so no file can give an unreadable list.
 """
 
 import re
@@ -40,6 +42,12 @@ SECTION_FIELDS = {"title", "principle", "questions"}
 QUESTION_FIELDS = {"key", "text", "guidance", "scale", "comment", "required", "principle", "measure"}
 OPTION_FIELDS = {"value", "label", "grade"}
 
+MAX_PROBLEMS = 100
+MORE_PROBLEMS = "... and more"
+# The answer form names a question's comment box "q-<key>-comment" (audits.forms): a key ending
+# "-comment" could take the name of another question's comment box.
+_COMMENT_SUFFIX = "-comment"
+
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 # Lengths of the columns the values are stored in (msphub/audits/models.py).
 _MAX = {"slug": 100, "title": 300, "section": 200, "key": 100, "value": 50, "label": 200}
@@ -61,6 +69,10 @@ def _quote(value: Any) -> str:
     return repr(value) if not isinstance(value, str) else f"'{value}'"
 
 
+class _Enough(Exception):
+    """Raised by the checker at its ``MAX_PROBLEMS``-th problem: the rest would not be read."""
+
+
 class _Checker:
     """Walks the composed nodes, reading the values it expects and noting every problem."""
 
@@ -71,6 +83,8 @@ class _Checker:
 
     def problem(self, node: yaml.Node, message: str) -> None:
         self.problems.append(f"line {_line(node)}: {message}")
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _Enough
 
     def scalar(self, node: yaml.Node, what: str) -> tuple[bool, Any]:
         """The value of a scalar node, or (False, None) with a problem noted."""
@@ -179,6 +193,13 @@ class _Checker:
 def _check(document: yaml.Node) -> tuple[dict, dict[str, int]]:
     """The tool as plain values, and the lines of its slug and version; raises ToolProblems."""
     c = _Checker()
+    try:
+        return _check_tool(c, document)
+    except _Enough:
+        raise ToolProblems([*c.problems, MORE_PROBLEMS]) from None
+
+
+def _check_tool(c: _Checker, document: yaml.Node) -> tuple[dict, dict[str, int]]:
     top = c.mapping(document, "the tool", TOP_FIELDS)
     if top is None:
         raise ToolProblems(c.problems)
@@ -198,8 +219,12 @@ def _check(document: yaml.Node) -> tuple[dict, dict[str, int]]:
         elif ok:
             data["version"] = version
     data["meets_standard"] = None
-    if "meets_standard" in top:
-        _, data["meets_standard"] = c.integer(top["meets_standard"], "meets_standard", nullable=True)
+    # Required: without it no answer could be said to meet the standard, and every result would be
+    # empty.
+    if "meets_standard" not in top:
+        c.problem(document, "the tool has no meets_standard (the lowest grade that meets the standard)")
+    else:
+        _, data["meets_standard"] = c.integer(top["meets_standard"], "meets_standard")
 
     scales: dict[str, list[dict]] = {}
     scale_nodes = c.mapping(top["scales"], "scales", None) if "scales" in top else {}
@@ -222,8 +247,9 @@ def _check(document: yaml.Node) -> tuple[dict, dict[str, int]]:
         c.problem(document, "the tool has no sections")
     else:
         keys: dict[str, int] = {}
+        measures: dict[str, int] = {}
         for n, section_node in enumerate(c.sequence(top["sections"], "sections") or [], start=1):
-            section = _check_section(c, n, section_node, scale_nodes or {}, scales, keys)
+            section = _check_section(c, n, section_node, scale_nodes or {}, scales, keys, measures)
             if section is not None:
                 data["sections"].append(section)
     if c.problems:
@@ -264,6 +290,7 @@ def _check_section(
     scale_nodes: dict[str, yaml.Node],
     scales: dict[str, list[dict]],
     keys: dict[str, int],
+    measures: dict[str, int],
 ) -> dict | None:
     fields = c.mapping(node, f"section {n}", SECTION_FIELDS)
     if fields is None:
@@ -283,7 +310,7 @@ def _check_section(
         c.sequence(fields["questions"], f"the questions of {what}") if "questions" in fields else None
     )
     for question_node in question_nodes or []:
-        question = _check_question(c, question_node, what, principle, scale_nodes, scales, keys)
+        question = _check_question(c, question_node, what, principle, scale_nodes, scales, keys, measures)
         if question is not None:
             questions.append(question)
     return {"title": title, "principle": principle, "questions": questions}
@@ -297,6 +324,7 @@ def _check_question(
     scale_nodes: dict[str, yaml.Node],
     scales: dict[str, list[dict]],
     keys: dict[str, int],
+    measures: dict[str, int],
 ) -> dict | None:
     fields = c.mapping(node, f"a question in {section}", QUESTION_FIELDS)
     if fields is None:
@@ -305,6 +333,8 @@ def _check_question(
     what = f"question '{key}'" if key else f"a question in {section}"
     if key:
         c.slug(fields["key"], key, "the question key")
+        if key.endswith(_COMMENT_SUFFIX):
+            c.problem(fields["key"], f"{what} must not end '{_COMMENT_SUFFIX}' (the name of a comment box)")
         if key in keys:
             c.problem(fields["key"], f"{what} is used twice (first on line {keys[key]})")
         else:
@@ -329,6 +359,15 @@ def _check_question(
         c.problem(
             fields["measure"], f"{what} names measure '{measure}', which is not one of the MSP measures"
         )
+    elif measure and measure in measures:
+        # The dashboard shows one question beside each measure; two would be pooled as if one.
+        c.problem(
+            fields["measure"],
+            f"{what} names measure '{measure}', already named by another question "
+            f"(line {measures[measure]}): a measure is linked to one question of a tool",
+        )
+    elif measure:
+        measures[measure] = _line(fields["measure"])
     return {
         "key": key,
         "text": text,
@@ -342,10 +381,30 @@ def _check_question(
     }
 
 
+def _refuse_aliases(text: str) -> None:
+    """Refuse any anchor (``&name``) or alias (``*name``), from the parser's events: reading events
+    never expands an alias, so this costs one pass over the text however the aliases nest."""
+    problems: list[str] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        anchor = getattr(event, "anchor", None)
+        if not anchor:
+            continue
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(f"line {line}: aliases (*{anchor}) are not allowed")
+        else:
+            problems.append(f"line {line}: anchors (&{anchor}) are not allowed")
+        if len(problems) >= MAX_PROBLEMS:
+            raise ToolProblems([*problems, MORE_PROBLEMS])
+    if problems:
+        raise ToolProblems(problems)
+
+
 def _parse(text: str) -> tuple[dict, dict[str, int]]:
     if not isinstance(text, str):
         raise ToolProblems(["line 1: the tool must be text"])
     try:
+        _refuse_aliases(text)
         document = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -93,8 +93,14 @@ def round_list(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "load_tool":
         from . import tools
 
-        tool = tools.load_shipped()
-        messages.success(request, f"{tool} is ready to use")
+        try:
+            tool = tools.load_shipped()
+        except tools.ToolProblems as refused:
+            # The shipped file was changed on this server without a new version (or broken): say
+            # what the loader found rather than fail.
+            messages.error(request, f"The MSP tool could not be loaded: {refused.problems[0]}")
+        else:
+            messages.success(request, f"{tool} is ready to use")
         return redirect("audits:rounds")
     form = RoundForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -287,15 +293,18 @@ def _answers(audit: Audit | None) -> dict[int, AuditAnswer]:
 
 def _other_opinion(audit: Audit) -> Audit | None:
     """The other audit of the pair (a moderation's first audit, or a first audit's moderation), shown
-    beside this one only once the moderation is completed: until then the second auditor reads the
-    record without the first auditor's answers, and the first without the second's."""
+    beside this one only once both are completed: until then each auditor (and, in a live audit, the
+    practitioner) reads the record without the other opinion, so neither can lean on it."""
     if audit.moderates_id is not None:
         other = audit.moderates
-        moderation_done = audit.status == Audit.Status.COMPLETED
     else:
         other = Audit.objects.filter(moderates=audit).select_related("auditor").first()
-        moderation_done = other is not None and other.status == Audit.Status.COMPLETED
-    return other if moderation_done else None
+    both_done = (
+        other is not None
+        and audit.status == Audit.Status.COMPLETED
+        and other.status == Audit.Status.COMPLETED
+    )
+    return other if both_done else None
 
 
 def _audit_page(

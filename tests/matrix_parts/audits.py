@@ -65,6 +65,54 @@ def extend_world(w) -> None:
     w.learning_action = services.add_learning_action(
         w.audit_locality, w.users[AUDITOR], LEARNING_WORDS, w.users[PRAC], today + timedelta(days=14)
     )
+    # A closed round: the auditor's audit in it is closed to them, and still the lead's to read.
+    closed_round = _round(w, "Riverside closed matrix round")
+    w.audit_in_closed_round = _audit_by_hand(
+        closed_round, w.e_locality.concern, w.e_locality, w.users[AUDITOR]
+    )
+    services.close_round(closed_round, lead)
+    # A round that includes restricted records, whose audit of the restricted person's concern is
+    # given to the council's auditor, who is not named on the record (only the locality
+    # practitioner is). The services refuse to assign it so; here it is made by hand, as if the
+    # person had been restricted after assigning: the rule for restricted records still keeps it shut.
+    restricted_round = _round(w, "Riverside restricted matrix round", include_restricted=True)
+    AuditRound.objects.filter(pk=restricted_round.pk).update(
+        status=AuditRound.Status.OPEN, sampled_at=timezone.now()
+    )
+    w.audit_restricted = _audit_by_hand(restricted_round, w.c_restricted, None, w.users[AUDITOR])
+
+
+def _round(w, title: str, **fields) -> AuditRound:
+    today = timezone.localdate()
+    return services.create_round(
+        w.users[LEAD],
+        services.NewRound(
+            title=title,
+            tool=tools.load_shipped(),
+            rule=AuditRound.Rule.PER_TEAM_MONTH,
+            period_start=today - timedelta(days=40),
+            period_end=today,
+            as_at=today,
+            seed="matrix",
+            **fields,
+        ),
+    )
+
+
+def _audit_by_hand(audit_round: AuditRound, concern, enquiry, auditor) -> Audit:
+    """An audit of one record in a round, given to ``auditor`` (the round opened for it)."""
+    AuditRound.objects.filter(pk=audit_round.pk).update(
+        status=AuditRound.Status.OPEN, sampled_at=timezone.now()
+    )
+    return Audit.objects.create(
+        audit_round=audit_round,
+        concern=concern,
+        enquiry=enquiry,
+        person_id=concern.person_id,
+        team_id=concern.team_id,
+        position=1,
+        auditor=auditor,
+    )
 
 
 def cases(w) -> list[Case]:
@@ -165,6 +213,19 @@ def cases(w) -> list[Case]:
             reverse("audits:learning_action_new", args=[audit.uuid]),
             get=signed_in(405),
             post=matrix({auditor, LEAD}),
+        )
+    # The auditor's audit in a closed round, and the restricted record they are not named on: the
+    # lead reads both, the auditor neither (404), and nobody answers them.
+    for label, audit in (
+        ("in a closed round", w.audit_in_closed_round),
+        ("restricted, auditor not named", w.audit_restricted),
+    ):
+        rows += get_and_post(
+            f"audits audit {label}",
+            reverse("audits:audit", args=[audit.uuid]),
+            get=matrix({LEAD}),
+            post=matrix(set()),
+            contains={LEAD: (audit.reference,)},
         )
     # Marking it done: its owner (the practitioner), their team manager and the lead; an empty POST
     # asks what was done. The auditor who set it reads it, and does not mark it.

@@ -21,5 +21,9 @@ class Command(BaseCommand):
         audit_round = AuditRound.objects.filter(slug=slug).first()
         if audit_round is None:
             raise CommandError(f"No audit round {slug!r}: check the slug on the round's page")
-        for audit in sampling.draw(audit_round):
+        audits = sampling.draw(audit_round)
+        if not audits:
+            # Not an error (a quiet month can have none), but an empty output alone looks like one.
+            self.stderr.write("No records met the round's rule")
+        for audit in audits:
             self.stdout.write(audit.reference)
