@@ -68,7 +68,7 @@ def all_counts(data: dict) -> list:
 
 def test_export_applies_disclosure_control_to_the_councils_real_figures(tmp_path, data, today):
     exported = export(tmp_path)
-    assert exported["format"] == FORMAT and exported["version"] == VERSION == 2 and exported["year"] == YEAR
+    assert exported["format"] == FORMAT and exported["version"] == VERSION == 3 and exported["year"] == YEAR
     assert exported["disclosure_control"] == DISCLOSURE_NOTE and "0 to 4" in DISCLOSURE_NOTE
     assert exported["council"] == {"ons_code": "E06000901", "name": "Riverside Council", "region": NORTH_WEST}
     assert exported["generated_at"].startswith("2026-04-15T12:00:00")
@@ -337,15 +337,21 @@ REFUSALS = [
     ),
     (
         "a later version",
-        lambda d: d.update(version=3),
+        lambda d: d.update(version=4),
         None,
-        "version: this hub reads version 2 files, not the number 3",
+        "version: this hub reads version 2 and 3 files, not the number 4",
     ),
     (
         "an earlier version",
         lambda d: d.update(version=1),
         None,
-        "version: this hub reads version 2 files, not the number 1",
+        "version: this hub reads version 2 and 3 files, not the number 1",
+    ),
+    (
+        "a version 2 file with what people wanted and got",
+        lambda d: d.update(version=2, advocacy_days={"median": C, "p90": C, "n": C}),
+        None,
+        "advocacy_days: new in version 3; a version 2 file does not carry it",
     ),
     (
         "a bad year",
@@ -512,7 +518,7 @@ def test_malformed_files_are_refused_with_the_file_and_the_reason(tmp_path, db, 
     assert nothing_imported()
 
 
-def test_a_version_1_file_is_refused_naming_version_2(tmp_path, db):
+def test_a_version_1_file_is_refused_naming_versions_2_and_3(tmp_path, db):
     """A file written before counts of 0 were suppressed (version 1: 0 shown as 0, no percentage for
     a base of 0, one headline measure) is refused on its version alone, naming the version this hub
     reads, not cell by cell."""
@@ -526,11 +532,32 @@ def test_a_version_1_file_is_refused_naming_version_2(tmp_path, db):
             c["count"] = 0
     with pytest.raises(ImportRefused) as info:
         validate("alpha-v1.json", old)
-    assert info.value.problems == ["version: this hub reads version 2 files, not the number 1"]
+    assert info.value.problems == ["version: this hub reads version 2 and 3 files, not the number 1"]
     message = refused(write(tmp_path, old, "alpha-v1.json"))
-    assert "alpha-v1.json: version: this hub reads version 2 files, not the number 1" in message
+    assert "alpha-v1.json: version: this hub reads version 2 and 3 files, not the number 1" in message
     assert message.count("alpha-v1.json") == 1
     assert nothing_imported()
+
+
+def test_a_version_2_file_is_still_imported(tmp_path, db):
+    """A file written before issue 14 (version 2, without outcomes_by_category or advocacy_days) is
+    read and stored as it was, its version kept."""
+    older = benchmark_file("E08000001", "Alpha Council", NORTH_WEST)
+    older["version"] = 2
+    call_command("benchmark_import", write(tmp_path, older))
+    submission = BenchmarkSubmission.objects.get()
+    assert submission.format_version == 2 and submission.advocacy_days is None
+    assert not BenchmarkCell.objects.filter(table_id="outcomes").exists()
+
+
+def test_a_version_3_file_with_what_people_wanted_and_got_is_imported(tmp_path, db):
+    data = benchmark_file("E08000001", "Alpha Council", NORTH_WEST)
+    assert data["version"] == 3
+    data["advocacy_days"] = {"median": 4.0, "p90": 12, "n": 15}
+    call_command("benchmark_import", write(tmp_path, data))
+    submission = BenchmarkSubmission.objects.get()
+    assert submission.format_version == 3
+    assert submission.advocacy_days == {"median": 4.0, "p90": 12.0, "n": 15}
 
 
 def test_the_all_enquiries_numerator_is_the_rounded_sum_not_a_cell(tmp_path, db):

@@ -33,7 +33,14 @@ from msphub.core.imports import (
 )
 from msphub.core.periods import FinancialYear
 from msphub.measures.measures import MEASURES, Filters, measure_totals
-from msphub.measures.outcomes import ADVOCACY_MINIMUM, CATEGORIES, LEVELS, advocacy_days, outcomes_by_category
+from msphub.measures.outcomes import (
+    ADVOCACY_MINIMUM,
+    ADVOCACY_P90_MINIMUM,
+    CATEGORIES,
+    LEVELS,
+    advocacy_days,
+    outcomes_by_category,
+)
 from msphub.measures.sac import ORDERS, TABLE_TITLES, build_return, grid
 
 from .disclosure import SUPPRESSED, is_published_count, publish_count, publish_percent, stored
@@ -43,11 +50,16 @@ if TYPE_CHECKING:
 
 FORMAT = "msphub-benchmark"
 # Version 2 (issue 12): counts of 0 are suppressed as the national publication suppresses them, and
-# the headline carries the publication's conversion rate beside the section 42 one.
-VERSION = 2
+# the headline carries the publication's conversion rate beside the section 42 one. Version 3 (issue
+# 14) adds what people wanted and got (``NEW_IN_3``). A hub reads both (``VERSIONS``); one older
+# than version 3 refuses a version 3 file by its version, in words, not by its unknown fields.
+VERSION = 3
+VERSIONS = (2, 3)
 DISCLOSURE_NOTE = (
     "Counts from 0 to 4 are shown as [c]; other counts are rounded to the nearest 5. Percentages are "
-    "computed from the unrounded counts and shown as [c] when their numerator or denominator is 0 to 4."
+    "computed from the unrounded counts and shown as [c] when their numerator or denominator is 0 to 4. "
+    f"The median days from advocacy referral to start is shown only from {ADVOCACY_MINIMUM} referrals "
+    f"started, and the 90th percentile only from {ADVOCACY_P90_MINIMUM} (else [c])."
 )
 ONS_CODE = re.compile(r"[EWSN][0-9]{8}")  # fullmatch: "$" would let a newline after it through
 
@@ -72,8 +84,11 @@ MEASURE_INFO = {**HEADLINE, **{m.id: (m.label, m.base_note) for m in MEASURES}}
 MAX_PROBLEMS = 25
 TOP_LEVEL = ["format", "version", "year", "council", "generated_at", "disclosure_control", "headline"]
 TOP_LEVEL += ["measures", "sac", "outcomes_by_category", "advocacy_days"]
-# What people wanted and got (issue 14): files written before it have neither, and are still read.
-OPTIONAL = ("disclosure_control", "outcomes_by_category", "advocacy_days")
+# What people wanted and got (issue 14): in version 3 files only. A version 2 file (written before
+# it) has neither and is still read; a version 3 file may leave either out (each is checked in full
+# when given), though ``build_benchmark`` always writes both.
+NEW_IN_3 = ("outcomes_by_category", "advocacy_days")
+OPTIONAL = ("disclosure_control", *NEW_IN_3)
 # The counts of a category's row of ``outcomes_by_category``; stored as cells of this table id.
 OUTCOME_COUNTS = ["expressed", *LEVELS]
 OUTCOMES_TABLE = "outcomes"
@@ -105,14 +120,15 @@ def _measure(measure_id: str, label: str, numerator: int, denominator: int) -> d
 
 
 def publish_advocacy_days(figures: dict[str, Any]) -> dict[str, Any]:
-    """``advocacy_days`` under disclosure control: ``n`` as any count, and the median and the 90th
-    percentile only when at least ``ADVOCACY_MINIMUM`` referrals started (else "[c]", as with
-    none): from fewer, one person's wait could be read off them."""
-    shown = figures["n"] >= ADVOCACY_MINIMUM
+    """``advocacy_days`` under disclosure control: ``n`` as any count; the median only when at least
+    ``ADVOCACY_MINIMUM`` referrals started, and the 90th percentile only when at least
+    ``ADVOCACY_P90_MINIMUM`` did (else "[c]", as with none). From fewer, one person's wait could be
+    read off them: the 90th percentile of 5 to 9 waits is the nearest rank, the single longest."""
+    n = figures["n"]
     return {
-        "median": figures["median"] if shown else SUPPRESSED,
-        "p90": figures["p90"] if shown else SUPPRESSED,
-        "n": publish_count(figures["n"]),
+        "median": figures["median"] if n >= ADVOCACY_MINIMUM else SUPPRESSED,
+        "p90": figures["p90"] if n >= ADVOCACY_P90_MINIMUM else SUPPRESSED,
+        "n": publish_count(n),
     }
 
 
@@ -332,8 +348,13 @@ def validate(file_name: str, data: Any, sha256: str = "") -> Parsed:
         # Another kind of JSON altogether (a SAC return, say): the rest would only add noise.
         raise ImportRefused([f"format: expected {FORMAT!r}, found {_kind(data.get('format'))}"])
     version = data.get("version")
-    if version != VERSION or isinstance(version, bool):
-        raise ImportRefused([f"version: this hub reads version {VERSION} files, not {_kind(version)}"])
+    if version not in VERSIONS or isinstance(version, bool):
+        readable = " and ".join(str(v) for v in VERSIONS)
+        raise ImportRefused([f"version: this hub reads version {readable} files, not {_kind(version)}"])
+    if version < 3:
+        for key in NEW_IN_3:
+            if key in data:
+                check.add(f"{key}: new in version 3; a version {version} file does not carry it")
 
     year = data.get("year")
     try:
@@ -522,20 +543,37 @@ def _outcomes(check: _Checker, value: Any) -> list[tuple[str, str, str, int | No
 
 
 def _advocacy_days(check: _Checker, value: Any) -> tuple[float | None, float | None, int | None] | None:
-    """``advocacy_days``: ``n`` a published count; the median and 90th percentile "[c]" unless at
-    least ``ADVOCACY_MINIMUM`` referrals started, numbers of days otherwise (the median no more than
-    the 90th percentile)."""
+    """``advocacy_days``: ``n`` a published count; the median a number of days unless ``n`` is "[c]"
+    (fewer than ``ADVOCACY_MINIMUM`` started), and "[c]" when it is. The 90th percentile is "[c]"
+    below ``ADVOCACY_P90_MINIMUM`` referrals: the file gives ``n`` rounded, so "[c]" when it says 5
+    (5 to 7 started), a number from 15 (13 or more), and either when it says 10 (8 to 12). The
+    median is no more than the 90th percentile."""
     if not check.keys("advocacy_days", value, ADVOCACY_KEYS):
         return None
     n = check.count("advocacy_days.n", value["n"])
+    published_n = value["n"]
+    # Which of "[c]" and a number each figure may be, from the rounded n (None: either).
+    p90_shown: bool | None
+    if published_n == SUPPRESSED or n is None:
+        median_shown, p90_shown = False, False
+    else:
+        median_shown = True
+        lowest, highest = max(n - 2, ADVOCACY_MINIMUM), n + 2  # the counts that round to n
+        p90_shown = (
+            True if lowest >= ADVOCACY_P90_MINIMUM else False if highest < ADVOCACY_P90_MINIMUM else None
+        )
     days: list[float | None] = []
-    for key in ("median", "p90"):
+    for key, published in (("median", median_shown), ("p90", p90_shown)):
         figure = value[key]
-        if value["n"] == SUPPRESSED:
-            if figure != SUPPRESSED:
-                check.add(
-                    f"advocacy_days.{key}: expected {SUPPRESSED!r} as n is suppressed, found {_kind(figure)}"
-                )
+        if figure == SUPPRESSED and published is not True:
+            days.append(None)
+        elif published is False:
+            why = (
+                "as n is suppressed"
+                if key == "median" or not median_shown
+                else (f"as fewer than {ADVOCACY_P90_MINIMUM} referrals started (n {published_n})")
+            )
+            check.add(f"advocacy_days.{key}: expected {SUPPRESSED!r} {why}, found {_kind(figure)}")
             days.append(None)
         elif (
             isinstance(figure, bool)

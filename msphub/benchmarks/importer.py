@@ -1,5 +1,6 @@
 """Importing benchmark files: every file is checked in full before anything is written, and then all
-of them are written in one transaction, or none.
+of them are written in one transaction, or none. Version 2 files (without what people wanted and
+got) and version 3 files are taken (``files.VERSIONS``); each submission keeps its file's version.
 """
 
 from dataclasses import dataclass

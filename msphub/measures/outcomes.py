@@ -27,9 +27,13 @@ FULLY, PARTIALLY, NOT = categories.labels(categories.ACHIEVEMENT)
 # The keys of a category's row (``outcomes_by_category``) for each achievement, in the SAC's order.
 LEVELS = {"fully": FULLY, "partially": PARTIALLY, "not": NOT}
 CATEGORIES = categories.labels(categories.DESIRED_OUTCOME_CATEGORY)
-# A benchmark file and ``advocacy_days`` publish a median or 90th percentile of at least this many
-# referrals only (docs/benchmarks.md): below it one person's wait could be read off the figure.
+# The fewest started referrals whose median wait a benchmark file publishes (``benchmarks.files.
+# publish_advocacy_days``, docs/benchmarks.md): from fewer, one person's wait could be read off it.
+# The dashboard, inside the council, shows the figures from any number.
 ADVOCACY_MINIMUM = 5
+# The fewest whose 90th percentile a benchmark file publishes: the nearest rank of fewer than 10 is
+# the single longest wait, one person's.
+ADVOCACY_P90_MINIMUM = 10
 
 
 def expressed_enquiries(filters: Filters) -> QuerySet[Enquiry]:
@@ -186,17 +190,46 @@ def involvement(filters: Filters) -> dict[str, Any]:
     }
 
 
-def advocacy_referrals(filters: Filters) -> QuerySet[AdvocacyReferral]:
-    """The advocacy referrals ``advocacy_days`` counts: made in the period, for enquiries of the
-    council's counted concerns (any enquiry, open or closed), that have started."""
+def _advocacy_referrals_made(filters: Filters) -> QuerySet[AdvocacyReferral]:
+    """The advocacy referrals made in the period, for enquiries of the council's counted concerns (any
+    enquiry, open or closed), started or not."""
     referrals = AdvocacyReferral.objects.filter(
-        counted_concern("enquiry__concern__"),
-        started_on__isnull=False,
-        **filters.period.date_lookup("referred_on"),
+        counted_concern("enquiry__concern__"), **filters.period.date_lookup("referred_on")
     )
     return narrowed(
         referrals, filters, "enquiry__council", "enquiry__team_id", "enquiry__making_organisation_id"
     )
+
+
+def advocacy_referrals(filters: Filters) -> QuerySet[AdvocacyReferral]:
+    """The advocacy referrals ``advocacy_days`` counts: made in the period, for enquiries of the
+    council's counted concerns (any enquiry, open or closed), that have started."""
+    return _advocacy_referrals_made(filters).filter(started_on__isnull=False)
+
+
+# A referral still waiting: not started, and not marked not going ahead (the person declined it, or
+# it is no longer needed). The two are never both set (the model's constraint).
+STILL_WAITING = Q(started_on__isnull=True, not_going_ahead_on__isnull=True)
+
+
+def advocacy_days_and_waiting(filters: Filters) -> tuple[dict[str, Any], int]:
+    """``advocacy_days`` and, from the same query, how many of the referrals made in the period are
+    still waiting (``STILL_WAITING``, as recorded now): the dashboard shows them beside the waits of
+    those that started. The count is the dashboard's only: msp_measures' JSON and the benchmark file
+    keep ``advocacy_days``' three keys."""
+    # A referral not started has no wait (NULL): the percentiles pass over it, and ``n`` counts the
+    # started ones only, so the figures are ``advocacy_referrals``' exactly.
+    waited = ExpressionWrapper(F("started_on") - F("referred_on"), output_field=DurationField())
+    [(median, p90)], counts = ordered_values_and_counts(
+        _advocacy_referrals_made(filters),
+        [(waited, [0.5, 0.9])],
+        {"n": Count("pk", filter=Q(started_on__isnull=False)), "waiting": Count("pk", filter=STILL_WAITING)},
+    )
+
+    def days(seconds: float | None) -> float | None:
+        return None if seconds is None else round(seconds / 86400, 1)
+
+    return {"median": days(median), "p90": days(p90), "n": counts["n"]}, counts["waiting"]
 
 
 def advocacy_days(filters: Filters) -> dict[str, Any]:
@@ -204,15 +237,7 @@ def advocacy_days(filters: Filters) -> dict[str, Any]:
     ``advocacy_referrals``, the median and the 90th percentile as the timeliness figures take them
     (``measures._ordered_values``: the median interpolated, the 90th the nearest rank), to one
     decimal place; both None when none has started (n 0). One query on PostgreSQL."""
-    waited = ExpressionWrapper(F("started_on") - F("referred_on"), output_field=DurationField())
-    [(median, p90)], counts = ordered_values_and_counts(
-        advocacy_referrals(filters), [(waited, [0.5, 0.9])], {"n": Count("pk")}
-    )
-
-    def days(seconds: float | None) -> float | None:
-        return None if seconds is None else round(seconds / 86400, 1)
-
-    return {"median": days(median), "p90": days(p90), "n": counts["n"]}
+    return advocacy_days_and_waiting(filters)[0]
 
 
 @dataclass(frozen=True)
@@ -224,6 +249,8 @@ class OutcomeFigures:
     who_and_negotiated: dict[str, Any]
     involvement: dict[str, Any]
     advocacy_days: dict[str, Any]
+    # Referrals made in the period still waiting to start (``advocacy_days_and_waiting``).
+    advocacy_waiting: int
 
 
 def outcome_figures(filters: Filters) -> OutcomeFigures:
@@ -231,12 +258,14 @@ def outcome_figures(filters: Filters) -> OutcomeFigures:
     of records (three on PostgreSQL; six on SQLite, where the percentiles take a count and a query
     each)."""
     by_category, who = outcomes_and_who(filters)
+    advocacy, waiting = advocacy_days_and_waiting(filters)
     return OutcomeFigures(
         by_category=by_category,
         achievement=achievement_by_category(by_category),
         who_and_negotiated=who,
         involvement=involvement(filters),
-        advocacy_days=advocacy_days(filters),
+        advocacy_days=advocacy,
+        advocacy_waiting=waiting,
     )
 
 
@@ -256,9 +285,12 @@ def not_achieved(
     return rows.select_related("enquiry").order_by("-enquiry__closed_at", "enquiry__reference", "pk")
 
 
-def not_achieved_scope(enquiries: QuerySet[Enquiry], user: Any) -> QuerySet[Enquiry]:
-    """Whose outcomes a user's list holds, of the enquiries they may see: the lead's, the council's;
-    a team manager's, their team's (none without a team)."""
+def not_achieved_scope(
+    enquiries: QuerySet[Enquiry], user: Any, team_id: int | None = None
+) -> QuerySet[Enquiry]:
+    """Whose outcomes a user's list holds, of the enquiries they may see: the lead's, the council's,
+    or one team's when ``team_id`` is given; a team manager's, their own team's whatever is asked
+    (none without a team)."""
     if user.is_lead:
-        return enquiries
+        return enquiries.filter(team_id=team_id) if team_id else enquiries
     return enquiries.filter(team_id=user.team_id) if user.team_id else enquiries.none()

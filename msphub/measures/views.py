@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from msphub.accounts.models import Organisation
+from msphub.accounts.models import Organisation, Team
 from msphub.accounts.permissions import COUNCIL_RETURNS, MEASURES, OUTCOMES_NOT_ACHIEVED, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.audits import results
@@ -56,10 +56,14 @@ def _dashboard(request: AuthenticatedRequest, whole_page: bool = True) -> dict[s
     dimension = data.get("breakdown") or ""
     figures = m.dashboard_figures(filters, dimension)
     wanted = outcomes.outcome_figures(filters) if whole_page else None
-    # What case file audits completed in the period found, for the council (audits are not kept by
-    # partner, and their own table is by team), and beside each measure a question sheds light on.
-    audit_results = results.council_results(council, period.start, period.end) if whole_page else None
-    beside = results.beside_measures(council, period.start, period.end) if whole_page else {}
+    # What case file audits completed in the period found, and beside each measure a question sheds
+    # light on: narrowed as the measures are (to the team the record had when sampled, or to the
+    # partner that made the audited enquiry), so a team's row never shows a council-wide figure.
+    audit_filter = {"team_id": filters.team_id, "partner_id": filters.partner_id}
+    audit_results = (
+        results.council_results(council, period.start, period.end, **audit_filter) if whole_page else None
+    )
+    beside = results.beside_measures(council, period.start, period.end, **audit_filter) if whole_page else {}
     totals, trends, breakdown, pathways = figures.totals, figures.trends, figures.breakdown, figures.pathways
     labels = {row["id"]: row["label"] for row in totals}
     trend_series = {key: trends.get(key, []) for key in TREND_MEASURES}
@@ -137,16 +141,35 @@ def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
 NOT_ACHIEVED_PER_PAGE = 25
 
 
+def _whose(user: Any, team: Team | None) -> str:
+    """Whose enquiries the list holds, for its caption: a team manager's own team's always."""
+    if not user.is_lead:
+        return (
+            f"{user.team.name}'s enquiries" if user.team_id else "No team's enquiries: you are not in a team"
+        )
+    return f"{team.name}'s enquiries" if team else "Every team's enquiries"
+
+
 def _not_achieved(request: AuthenticatedRequest) -> tuple[OutcomesNotAchievedForm, dict[str, Any], Any]:
     """The filter form, what it chose (for the page) and the outcomes not achieved that the user's
     list holds: of the enquiries they may see (``Enquiry.objects.for_user``, so restricted people
-    only for those who may see them), their team's for a team manager, the council's for the lead."""
+    only for those who may see them), their team's for a team manager, the council's (or one team's
+    of it) for the lead."""
     council = _council(request)
-    form = OutcomesNotAchievedForm(request.GET or None)
-    period, period_label, category = form.chosen()
-    enquiries = outcomes.not_achieved_scope(visible(request, Enquiry.objects.all()), request.user)
+    teams = Team.objects.filter(organisation=council) if request.user.is_lead else None
+    form = OutcomesNotAchievedForm(request.GET or None, teams=teams)
+    period, period_label, category, team = form.chosen()
+    enquiries = outcomes.not_achieved_scope(
+        visible(request, Enquiry.objects.all()), request.user, team.pk if team else None
+    )
     rows = outcomes.not_achieved(enquiries, m.Filters(period, council), category)
-    chosen = {"council": council, "period": period, "period_label": period_label, "category": category}
+    chosen = {
+        "council": council,
+        "period": period,
+        "period_label": period_label,
+        "category": category,
+        "whose": _whose(request.user, team),
+    }
     return form, chosen, rows
 
 

@@ -17,13 +17,17 @@ from tests.test_permission_matrix import LEAD, LMGR, MGR, OTHER, Case, get_and_p
 RIVERSIDE_WORDS = "I wanted my sister to be able to visit again"
 RIVERSIDE_NOTE = "The care home kept its visiting ban"
 HILLSIDE_WORDS = "I wanted my money paid back"
+# The restricted person's (Front Door's, named only for the locality practitioner): the lead's list
+# has it, the Front Door manager's does not.
+RESTRICTED_WORDS = "I wanted the lodger to move out"
 # The last 12 months: the enquiries closed yesterday are in it whatever the day.
 QUERY = "?period=last_12_months"
 
 
-def _closed_not_achieved(builder: Builder, council, team, words: str, note: str):
-    """A section 42 enquiry closed yesterday whose person expressed an outcome, not achieved."""
-    person = builder.person("Nadia", council=council)
+def _closed_not_achieved(builder: Builder, council, team, words: str, note: str, person=None):
+    """A section 42 enquiry closed yesterday whose person (a new one unless given) expressed an
+    outcome, not achieved."""
+    person = person or builder.person("Nadia", council=council)
     enquiry = builder.enquiry(
         person,
         team,
@@ -50,6 +54,14 @@ def extend_world(w) -> None:
     w.e_not_achieved = _closed_not_achieved(
         Builder(w.council, w.users[LEAD]), w.council, w.front_door, RIVERSIDE_WORDS, RIVERSIDE_NOTE
     )
+    w.e_restricted_not_achieved = _closed_not_achieved(
+        Builder(w.council, w.users[LEAD]),
+        w.council,
+        w.front_door,
+        RESTRICTED_WORDS,
+        "The tenancy could not be ended",
+        person=w.p_restricted,
+    )
     w.e_hillside_not_achieved = _closed_not_achieved(
         Builder(w.other_council, w.users[OTHER]), w.other_council, None, HILLSIDE_WORDS, "Hillside's note"
     )
@@ -59,19 +71,26 @@ def cases(w) -> list[Case]:
     ours, theirs = w.e_not_achieved.reference, w.e_hillside_not_achieved.reference
     riverside = (RIVERSIDE_WORDS, RIVERSIDE_NOTE, ours)
     hillside = (HILLSIDE_WORDS, theirs)
+    restricted = (RESTRICTED_WORDS, w.e_restricted_not_achieved.reference)
     rows = get_and_post(
         "measures:outcomes_not_achieved",
         reverse("measures:outcomes_not_achieved") + QUERY,
         get=matrix({MGR, LMGR, LEAD, OTHER}),
-        contains={MGR: riverside, LEAD: riverside, OTHER: hillside},
-        # The locality manager sees the Locality team's only (none here).
-        absent={MGR: hillside, LEAD: hillside, LMGR: (*riverside, *hillside), OTHER: riverside},
+        contains={MGR: riverside, LEAD: (*riverside, *restricted), OTHER: hillside},
+        # The locality manager sees the Locality team's only (none here); the Front Door manager is
+        # not named on the restricted person's record.
+        absent={
+            MGR: (*hillside, *restricted),
+            LEAD: hillside,
+            LMGR: (*riverside, *hillside, *restricted),
+            OTHER: (*riverside, *restricted),
+        },
     )
     rows += get_and_post(
         "measures:outcomes_not_achieved_csv",
         reverse("measures:outcomes_not_achieved_csv") + QUERY,
         get=matrix({LEAD, OTHER}),
-        contains={LEAD: riverside, OTHER: hillside},
-        absent={LEAD: hillside, OTHER: riverside},
+        contains={LEAD: (*riverside, *restricted), OTHER: hillside},
+        absent={LEAD: hillside, OTHER: (*riverside, *restricted)},
     )
     return rows
