@@ -535,8 +535,16 @@ def test_the_report_is_agreed_once_every_section_is_written_and_then_refuses_edi
     assert client.post(agree).status_code == 404
     page = client.get(pack_url()).content.decode()
     assert "Agreed by Sam Tester" in page and f'href="{section_url("strategy")}"' not in page
-    # The figures are drawn live, and the agreed page says so.
-    assert "drawn from the record each time this page or its PDF is produced" in page
+    # The report as agreed is kept: a later change to the record (here a section's text, changed
+    # behind the service's back) does not change the agreed page or PDF.
+    assert "This is the report as it was agreed" in page and "Text of strategy" in page
+    pdf = client.get(reverse("annualreport:pack_pdf", args=[2025]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert bytes(report.agreed_pdf) == pdf.content and "Text of strategy" in report.agreed_body
+    ReportSection.objects.filter(report=report, key="strategy").update(text="Changed behind its back")
+    assert "Changed behind its back" not in client.get(pack_url()).content.decode()
+    assert client.get(reverse("annualreport:pack_pdf", args=[2025])).content == pdf.content
+    ReportSection.objects.filter(report=report, key="strategy").update(text="Text of strategy")
     with pytest.raises(StateChanged):
         services.save_section(world.report, "strategy", {None: "Changed after"}, world.cast.lead)
     assert ReportSection.objects.get(report=report, key="strategy").text == "Text of strategy"

@@ -90,9 +90,13 @@ class AnnualReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     agreed_at = models.DateTimeField(null=True, blank=True)
+    # The pack as agreed, kept so the report the Board agreed (and published) reads the same however
+    # the record is corrected later: its body as HTML for the page, and its PDF. Empty while a draft.
+    agreed_body = models.TextField(blank=True, editable=False)
+    agreed_pdf = models.BinaryField(null=True, blank=True, editable=False)
 
     objects = AnnualReportQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["agreed_body", "agreed_pdf"])
 
     class Meta:
         ordering = ["council", "-year"]

@@ -11,6 +11,7 @@ date of birth is in it (reviews name their adults by pseudonym, quotes are the a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -142,9 +143,13 @@ def missing_sections(report: AnnualReport) -> list[str]:
     return [section.label for section in Section if section.value not in written]
 
 
-def agree(report: AnnualReport, user: User) -> AnnualReport:
-    """The safeguarding lead agrees the report: its sections no longer change. Refused while a section
-    is unwritten (``NotReady``) or if someone agreed it first (``StateChanged``)."""
+def agree(
+    report: AnnualReport, user: User, frozen: Callable[[AnnualReport], tuple[str, bytes]]
+) -> AnnualReport:
+    """The safeguarding lead agrees the report: its sections no longer change, and the pack as it
+    stands is kept (``frozen(report)`` gives its body's HTML and its PDF, produced under the report's
+    row lock, so no section can change between what was agreed and what is kept). Refused while a
+    section is unwritten (``NotReady``) or if someone agreed it first (``StateChanged``)."""
     with transaction.atomic():
         lock_status(report, [AnnualReport.Status.DRAFT], StateChanged("This report has already been agreed"))
         missing = missing_sections(report)
@@ -153,7 +158,8 @@ def agree(report: AnnualReport, user: User) -> AnnualReport:
         report.status = AnnualReport.Status.AGREED
         report.agreed_by = user
         report.agreed_at = timezone.now()
-        report.save(update_fields=["status", "agreed_by", "agreed_at"])
+        report.agreed_body, report.agreed_pdf = frozen(report)
+        report.save(update_fields=["status", "agreed_by", "agreed_at", "agreed_body", "agreed_pdf"])
         return report
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,7 +19,7 @@ from msphub.accounts.models import Organisation
 from msphub.accounts.permissions import ANNUAL_REPORT, ANNUAL_REPORT_EDIT
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, record, requires, visible
-from msphub.core.downloads import pdf_response
+from msphub.core.downloads import PDF, download, pdf_response, render_pdf
 from msphub.core.forms import posted
 from msphub.core.history import changes_for
 from msphub.core.states import StateChanged
@@ -106,6 +107,11 @@ def _pack_context(request: AuthenticatedRequest, report: AnnualReport) -> dict[s
 @_check_year
 @record(REPORTS, Action.VIEW, url_kwarg="year", arg="report", permission=ANNUAL_REPORT, log=False)
 def pack(request: AuthenticatedRequest, report: AnnualReport) -> HttpResponse:
+    if not report.is_draft and report.agreed_body:
+        # The report as agreed, not drawn again from the record.
+        return render(
+            request, "annualreport/pack.html", {"report": report, "agreed_body": report.agreed_body}
+        )
     context = _pack_context(request, report)
     context["missing"] = services.missing_sections(report) if context["can_edit"] else []
     return render(request, "annualreport/pack.html", context)
@@ -115,11 +121,28 @@ def pack(request: AuthenticatedRequest, report: AnnualReport) -> HttpResponse:
 @_check_year
 @record(REPORTS, Action.VIEW, url_kwarg="year", arg="report", permission=ANNUAL_REPORT, log=False)
 def pack_pdf(request: AuthenticatedRequest, report: AnnualReport) -> HttpResponse:
+    filename = f"annual-report-{report.financial_year}-{report.council.ons_code or report.council.pk}.pdf"
+    if not report.is_draft and report.agreed_pdf:
+        return download(bytes(report.agreed_pdf), PDF, filename)
+    # A tagged PDF (core.downloads): headings, tables with their captions and lists in its structure.
+    return pdf_response(request, "annualreport/pack_pdf.html", _print_context(request, report), filename)
+
+
+def _print_context(request: AuthenticatedRequest, report: AnnualReport) -> dict[str, Any]:
     context = _pack_context(request, report)
     context["can_edit"] = False
-    filename = f"annual-report-{report.financial_year}-{report.council.ons_code or report.council.pk}.pdf"
-    # A tagged PDF (core.downloads): headings, tables with their captions and lists in its structure.
-    return pdf_response(request, "annualreport/pack_pdf.html", context, filename)
+    return context
+
+
+def _frozen(request: AuthenticatedRequest) -> Any:
+    """What ``services.agree`` keeps of the pack: its body as the page shows it, and its PDF."""
+
+    def frozen(report: AnnualReport) -> tuple[str, bytes]:
+        context = _print_context(request, report)
+        body = render_to_string("annualreport/_pack_body.html", context, request=request)
+        return body, render_pdf("annualreport/pack_pdf.html", context, request)
+
+    return frozen
 
 
 @require_http_methods(["GET", "POST"])
@@ -168,7 +191,7 @@ def section_history(request: AuthenticatedRequest, report: AnnualReport, key: st
 @record(REPORTS, Action.SIGN_OFF, url_kwarg="year", arg="report", permission=ANNUAL_REPORT_EDIT, log=False)
 def agree(request: AuthenticatedRequest, report: AnnualReport) -> HttpResponse:
     try:
-        services.agree(report, request.user)
+        services.agree(report, request.user, _frozen(request))
     except (services.NotReady, StateChanged) as refused:
         messages.error(request, str(refused))
     else:

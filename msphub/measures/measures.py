@@ -8,7 +8,7 @@ trend, whatever the number of cases.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -752,33 +752,43 @@ class DashboardFigures:
     pathways: list[dict[str, Any]]
     repeats: dict[str, Any]
     quotes: list[dict[str, Any]]
+    # What the ``also`` calls gave, in their order.
+    also: list[Any] = field(default_factory=list)
 
 
-def dashboard_figures(filters: Filters, dimension: str = "") -> DashboardFigures:
+def dashboard_figures(
+    filters: Filters, dimension: str = "", also: Sequence[Callable[[], Any]] = ()
+) -> DashboardFigures:
     """The dashboard's figures: ``totals_monthly_and_breakdown``, ``timeliness_and_pathways``,
-    ``repeat_concerns`` and ``quotes``, exactly as each gives them.
+    ``repeat_concerns`` and ``quotes``, exactly as each gives them, and the results of ``also``
+    (other read-only figures the page shows: what people wanted and got, case file audits).
 
     On PostgreSQL the independent queries run in two lanes at once, on two connections reading one
     snapshot (``core.concurrent.side_by_side``): the three bases' monthly passes in one, everything
-    else in the other, which takes about as long. Elsewhere, or inside a
-    transaction, one after the other."""
+    else in the other, which takes about as long; the ``also`` calls are dealt to the lanes in turn
+    (the first to the second lane). Elsewhere, or inside a transaction, one after the other."""
     _check_dimension(dimension)
+    extra_rest, extra_monthly = list(also[0::2]), list(also[1::2])
 
-    def monthly_passes() -> dict[str, _Pass]:
-        return {base: _base_pass(base, filters, dimension) for base in BASES}
+    def monthly_passes() -> tuple[dict[str, _Pass], list[Any]]:
+        return {base: _base_pass(base, filters, dimension) for base in BASES}, [c() for c in extra_monthly]
 
-    def the_rest() -> tuple[Any, Any, Any, Any]:
+    def the_rest() -> tuple[Any, Any, Any, Any, list[Any]]:
         return (
             _repeating_breakdown(filters, dimension),
             timeliness_and_pathways(filters),
             repeat_concerns(filters),
             quotes(filters),
+            [c() for c in extra_rest],
         )
 
-    rest, passes = side_by_side(the_rest, monthly_passes)
-    repeating, (times, pathways), repeats, words = rest
+    rest, (passes, from_monthly) = side_by_side(the_rest, monthly_passes)
+    repeating, (times, pathways), repeats, words, from_rest = rest
     totals, trends, by_value = _folded(filters, dimension, passes, repeating)
-    return DashboardFigures(totals, trends, by_value, times, pathways, repeats, words)
+    # Back in the order asked: the rest lane had the 1st, 3rd...; the monthly lane the 2nd, 4th...
+    extras: list[Any] = [None] * len(also)
+    extras[0::2], extras[1::2] = from_rest, from_monthly
+    return DashboardFigures(totals, trends, by_value, times, pathways, repeats, words, extras)
 
 
 class _Percentile(Aggregate):

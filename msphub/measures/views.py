@@ -54,16 +54,22 @@ def _dashboard(request: AuthenticatedRequest, whole_page: bool = True) -> dict[s
     team, partner = data.get("team"), data.get("partner")
     filters = m.Filters(period, council, team.pk if team else None, partner.pk if partner else None)
     dimension = data.get("breakdown") or ""
-    figures = m.dashboard_figures(filters, dimension)
-    wanted = outcomes.outcome_figures(filters) if whole_page else None
     # What case file audits completed in the period found, and beside each measure a question sheds
     # light on: narrowed as the measures are (to the team the record had when sampled, or to the
     # partner that made the audited enquiry), so a team's row never shows a council-wide figure.
     audit_filter = {"team_id": filters.team_id, "partner_id": filters.partner_id}
-    audit_results = (
-        results.council_results(council, period.start, period.end, **audit_filter) if whole_page else None
-    )
-    beside = results.beside_measures(council, period.start, period.end, **audit_filter) if whole_page else {}
+
+    def audits() -> tuple[Any, Any]:
+        return (
+            results.council_results(council, period.start, period.end, **audit_filter),
+            results.beside_measures(council, period.start, period.end, **audit_filter),
+        )
+
+    # What people wanted and got and the audits run beside the dashboard's own figures (one in each
+    # of its two lanes on PostgreSQL), not after them.
+    also = (lambda: outcomes.outcome_figures(filters), audits) if whole_page else ()
+    figures = m.dashboard_figures(filters, dimension, also)
+    wanted, (audit_results, beside) = figures.also if whole_page else (None, (None, {}))
     totals, trends, breakdown, pathways = figures.totals, figures.trends, figures.breakdown, figures.pathways
     labels = {row["id"]: row["label"] for row in totals}
     trend_series = {key: trends.get(key, []) for key in TREND_MEASURES}
