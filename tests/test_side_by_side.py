@@ -105,6 +105,18 @@ def test_the_dashboards_figures_in_two_lanes_are_those_of_one_lane(settings):
         assert {row["id"]: (row["numerator"], row["denominator"]) for row in figures.totals} == {
             key: (value["numerator"], value["denominator"]) for key, value in EXPECTED.items()
         }
+        # The page's other figures (what people wanted and got, the audits) dealt to the two lanes
+        # come back in the order asked, equal to each called on its own, in two lanes or one.
+        from msphub.measures import outcomes
+
+        also = (lambda: outcomes.outcome_figures(filters), lambda: "second", lambda: m.quotes(filters))
+        for parallel in (True, False):
+            settings.PARALLEL_QUERIES = parallel
+            assert m.dashboard_figures(filters, "", also).also == [
+                outcomes.outcome_figures(filters),
+                "second",
+                m.quotes(filters),
+            ]
 
 
 def _a_council_committed_meanwhile_is_seen_by_neither_lane(cast: Cast) -> None:
