@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
+from msphub.accounts.models import Team
 from msphub.concerns.models import counted_concern
 from msphub.core import categories
 from msphub.enquiries.models import AdvocacyReferral, DesiredOutcome, Enquiry, Involvement
@@ -283,6 +284,21 @@ def not_achieved(
     if category:
         rows = rows.filter(category=category)
     return rows.select_related("enquiry").order_by("-enquiry__closed_at", "enquiry__reference", "pk")
+
+
+def not_achieved_teams(user: Any, council: Any) -> QuerySet[Team] | None:
+    """The teams the list may be narrowed to: the council's for the lead; None for a team manager,
+    whose list is their own team's (``not_achieved_scope``)."""
+    return Team.objects.filter(organisation=council) if user.is_lead else None
+
+
+def not_achieved_whose(user: Any, team: Team | None) -> str:
+    """Whose enquiries the list holds, for its caption: a team manager's own team's always."""
+    if not user.is_lead:
+        return (
+            f"{user.team.name}'s enquiries" if user.team_id else "No team's enquiries: you are not in a team"
+        )
+    return f"{team.name}'s enquiries" if team else "Every team's enquiries"
 
 
 def not_achieved_scope(

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from msphub.accounts.models import Organisation, Team
+from msphub.accounts.models import Organisation
 from msphub.accounts.permissions import COUNCIL_RETURNS, MEASURES, OUTCOMES_NOT_ACHIEVED, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.audits import results
@@ -147,22 +147,13 @@ def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
 NOT_ACHIEVED_PER_PAGE = 25
 
 
-def _whose(user: Any, team: Team | None) -> str:
-    """Whose enquiries the list holds, for its caption: a team manager's own team's always."""
-    if not user.is_lead:
-        return (
-            f"{user.team.name}'s enquiries" if user.team_id else "No team's enquiries: you are not in a team"
-        )
-    return f"{team.name}'s enquiries" if team else "Every team's enquiries"
-
-
 def _not_achieved(request: AuthenticatedRequest) -> tuple[OutcomesNotAchievedForm, dict[str, Any], Any]:
     """The filter form, what it chose (for the page) and the outcomes not achieved that the user's
     list holds: of the enquiries they may see (``Enquiry.objects.for_user``, so restricted people
     only for those who may see them), their team's for a team manager, the council's (or one team's
     of it) for the lead."""
     council = _council(request)
-    teams = Team.objects.filter(organisation=council) if request.user.is_lead else None
+    teams = outcomes.not_achieved_teams(request.user, council)
     form = OutcomesNotAchievedForm(request.GET or None, teams=teams)
     period, period_label, category, team = form.chosen()
     enquiries = outcomes.not_achieved_scope(
@@ -174,7 +165,7 @@ def _not_achieved(request: AuthenticatedRequest) -> tuple[OutcomesNotAchievedFor
         "period": period,
         "period_label": period_label,
         "category": category,
-        "whose": _whose(request.user, team),
+        "whose": outcomes.not_achieved_whose(request.user, team),
     }
     return form, chosen, rows
 
