@@ -7,6 +7,7 @@ the casework pages, which stay closed to a case file auditor.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -151,6 +152,20 @@ class AuditRound(models.Model):
         return self.title
 
 
+def auditors_of(council_id: Any) -> "models.QuerySet":
+    """Who may audit a council's case files (the one rule; ``council_id`` may be an ``OuterRef``): its
+    active casework staff and case file auditors, and the case file auditors of the partner agencies
+    that work with it (multi-agency audit), never a network's users."""
+    from msphub.accounts.models import COUNCIL_CASEWORK_ROLES, Organisation, Role, User
+
+    roles = [*COUNCIL_CASEWORK_ROLES, Role.CASE_FILE_AUDITOR]
+    return User.objects.filter(
+        models.Q(organisation_id=council_id, role__in=roles)
+        | models.Q(organisation__councils=council_id, role=Role.CASE_FILE_AUDITOR),
+        is_active=True,
+    ).exclude(organisation__kind=Organisation.Kind.NETWORK)
+
+
 class AuditQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view") -> "AuditQuerySet":
         """Audits the user may open (../shared/domain/access.md, "case file auditor").
@@ -169,23 +184,17 @@ class AuditQuerySet(models.QuerySet):
         """
         if not user.is_authenticated:
             return self.none()
-        from msphub.accounts.models import Organisation
         from msphub.people.models import Person
 
         qs = self.exclude(models.Q(person__restricted=True) & models.Q(audit_round__include_restricted=False))
         if not user.is_lead:
             qs = qs.exclude(person__in=Person.objects.restricted_from(user))
-        if user.does_casework:
-            councils = models.Q(audit_round__council_id=user.organisation_id)
-        elif user.is_case_file_auditor:
-            partner_of = Organisation.councils.through.objects.filter(
-                from_organisation_id=user.organisation_id
-            )
-            councils = models.Q(audit_round__council_id=user.organisation_id) | models.Q(
-                audit_round__council_id__in=partner_of.values("to_organisation_id")
-            )
-        else:
+        if not (user.does_casework or user.is_case_file_auditor):
             return self.none()
+        # The round's council is one the user may audit for: the one rule, ``auditors_of``.
+        councils = models.Q(
+            models.Exists(auditors_of(models.OuterRef("audit_round__council_id")).filter(pk=user.pk))
+        )
         auditing = models.Q(auditor=user, audit_round__status=AuditRound.Status.OPEN) & councils
         if action == "view":
             mine = auditing

@@ -17,14 +17,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from msphub.accounts.models import COUNCIL_CASEWORK_ROLES, Organisation, Role, User
+from msphub.accounts.models import Organisation, User
 from msphub.accounts.permissions import AUDIT_ROUNDS
 from msphub.concerns.models import Decision
 from msphub.core.states import StateChanged, lock_status
 from msphub.people.models import Person
 from msphub.worktray import services as worktray_services
 
-from .models import Audit, AuditAnswer, AuditQuestion, AuditRound, AuditTool, LearningAction
+from .models import Audit, AuditAnswer, AuditQuestion, AuditRound, AuditTool, LearningAction, auditors_of
 
 logger = logging.getLogger(__name__)
 
@@ -207,17 +207,10 @@ def progress(audit_round: AuditRound) -> dict[str, Any]:
 
 
 def assignable_auditors(council: Organisation | int) -> QuerySet[User]:
-    """Who may audit the council's case files: its active casework staff and case file auditors, and
-    the case file auditors of the partner agencies that work with it (multi-agency audit)."""
+    """Who may audit the council's case files (``models.auditors_of``, the one rule), by name."""
     council_id = council if isinstance(council, int) else council.pk
-    roles = [*COUNCIL_CASEWORK_ROLES, Role.CASE_FILE_AUDITOR]
     return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(organisation_id=council_id, role__in=roles)
-            | Q(organisation__councils=council_id, role=Role.CASE_FILE_AUDITOR)
-        )
-        .exclude(organisation__kind=Organisation.Kind.NETWORK)
+        auditors_of(council_id)
         .select_related("organisation")
         .distinct()
         .order_by("first_name", "last_name", "pk")
