@@ -59,6 +59,12 @@ INSTALLED_APPS = [
     "msphub.tempcheck",
     "msphub.benchmarks",
     "msphub.governance",
+    "msphub.partners",
+    "msphub.providers",
+    "msphub.feedback",
+    "msphub.api",
+    "rest_framework",
+    "drf_spectacular",
     "msphub.demo",
 ]
 
@@ -214,6 +220,25 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 200
 # django-ratelimit keeps its counts in the default cache; a server running several processes sets a
 # shared cache (CACHE_URL is not supported yet: see docs/security.md).
 RATELIMIT_VIEW = "msphub.core.views.rate_limited"
+# Text messages (one-time codes to a phone number, core/onetime.py): printed locally; production names a
+# class with send(number, text), for example one calling GOV.UK Notify.
+TEXT_MESSAGE_BACKEND = os.environ.get("TEXT_MESSAGE_BACKEND", "msphub.core.onetime.ConsoleTextMessages")
+
+# The API for partner systems (msphub/api, docs/api.md): Django REST framework with drf-spectacular's
+# OpenAPI 3 schema. msphub/api sets its own authentication, permissions and throttles per view.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "msphub API for partner systems",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 # Behind a load balancer, the header it adds with the client's address (X-Forwarded-For); blank: the
 # connection's own address. core.clients.client_ip reads it for rate limits, lockouts and the log.
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "").strip()

@@ -22,6 +22,10 @@ urlpatterns = [
     path("tempcheck/", include("msphub.tempcheck.urls")),
     path("benchmarks/", include("msphub.benchmarks.urls")),
     path("governance/", include("msphub.governance.urls")),
+    path("partners/", include("msphub.partners.urls")),
+    path("providers/", include("msphub.providers.urls")),
+    path("feedback/", include("msphub.feedback.urls")),
+    path("api/", include("msphub.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -70,10 +70,14 @@ OIVIEW = "another_interviewer"  # interviews in no round
 # Case file auditors (access.md): they see only the records sampled for them, nothing else.
 AUDITOR = "case_file_auditor"  # Riverside Council staff in the case file auditor role
 PAUDITOR = "partner_auditor"  # a multi-agency auditor from Riverside Police
+# Working with partners (access.md): a partner lead sees its own agency's figures, aggregate only; an
+# independent feedback interviewer (Riverside Healthwatch) sees only the closed enquiries assigned to them.
+PLEAD = "partner_lead"  # Riverside Police's partner lead
+FIV = "feedback_interviewer"  # Riverside Healthwatch
 
 PERSONAS = (
     ANON, PRAC, LPRAC, MGR, LMGR, LEAD, PARTNER, OPARTNER, PEO, BOARD, OTHER, SUPER,
-    RLEAD, NLEAD, IVIEW, OIVIEW, AUDITOR, PAUDITOR,
+    RLEAD, NLEAD, IVIEW, OIVIEW, AUDITOR, PAUDITOR, PLEAD, FIV,
 )  # fmt: skip
 SIGNED_IN = frozenset(PERSONAS) - {ANON}
 RIVERSIDE_CASEWORK = frozenset({PRAC, LPRAC, MGR, LMGR, LEAD})
@@ -300,6 +304,8 @@ def build_world(cast: Cast) -> SimpleNamespace:
         )
     )
     superuser = User.objects.create_superuser("root_admin", "root@example.org", PASSWORD)
+    w.healthwatch = Organisation.objects.create(name="Riverside Healthwatch", kind="advocacy")
+    w.healthwatch.councils.add(council)
     enquiry_officer = _user("ella_enquiryofficer", nhs_trust, Role.PARTNER_ENQUIRY_OFFICER)
     w.users = {
         ANON: None,
@@ -316,6 +322,8 @@ def build_world(cast: Cast) -> SimpleNamespace:
         SUPER: superuser,
         AUDITOR: _user("aziz_auditor", council, Role.CASE_FILE_AUDITOR),
         PAUDITOR: _user("pia_policeauditor", police, Role.CASE_FILE_AUDITOR),
+        PLEAD: _user("pat_policelead", police, Role.PARTNER_LEAD),
+        FIV: _user("hana_healthwatch", w.healthwatch, Role.FEEDBACK_INTERVIEWER),
     }
     w.group = Group.objects.create(name="Auditors")
     # Retention rules, one per council: each lead sets their own council's (governance admin).
@@ -1716,7 +1724,9 @@ def quote_cases(w) -> list[Case]:
 # lead is a regional lead without a region, another interviewer an interviewer in no round. Outside
 # the temperature check and the benchmarks, where a row expects the same of both, only the first is
 # sent (the second's expectation stays written down): a sixth of the matrix's requests, same rules.
-ALIKE = ((NLEAD, RLEAD), (OIVIEW, IVIEW), (PAUDITOR, AUDITOR))
+# A partner lead and a feedback interviewer open nothing outside their own pages: where a row expects
+# of them what it expects of another partner's referrer, only the referrer is sent.
+ALIKE = ((NLEAD, RLEAD), (OIVIEW, IVIEW), (PAUDITOR, AUDITOR), (PLEAD, OPARTNER), (FIV, OPARTNER))
 WHERE_THEY_DIFFER = ("tempcheck", "benchmarks", "audits")
 
 

@@ -33,6 +33,11 @@ class Organisation(models.Model):
         HOUSING = "housing", "Housing"
         ADVOCACY = "advocacy", "Advocacy service"
         VOLUNTARY = "voluntary", "Voluntary sector"
+        AMBULANCE = "ambulance", "Ambulance service"
+        FIRE_RESCUE = "fire_rescue", "Fire and rescue service"
+        PROBATION = "probation", "Probation service"
+        PRISON = "prison", "Prison"
+        GP_PRACTICE = "gp_practice", "GP practice"
         NETWORK = "network", "Regional or national network"
 
     name = models.CharField(max_length=200, unique=True)
@@ -108,6 +113,11 @@ class Role(models.TextChoices):
     REGIONAL_LEAD = "regional_lead", "Regional lead"
     # Council or partner staff who audit case files: they see only the records sampled for them.
     CASE_FILE_AUDITOR = "case_file_auditor", "Case file auditor"
+    # A partner agency's lead: their own agency's figures, aggregate only (never a record).
+    PARTNER_LEAD = "partner_lead", "Partner lead"
+    # Healthwatch or an advocacy service asking people about their enquiry independently: sees only the
+    # contact details and reference of the closed enquiries the lead assigns to them.
+    FEEDBACK_INTERVIEWER = "feedback_interviewer", "Independent feedback interviewer"
 
 
 COUNCIL_CASEWORK_ROLES = {Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SAFEGUARDING_LEAD}
@@ -187,6 +197,32 @@ class User(AbstractUser):
         """Audits case files sampled for them (a council's or a partner agency's staff); sees no other
         record (access.md)."""
         return self.role == Role.CASE_FILE_AUDITOR and self.organisation_id is not None
+
+    @property
+    def is_partner_lead(self) -> bool:
+        """A partner agency's lead: sees that agency's figures, aggregate only (access.md)."""
+        return (
+            self.role == Role.PARTNER_LEAD
+            and self.organisation_id is not None
+            and self.organisation is not None
+            and self.organisation.kind not in (Organisation.Kind.COUNCIL, Organisation.Kind.NETWORK)
+        )
+
+    @property
+    def is_feedback_interviewer(self) -> bool:
+        """An independent feedback interviewer (Healthwatch, an advocacy service): contact details and
+        the reference of the closed enquiries assigned to them, and the feedback they record."""
+        return self.role == Role.FEEDBACK_INTERVIEWER and self.organisation_id is not None
+
+    @property
+    def is_partner_user(self) -> bool:
+        """Staff of a partner agency (not a council, not a network) in any role: who may see and complete
+        their own agency's actions on a shared safeguarding plan."""
+        return (
+            self.organisation_id is not None
+            and self.organisation is not None
+            and self.organisation.kind not in (Organisation.Kind.COUNCIL, Organisation.Kind.NETWORK)
+        )
 
     @property
     def is_board_viewer(self) -> bool:

@@ -24,7 +24,11 @@ OWN_CASELOAD_FIRST = Permission("own caseload first", lambda user: user.does_cas
 # Changing who leads an enquiry, and the partner making it.
 ALLOCATE = Permission("allocate", lambda user: user.is_manager or user.is_lead)
 # The worktray and notifications: council casework staff and partner enquiry officers.
-WORKTRAY = Permission("worktray", lambda user: user.does_casework or user.is_partner_enquiry_officer)
+# Partner staff (a referrer hears when a concern they raised moves on; an agency's staff when its plan
+# actions fall overdue) and independent feedback interviewers (enquiries assigned to them) too.
+WORKTRAY = Permission(
+    "worktray", lambda user: user.does_casework or user.is_partner_user or user.is_feedback_interviewer
+)
 # The header's search box (a reference, or a person by name, date of birth or NHS number).
 FIND = Permission("find", lambda user: user.does_casework)
 # The council's letter templates: the safeguarding lead.
@@ -76,6 +80,23 @@ SAR_MANAGE = Permission("safeguarding adults reviews manage", lambda user: user.
 # "Who sees what"); the lead writes the Board's own sections.
 ANNUAL_REPORT = Permission("annual report", SAR_REGISTER.test)
 ANNUAL_REPORT_EDIT = Permission("annual report edit", lambda user: user.is_lead)
+
+# --- Working with partners ---------------------------------------------------------------------
+# A partner agency's own figures (aggregate): its partner lead.
+PARTNER_FIGURES = Permission("partner figures", lambda user: user.is_partner_lead)
+# The council's figures by partner agency (raising and making enquiries): council staff and Board viewers.
+PARTNER_BREAKDOWN = Permission("partner breakdown", lambda user: user.aggregates_council is not None)
+# The actions a partner agency owns on shared safeguarding plans: that agency's staff.
+PARTNER_ACTIONS = Permission("partner actions", lambda user: user.is_partner_user)
+# API tokens for partner systems: created and revoked by the lead.
+API_TOKENS = Permission("api tokens", lambda user: user.is_lead)
+# Assigning closed enquiries to independent feedback interviewers: the lead.
+FEEDBACK_ASSIGN = Permission("feedback assign", lambda user: user.is_lead)
+# "People to contact": an independent feedback interviewer's assignments.
+FEEDBACK_INTERVIEWS = Permission("feedback interviews", lambda user: user.is_feedback_interviewer)
+# Whole-service (organisational) enquiries about a provider, and the provider pages: council casework
+# staff (the lead and managers open them; practitioners work the ones they lead).
+PROVIDERS = Permission("providers", lambda user: user.does_casework)
 
 # --- Temperature check ---------------------------------------------------------------------------
 TEMPCHECK = Permission("temperature check", lambda user: user.is_regional_lead or user.is_interviewer)

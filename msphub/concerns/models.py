@@ -290,6 +290,19 @@ class Concern(models.Model):
     # in the concern's history (the contacts have their own, with who recorded or struck each).
     first_contact_at = models.DateTimeField("First spoken to", null=True, blank=True, editable=False)
 
+    # The referrer's loop (docs/partners.md): the raising agency's own reference (an incident or Datix
+    # number), and what the referrer is told of the outcome, in words written for them by the council.
+    raiser_reference = models.CharField(
+        "Your organisation's reference",
+        max_length=50,
+        blank=True,
+        default="",
+        help_text="For example an incident or Datix number",
+    )
+    outcome_for_referrer = models.TextField(
+        "What the referrer is told about the outcome", max_length=2000, blank=True, default=""
+    )
+
     history = HistoricalRecords(excluded_fields=["submission_token", "first_contact_at"])
     objects = ConcernQuerySet.as_manager()
 
@@ -589,6 +602,30 @@ class ConcernNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.concern}"
+
+
+class ConcernUpdate(models.Model):
+    """Information the referrer added after raising the concern (on the page, or through the API); it
+    enters the person's chronology and is never changed or deleted."""
+
+    class Source(models.TextChoices):
+        REFERRER = "referrer", "The referrer, on msphub"
+        API = "api", "The referrer's organisation's system"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="updates")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.REFERRER)
+    added_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField("Information to add", max_length=5000)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Information added to {self.concern}"
 
 
 class Decision(models.Model):

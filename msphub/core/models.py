@@ -212,3 +212,27 @@ class AccessLog(models.Model):
     def compute_hash(self) -> str:
         """SHA-256 (hex) of ``canonical()``, which includes the previous entry's hash."""
         return hashlib.sha256(self.canonical()).hexdigest()
+
+
+class OneTimeCode(models.Model):
+    """A six-digit code sent to the email address or phone number a record already holds, so someone
+    without an account (a member of the public following a concern they raised, a person answering
+    the feedback questions online) can show they are who the record names (``core/onetime.py``).
+
+    Neither the code nor where it went is stored in clear: the code as a keyed hash, the destination
+    not at all. ``purpose`` and ``subject`` (a reference) say what the code opens.
+    """
+
+    purpose = models.CharField(max_length=30)
+    subject = models.CharField(max_length=40)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["purpose", "subject", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.subject}"

@@ -421,6 +421,18 @@ class PlanAction(models.Model):
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="plan_actions")
     action = models.TextField("What will be done", max_length=2000)
     owner_agency = models.CharField("Agency responsible", max_length=200)
+    # The shared plan (docs/partners.md): the organisation that owns the action (the council or a
+    # partner), or the person themselves for their own part of the plan. ``owner_agency`` keeps the
+    # name as written (older actions have only that).
+    owner_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+        verbose_name="Organisation responsible",
+    )
+    owner_is_person = models.BooleanField("The person themselves", default=False)
     due_on = models.DateField("Due date")
     # Kept as the date an action was done (older records have only this): set whenever it is done.
     done_on = models.DateField(null=True, blank=True)
@@ -576,6 +588,7 @@ class Feedback(models.Model):
     class AskedBy(models.TextChoices):
         PRACTITIONER = "practitioner", "The practitioner, at closure"
         INDEPENDENT = "independent", "Someone independent of the enquiry"
+        ONLINE = "online", "The person or their representative, online"
 
     class QuoteStatus(models.TextChoices):
         AWAITING = "awaiting", "Awaiting moderation"
@@ -596,7 +609,10 @@ class Feedback(models.Model):
     consent_to_quote = models.BooleanField(
         "Agrees to the words being quoted anonymously to the Board", default=False
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Nobody when the person or their representative answered online themselves (asked_by "online").
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Moderation of a consented quote (blank when the person did not agree to be quoted).
     quote_status = models.CharField(
         "Quote for the Board", max_length=10, choices=QuoteStatus.choices, blank=True, db_index=True
@@ -632,6 +648,76 @@ class Feedback(models.Model):
             raise ValidationError(errors)
 
 
+class AllegedPerson(models.Model):
+    """The person alleged to have caused harm (docs/enquiries.md): who they are to the adult, whether
+    they are a carer or also an adult at risk, what was done and what support they were offered."""
+
+    class Relationship(models.TextChoices):
+        PARTNER = "partner", "Partner or spouse"
+        CHILD = "child", "Son or daughter"
+        PARENT = "parent", "Parent"
+        OTHER_FAMILY = "other_family", "Other family member"
+        FRIEND_NEIGHBOUR = "friend_neighbour", "Friend or neighbour"
+        PAID_CARER = "paid_carer", "Paid carer or care worker"
+        PROFESSIONAL = "professional", "Other professional or volunteer"
+        RESIDENT = "resident", "Another resident or person using the service"
+        STRANGER = "stranger", "Stranger"
+        OTHER = "other", "Other"
+        NOT_KNOWN = "not_known", "Not known"
+
+    class Carer(models.TextChoices):
+        UNPAID = "unpaid", "Yes, an unpaid carer"
+        PAID = "paid", "Yes, a paid carer"
+        NO = "no", "No"
+        NOT_KNOWN = "not_known", "Not known"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="alleged_persons")
+    description = models.CharField("Who they are (a name or a description)", max_length=200)
+    relationship = models.CharField("Relationship to the adult", max_length=20, choices=Relationship.choices)
+    carer = models.CharField("Are they a carer for the adult?", max_length=10, choices=Carer.choices)
+    also_adult_at_risk = models.BooleanField("They are also an adult at risk", default=False)
+    action_taken = models.TextField("What was done", max_length=2000, blank=True)
+    support_offered = models.TextField("What support they were offered or had", max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name = "person alleged to have caused harm"
+        verbose_name_plural = "people alleged to have caused harm"
+
+    def __str__(self) -> str:
+        return f"Person alleged to have caused harm, {self.enquiry}"
+
+
+class EnquiryResponse(models.Model):
+    """A response the enquiry used (one row each), so outcomes can be compared by approach."""
+
+    class Response(models.TextChoices):
+        MEDIATION = "mediation", "Mediation"
+        FAMILY_GROUP_CONFERENCE = "family_group_conference", "Family group conference"
+        RESTORATIVE = "restorative", "Restorative approach"
+        POLICE_ACTION = "police_action", "Police action"
+        CARE_CHANGE = "care_change", "Change to care and support"
+        PROVIDER_ACTION = "provider_action", "Action by the care provider or its regulator"
+        DISCIPLINARY = "disciplinary", "Disciplinary action or a referral to a professional body"
+        PROTECTION_PLAN = "protection_plan", "Safeguarding plan with monitoring"
+        OTHER = "other", "Other"
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="responses")
+    response = models.CharField("Response used", max_length=30, choices=Response.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["enquiry", "response"]
+        constraints = [models.UniqueConstraint(fields=["enquiry", "response"], name="one_response_each")]
+
+    def __str__(self) -> str:
+        return self.get_response_display()
+
+
 # The parts of an enquiry's record shown in its change history. The person's feedback is kept apart:
 # fewer people may read its words.
 RECORD_PARTS: tuple[type[models.Model], ...] = (
@@ -645,4 +731,6 @@ RECORD_PARTS: tuple[type[models.Model], ...] = (
     EnquiryRiskType,
     EnquiryLocation,
     EnquirySource,
+    AllegedPerson,
+    EnquiryResponse,
 )

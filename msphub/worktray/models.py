@@ -44,6 +44,10 @@ class Notification(models.Model):
         ACTION_OVERDUE = "action_overdue", "Plan action overdue"
         SIGN_OFF_WAITING = "sign_off_waiting", "Waiting for your sign-off"
         LEARNING_ACTION = "learning_action", "Learning action from a case file audit"
+        CONCERN_PROGRESS = "concern_progress", "A concern you raised has moved on"
+        INFORMATION_ADDED = "information_added", "The referrer added information"
+        FEEDBACK_ASSIGNED = "feedback_assigned", "Asked to contact someone for feedback"
+        PROVIDER_ACTION_OVERDUE = "provider_action_overdue", "Provider action overdue"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")

@@ -7,11 +7,16 @@ from django.urls import reverse
 from msphub.worktray import services
 from msphub.worktray.models import Notification
 from tests.test_permission_matrix import (
+    FIV,
     LEAD,
     LMGR,
     MGR,
+    OPARTNER,
     OTHER,
+    PARTNER,
+    PAUDITOR,
     PEO,
+    PLEAD,
     PRAC,
     RIVERSIDE_CASEWORK,
     Case,
@@ -21,8 +26,10 @@ from tests.test_permission_matrix import (
     signed_in,
 )
 
-# Council casework staff (Riverside's and Hillside's lead) and partner enquiry officers.
-WORKTRAY = RIVERSIDE_CASEWORK | {PEO, OTHER}
+# Council casework staff (Riverside's and Hillside's lead), partner agencies' staff in any role (a
+# referrer hears when a concern they raised moves on, an agency's staff when its plan actions fall
+# overdue) and independent feedback interviewers (the enquiries assigned to them).
+WORKTRAY = RIVERSIDE_CASEWORK | {PEO, OTHER, PARTNER, OPARTNER, PAUDITOR, PLEAD, FIV}
 
 
 def extend_world(w: SimpleNamespace) -> None:
