@@ -324,7 +324,12 @@ def test_every_record_part_is_exported():
     exported = {model for _, model in CONCERN_PARTS + ENQUIRY_PARTS}
     parts = set(enquiry_models.RECORD_PARTS) | {model for _, model, _, _ in enquiry_models.FINDINGS}
     assert parts <= exported | {enquiry_models.ReviewProgress}  # progress is listed under its review
-    for model in (concern_models.ContactAttempt, concern_models.ConcernTransfer, concern_models.FirstContact):
+    for model in (
+        concern_models.ContactAttempt,
+        concern_models.ConcernTransfer,
+        concern_models.FirstContact,
+        concern_models.ConcernUpdate,
+    ):
         assert model in exported
     assert Feedback in exported
 
@@ -548,3 +553,35 @@ def test_without_audits_or_reviews_the_sections_are_empty(case):
     assert data["case_file_audits"]["records"] == [] and data["safeguarding_adults_reviews"]["records"] == []
     document = subject_access.as_html(data)
     assert "Case file audits" not in document and "Safeguarding Adults Reviews" not in document
+
+
+def test_the_person_alleged_to_have_caused_harm_and_added_information_are_marked(
+    case, practitioner, partner_referrer
+):
+    """The person alleged to have caused harm is someone else: who they are and what was done about
+    them are marked for redaction; information the referrer added later is exported, its author marked
+    as the concern's referrer is; the responses used are exported as they are."""
+    from msphub.concerns.models import ConcernUpdate
+    from msphub.enquiries.models import AllegedPerson, EnquiryResponse
+
+    person, enquiry, _ = case
+    AllegedPerson.objects.create(
+        enquiry=enquiry,
+        description="Her nephew, Carl",
+        relationship=AllegedPerson.Relationship.OTHER_FAMILY,
+        carer=AllegedPerson.Carer.UNPAID,
+        action_taken="Police spoke to Carl",
+        support_offered="Carers' assessment offered",
+        recorded_by=practitioner,
+    )
+    EnquiryResponse.objects.create(enquiry=enquiry, response=EnquiryResponse.Response.MEDIATION)
+    ConcernUpdate.objects.create(concern=enquiry.concern, added_by=partner_referrer, text="She rang us again")
+    data = subject_access_export(person)
+    exported = data["enquiries"][0]
+    alleged = _fields(_part(exported, "People alleged to have caused harm")[0])
+    assert alleged["description"]["redact"] and alleged["action_taken"]["redact"]
+    assert alleged["support_offered"]["redact"] and not alleged["relationship"]["redact"]
+    assert _fields(_part(exported, "Responses used")[0])["response"]["value"] == "Mediation"
+    concern = next(c for c in data["concerns"] if c["reference"] == enquiry.concern.reference)
+    added = _fields(_part(concern, "Information added by the referrer")[0])
+    assert added["text"]["value"] == "She rang us again" and added["added_by"]["redact"]

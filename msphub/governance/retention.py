@@ -75,6 +75,7 @@ from msphub.concerns.models import (
     Concern,
     ConcernNote,
     ConcernTransfer,
+    ConcernUpdate,
     ContactAttempt,
     Decision,
     FirstContact,
@@ -84,11 +85,13 @@ from msphub.documents import services as document_services
 from msphub.documents.models import Document
 from msphub.enquiries.models import (
     AdvocacyReferral,
+    AllegedPerson,
     BestInterestsDecision,
     CapacityAssessment,
     DesiredOutcome,
     Enquiry,
     EnquiryLocation,
+    EnquiryResponse,
     EnquiryRiskType,
     EnquirySource,
     Feedback,
@@ -198,6 +201,8 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
     },
     Letter: {"recipient_name": TEXT, "subject": TEXT, "body": TEXT},
     ConcernNote: {"text": TEXT},
+    # Information the referrer added later: who added it and when stay, the words go.
+    ConcernUpdate: {"text": TEXT},
     Decision: {
         "other_enquiry_reason": TEXT,
         "no_further_action_reason": TEXT,
@@ -220,6 +225,11 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
     BestInterestsDecision: {"decision": TEXT, "decision_maker": TEXT, "consulted": TEXT, "outcome": TEXT},
     AdvocacyReferral: {"advocate_name": TEXT, "not_going_ahead_reason": TEXT},
     PlanAction: {"action": TEXT, "cancelled_reason": TEXT, "handed_over_to": TEXT},
+    # The person alleged to have caused harm: the relationship, whether a carer and whether also at risk
+    # are categories (outcomes are compared by them); who they are and what was done are words.
+    AllegedPerson: {"description": TEXT, "action_taken": TEXT, "support_offered": TEXT},
+    # A category: nothing identifies anyone.
+    EnquiryResponse: {},
     # Categories the return counts (SG2): nothing identifies anyone.
     EnquiryRiskType: {},
     EnquiryLocation: {},
@@ -276,7 +286,16 @@ PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
     ),
     Concern: tuple(
         (part, "concern_id")
-        for part in (FirstContact, ContactAttempt, ConcernNote, Decision, ConcernTransfer, Letter, CaseNote)
+        for part in (
+            FirstContact,
+            ContactAttempt,
+            ConcernNote,
+            ConcernUpdate,
+            Decision,
+            ConcernTransfer,
+            Letter,
+            CaseNote,
+        )
     )
     + ((Document, "concern_id"),),
     Enquiry: (
@@ -285,6 +304,7 @@ PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
         *((part, "enquiry_id") for part in (DesiredOutcome, Review, Involvement, CapacityAssessment)),
         *((part, "enquiry_id") for part in (BestInterestsDecision, AdvocacyReferral, PlanAction, Feedback)),
         *((part, "enquiry_id") for part in (EnquiryRiskType, EnquiryLocation, EnquirySource)),
+        *((part, "enquiry_id") for part in (AllegedPerson, EnquiryResponse)),
         (ReviewProgress, "review__enquiry_id"),
     ),
     SafeguardingAdultsReview: ((ReviewAdult, "review_id"), (ReviewRecommendation, "review_id")),

@@ -40,6 +40,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_model_for_model
 
 from msphub.accounts.models import User
@@ -49,6 +50,7 @@ from msphub.concerns.models import (
     Concern,
     ConcernNote,
     ConcernTransfer,
+    ConcernUpdate,
     ContactAttempt,
     Decision,
     FirstContact,
@@ -58,11 +60,13 @@ from msphub.core.models import AccessLog
 from msphub.documents.models import Document
 from msphub.enquiries.models import (
     AdvocacyReferral,
+    AllegedPerson,
     BestInterestsDecision,
     CapacityAssessment,
     DesiredOutcome,
     Enquiry,
     EnquiryLocation,
+    EnquiryResponse,
     EnquiryRiskType,
     EnquirySource,
     Feedback,
@@ -157,6 +161,11 @@ THIRD_PARTY_FIELDS: dict[type[models.Model], Callable[[Any], set[str]]] = {
     ),
     # Whom an action was handed over to may name a worker.
     PlanAction: lambda row: {"handed_over_to"},
+    # Who added information later is the referrer (as on the concern).
+    ConcernUpdate: lambda row: {"added_by"},
+    # The person alleged to have caused harm is someone else: who they are, what was done about them
+    # and the support they had are their personal data, not the adult's.
+    AllegedPerson: lambda row: {"description", "action_taken", "support_offered"},
     # An update to the person who raised the concern is addressed to them: their name and words.
     Letter: lambda row: {"recipient_name", "subject", "body"} if row.kind == "referrer_update" else set(),
     # A representative's feedback is their words, not the person's (and so are the words approved
@@ -172,6 +181,7 @@ CONCERN_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("First contacts", FirstContact),
     ("Attempts to make contact", ContactAttempt),
     ("Notes", ConcernNote),
+    ("Information added by the referrer", ConcernUpdate),
     ("Transfers between councils", ConcernTransfer),
     ("Letters", Letter),
 )
@@ -186,6 +196,8 @@ ENQUIRY_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("Types of risk the enquiry found", EnquiryRiskType),
     ("Locations of risk the enquiry found", EnquiryLocation),
     ("Sources of risk the enquiry found", EnquirySource),
+    ("People alleged to have caused harm", AllegedPerson),
+    ("Responses used", EnquiryResponse),
     ("Feedback", Feedback),
 )
 
@@ -263,12 +275,14 @@ def record(obj: models.Model, title: str | None = None, **extra: Any) -> dict[st
     }
 
 
-def history(histories: Iterable[tuple[type[models.Model], models.QuerySet]]) -> list[dict[str, Any]]:
+def history(histories: Iterable[tuple[type[models.Model], models.QuerySet | None]]) -> list[dict[str, Any]]:
     """Every version of the records, oldest first, each with the fields it changed (all its values,
     for the first version): the same marks as the records', from the version's own values."""
     entries: list[tuple[datetime, int, dict[str, Any]]] = []
     names: dict[tuple[Any, Any], str] = {}  # related records by (model, id), looked up once
     for model, qs in histories:
+        if qs is None:
+            continue
         label = str(model._meta.verbose_name).capitalize()
         kept = {f.attname for f in qs.model._meta.concrete_fields}
         fields = [f for f in _fields(model, HISTORY_SKIPPED) if f.attname in kept]
@@ -325,8 +339,15 @@ def _shown_history(model_field: models.Field, row: Any, names: dict[tuple[Any, A
     return names[key]
 
 
-def _history_of(model: type[models.Model], **lookup: Any) -> tuple[type[models.Model], models.QuerySet]:
-    return model, get_history_model_for_model(model).objects.filter(**lookup)
+def _history_of(
+    model: type[models.Model], **lookup: Any
+) -> tuple[type[models.Model], models.QuerySet | None]:
+    try:
+        historical = get_history_model_for_model(model)
+    except NotHistoricalModelError:
+        # A part that is never changed once written (information the referrer added) has no history.
+        return model, None
+    return model, historical.objects.filter(**lookup)
 
 
 def _concern(concern: Concern) -> dict[str, Any]:
