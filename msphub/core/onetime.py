@@ -63,6 +63,8 @@ def issue(purpose: str, subject: str, destination: str, *, label: str) -> None:
     code = f"{secrets.randbelow(1_000_000):06d}"
     now = timezone.now()
     with transaction.atomic():
+        # Codes are kept a day after they lapse (the attempts on them show a guessing run), then go.
+        OneTimeCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
         OneTimeCode.objects.filter(purpose=purpose, subject=subject, used_at__isnull=True).update(used_at=now)
         OneTimeCode.objects.create(
             purpose=purpose,
