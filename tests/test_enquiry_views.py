@@ -497,6 +497,7 @@ def best_interests_post(**overrides) -> dict:
 def action_post(**overrides) -> dict:
     data = {
         "action": "Review the care plan",
+        "owner": "other",
         "owner_agency": "Sunrise Home Care",
         "due_on": timezone.localdate(),
     }
@@ -539,7 +540,8 @@ PARTS = {
             "The start date must be on or after the date of referral",
         ),
         ("actions", {"action": ""}, "Enter what will be done"),
-        ("actions", {"owner_agency": " "}, "Enter the agency responsible"),
+        ("actions", {"owner_agency": " "}, "Enter who is responsible"),
+        ("actions", {"owner": None}, "Select who is responsible"),
         ("actions", {"due_on": None}, "Enter the due date"),
     ],
 )

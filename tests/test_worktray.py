@@ -199,7 +199,7 @@ def test_the_worktray_takes_the_same_queries_for_1_and_20_items(
 # --- Who may open it ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["partner_referrer", "board_viewer"])
+@pytest.mark.parametrize("persona", ["board_viewer"])
 def test_people_without_casework_get_404(request, client, persona):
     client.force_login(request.getfixturevalue(persona))
     for url in (INDEX, "/worktray/preferences/"):
@@ -295,8 +295,11 @@ def test_the_navigation_shows_the_unread_count(client, practitioner, returned):
     assert 'href="/worktray/">Worktray</a>' in page
 
 
-def test_the_navigation_has_no_worktray_for_a_partner_referrer(client, partner_referrer):
+def test_a_partner_referrer_has_a_worktray_and_a_board_viewer_none(client, partner_referrer, board_viewer):
+    """A referrer hears in the worktray when a concern they raised moves on (docs/referrers.md)."""
     client.force_login(partner_referrer)
+    assert "/worktray/" in body(client.get(reverse("home")))
+    client.force_login(board_viewer)
     assert "/worktray/" not in body(client.get(reverse("home")))
 
 

@@ -121,6 +121,8 @@ class Role(models.TextChoices):
 
 
 COUNCIL_CASEWORK_ROLES = {Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SAFEGUARDING_LEAD}
+# A partner agency's staff on shared safeguarding plans (``User.on_shared_plans``).
+SHARED_PLAN_ROLES = (Role.PARTNER_REFERRER, Role.PARTNER_ENQUIRY_OFFICER, Role.PARTNER_LEAD)
 # Roles of the regional and national networks: given by a system administrator, never by a council's
 # lead (a lead who could would see other councils' benchmark figures and every temperature check).
 NETWORK_ROLES = {Role.REGIONAL_LEAD, Role.INTERVIEWER}
@@ -223,6 +225,13 @@ class User(AbstractUser):
             and self.organisation is not None
             and self.organisation.kind not in (Organisation.Kind.COUNCIL, Organisation.Kind.NETWORK)
         )
+
+    @property
+    def on_shared_plans(self) -> bool:
+        """Sees and completes their agency's actions on shared safeguarding plans (docs/enquiries.md): a
+        partner agency's referrers, enquiry officers and partner lead. A partner's case file auditor
+        audits, and an independent feedback interviewer stays independent of the enquiry: neither."""
+        return self.is_partner_user and self.role in SHARED_PLAN_ROLES
 
     @property
     def is_board_viewer(self) -> bool:

@@ -87,7 +87,7 @@ PARTNER_FIGURES = Permission("partner figures", lambda user: user.is_partner_lea
 # The council's figures by partner agency (raising and making enquiries): council staff and Board viewers.
 PARTNER_BREAKDOWN = Permission("partner breakdown", lambda user: user.aggregates_council is not None)
 # The actions a partner agency owns on shared safeguarding plans: that agency's staff.
-PARTNER_ACTIONS = Permission("partner actions", lambda user: user.is_partner_user)
+PARTNER_ACTIONS = Permission("partner actions", lambda user: user.on_shared_plans)
 # API tokens for partner systems: created and revoked by the lead.
 API_TOKENS = Permission("api tokens", lambda user: user.is_lead)
 # Assigning closed enquiries to independent feedback interviewers: the lead.

@@ -21,9 +21,11 @@ from msphub.core.forms import (
 from . import services
 from .models import (
     AdvocacyReferral,
+    AllegedPerson,
     CapacityAssessment,
     DesiredOutcome,
     Enquiry,
+    EnquiryResponse,
     Feedback,
     Involvement,
     PlanAction,
@@ -232,9 +234,112 @@ class RiskForm(TextCleaningForm):
 
 
 class PlanActionForm(TextCleaningForm):
-    action = text_area("What will be done?", "Enter what will be done")
-    owner_agency = text_field("Which agency is responsible?", "Enter the agency responsible")
+    """An action on the shared safeguarding plan, and who owns it: the council, a partner that works
+    with the council (its staff then see and complete it), the person themselves, or someone else."""
+
+    action = text_area(
+        "What will be done?",
+        "Enter what will be done",
+        help_text="A partner that owns the action sees these words and the enquiry's reference only: "
+        "say what they need to know to do it",
+    )
+    owner = forms.ChoiceField(
+        label="Who is responsible for it?",
+        error_messages={"required": "Select who is responsible", "invalid_choice": services.NOT_A_PARTNER},
+    )
+    owner_agency = text_field("If someone else, who?", max_length=200)
     due_on = GovukDateField(label="Due date", label_for_errors="The due date", past_only=False)
+
+    def __init__(self, *args: Any, enquiry: Enquiry, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["owner"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Select who is responsible"), *services.plan_owner_choices(enquiry)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("owner") == services.OWNER_OTHER and not data.get("owner_agency"):
+            self.add_error("owner_agency", "Enter who is responsible")
+        return data
+
+    def action_data(self) -> dict[str, Any]:
+        """What ``services.add_plan_action`` takes, besides the owner."""
+        return {"action": self.cleaned_data["action"], "due_on": self.cleaned_data["due_on"]}
+
+
+class AgencyActionForm(TextCleaningForm):
+    """A partner agency's answer about one of its plan actions."""
+
+    outcome = radio_field(
+        "Was the action done?",
+        [
+            (services.AGENCY_DONE, "Yes, it was done"),
+            (services.AGENCY_NOT_DONE, "No, it could not be done"),
+        ],
+        "Select whether the action was done",
+    )
+    why_not = text_area("If it could not be done, why?", max_length=2000)
+    resolved_on = GovukDateField(label="When?", label_for_errors="The date")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].error_messages["invalid_choice"] = "Select whether the action was done"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("outcome") == services.AGENCY_NOT_DONE and not data.get("why_not"):
+            self.add_error("why_not", services.NOT_DONE_NEEDS)
+        return data
+
+
+class AllegedPersonForm(TextCleaningForm):
+    """The person alleged to have caused harm: who they are to the adult and what was done."""
+
+    description = text_field(
+        "Who are they?",
+        "Enter who they are",
+        help_text="Their name, or a description if it is not known (for example “a night care worker”)",
+    )
+    relationship = radio_field(
+        "What is their relationship to the adult?",
+        AllegedPerson.Relationship.choices,
+        "Select their relationship to the adult",
+    )
+    carer = radio_field(
+        "Are they a carer for the adult?", AllegedPerson.Carer.choices, "Select whether they are a carer"
+    )
+    also_adult_at_risk = forms.BooleanField(
+        label="They are also an adult at risk",
+        required=False,
+        help_text="For example an older carer who is struggling, or another resident. If so, raise a "
+        "concern about them too.",
+    )
+    action_taken = text_area("What was done?", help_text="For example, a police referral or a disciplinary")
+    support_offered = text_area(
+        "What support were they offered or did they have?",
+        help_text="For example a carer's assessment, or a referral to a service that helps them",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, message in (
+            ("relationship", "Select their relationship to the adult"),
+            ("carer", "Select whether they are a carer"),
+        ):
+            self.fields[name].error_messages["invalid_choice"] = message
+
+
+class ResponsesForm(GovukForm):
+    """The responses the enquiry used: none ticked is an answer too (it used none of them)."""
+
+    responses = forms.MultipleChoiceField(
+        label="Which responses did the enquiry use?",
+        choices=EnquiryResponse.Response.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Select all that apply. Untick one recorded by mistake to remove it.",
+        error_messages={"invalid_choice": "Select the responses from the list"},
+    )
 
 
 class ResolveActionForm(TextCleaningForm):

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from msphub.accounts import models as accounts_models
 from msphub.core import categories
 from msphub.people.models import Person
 
@@ -393,7 +394,56 @@ class AdvocacyReferral(models.Model):
         return self.started_on is not None or self.not_going_ahead_on is not None
 
 
+# The roles of a partner agency's staff who see and complete their agency's actions on a shared
+# safeguarding plan: one rule, ``User.on_shared_plans`` (accounts.models).
+SHARED_PLAN_ROLES = tuple(role.value for role in accounts_models.SHARED_PLAN_ROLES)
+# How long a resolved action stays on the agency's list of its actions.
+RECENT_ACTIONS = timedelta(days=28)
+
+
 class PlanActionQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view") -> "PlanActionQuerySet":
+        """Plan actions the user may see ("view") or resolve ("edit"); "agency": only their own
+        agency's (the shared plan's pages, docs/enquiries.md).
+
+        Whoever may see (or change) the enquiry sees (or resolves) its actions, as on the enquiry's
+        page; and a partner agency's staff in ``SHARED_PLAN_ROLES`` see and resolve the actions their
+        agency owns, and no others, on any enquiry of a council it works with, restricted people's
+        records aside (unless they are named on them).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        agency = self._owned_by_agency_of(user)
+        if action == "agency":
+            return agency
+        if action not in ("view", "edit"):
+            return self.none()
+        through_enquiry = self.filter(enquiry__in=Enquiry.objects.for_user(user, action))
+        if agency.query.is_empty():
+            return through_enquiry
+        return self.filter(
+            models.Q(pk__in=through_enquiry.values("pk")) | models.Q(pk__in=agency.values("pk"))
+        )
+
+    def _owned_by_agency_of(self, user) -> "PlanActionQuerySet":
+        if not user.on_shared_plans:
+            return self.none()
+        hidden = Person.objects.restricted_from(user)
+        return self.filter(
+            owner_organisation_id=user.organisation_id,
+            # Only while the agency works with the enquiry's council.
+            enquiry__council__partners=user.organisation_id,
+        ).exclude(enquiry__person__in=hidden)
+
+    def open_or_recent(self, today: date | None = None) -> "PlanActionQuerySet":
+        """Not resolved yet on an enquiry not closed, or resolved in the last four weeks: what an
+        agency's list of its actions shows."""
+        since = (today or timezone.localdate()) - RECENT_ACTIONS
+        still_open = models.Q(status=PlanAction.Status.OPEN, done_on__isnull=True) & ~models.Q(
+            enquiry__status=Enquiry.Status.CLOSED
+        )
+        return self.filter(still_open | models.Q(resolved_on__gte=since) | models.Q(done_on__gte=since))
+
     def unresolved(self) -> "PlanActionQuerySet":
         """Not done, cancelled or handed over (``PlanAction.is_unresolved``). An action marked done
         before actions had a status has only its ``done_on``: that counts as done."""
@@ -475,6 +525,23 @@ class PlanAction(models.Model):
     def is_unresolved(self) -> bool:
         """As ``PlanActionQuerySet.unresolved``."""
         return self.status == self.Status.OPEN and self.done_on is None
+
+    def is_overdue(self, today: date) -> bool:
+        """As ``PlanActionQuerySet.overdue``."""
+        return self.is_unresolved and self.due_on < today
+
+    @property
+    def owner_kind(self) -> str:
+        """Who owns it: "person" (their own part of the plan), "council", "partner" (an agency in
+        msphub that works with the council) or "other" (named in words only: older actions, and
+        people or bodies outside msphub such as a bank or a family member)."""
+        if self.owner_is_person:
+            return "person"
+        if self.owner_organisation_id is None:
+            return "other"
+        if self.owner_organisation_id == self.enquiry.council_id:
+            return "council"
+        return "partner"
 
 
 class EnquiryRiskType(models.Model):

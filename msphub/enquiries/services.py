@@ -25,9 +25,11 @@ from msphub.worktray import services as worktray
 from .models import (
     FINDINGS,
     AdvocacyReferral,
+    AllegedPerson,
     CapacityAssessment,
     DesiredOutcome,
     Enquiry,
+    EnquiryResponse,
     Feedback,
     PlanAction,
     Review,
@@ -334,6 +336,147 @@ def mark_action_done(action: PlanAction, on: date | None = None, user: User | No
     resolve_action(action, user, PlanAction.Status.DONE, on=on)
 
 
+# --- The shared safeguarding plan ---------------------------------------------------------------
+
+# The owner choices of the plan-action form besides the organisations (``plan_owner_choices``).
+OWNER_COUNCIL = "council"
+OWNER_PERSON = "person"
+OWNER_OTHER = "other"
+PERSON_OWNER_NAME = "The person themselves"
+NOT_A_PARTNER = "Select the council, a partner that works with the council, the person or someone else"
+
+
+def plan_partners(enquiry: Enquiry) -> QuerySet[Organisation]:
+    """The partner agencies that may own actions on the enquiry's plan: those that work with its
+    council (``Organisation.councils``), never another council or a network."""
+    return Organisation.objects.filter(councils=enquiry.council_id).exclude(
+        kind__in=[Organisation.Kind.COUNCIL, Organisation.Kind.NETWORK]
+    )
+
+
+def plan_owner_choices(enquiry: Enquiry) -> list[tuple[str, str]]:
+    """Who may own a plan action, as the form offers them: the council, each partner that works
+    with it (by primary key), the person themselves, or someone else named in words."""
+    return [
+        (OWNER_COUNCIL, enquiry.council.name),
+        *((str(pk), name) for pk, name in plan_partners(enquiry).values_list("pk", "name")),
+        (OWNER_PERSON, PERSON_OWNER_NAME),
+        (OWNER_OTHER, "Someone else (a bank, a family member, an organisation not listed)"),
+    ]
+
+
+def plan_owner(enquiry: Enquiry, owner: str, other_name: str = "") -> dict[str, Any]:
+    """The owner fields of a plan action for the form's answer ``owner`` (a value of
+    ``plan_owner_choices``). ``owner_agency`` keeps the name, for display and as older actions have it.
+
+    An organisation not working with the enquiry's council is refused, whatever was posted."""
+    if owner == OWNER_COUNCIL:
+        council = enquiry.council
+        return {"owner_organisation": council, "owner_is_person": False, "owner_agency": council.name}
+    if owner == OWNER_PERSON:
+        return {"owner_organisation": None, "owner_is_person": True, "owner_agency": PERSON_OWNER_NAME}
+    if owner == OWNER_OTHER:
+        name = other_name.strip()
+        if not name:
+            raise ValidationError({"owner_agency": "Enter who is responsible"})
+        return {"owner_organisation": None, "owner_is_person": False, "owner_agency": name}
+    partner = plan_partners(enquiry).filter(pk=int(owner)).first() if owner.isdigit() else None
+    if partner is None:
+        raise ValidationError({"owner": NOT_A_PARTNER})
+    return {"owner_organisation": partner, "owner_is_person": False, "owner_agency": partner.name}
+
+
+def add_plan_action(enquiry: Enquiry, data: dict[str, Any], owner: str, other_name: str = "") -> PlanAction:
+    """A plan action owned by the council, a partner of the council, the person, or someone else."""
+    return add_record(enquiry, PlanAction, {**data, **plan_owner(enquiry, owner, other_name)})
+
+
+# What a partner agency answers about one of its actions (``complete_agency_action``).
+AGENCY_DONE = "done"
+AGENCY_NOT_DONE = "not_done"
+NOT_DONE_NEEDS = "Enter why it could not be done"
+NOT_YOURS = "This action is no longer your organisation's, or its enquiry has closed; nothing was changed."
+
+
+def agency_may_complete(action: PlanAction) -> bool:
+    """Still to be resolved, on an enquiry whose record can change (not awaiting closure sign-off,
+    not closed): what the agency's page offers its form for."""
+    return action.is_unresolved and action.enquiry.is_editable
+
+
+def complete_agency_action(
+    action: PlanAction, user: User, outcome: str, *, why_not: str = "", on: date | None = None
+) -> None:
+    """A partner agency's staff resolve one of their agency's actions: done, or not able to be done
+    and why (kept as "cancelled", with their reason and their name).
+
+    Under the action's row lock, its status and its owner are read as stored: a second press, a
+    colleague (or the lead practitioner) resolving it meanwhile, or the action moved to another
+    owner, is refused with StateChanged. The enquiry's state is checked under its own lock."""
+    if outcome not in (AGENCY_DONE, AGENCY_NOT_DONE):
+        raise ValidationError({"outcome": "Select whether the action was done"})
+    why_not = why_not.strip()
+    if outcome == AGENCY_NOT_DONE and not why_not:
+        raise ValidationError({"why_not": NOT_DONE_NEEDS})
+    with transaction.atomic():
+        lock_status(action.enquiry, [Enquiry.Status.OPEN], StateChanged(NOT_YOURS))
+        still_theirs = PlanAction.objects.for_user(user, "agency").filter(pk=action.pk)
+        if not still_theirs.exists():
+            raise StateChanged(NOT_YOURS)
+        if outcome == AGENCY_DONE:
+            resolve_action(action, user, PlanAction.Status.DONE, on=on)
+        else:
+            resolve_action(action, user, PlanAction.Status.CANCELLED, on=on, cancelled_reason=why_not)
+
+
+# --- The person alleged to have caused harm, and the responses used ----------------------------
+
+
+def add_alleged_person(enquiry: Enquiry, user: User, data: dict[str, Any]) -> AllegedPerson:
+    """Record a person alleged to have caused harm (an enquiry may have more than one)."""
+    ensure_open(enquiry)
+    with transaction.atomic():
+        alleged = AllegedPerson(enquiry=enquiry, recorded_by=user, **data)
+        alleged.full_clean()
+        alleged.save()
+    return alleged
+
+
+def change_alleged_person(alleged: AllegedPerson, data: dict[str, Any]) -> AllegedPerson:
+    """Change what is recorded about them; the history keeps what it said before."""
+    ensure_open(alleged.enquiry)
+    with transaction.atomic():
+        _update(alleged, data, clean=True)
+    return alleged
+
+
+def set_responses(enquiry: Enquiry, responses: list[str]) -> None:
+    """The responses the enquiry used (mediation, a family group conference, police action...):
+    the ticked ones are kept, new ones added, the rest removed one by one (so the history shows each
+    change). Values outside ``EnquiryResponse.Response`` are refused."""
+    ensure_open(enquiry)
+    wanted = set(responses)
+    unknown = wanted - set(EnquiryResponse.Response.values)
+    if unknown:
+        raise ValidationError({"responses": "Select the responses from the list"})
+    with transaction.atomic():
+        # The enquiry's row is locked so that two people ticking at once do not both add the same one.
+        lock_status(
+            enquiry,
+            [Enquiry.Status.OPEN],
+            StateChanged(
+                "This enquiry was sent for closure while you were changing it; nothing was changed."
+            ),
+        )
+        rows = EnquiryResponse.objects.filter(enquiry=enquiry)
+        for row in rows.exclude(response__in=wanted):
+            row.delete()
+        have = set(rows.values_list("response", flat=True))
+        for value in EnquiryResponse.Response.values:
+            if value in wanted - have:
+                EnquiryResponse.objects.create(enquiry=enquiry, response=value)
+
+
 def advocacy_prompt(enquiry: Enquiry) -> str | None:
     """Why an advocacy referral is needed now, or None.
 
@@ -457,6 +600,22 @@ def closure_gate(enquiry: Enquiry, today: date | None = None) -> Gate:
             )
         )
     return Gate(blocking=blocking, warnings=warnings)
+
+
+RESPONSES_NOT_RECORDED = (
+    "The responses used (mediation, a family group conference, police action...) have not been recorded"
+)
+
+
+def responses_warning(enquiry: Enquiry) -> GateItem | None:
+    """A warning on the closing and sign-off pages while no response used is recorded, or None.
+
+    A warning, not a block: an enquiry that found nothing to respond to may have used none, and the
+    national return does not ask; but outcomes can be compared by response only where it is said."""
+    if EnquiryResponse.objects.filter(enquiry=enquiry).exists():
+        return None
+    url = reverse("enquiries:responses", args=[enquiry.reference]) if enquiry.is_editable else ""
+    return GateItem(RESPONSES_NOT_RECORDED, "responses", url)
 
 
 def gate_missing(gate: Gate) -> list[Missing]:
@@ -748,6 +907,17 @@ def sign_off_closure(enquiry: Enquiry, user: User) -> None:
         concern = enquiry.concern
         concern.status = concern.Status.CLOSED
         concern.save(update_fields=["status"])
+        _concern_moved_on(concern)
+
+
+def _concern_moved_on(concern: "Concern") -> None:
+    """Tell whoever follows the concern (its referrer) that it has moved on: closed, here. The
+    concerns app's hook, imported here because concerns.services imports this module; an older
+    concerns app without it is left alone."""
+    from msphub.concerns import services as concern_services
+
+    if hasattr(concern_services, "concern_moved_on"):
+        concern_services.concern_moved_on(concern)
 
 
 def return_closure(enquiry: Enquiry, user: User, comment: str) -> None:
@@ -766,8 +936,11 @@ def return_closure(enquiry: Enquiry, user: User, comment: str) -> None:
 # --- Feedback ----------------------------------------------------------------------------------
 
 
-def record_feedback(enquiry: Enquiry, user: User, data: dict[str, Any]) -> Feedback:
-    """Feedback is asked at closure or within eight weeks of it; every question is optional."""
+def record_feedback(enquiry: Enquiry, user: User | None, data: dict[str, Any]) -> Feedback:
+    """Feedback is asked at closure or within eight weeks of it; every question is optional.
+
+    ``user`` is None for feedback the person (or their representative) gave online themselves
+    (``Feedback.AskedBy.ONLINE``): nobody recorded it for them."""
     # Asking while the enquiry is open is allowed: it avoids "opening old wounds" later.
     with transaction.atomic():
         feedback = Feedback(enquiry=enquiry, recorded_by=user, **data)

@@ -2,7 +2,7 @@
 ``record`` looked up through the permission chokepoint (404 to anyone else); writes are services'."""
 
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.contrib import messages
@@ -22,10 +22,11 @@ from msphub.accounts.permissions import (
     CASELOAD,
     CASEWORK,
     OWN_CASELOAD_FIRST,
+    PARTNER_ACTIONS,
     SAFEGUARDING_LEAD,
 )
 from msphub.accounts.requests import AuthenticatedRequest
-from msphub.core.access import Action, log_shown, record, requires, visible
+from msphub.core.access import Action, get_record, log_shown, log_view, record, requires, visible
 from msphub.core.downloads import pdf_response
 from msphub.core.forms import initial_from, posted
 from msphub.core.history import history_page
@@ -36,6 +37,7 @@ from . import forms, services
 from .models import (
     RECORD_PARTS,
     AdvocacyReferral,
+    AllegedPerson,
     BestInterestsDecision,
     CapacityAssessment,
     DesiredOutcome,
@@ -43,6 +45,7 @@ from .models import (
     Feedback,
     Involvement,
     PlanAction,
+    PlanActionQuerySet,
 )
 from .permissions import QUOTE_MODERATION
 
@@ -163,7 +166,9 @@ def enquiry_detail(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespo
             "best_interests": enquiry.best_interests_decisions.all(),
             "advocacy": enquiry.advocacy_referrals.all(),
             "advocacy_prompt": services.advocacy_prompt(enquiry),
-            "actions": enquiry.plan_actions.select_related("resolved_by"),
+            "actions": enquiry.plan_actions.select_related("resolved_by__organisation", "owner_organisation"),
+            "alleged_persons": enquiry.alleged_persons.all(),
+            "responses": enquiry.responses.all(),
             "feedback": enquiry.feedback.all() if can_read_feedback else None,
             # What the enquiry found is shown once closure has been asked for (with the closure).
             "findings": None if enquiry.is_editable else services.findings(enquiry),
@@ -297,13 +302,17 @@ SIMPLE_RECORDS = {
         "Record an advocacy referral",
         "Advocacy referral recorded",
     ),
-    "actions": (forms.PlanActionForm, PlanAction, "Add a safeguarding plan action", "Action added"),
 }
+# A plan action has its own form (its owner is chosen among the council's partners), under the same
+# address as the simple parts.
+PLAN_ACTIONS = "actions"
 
 
 @require_http_methods(["GET", "POST"])
 @record(ENQUIRIES, Action.EDIT, where=EDITABLE)
 def record_new(request: AuthenticatedRequest, enquiry: Enquiry, part: str) -> HttpResponse:
+    if part == PLAN_ACTIONS:
+        return _plan_action_new(request, enquiry)
     if part not in SIMPLE_RECORDS:
         raise Http404
     form_class, model, title, message = SIMPLE_RECORDS[part]
@@ -313,6 +322,65 @@ def record_new(request: AuthenticatedRequest, enquiry: Enquiry, part: str) -> Ht
         services.add_record(enquiry, model, data, request.user)
         return _done(request, enquiry, message, part)
     return _form_page(request, enquiry, form, title)
+
+
+def _plan_action_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
+    """Add an action to the shared safeguarding plan, owned by the council, one of its partners, the
+    person themselves or someone else."""
+    form = forms.PlanActionForm(posted(request), enquiry=enquiry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_plan_action(
+                enquiry, form.action_data(), form.cleaned_data["owner"], form.cleaned_data["owner_agency"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _done(request, enquiry, "Action added", PLAN_ACTIONS)
+    return _form_page(request, enquiry, form, "Add a safeguarding plan action")
+
+
+# --- The person alleged to have caused harm, and the responses used ------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def alleged_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
+    form = forms.AllegedPersonForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.add_alleged_person(enquiry, request.user, form.cleaned_data)
+        return _done(request, enquiry, "Person alleged to have caused harm recorded", "alleged")
+    return _form_page(request, enquiry, form, "The person alleged to have caused harm")
+
+
+@require_http_methods(["GET", "POST"])
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def alleged_edit(request: AuthenticatedRequest, enquiry: Enquiry, alleged_uuid: UUID) -> HttpResponse:
+    alleged = AllegedPerson.objects.filter(enquiry=enquiry, uuid=alleged_uuid).first()
+    if alleged is None:
+        raise Http404
+    alleged.enquiry = enquiry
+    form = forms.AllegedPersonForm(posted(request), initial=initial_from(alleged, forms.AllegedPersonForm))
+    if request.method == "POST" and form.is_valid():
+        services.change_alleged_person(alleged, form.cleaned_data)
+        return _done(request, enquiry, "Person alleged to have caused harm changed", "alleged")
+    return _form_page(request, enquiry, form, "The person alleged to have caused harm")
+
+
+@require_http_methods(["GET", "POST"])
+@record(ENQUIRIES, Action.EDIT, where=EDITABLE)
+def responses(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
+    """The responses the enquiry used (mediation, a family group conference, police action...)."""
+    used = list(enquiry.responses.values_list("response", flat=True))
+    form = forms.ResponsesForm(posted(request), initial={"responses": used})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_responses(enquiry, form.cleaned_data["responses"])
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("enquiries:detail", reference=enquiry.reference)
+        return _done(request, enquiry, "Responses used saved", "responses")
+    return _form_page(request, enquiry, form, "Responses used")
 
 
 @require_http_methods(["GET", "POST"])
@@ -450,6 +518,7 @@ def close(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
         "form": form,
         "missing": [(m, _missing_href(form, m)) for m in missing],
         "gate": gate,
+        "responses_warning": services.responses_warning(enquiry),
         "outcomes": outcomes,
         "errors": bool(missing),  # the page title's "Error: "
     }
@@ -494,6 +563,7 @@ def close_sign_off(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespo
         "outcomes": outcomes,
         "findings": services.findings(enquiry),
         "gate": gate,
+        "responses_warning": services.responses_warning(enquiry),
     }
     return render(request, "enquiries/close_sign_off.html", context)
 
@@ -613,3 +683,70 @@ def quote_moderate(request: AuthenticatedRequest, feedback: Feedback) -> HttpRes
         )
         messages.success(request, done)
     return redirect("enquiries:quotes")
+
+
+# --- The shared safeguarding plan: a partner agency's own actions -----------------------------------
+
+# Shown with each action: its enquiry's reference and who leads it (whom to ask), never the record.
+AGENCY_ACTIONS = PlanAction.objects.select_related(
+    "enquiry",
+    "enquiry__lead_practitioner",
+    "enquiry__team",
+    "enquiry__council",
+    "resolved_by__organisation",
+    "owner_organisation",
+)
+RECENT_SHOWN = 25
+
+
+@require_GET
+@requires(PARTNER_ACTIONS)
+def partner_actions(request: AuthenticatedRequest) -> HttpResponse:
+    """The actions the user's agency owns on the council's safeguarding plans: those to do, by due
+    date, and those resolved in the last four weeks. Each row shows an enquiry's part, so each
+    enquiry shown is logged as viewed from this page."""
+    today = timezone.localdate()
+    # PlanAction's querysets are PlanActionQuerySets (its manager), whatever the stubs say of filter().
+    theirs = cast(PlanActionQuerySet, visible(request, AGENCY_ACTIONS.open_or_recent(today), "agency"))
+    to_do = Paginator(theirs.unresolved().order_by("due_on", "pk"), 25).get_page(request.GET.get("page"))
+    resolved = list(
+        theirs.exclude(pk__in=theirs.unresolved().values("pk")).order_by("-resolved_on", "-pk")[:RECENT_SHOWN]
+    )
+    log_shown(request, [action.enquiry for action in [*to_do, *resolved]])
+    return render(
+        request,
+        "enquiries/partner_actions.html",
+        {"page": to_do, "resolved": resolved, "today": today},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(PARTNER_ACTIONS)
+def partner_action(request: AuthenticatedRequest, action_uuid: UUID) -> HttpResponse:
+    """One of the agency's actions: what it is, when it is due and whom to ask; while it is still
+    to be resolved (and its enquiry open), the form to say it was done, or could not be, and why.
+
+    The view is logged against the enquiry, from this page (``record`` would log the action)."""
+    action = get_record(request, AGENCY_ACTIONS, "agency", log=False, uuid=action_uuid)
+    may_complete = services.agency_may_complete(action)
+    form = forms.AgencyActionForm(
+        posted(request) if may_complete else None, initial={"resolved_on": timezone.localdate()}
+    )
+    if request.method == "POST" and may_complete and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.complete_agency_action(
+                action, request.user, data["outcome"], why_not=data.get("why_not", ""), on=data["resolved_on"]
+            )
+        except StateChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("enquiries:partner_actions")
+        done = "done" if data["outcome"] == services.AGENCY_DONE else "could not be done"
+        messages.success(request, f"Action on {action.enquiry.reference} recorded as {done}")
+        return redirect("enquiries:partner_actions")
+    if request.method == "POST" and not may_complete:
+        messages.error(request, "This action has already been resolved; nothing was changed.")
+        return redirect("enquiries:partner_action", action_uuid=action.uuid)
+    log_view(request, action.enquiry)
+    context = {"action": action, "form": form, "may_complete": may_complete, "today": timezone.localdate()}
+    return render(request, "enquiries/partner_action.html", context)

@@ -37,11 +37,20 @@ def site_url() -> str:
 
 def record_path(notification: Notification) -> str:
     """The page of the record a notification is about (by its reference, as every record's URL); a
-    learning action's is the owner's list of audits and learning actions."""
+    learning action's is the owner's list of audits and learning actions; a partner agency's plan
+    action's is the agency's page of that action."""
     if notification.record_type == services.LEARNING_ACTION:
         return reverse("audits:my_audits")
+    if notification.record_type == services.PLAN_ACTION:
+        # A partner agency's staff open their agency's page of the action, not the enquiry.
+        return reverse("enquiries:partner_action", args=[services.plan_action_uuid(notification)])
     if notification.record_type == services.ENQUIRY:
         return reverse("enquiries:detail", args=[notification.reference])
+    if notification.record_type == "providers.wholeserviceenquiry":
+        return reverse("providers:enquiry", args=[notification.reference])
+    if notification.kind == Notification.Kind.CONCERN_PROGRESS:
+        # The referrer's own page of a concern they raised (they cannot open the council's).
+        return reverse("concerns:raised_detail", args=[notification.reference])
     return reverse("concerns:detail", args=[notification.reference])
 
 

@@ -24,7 +24,13 @@ from msphub.accounts.models import Organisation, Role, User
 from msphub.accounts.permissions import ALLOCATE, MY_AUDITS, SAFEGUARDING_LEAD
 from msphub.concerns.models import Concern, ConcernQuerySet
 from msphub.core.states import StateChanged, lock_status
-from msphub.enquiries.models import Enquiry, EnquiryQuerySet, PlanAction
+from msphub.enquiries.models import (
+    SHARED_PLAN_ROLES,
+    Enquiry,
+    EnquiryQuerySet,
+    PlanAction,
+    PlanActionQuerySet,
+)
 from msphub.people.models import Person
 
 from .models import Notification, NotificationPreference
@@ -55,6 +61,17 @@ class Due:
 CONCERN = Concern._meta.label_lower
 ENQUIRY = Enquiry._meta.label_lower
 LEARNING_ACTION = "audits.learningaction"
+# A plan action a partner agency owns, for its staff: the enquiry's uuid and reference (so it goes
+# when the enquiry does), the action in its key; it opens the agency's page of the action, never the
+# enquiry's (``plan_action_uuid``).
+PLAN_ACTION = PlanAction._meta.label_lower
+ACTION_OVERDUE_KEY = "action_overdue"
+
+
+def plan_action_uuid(notification: Notification) -> UUID:
+    """The plan action an overdue-action notification is about, from its key
+    ("action_overdue:<action uuid>:<date due>")."""
+    return UUID(notification.key.split(":")[1])
 
 
 def _create(due: Iterable[Due], now: datetime | None = None) -> int:
@@ -283,22 +300,65 @@ def generate_due(now: datetime | None = None) -> int:
         due.append(
             Due(lead_id, kind, ENQUIRY, uuid, reference, f"{kind.value}:{uuid}:{review_due}", person_id)
         )
-    for action in _actions_overdue(today):
-        key = f"action_overdue:{action['uuid']}:{action['due_on']}"
-        lead_id = action["enquiry__lead_practitioner_id"]
-        enquiry_uuid, reference = action["enquiry__uuid"], action["enquiry__reference"]
-        due.append(
-            Due(
-                lead_id,
-                Kind.ACTION_OVERDUE,
-                ENQUIRY,
-                enquiry_uuid,
-                reference,
+    due += _actions_overdue_due(today)
+    made = _create(due, now)
+    # Provider actions of whole-service enquiries are chased by the providers app's own set-based rule
+    # (imported here: providers imports this module).
+    from msphub.providers.services import notify_overdue_actions
+
+    return made + notify_overdue_actions(today)
+
+
+def _actions_overdue_due(today: date) -> list[Due]:
+    """Overdue plan actions notify their owner: a partner agency's staff on the shared plan
+    (``SHARED_PLAN_ROLES``) for the actions it owns, linked to the agency's page of the action; the
+    lead practitioner for the council's own actions, the person's own part of the plan and those
+    owned by someone outside msphub, and for an agency's action when the agency has nobody active in
+    msphub (or no longer works with the council, or a restriction hides the person's record from all
+    of them), so that someone is always told. A fixed number of queries."""
+    actions = list(_actions_overdue(today))
+    partner_owned = {
+        (a["owner_organisation_id"], a["enquiry__council_id"])
+        for a in actions
+        if a["owner_organisation_id"] not in (None, a["enquiry__council_id"])
+    }
+    staff: dict[tuple[int, int], list[int]] = defaultdict(list)
+    if partner_owned:
+        organisations = {org for org, _ in partner_owned}
+        works_with = set(
+            Organisation.councils.through.objects.filter(from_organisation_id__in=organisations).values_list(
+                "from_organisation_id", "to_organisation_id"
+            )
+        )
+        users = User.objects.filter(
+            organisation_id__in=organisations, role__in=SHARED_PLAN_ROLES, is_active=True
+        ).values_list("pk", "organisation_id")
+        by_organisation: dict[int, list[int]] = defaultdict(list)
+        for pk, organisation_id in users:
+            by_organisation[organisation_id].append(pk)
+        for org, council in partner_owned & works_with:
+            staff[(org, council)] = by_organisation[org]
+    agency_due = []
+    for action in actions:
+        key = f"{ACTION_OVERDUE_KEY}:{action['uuid']}:{action['due_on']}"
+        record = (action["enquiry__uuid"], action["enquiry__reference"], key, action["enquiry__person_id"])
+        agency = staff.get((action["owner_organisation_id"], action["enquiry__council_id"]), [])
+        agency_due += [Due(pk, Kind.ACTION_OVERDUE, PLAN_ACTION, *record) for pk in agency]
+    # The agency's staff a restricted person's record is hidden from are not told (``_who_may_see``):
+    # an action none of them may be told of goes to the lead practitioner instead.
+    due = _who_may_see(agency_due)
+    told = {d.key for d in due}
+    for action in actions:
+        key = f"{ACTION_OVERDUE_KEY}:{action['uuid']}:{action['due_on']}"
+        if key not in told:
+            record = (
+                action["enquiry__uuid"],
+                action["enquiry__reference"],
                 key,
                 action["enquiry__person_id"],
             )
-        )
-    return _create(due, now)
+            due.append(Due(action["enquiry__lead_practitioner_id"], Kind.ACTION_OVERDUE, ENQUIRY, *record))
+    return due
 
 
 def _actions_overdue(today: date) -> QuerySet[PlanAction, dict[str, Any]]:
@@ -308,9 +368,11 @@ def _actions_overdue(today: date) -> QuerySet[PlanAction, dict[str, Any]]:
     return actions.values(
         "uuid",
         "due_on",
+        "owner_organisation_id",
         "enquiry__uuid",
         "enquiry__reference",
         "enquiry__person_id",
+        "enquiry__council_id",
         "enquiry__lead_practitioner_id",
     )
 
@@ -366,8 +428,8 @@ class Section:
     total: int
     empty: str
     # What each row says besides its reference and person: "assigned", "first_contact", "review",
-    # "actions", "decision", "closure" or "learning" (a learning action: no person; the template's
-    # choice).
+    # "actions", "decision", "closure", "learning" (a learning action: no person) or "agency_actions"
+    # (a partner's plan action: the enquiry's reference only); the template's choice.
     show: str
 
     @property
@@ -403,8 +465,10 @@ def sections(
     visible_enquiries: QuerySet[Enquiry],
     user: User,
     now: datetime | None = None,
+    agency_actions: QuerySet[PlanAction] | None = None,
 ) -> list[Section]:
-    """The worktray's live lists, from the concerns and enquiries the user may see (``visible``):
+    """The worktray's live lists, from the concerns and enquiries the user may see (``visible``),
+    and the plan actions their agency owns (``visible(..., "agency")``, for a partner's staff):
     each a fixed number of queries, whatever the number of rows."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -426,27 +490,41 @@ def sections(
                 "No first contacts are due in the next 4 hours.",
             ),
         ]
-    enquiries = _enquiries_to_work(visible_enquiries, user).select_related("person")
-    result += [
-        _section(
-            "review",
-            "Reviews due within 7 days or overdue",
-            enquiries.filter(status=Enquiry.Status.OPEN, next_review_due__lte=today + REVIEW_SOON).order_by(
-                "next_review_due", "reference"
+    if agency_actions is not None and not agency_actions.query.is_empty():
+        result.append(
+            _section(
+                "agency_actions",
+                "Your organisation's plan actions overdue or due within 7 days",
+                cast(PlanActionQuerySet, agency_actions)
+                .unresolved()
+                .filter(due_on__lte=today + REVIEW_SOON, enquiry__status=Enquiry.Status.OPEN)
+                .select_related("enquiry")
+                .order_by("due_on", "pk"),
+                "None of your organisation's plan actions are due in the next 7 days.",
+            )
+        )
+    if not visible_enquiries.query.is_empty():  # a partner's referrer or lead works on no enquiry
+        enquiries = _enquiries_to_work(visible_enquiries, user).select_related("person")
+        result += [
+            _section(
+                "review",
+                "Reviews due within 7 days or overdue",
+                enquiries.filter(
+                    status=Enquiry.Status.OPEN, next_review_due__lte=today + REVIEW_SOON
+                ).order_by("next_review_due", "reference"),
+                "No reviews are due in the next 7 days.",
             ),
-            "No reviews are due in the next 7 days.",
-        ),
-        _section(
-            "actions",
-            "Enquiries with plan actions overdue",
-            cast(EnquiryQuerySet, enquiries)
-            .open()
-            .with_overdue_actions(today)
-            .filter(has_overdue_action=True)
-            .order_by("next_review_due", "reference"),
-            "No plan actions are overdue.",
-        ),
-    ]
+            _section(
+                "actions",
+                "Enquiries with plan actions overdue",
+                cast(EnquiryQuerySet, enquiries)
+                .open()
+                .with_overdue_actions(today)
+                .filter(has_overdue_action=True)
+                .order_by("next_review_due", "reference"),
+                "No plan actions are overdue.",
+            ),
+        ]
     if MY_AUDITS.allows(user):  # learning actions are owned by council staff
         result += learning_action_sections(user)
     return result
@@ -548,6 +626,11 @@ def allocate_concern(concern: Concern, by: User, assignee: User | None) -> None:
             changed.append("status")
         concern.save(update_fields=changed)
         allocated(concern, assignee, by)
+        # Received to being looked at is a change of status the referrer is told of (imported here:
+        # concerns.services imports this module).
+        from msphub.concerns.services import concern_moved_on
+
+        concern_moved_on(concern)
 
 
 # --- Email preference ------------------------------------------------------------------------------

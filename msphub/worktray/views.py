@@ -15,7 +15,7 @@ from msphub.concerns.models import Concern
 from msphub.core.access import Action, record, requires, visible
 from msphub.core.forms import posted
 from msphub.core.states import StateChanged
-from msphub.enquiries.models import Enquiry
+from msphub.enquiries.models import Enquiry, PlanAction
 
 from . import services
 from .emails import record_path
@@ -46,7 +46,11 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         for n in notifications
     ]
     sections = services.sections(
-        visible(request, Concern.objects.all()), visible(request, Enquiry.objects.all()), user, now
+        visible(request, Concern.objects.all()),
+        visible(request, Enquiry.objects.all()),
+        user,
+        now,
+        agency_actions=visible(request, PlanAction.objects.all(), "agency"),
     )
     if SIGN_OFF_QUEUE.allows(user):
         sections += services.sign_offs_waiting(
