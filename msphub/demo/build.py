@@ -52,6 +52,7 @@ from msphub.people.models import Person, Representative
 from . import content as c
 from .assurance_demo import remove_assurance, seed_assurance
 from .enquiry_stages import EnquiryPlan, EnquiryStagesMixin
+from .partners_demo import remove_partners_demo, seed_partners
 
 # The parts of the enquiry record, the person's feedback among them; they go with their enquiry,
 # but their history rows stay behind.
@@ -92,6 +93,8 @@ def remove_demo_data() -> None:
     h_concern, h_person, h_enquiry = (m.history.model for m in (Concern, Person, Enquiry))
     # Audits and reviews protect the records they are about, so they go first.
     remove_assurance(council_ids)
+    # Whole-service enquiries link the casework's concerns; they go before it too.
+    remove_partners_demo(council_ids)
 
     # Historical rows outlive their records, so ids come from the history tables as well: a note
     # someone deleted through the app still has history rows to clear.
@@ -287,6 +290,7 @@ class DemoBuilder(EnquiryStagesMixin):
         # The enquiries a council's concerns opened, played through their stages once all exist.
         self.opened: list[EnquiryPlan] = []
         self.assurance: dict[str, int] = {}
+        self.partners: dict[str, int] = {}
 
     # Entry point
 
@@ -304,6 +308,8 @@ class DemoBuilder(EnquiryStagesMixin):
             self._backdate()
             # Audits, reviews and the annual report read the casework as it stands, backdated.
             self.assurance = seed_assurance(self)
+            # Working with partners: a whole-service enquiry, partner-owned actions, partner users.
+            self.partners = seed_partners(self)
         return self.summary()
 
     # Organisations and users
@@ -1177,4 +1183,5 @@ class DemoBuilder(EnquiryStagesMixin):
             "within_24h": concerns.first_contact_within_target().count(),
             "users": len(self.users),
             "assurance": self.assurance,
+            "partners": self.partners,
         }

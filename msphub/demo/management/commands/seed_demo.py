@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from msphub.concerns.models import Concern
 from msphub.demo import content
 from msphub.demo.build import DemoBuilder
+from msphub.demo.partners_demo import PARTNER_USERNAMES
 from msphub.demo.tempcheck_demo import seed_tempcheck
 from msphub.enquiries.models import Enquiry
 
@@ -16,7 +17,8 @@ from msphub.enquiries.models import Enquiry
 class Command(BaseCommand):
     help = (
         "Create demo councils, partners, users, about 320 concerns and over 100 enquiries at every stage, "
-        "a round of case file audits, Safeguarding Adults Reviews and a draft annual report. "
+        "a round of case file audits, Safeguarding Adults Reviews, a draft annual report and a "
+        "whole-service enquiry about a care home with partner-owned actions. "
         "Running it again "
         "deletes the demo councils' casework and rebuilds the same data."
     )
@@ -79,7 +81,15 @@ class Command(BaseCommand):
             f"Safeguarding Adults Reviews: {assurance['reviews']} with {assurance['recommendations']} "
             "recommendations; a draft annual report for this year"
         )
-        out.write(f"  {summary['users']} users ({', '.join(content.USERNAMES)}), password {content.PASSWORD}")
+        partners = summary["partners"]
+        out.write(
+            f"  Working with partners: {partners['whole_service_enquiries']} whole-service enquiry about "
+            f"Meadowview Care Home with {partners['linked_adults']} adults; {partners['partner_actions']} "
+            f"plan actions owned by partners ({partners['partner_actions_overdue']} overdue); "
+            f"{partners['responses']} responses used recorded on closed enquiries"
+        )
+        usernames = ", ".join([*content.USERNAMES, *PARTNER_USERNAMES])
+        out.write(f"  {summary['users']} users ({usernames}), password {content.PASSWORD}")
         out.write(
             "  Case file auditors: auditor (Riverside Council) and police_auditor (Riverside Police) "
             "open only the records sampled for them, at /audits/"
