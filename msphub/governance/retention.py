@@ -100,6 +100,7 @@ from msphub.enquiries.models import (
     Review,
     ReviewProgress,
 )
+from msphub.feedback.models import FeedbackAssignment
 from msphub.letters.models import Letter
 from msphub.people.models import EmergencyAccess, Person, Representative
 from msphub.sars.models import ReviewAdult, ReviewRecommendation, SafeguardingAdultsReview
@@ -230,6 +231,9 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
     AllegedPerson: {"description": TEXT, "action_taken": TEXT, "support_offered": TEXT},
     # A category: nothing identifies anyone.
     EnquiryResponse: {},
+    # Who was asked to contact whom, and what happened: no words. The link to a representative goes
+    # when the representative does.
+    FeedbackAssignment: {},
     # Categories the return counts (SG2): nothing identifies anyone.
     EnquiryRiskType: {},
     EnquiryLocation: {},
@@ -304,7 +308,7 @@ PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
         *((part, "enquiry_id") for part in (DesiredOutcome, Review, Involvement, CapacityAssessment)),
         *((part, "enquiry_id") for part in (BestInterestsDecision, AdvocacyReferral, PlanAction, Feedback)),
         *((part, "enquiry_id") for part in (EnquiryRiskType, EnquiryLocation, EnquirySource)),
-        *((part, "enquiry_id") for part in (AllegedPerson, EnquiryResponse)),
+        *((part, "enquiry_id") for part in (AllegedPerson, EnquiryResponse, FeedbackAssignment)),
         (ReviewProgress, "review__enquiry_id"),
     ),
     SafeguardingAdultsReview: ((ReviewAdult, "review_id"), (ReviewRecommendation, "review_id")),

@@ -38,6 +38,8 @@ RECORD_TYPES: dict[str, str] = {
     Concern._meta.label_lower: "Concern",
     Enquiry._meta.label_lower: "Enquiry",
     EXPORT: "Access log export",
+    "feedback.feedbackassignment": "Independent feedback assignment",
+    "providers.wholeserviceenquiry": "Whole-service enquiry",
 }
 
 
@@ -75,6 +77,9 @@ def for_council(council_id: int) -> QuerySet[AccessLog]:
             Q(user__organisation__in=partners.filter(pk__in=shared))
             & (Q(record_id__isnull=True) | _council_records(council_id))
         )
+        # Someone without an account looking at one of the council's records: a member of the public
+        # following a concern they raised, a person answering the feedback questions online.
+        | (Q(user__isnull=True, record_id__isnull=False) & _council_records(council_id))
     )
 
 

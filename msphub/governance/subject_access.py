@@ -75,6 +75,7 @@ from msphub.enquiries.models import (
     Review,
     ReviewProgress,
 )
+from msphub.feedback.models import FeedbackAssignment
 from msphub.letters.models import Letter
 from msphub.people.models import Person, Representative
 from msphub.sars.models import ReviewAdult, SafeguardingAdultsReview
@@ -161,6 +162,8 @@ THIRD_PARTY_FIELDS: dict[type[models.Model], Callable[[Any], set[str]]] = {
     ),
     # Whom an action was handed over to may name a worker.
     PlanAction: lambda row: {"handed_over_to"},
+    # The representative an independent interviewer was asked to contact is someone else.
+    FeedbackAssignment: lambda row: {"representative"},
     # Who added information later is the referrer (as on the concern).
     ConcernUpdate: lambda row: {"added_by"},
     # The person alleged to have caused harm is someone else: who they are, what was done about them
@@ -199,6 +202,7 @@ ENQUIRY_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("People alleged to have caused harm", AllegedPerson),
     ("Responses used", EnquiryResponse),
     ("Feedback", Feedback),
+    ("Independent feedback assignments", FeedbackAssignment),
 )
 
 

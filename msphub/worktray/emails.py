@@ -44,6 +44,9 @@ def record_path(notification: Notification) -> str:
     if notification.record_type == services.PLAN_ACTION:
         # A partner agency's staff open their agency's page of the action, not the enquiry.
         return reverse("enquiries:partner_action", args=[services.plan_action_uuid(notification)])
+    if notification.kind == Notification.Kind.FEEDBACK_ASSIGNED:
+        # An independent feedback interviewer cannot open the enquiry: their list of people to contact.
+        return reverse("feedback:interviews")
     if notification.record_type == services.ENQUIRY:
         return reverse("enquiries:detail", args=[notification.reference])
     if notification.record_type == "providers.wholeserviceenquiry":
