@@ -551,3 +551,22 @@ def test_fuzz_generated_at(moment):
     data = copy.deepcopy(GOOD_BENCHMARK)
     data["generated_at"] = moment
     _parse_benchmark(json.dumps(data).encode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/concerns/CON-2026-%00/",
+        "/enquiries/ENQ-2026-%00/",
+        "/providers/enquiries/WSE-%00/",
+        "/providers/service-concerns/SVC-%00/",
+        "/providers/enquiries/new/?from=SVC-%00",
+        "/concerns/raised/CON-%00/",
+    ],
+)
+def test_a_nul_in_a_reference_is_no_such_record(client, lead, url):
+    """PostgreSQL refuses a NUL in a text comparison; no reference holds one, so it is a 404 (or the
+    page without it), never a 500, and the access log never tries to store it."""
+    client.force_login(lead)
+    assert client.get(url).status_code in (200, 404)

@@ -121,8 +121,9 @@ class Role(models.TextChoices):
 
 
 COUNCIL_CASEWORK_ROLES = {Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SAFEGUARDING_LEAD}
-# A partner agency's staff on shared safeguarding plans (``User.on_shared_plans``).
-SHARED_PLAN_ROLES = (Role.PARTNER_REFERRER, Role.PARTNER_ENQUIRY_OFFICER, Role.PARTNER_LEAD)
+# A partner agency's staff on shared safeguarding plans (``User.on_shared_plans``). Not the partner
+# lead: access.md gives them their agency's figures, aggregate only, never a record.
+SHARED_PLAN_ROLES = (Role.PARTNER_REFERRER, Role.PARTNER_ENQUIRY_OFFICER)
 # Roles of the regional and national networks: given by a system administrator, never by a council's
 # lead (a lead who could would see other councils' benchmark figures and every temperature check).
 NETWORK_ROLES = {Role.REGIONAL_LEAD, Role.INTERVIEWER}
@@ -229,8 +230,9 @@ class User(AbstractUser):
     @property
     def on_shared_plans(self) -> bool:
         """Sees and completes their agency's actions on shared safeguarding plans (docs/enquiries.md): a
-        partner agency's referrers, enquiry officers and partner lead. A partner's case file auditor
-        audits, and an independent feedback interviewer stays independent of the enquiry: neither."""
+        partner agency's referrers and enquiry officers. A partner lead sees figures only, a partner's
+        case file auditor audits, and an independent feedback interviewer stays independent of the
+        enquiry: none of them."""
         return self.is_partner_user and self.role in SHARED_PLAN_ROLES
 
     @property

@@ -127,6 +127,9 @@ def get_record(
     Every page that shows the record (any GET) writes an access-log entry; a POST that changes the
     record is kept in its history instead (``record`` logs a POST answered with the page again).
     """
+    if any(isinstance(value, str) and "\x00" in value for value in lookup.values()):
+        # No reference holds a NUL (and PostgreSQL refuses one in a text comparison): no such record.
+        raise Http404("No such record")
     rows = visible(request, queryset, action)
     if rows.query.is_empty():
         # Nothing of this kind is open to the user (a partner asking for a concern's page, say):
@@ -148,7 +151,7 @@ def _view_entry(request: HttpRequest, record: Model) -> dict[str, Any]:
         "record_type": record._meta.label_lower,
         "record_id": cast(Any, record).uuid,
         "record_reference": getattr(record, "reference", "") or "",
-        "page": request.path[:200],
+        "page": request.path.replace("\x00", "")[:200],
     }
 
 
