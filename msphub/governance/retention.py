@@ -103,6 +103,7 @@ from msphub.enquiries.models import (
 from msphub.feedback.models import FeedbackAssignment
 from msphub.letters.models import Letter
 from msphub.people.models import EmergencyAccess, Person, Representative
+from msphub.providers.models import LinkedConcern
 from msphub.sars.models import ReviewAdult, ReviewRecommendation, SafeguardingAdultsReview
 from msphub.worktray.services import records_gone
 
@@ -204,6 +205,8 @@ ANONYMISED: dict[type[models.Model], dict[str, Any]] = {
     ConcernNote: {"text": TEXT},
     # Information the referrer added later: who added it and when stay, the words go.
     ConcernUpdate: {"text": TEXT},
+    # The link from an adult's concern to a whole-service enquiry: no words.
+    LinkedConcern: {},
     Decision: {
         "other_enquiry_reason": TEXT,
         "no_further_action_reason": TEXT,
@@ -295,6 +298,7 @@ PARTS: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
             ContactAttempt,
             ConcernNote,
             ConcernUpdate,
+            LinkedConcern,
             Decision,
             ConcernTransfer,
             Letter,

@@ -78,6 +78,7 @@ from msphub.enquiries.models import (
 from msphub.feedback.models import FeedbackAssignment
 from msphub.letters.models import Letter
 from msphub.people.models import Person, Representative
+from msphub.providers.models import LinkedConcern
 from msphub.sars.models import ReviewAdult, SafeguardingAdultsReview
 
 FORMAT = "msphub subject access export"
@@ -185,6 +186,7 @@ CONCERN_PARTS: tuple[tuple[str, type[models.Model]], ...] = (
     ("Attempts to make contact", ContactAttempt),
     ("Notes", ConcernNote),
     ("Information added by the referrer", ConcernUpdate),
+    ("Whole-service enquiries it is part of", LinkedConcern),
     ("Transfers between councils", ConcernTransfer),
     ("Letters", Letter),
 )
