@@ -27,6 +27,15 @@ def counted_concern(path: str = "") -> models.Q:
 
 
 class ConcernQuerySet(models.QuerySet):
+    def for_agency(self, organisation_id: int | None, council_id: int | None = None) -> "ConcernQuerySet":
+        """The concerns a partner agency raised (access.md, scope "agency"), whose status it follows: a
+        partner referrer's, across the councils it works with; a partner system's token's, of the one
+        council that issued the token (``council_id``)."""
+        if organisation_id is None:
+            return self.none()
+        qs = self.filter(raiser_organisation_id=organisation_id)
+        return qs if council_id is None else qs.filter(council_id=council_id)
+
     def for_user(self, user, action: str = "view") -> "ConcernQuerySet":
         """Concerns the user may act on; see ../shared/domain/access.md.
 
@@ -41,7 +50,7 @@ class ConcernQuerySet(models.QuerySet):
         if user.is_partner_referrer:
             if action != "status":
                 return self.none()
-            return self.filter(raiser_organisation_id=user.organisation_id)
+            return self.for_agency(user.organisation_id)
         if not user.does_casework:
             return self.none()
         qs = self.filter(council_id=user.organisation_id)
