@@ -563,10 +563,30 @@ def test_fuzz_generated_at(moment):
         "/providers/service-concerns/SVC-%00/",
         "/providers/enquiries/new/?from=SVC-%00",
         "/concerns/raised/CON-%00/",
+        "/tempcheck/good-practice/?theme=%00",
+        "/people/?q=%00",
+        "/api/v1/concerns/CON-2026-%00/",
     ],
 )
-def test_a_nul_in_a_reference_is_no_such_record(client, lead, url):
-    """PostgreSQL refuses a NUL in a text comparison; no reference holds one, so it is a 404 (or the
-    page without it), never a 500, and the access log never tries to store it."""
+def test_a_nul_in_the_address_is_refused_not_a_500(client, lead, url):
+    """PostgreSQL refuses a NUL in a text comparison; no reference or filter holds one, so the request
+    is refused (core.middleware.RefuseNulMiddleware; the API in JSON), never a 500."""
     client.force_login(lead)
-    assert client.get(url).status_code in (200, 404)
+    response = client.get(url)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_lookup_is_no_such_record(rf, lead):
+    """The chokepoint too: a NUL in a lookup value is no such record (a 404), whoever asks."""
+    from django.http import Http404
+
+    from msphub.concerns.models import Concern
+    from msphub.core.access import get_record
+
+    request = rf.get("/concerns/x/")
+    request.user = lead
+    with pytest.raises(Http404):
+        get_record(request, Concern.objects.all(), reference="CON-\x00")

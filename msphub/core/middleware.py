@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
 
@@ -21,6 +21,33 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         add_never_cache_headers(response)
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query string is refused with 400 before any view runs: no
+    reference, filter or search term holds one, and PostgreSQL refuses it in a text comparison (a
+    500 otherwise). Forms refuse one in what is posted (Django's ProhibitNullCharactersValidator); the
+    API answers in JSON, as it answers every error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.GET
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in query.getlist(key)) for key in query
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "errors": [
+                            {"field": None, "message": "The address holds a character it may not (NUL)"}
+                        ]
+                    },
+                    status=400,
+                )
+            return HttpResponseBadRequest("The address holds a character it may not hold.")
+        return self.get_response(request)
 
 
 # How often a signed-in user's requests renew their session (its expiry moves to now + the idle
