@@ -26,7 +26,14 @@ from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 from django.utils.text import Truncator
 
-from msphub.concerns.models import Concern, ConcernNote, ContactAttempt, Decision, FirstContact
+from msphub.concerns.models import (
+    Concern,
+    ConcernNote,
+    ConcernUpdate,
+    ContactAttempt,
+    Decision,
+    FirstContact,
+)
 from msphub.core.access import visible
 from msphub.enquiries.models import (
     AdvocacyReferral,
@@ -55,6 +62,7 @@ FILTER_KINDS: tuple[tuple[str, str], ...] = (
     ("contact", "Conversations with the adult"),
     ("contact_attempt", "Attempts to make contact"),
     ("information", "Information gathered"),
+    ("referrer_information", "Information added by the referrer"),
     ("enquiry", "Enquiries started"),
     ("closure", "Closure"),
     ("review", "Reviews"),
@@ -274,6 +282,33 @@ def _concern_notes(r: _Reading) -> list[Entry]:
         )
         for note in rows
     ]
+
+
+def _referrer_information(r: _Reading) -> list[Entry]:
+    """What the referrer added after raising the concern (on their page of it, or from their
+    organisation's system): by whom, from which organisation."""
+    rows = ConcernUpdate.objects.filter(concern_id__in=list(r.concerns)).select_related("added_by")
+    entries = []
+    for update in rows:
+        concern = r.concerns[update.concern_id]
+        if update.source == ConcernUpdate.Source.API:
+            by = concern.raiser_organisation_name or "The referrer's organisation's system"
+        else:
+            by = _who(update.added_by)
+            if concern.raiser_organisation_name:
+                by += f", {concern.raiser_organisation_name}" if by else concern.raiser_organisation_name
+        entries.append(
+            Entry(
+                at=update.added_at,
+                kind="referrer_information",
+                label="Information added by the referrer",
+                summary=_short(update.text),
+                url=_concern_url(concern) + "#information-from-referrer",
+                record=concern.reference,
+                by=by,
+            )
+        )
+    return entries
 
 
 # --- Enquiries -------------------------------------------------------------------------------------
@@ -574,6 +609,7 @@ BUILT_IN: tuple[tuple[frozenset[str], Source], ...] = (
     (frozenset({"contact"}), _first_contacts),
     (frozenset({"contact_attempt"}), _contact_attempts),
     (frozenset({"information"}), _concern_notes),
+    (frozenset({"referrer_information"}), _referrer_information),
     (frozenset({"enquiry", "closure"}), _enquiries),
     (frozenset({"closure"}), _closures_returned),
     (frozenset({"review"}), _reviews),

@@ -603,3 +603,89 @@ class SignOffForm(ApproveOrReturnForm):
         "Select whether you agree with the decision",
     )
     why_returned = "Enter why the decision is being returned"
+
+
+# --- The referrer's loop ---------------------------------------------------------------------------
+
+
+class InformationForm(GovukForm):
+    """The referrer adds information to a concern their agency raised."""
+
+    text = text_area(
+        "Information to add",
+        "Enter the information you want to add",
+        max_length=5000,
+        help_text="For example, something the adult or their family has told you since, or a change in "
+        "the risk. If something new has happened, raise a new concern as well.",
+    )
+
+    def clean_text(self) -> str:
+        text = clean_text(self.cleaned_data["text"])
+        if not text:
+            raise ValidationError("Enter the information you want to add")
+        return text
+
+
+class ReferrerOutcomeForm(GovukForm):
+    """What the referrer is told about the outcome, written for them by the council."""
+
+    outcome_for_referrer = text_area(
+        "What the referrer is told about the outcome",
+        max_length=2000,
+        help_text="The referrer reads this on their page of the concern. Write what they need to know and "
+        "may be told: no reasons for the decision, nothing about the adult they did not tell you, and "
+        "nothing the adult has not agreed to share. Leave it empty to show the standard sentence.",
+    )
+
+    def clean_outcome_for_referrer(self) -> str:
+        return clean_text(self.cleaned_data["outcome_for_referrer"])
+
+
+class StatusLookupForm(GovukForm):
+    """The public status page: the reference and the contact given when the concern was raised."""
+
+    reference = text_field(
+        "Reference number",
+        "Enter the reference number",
+        max_length=40,
+        help_text="It starts with CON, for example CON-2026-000123. It was on the page you saw when you "
+        "sent the concern.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    contact = text_field(
+        "Email address or phone number",
+        "Enter the email address or phone number you gave when you raised the concern",
+        max_length=254,
+        help_text="The one you gave when you raised the concern. We will send a code to it.",
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
+
+    def clean_reference(self) -> str:
+        reference = services.normalise_reference(self.cleaned_data["reference"])
+        if not reference:
+            raise ValidationError("Enter the reference number")
+        return reference
+
+    def clean_contact(self) -> str:
+        contact = clean_text(self.cleaned_data["contact"])
+        if "@" not in contact and not any(ch.isdigit() for ch in contact):
+            raise ValidationError("Enter an email address or a phone number")
+        return contact
+
+
+class StatusCodeForm(GovukForm):
+    code = text_field(
+        "Code",
+        "Enter the code we sent you",
+        max_length=20,
+        help_text="The 6 numbers in the email or text message.",
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        digits = "".join(ch for ch in self.cleaned_data["code"] if ch.isascii() and ch.isdigit())
+        if len(digits) != 6:
+            raise ValidationError("The code is 6 numbers")
+        return digits

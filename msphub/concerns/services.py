@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from msphub.accounts.models import Organisation, User
-from msphub.core import categories
-from msphub.core.models import ReferenceSequence
+from msphub.accounts.models import Organisation, Role, User
+from msphub.core import categories, onetime
+from msphub.core.models import AccessLog, ReferenceSequence
 from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import Enquiry
 from msphub.enquiries.services import open_enquiry
@@ -26,6 +26,7 @@ from .models import (
     ConcernNote,
     ConcernRiskType,
     ConcernTransfer,
+    ConcernUpdate,
     ContactAttempt,
     Decision,
     FirstContact,
@@ -61,6 +62,7 @@ CONCERN_FIELDS = [
     "how_to_happen",
     "outcomes_wanted",
     "not_asked_reason",
+    "raiser_reference",
 ]
 
 
@@ -134,6 +136,7 @@ def pick_up(concern: Concern, user: User) -> None:
         if concern.status == Concern.Status.RECEIVED:
             concern.status = Concern.Status.TRIAGE
         concern.save(update_fields=["assigned_to", "team", "status"])
+        concern_moved_on(concern)
 
 
 def _start_triage(concern: Concern, user: User) -> None:
@@ -146,6 +149,8 @@ def _start_triage(concern: Concern, user: User) -> None:
         changed += ["team", "assigned_to"]
     if changed:
         concern.save(update_fields=changed)
+    if "status" in changed:
+        concern_moved_on(concern)
 
 
 DECIDED = "This concern has been decided; its triage can no longer change."
@@ -398,6 +403,7 @@ def record_decision(concern: Concern, user: User, data: dict[str, Any]) -> Decis
         if concern.team_id is None:
             concern.team, concern.assigned_to = user.team, user
         concern.save(update_fields=["status", "team", "assigned_to"])
+        concern_moved_on(concern)
     return decision
 
 
@@ -437,6 +443,7 @@ def sign_off(decision: Decision, user: User) -> Enquiry | None:
         else:
             concern.status = Concern.Status.CLOSED
         concern.save(update_fields=["status"])
+        concern_moved_on(concern)
     return enquiry
 
 
@@ -452,6 +459,7 @@ def return_decision(decision: Decision, user: User, comment: str) -> None:
         decision.save(update_fields=["returned_comment"])
         decision.concern.status = Concern.Status.TRIAGE
         decision.concern.save(update_fields=["status"])
+        concern_moved_on(decision.concern)
         worktray.decision_returned(decision)
 
 
@@ -521,6 +529,7 @@ def set_aside(
                 "status",
             ]
         )
+        concern_moved_on(concern)
 
 
 def set_other_area(concern: Concern, user: User, area: str) -> None:
@@ -621,6 +630,7 @@ def accept_transfer(transfer: ConcernTransfer, user: User) -> None:
         concern.status = Concern.Status.RECEIVED
         concern.save(update_fields=["council", "person", "team", "assigned_to", "status"])
         _documents_follow(concern, user)
+        concern_moved_on(concern)
 
 
 def decline_transfer(transfer: ConcernTransfer, user: User, reason: str) -> None:
@@ -644,3 +654,175 @@ def find_original(concern: Concern, user: User, reference: str) -> Concern | Non
     if not reference:
         return None
     return Concern.objects.for_user(user, "view").filter(Q(reference=reference)).first()
+
+
+# --- The referrer's loop (docs/referrers.md) ----------------------------------------------------------
+
+
+def referrer_to_tell(concern: Concern) -> User | None:
+    """The referrer a change of the concern's status is told to: the partner referrer who raised it,
+    while they are still with the agency that raised it (so still see its status). Other referrers of
+    that agency see the change in their agency's list but are not told: they did not raise it, and an
+    agency may have hundreds. A concern raised by council staff, by the public or through a partner's
+    system tells nobody here (the public check the status page)."""
+    user = concern.raised_by_user if concern.raised_by_user_id else None
+    if user is None or not user.is_active or not user.is_partner_referrer:
+        return None
+    if concern.raiser_organisation_id is None or user.organisation_id != concern.raiser_organisation_id:
+        return None
+    return user
+
+
+def _partner_stage(concern: Concern) -> str:
+    """The stage the referrer sees (``Concern.PARTNER_STATUS``) as a key: triage and a decision
+    awaiting sign-off are one stage to them ("Being looked at"), so a decision returned and made again
+    tells them nothing new."""
+    return concern.partner_status.lower().replace(" ", "_")
+
+
+def concern_moved_on(concern: Concern) -> None:
+    """Tell the referrer (``referrer_to_tell``) that the concern has moved to a stage they see:
+    "Being looked at", "Enquiry started", "Closed" (and "Received" again at another council after a
+    transfer). Called, inside the change's transaction, by every service that changes a concern's
+    status (here, and the enquiry's closure sign-off, which closes its concern); calling it when the
+    stage the referrer sees has not changed does nothing (one notification per stage and council).
+    References only: the notification holds the concern's reference, never what changed or why."""
+    referrer = referrer_to_tell(concern)
+    if referrer is None:
+        return
+    key = f"concern_progress:{concern.uuid}:{concern.council_id}:{_partner_stage(concern)}"
+    worktray.notify([referrer], worktray.Kind.CONCERN_PROGRESS, concern, key)
+
+
+NO_INFORMATION = "Enter the information you want to add"
+
+
+def add_information(
+    concern: Concern,
+    user: User | None,
+    text: str,
+    source: str = ConcernUpdate.Source.REFERRER,
+) -> ConcernUpdate:
+    """The referrer adds information to a concern they can follow (their agency raised it): kept as
+    written, never changed, in the person's chronology and on the concern's page, and the council
+    worker dealing with it is told (``information_added_to``).
+
+    Allowed whatever the concern's stage, closed too: what a referrer learns after the council has
+    decided (a second incident, the adult saying more) is what the council most needs to hear, and
+    the worker decides whether it needs a new concern."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": NO_INFORMATION})
+    max_length = ConcernUpdate._meta.get_field("text").max_length or 5000
+    if len(text) > max_length:
+        raise ValidationError({"text": f"Information to add must be {max_length:,} characters or fewer"})
+    if source not in ConcernUpdate.Source.values:
+        raise ValidationError({"source": "Unknown source of the information"})
+    with transaction.atomic():
+        update = ConcernUpdate.objects.create(concern=concern, added_by=user, source=source, text=text)
+        worktray.notify(
+            information_added_to(concern),
+            worktray.Kind.INFORMATION_ADDED,
+            concern,
+            f"information_added:{update.uuid}",
+        )
+    return update
+
+
+def information_added_to(concern: Concern) -> list[User]:
+    """Who is told the referrer added information: the worker the concern is assigned to and, once
+    an enquiry has started, its lead practitioner; a concern nobody has picked up tells its team's
+    managers, and one with no team yet nobody (it waits in the front-door queue, where whoever picks it
+    up reads it on the concern's page)."""
+    enquiry = Enquiry.objects.filter(concern_id=concern.pk).select_related("lead_practitioner").first()
+    told = [u for u in (concern.assigned_to, enquiry.lead_practitioner if enquiry else None) if u]
+    if told or concern.team_id is None:
+        return told
+    return list(User.objects.filter(team_id=concern.team_id, role=Role.TEAM_MANAGER, is_active=True))
+
+
+def may_tell_referrer(concern: Concern, user: User) -> bool:
+    """Who writes what the referrer is told about the outcome: council casework staff who may work
+    the concern (``for_user(user, "triage")``: its assignee, its team, the lead) or its enquiry
+    (``Enquiry.objects.for_user(user, "edit")``: the lead practitioner and their team). It is written
+    at any stage, usually once the decision is made or the enquiry ends."""
+    if Concern.objects.for_user(user, "triage").filter(pk=concern.pk).exists():
+        return True
+    return Enquiry.objects.for_user(user, "edit").filter(concern_id=concern.pk).exists()
+
+
+def set_outcome_for_referrer(concern: Concern, user: User, text: str) -> None:
+    """Write (or change, or clear) what the referrer is told about the outcome. The first time words
+    are written the referrer is told there is news (a reference only); later changes (a typo put
+    right) tell nobody again. The concern's history keeps each version and who wrote it."""
+    if not may_tell_referrer(concern, user):
+        raise PermissionDenied
+    text = (text or "").strip()
+    max_length = Concern._meta.get_field("outcome_for_referrer").max_length or 2000
+    if len(text) > max_length:
+        raise ValidationError(
+            {"outcome_for_referrer": f"What the referrer is told must be {max_length:,} characters or fewer"}
+        )
+    with transaction.atomic():
+        # The row lock orders two people writing at once; the later one's words are kept.
+        Concern.objects.select_for_update().filter(pk=concern.pk).values_list("pk").first()
+        concern.outcome_for_referrer = text
+        concern.save(update_fields=["outcome_for_referrer"])
+        referrer = referrer_to_tell(concern)
+        if text and referrer is not None:
+            worktray.notify(
+                [referrer], worktray.Kind.CONCERN_PROGRESS, concern, f"concern_outcome:{concern.uuid}"
+            )
+
+
+# --- The public status page: a reference, the contact given and a one-time code ------------------
+
+STATUS_CODE_PURPOSE = "concern_status"
+STATUS_CODE_LABEL = "to see the status of a concern you raised"
+
+
+def normalise_reference(reference: str) -> str:
+    """A reference as typed (spaces, lower case) as stored: ``CON-2026-000123``."""
+    return "".join((reference or "").split()).upper()[:40]
+
+
+def send_status_code(reference: str, contact: str) -> None:
+    """Send a one-time code to the email address or phone number the concern holds for the person
+    who raised it, if ``contact`` is it; otherwise do nothing. The caller says the same either way
+    (``core.onetime``), so the page tells nobody which references exist or what they hold."""
+    concern = Concern.objects.filter(reference=normalise_reference(reference)).only(
+        "reference", "raiser_email", "raiser_phone"
+    )
+    found = concern.first()
+    if found is None or not onetime.same_contact(contact, found.raiser_email, found.raiser_phone):
+        return
+    # The code goes where the concern says, not where the form says: the two matched, and only the
+    # held one is known to be the raiser's.
+    destination = found.raiser_email if "@" in contact else found.raiser_phone
+    onetime.issue(STATUS_CODE_PURPOSE, found.reference, destination, label=STATUS_CODE_LABEL)
+
+
+def check_status_code(reference: str, code: str) -> bool:
+    return onetime.check(STATUS_CODE_PURPOSE, normalise_reference(reference), code)
+
+
+def public_status(reference: str) -> Concern | None:
+    """The concern a verified code opens (its status only is shown)."""
+    return (
+        Concern.objects.filter(reference=normalise_reference(reference))
+        .only("uuid", "reference", "status", "council_id", "received_at")
+        .first()
+    )
+
+
+def log_public_status_view(concern: Concern, page: str, ip_address: str | None) -> None:
+    """The public status page shows a record's status: in the access log like any view, with no
+    user (nobody is signed in), the page and the address it was asked from."""
+    AccessLog.objects.append(
+        user=None,
+        record_type=Concern._meta.label_lower,
+        record_id=concern.uuid,
+        record_reference=concern.reference,
+        page=page[:200],
+        ip_address=ip_address,
+    )

@@ -11,6 +11,12 @@ urlpatterns = [
     path("raise/confirmation/", views.raise_done, name="raise_done"),
     path("raise/<slug:slug>/", views.raise_step, name="raise_step"),
     path("raised/", views.raised, name="raised"),
+    path(f"raised/{REF}/", views.raised_detail, name="raised_detail"),
+    path(f"raised/{REF}/add-information/", views.add_information, name="add_information"),
+    # The public status page (no account): before the concern's own pages, which a reference names.
+    path("status/", views.public_status, name="public_status"),
+    path("status/code/", views.public_status_code, name="public_status_code"),
+    path("status/your-concern/", views.public_status_shown, name="public_status_shown"),
     path("transfers/", views.transfers, name="transfers"),
     path("transfers/<uuid:uuid>/", views.transfer_decision, name="transfer_decision"),
     path("", views.queue, name="queue"),
@@ -24,6 +30,7 @@ urlpatterns = [
     path(f"{REF}/decision/", views.decision, name="decision"),
     path(f"{REF}/sign-off/", views.sign_off, name="sign_off"),
     path(f"{REF}/history/", views.history, name="history"),
+    path(f"{REF}/referrer-outcome/", views.referrer_outcome, name="referrer_outcome"),
     path(f"{REF}/contact-attempt/", views.contact_attempt, name="contact_attempt"),
     path(
         f"{REF}/first-contact/<uuid:contact>/entered-in-error/",

@@ -23,26 +23,32 @@ from django_ratelimit.decorators import ratelimit
 from msphub.accounts.models import Organisation
 from msphub.accounts.permissions import CASEWORK, CONCERNS_RAISED, SAFEGUARDING_LEAD
 from msphub.accounts.requests import AuthenticatedRequest
+from msphub.core import onetime
 from msphub.core.access import Action, log_shown, record, requires, visible
 from msphub.core.forms import posted
 from msphub.core.history import history_page
+from msphub.core.signals import client_ip
 from msphub.core.states import StateChanged
 from msphub.enquiries.models import Enquiry
 from msphub.people.forms import PersonForm, PersonSearchForm
 from msphub.people.models import Person
 from msphub.people.services import likely_duplicates, restricted_matches, search
 
-from . import journey, services
+from . import journey, referrer, services
 from .forms import (
     ContactAttemptForm,
     ContactInErrorForm,
     DecisionForm,
     FirstContactForm,
+    InformationForm,
     NoteForm,
     OtherAreaForm,
+    ReferrerOutcomeForm,
     SafetyActionForm,
     SetAsideForm,
     SignOffForm,
+    StatusCodeForm,
+    StatusLookupForm,
     TransferDecisionForm,
     TransferForm,
 )
@@ -51,6 +57,7 @@ from .models import (
     ConcernNote,
     ConcernRiskType,
     ConcernTransfer,
+    ConcernUpdate,
     ContactAttempt,
     Decision,
     FirstContact,
@@ -190,6 +197,7 @@ def raised(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("raised_by_user")
         .only(
             "reference",
+            "raiser_reference",
             "received_at",
             "status",
             "raised_by_user__first_name",
@@ -200,6 +208,125 @@ def raised(request: AuthenticatedRequest) -> HttpResponse:
     )
     page = Paginator(concerns, 50).get_page(request.GET.get("page"))
     return render(request, "concerns/raised.html", {"page": page})
+
+
+# The referrer's page of a concern: only what they may be told (concerns/referrer.py). The lookup
+# reads the concern alone; its worker, decision and enquiry are read after it, by key.
+RAISED = Concern.objects.prefetch_related("assigned_to__team")
+
+
+@require_GET
+@record(RAISED, Action.STATUS)
+def raised_detail(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    """The referrer follows a concern their agency raised: the status in the partner words, what the
+    council decided in plain English, the outcome in words written for them, the named worker and the
+    information their agency has added. Nothing about the adult, and no reasons."""
+    decision = Decision.objects.filter(concern=concern).only(
+        "concern_id", "outcome", "pathway", "referred_agency", "signed_off_at"
+    )
+    enquiry = (
+        Enquiry.objects.filter(concern=concern)
+        .select_related("lead_practitioner__team")
+        .only("status", "concern_id", "lead_practitioner")
+        .first()
+    )
+    outcome, outcome_written = referrer.outcome_words(concern, enquiry)
+    return render(
+        request,
+        "concerns/raised_detail.html",
+        {
+            "concern": concern,
+            "decision_words": referrer.decision_words(concern, decision.first()),
+            "outcome": outcome,
+            "outcome_written": outcome_written,
+            "worker": referrer.named_worker(concern, enquiry),
+            "updates": ConcernUpdate.objects.filter(concern=concern).select_related("added_by"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(RAISED, Action.STATUS)
+def add_information(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    """The referrer adds information to the concern (at any stage, closed too)."""
+    form = InformationForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_information(concern, request.user, form.cleaned_data["text"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Information added. The council worker dealing with it has been told.")
+            return redirect("concerns:raised_detail", reference=concern.reference)
+    return render(request, "concerns/add_information.html", {"concern": concern, "form": form})
+
+
+# --- The public status page: no account; a reference, the contact given, and a one-time code -------
+
+# The reference typed on the first page, kept until the code is checked (never whether it matched).
+STATUS_PENDING_KEY = "concern_status_pending"
+# Per address, and per reference whoever asks (django-ratelimit): enough for a person who mistypes,
+# not for trying references or contacts in bulk, nor for sending one person's phone a stream of codes.
+STATUS_RATE_BY_ADDRESS = "10/h"
+STATUS_RATE_BY_REFERENCE = "5/h"
+CODE_RATE_BY_ADDRESS = "20/h"
+CODE_RATE_BY_REFERENCE = "10/h"
+
+
+def _posted_reference(group: str, request: HttpRequest) -> str:
+    return services.normalise_reference(request.POST.get("reference", "")) or "none"
+
+
+def _pending_reference(group: str, request: HttpRequest) -> str:
+    return str(request.session.get(STATUS_PENDING_KEY) or "none")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=STATUS_RATE_BY_ADDRESS, method="POST", block=True)
+@ratelimit(key=_posted_reference, rate=STATUS_RATE_BY_REFERENCE, method="POST", block=True)
+def public_status(request: HttpRequest) -> HttpResponse:
+    """Asks for the reference and the email address or phone number given when raising the concern;
+    a code is sent there if they match, and the next page says the same whether or not they did."""
+    form = StatusLookupForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"]
+        services.send_status_code(reference, form.cleaned_data["contact"])
+        onetime.forget(request, services.STATUS_CODE_PURPOSE)
+        request.session[STATUS_PENDING_KEY] = reference
+        return redirect("concerns:public_status_code")
+    return render(request, "concerns/status/start.html", {"form": form})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=CODE_RATE_BY_ADDRESS, method="POST", block=True)
+@ratelimit(key=_pending_reference, rate=CODE_RATE_BY_REFERENCE, method="POST", block=True)
+def public_status_code(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get(STATUS_PENDING_KEY)
+    if not reference:
+        return redirect("concerns:public_status")
+    form = StatusCodeForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        if services.check_status_code(reference, form.cleaned_data["code"]):
+            onetime.remember(request, services.STATUS_CODE_PURPOSE, reference)
+            request.session.pop(STATUS_PENDING_KEY, None)
+            return redirect("concerns:public_status_shown")
+        form.add_error("code", "The code is not right, or it has expired. Check it, or ask for a new code")
+    return render(request, "concerns/status/code.html", {"form": form})
+
+
+@login_not_required
+@require_GET
+def public_status_shown(request: HttpRequest) -> HttpResponse:
+    """The status of the concern the code opened, in the partner words, and nothing else: no names,
+    no decision, no outcome (whoever holds the raiser's phone for a moment learns no more than that)."""
+    reference = onetime.verified_subject(request, services.STATUS_CODE_PURPOSE)
+    concern = services.public_status(reference) if reference else None
+    if concern is None:
+        return redirect("concerns:public_status")
+    services.log_public_status_view(concern, request.path, client_ip(request))
+    return render(request, "concerns/status/shown.html", {"concern": concern})
 
 
 # --- Triage ---------------------------------------------------------------------------------
@@ -285,6 +412,33 @@ def _undecided(concern: Concern) -> bool:
     return not concern.is_decided
 
 
+@require_http_methods(["GET", "POST"])
+@record(CONCERNS)
+def referrer_outcome(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
+    """What the referrer is told about the outcome, written by council staff who may work the
+    concern or its enquiry (``services.may_tell_referrer``); 404 to other council staff."""
+    if not services.may_tell_referrer(concern, request.user):
+        raise Http404
+    form = ReferrerOutcomeForm(
+        posted(request), initial={"outcome_for_referrer": concern.outcome_for_referrer}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_outcome_for_referrer(
+                concern, request.user, form.cleaned_data["outcome_for_referrer"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "What the referrer is told is saved")
+            return redirect(reverse("concerns:detail", args=[concern.reference]) + "#referrer")
+    return render(
+        request,
+        "concerns/referrer_outcome.html",
+        {"concern": concern, "form": form, "standard": referrer.outcome_words(concern, None)[0]},
+    )
+
+
 @require_GET
 @record(CONCERNS)
 def concern_detail(request: AuthenticatedRequest, concern: Concern) -> HttpResponse:
@@ -348,6 +502,10 @@ def concern_detail(request: AuthenticatedRequest, concern: Concern) -> HttpRespo
             "can_sign_off": decision is not None and services.can_sign_off(decision, request.user),
             "first_contact_due": concern.first_contact_due(),
             "now": timezone.now(),
+            # The referrer's loop: what they added, and what they are told.
+            "updates": ConcernUpdate.objects.filter(concern=concern).select_related("added_by"),
+            "referrer_outcome": referrer.outcome_words(concern, enquiry)[0],
+            "can_tell_referrer": services.may_tell_referrer(concern, request.user),
         },
     )
 
