@@ -223,7 +223,14 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 200
 RATELIMIT_VIEW = "msphub.core.views.rate_limited"
 # Text messages (one-time codes to a phone number, core/onetime.py): printed locally; production names a
 # class with send(number, text), for example one calling GOV.UK Notify.
-TEXT_MESSAGE_BACKEND = os.environ.get("TEXT_MESSAGE_BACKEND", "msphub.core.onetime.ConsoleTextMessages")
+# Printing would put codes in the server's log: outside local use and tests, no texts are sent unless
+# a backend is named.
+TEXT_MESSAGE_BACKEND = os.environ.get(
+    "TEXT_MESSAGE_BACKEND",
+    "msphub.core.onetime.ConsoleTextMessages"
+    if DEBUG or env_bool("MSPHUB_TESTING")
+    else "msphub.core.onetime.NoTextMessages",
+)
 
 # The API for partner systems (msphub/api, docs/api.md): Django REST framework with drf-spectacular's
 # OpenAPI 3 schema. msphub/api sets its own authentication, permissions and throttles per view.

@@ -665,10 +665,33 @@ def test_asking_for_codes_is_rate_limited_by_reference_and_by_address(client, wo
     assert answers == [302] * 20 + [429]
 
 
-def test_checking_codes_is_rate_limited(client, world):
+def test_checking_codes_is_rate_limited_by_address(client, world):
     ask_for_code(client, world.closed.reference, "07700 900999")
-    answers = [client.post(CODE, {"code": "123456"}).status_code for _ in range(11)]
-    assert answers == [200] * 10 + [429]
+    answers = [client.post(CODE, {"code": "123456"}).status_code for _ in range(31)]
+    assert answers == [200] * 30 + [429]
+
+
+def test_a_code_belongs_to_the_browser_whose_details_matched(world):
+    """Another browser giving the reference with other details holds no code: it cannot use the
+    person's code, nor use up its tries; a new start in a browser ends its earlier verification."""
+    from django.test import Client
+
+    person, stranger = Client(), Client()
+    assert ask_for_code(person, world.closed.reference, ADULT_PHONE)["Location"] == CODE
+    code = last_code()
+    ask_for_code(stranger, world.closed.reference, "07700 900999", REMOTE_ADDR="10.8.8.8")
+    assert stranger.post(CODE, {"code": code}).status_code == 200  # refused
+    for _ in range(6):
+        stranger.post(CODE, {"code": "000000"})
+    assert person.post(CODE, {"code": code})["Location"] == WHO
+    ask_for_code(person, "ENQ-2099-999999", ADULT_PHONE)
+    assert person.get(WHO)["Location"] == START
+
+
+@pytest.mark.parametrize("contact", ["０７７００ ９００１２３", "0770090012３", "dorä@example.org"])
+def test_contact_details_in_any_script_are_no_match_not_an_error(client, world, contact):
+    # Refused by the form, or no match: never a 500, never a code.
+    assert ask_for_code(client, world.closed.reference, contact).status_code in (200, 302)
 
 
 def test_every_online_page_is_never_cached(client, world):

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -211,10 +212,30 @@ def test_rate_limited_by_reference_whoever_asks(client, w, module_db):
     assert ask(client, w.email_only.reference, "x@example.org", address="10.0.2.1").status_code == 302
 
 
-def test_codes_tried_are_rate_limited_too(client, w, module_db):
+def test_codes_tried_are_rate_limited_by_address(client, w, module_db):
     ask(client, w.concern.reference, EMAIL)
-    answers = [client.post(CODE, {"code": "999999"}).status_code for _ in range(11)]
-    assert answers[-1] == 429 and answers[:10] == [200] * 10
+    answers = [client.post(CODE, {"code": "999999"}).status_code for _ in range(21)]
+    assert answers[-1] == 429 and answers[:20] == [200] * 20
+
+
+def test_a_code_belongs_to_the_browser_whose_details_matched(w, module_db):
+    """Another browser that gives the reference with other details holds no code to guess, and its
+    wrong guesses do not use up the tries of the code the raiser was sent."""
+    raiser, stranger = Client(), Client()
+    ask(raiser, w.concern.reference, EMAIL)
+    code = mail.outbox[-1].body.split(" is ")[1][:6]
+    ask(stranger, w.concern.reference, "someone.else@example.org", address="10.7.7.7")
+    assert stranger.post(CODE, {"code": code}).status_code == 200  # refused: not this session's code
+    for _ in range(6):
+        stranger.post(CODE, {"code": "000000"})
+    assert raiser.post(CODE, {"code": code})["Location"] == SHOWN
+
+
+@pytest.mark.parametrize(
+    "contact", ["０７７００ ９００１２３", "0770090012３", "dorä@example.org", "٠٧٧٠٠٩٠٠١٢٣"]
+)
+def test_contact_details_in_any_script_are_no_match_not_an_error(client, w, module_db, contact):
+    assert ask(client, w.concern.reference, contact)["Location"] == CODE
 
 
 def test_the_sent_page_tells_people_about_the_status_page(client, w, module_db):

@@ -786,10 +786,12 @@ def normalise_reference(reference: str) -> str:
     return "".join((reference or "").split()).upper()[:40]
 
 
-def send_status_code(reference: str, contact: str) -> None:
+def send_status_code(reference: str, contact: str, subject: str) -> None:
     """Send a one-time code to the email address or phone number the concern holds for the person
     who raised it, if ``contact`` is it; otherwise do nothing. The caller says the same either way
-    (``core.onetime``), so the page tells nobody which references exist or what they hold."""
+    (``core.onetime``), so the page tells nobody which references exist or what they hold. The code
+    is issued for ``subject``, this browser session's (``onetime.begin``), so no other session can use
+    it or use up its tries."""
     concern = Concern.objects.filter(reference=normalise_reference(reference)).only(
         "reference", "raiser_email", "raiser_phone"
     )
@@ -799,11 +801,12 @@ def send_status_code(reference: str, contact: str) -> None:
     # The code goes where the concern says, not where the form says: the two matched, and only the
     # held one is known to be the raiser's.
     destination = found.raiser_email if "@" in contact else found.raiser_phone
-    onetime.issue(STATUS_CODE_PURPOSE, found.reference, destination, label=STATUS_CODE_LABEL)
+    onetime.issue(STATUS_CODE_PURPOSE, subject, destination, label=STATUS_CODE_LABEL)
 
 
-def check_status_code(reference: str, code: str) -> bool:
-    return onetime.check(STATUS_CODE_PURPOSE, normalise_reference(reference), code)
+def check_status_code(subject: str, code: str) -> bool:
+    """Whether ``code`` is the code this session's ``subject`` (``onetime.pending``) was sent."""
+    return onetime.check(STATUS_CODE_PURPOSE, subject, code)
 
 
 def public_status(reference: str) -> Concern | None:

@@ -290,9 +290,10 @@ def public_status(request: HttpRequest) -> HttpResponse:
     a code is sent there if they match, and the next page says the same whether or not they did."""
     form = StatusLookupForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        reference = form.cleaned_data["reference"]
-        services.send_status_code(reference, form.cleaned_data["contact"])
+        reference = services.normalise_reference(form.cleaned_data["reference"])
         onetime.forget(request, services.STATUS_CODE_PURPOSE)
+        subject = onetime.begin(request, services.STATUS_CODE_PURPOSE, reference)
+        services.send_status_code(reference, form.cleaned_data["contact"], subject)
         request.session[STATUS_PENDING_KEY] = reference
         return redirect("concerns:public_status_code")
     return render(request, "concerns/status/start.html", {"form": form})
@@ -301,14 +302,17 @@ def public_status(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=CODE_RATE_BY_ADDRESS, method="POST", block=True)
-@ratelimit(key=_pending_reference, rate=CODE_RATE_BY_REFERENCE, method="POST", block=True)
 def public_status_code(request: HttpRequest) -> HttpResponse:
-    reference = request.session.get(STATUS_PENDING_KEY)
-    if not reference:
+    # No limit by reference here: a code's tries belong to the session that asked for it
+    # (onetime.begin), so nobody else can use them up; the start page limits asking per reference.
+    waiting = onetime.pending(request, services.STATUS_CODE_PURPOSE)
+    if waiting is None:
         return redirect("concerns:public_status")
+    reference, subject = waiting
     form = StatusCodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        if services.check_status_code(reference, form.cleaned_data["code"]):
+        if services.check_status_code(subject, form.cleaned_data["code"]):
+            onetime.end(request, services.STATUS_CODE_PURPOSE)
             onetime.remember(request, services.STATUS_CODE_PURPOSE, reference)
             request.session.pop(STATUS_PENDING_KEY, None)
             return redirect("concerns:public_status_shown")

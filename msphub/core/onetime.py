@@ -13,6 +13,7 @@ sends and checks codes, and keeps a verified subject in the session for ``SESSIO
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -29,6 +30,8 @@ LIFETIME = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 SESSION_LIFETIME = timedelta(minutes=30)
 SESSION_KEY = "onetime_verified"
+PENDING_KEY = "onetime_pending"
+logger = logging.getLogger(__name__)
 
 
 def _hash(purpose: str, subject: str, code: str) -> str:
@@ -37,8 +40,9 @@ def _hash(purpose: str, subject: str, code: str) -> str:
 
 
 def normalise_phone(value: str) -> str:
-    """Digits only, with a leading +44 read as 0: how two spellings of one UK number are compared."""
-    digits = "".join(ch for ch in value if ch.isdigit())
+    """ASCII digits only, with a leading +44 read as 0: how two spellings of one UK number are
+    compared. (``str.isdigit`` would keep full-width and other scripts' digits too.)"""
+    digits = "".join(ch for ch in value if ch in "0123456789")
     if value.strip().startswith("+44") or (digits.startswith("44") and len(digits) == 12):
         digits = "0" + digits[2:]
     return digits
@@ -50,7 +54,9 @@ def same_contact(given: str, held_email: str, held_phone: str) -> bool:
     if not given:
         return False
     if "@" in given:
-        return bool(held_email) and hmac.compare_digest(given.lower(), held_email.strip().lower())
+        # Compared as bytes: hmac.compare_digest refuses str holding anything but ASCII.
+        typed, held = given.lower().encode(), held_email.strip().lower().encode()
+        return bool(held_email) and hmac.compare_digest(typed, held)
     digits = normalise_phone(given)
     return len(digits) >= 10 and bool(held_phone) and hmac.compare_digest(digits, normalise_phone(held_phone))
 
@@ -76,15 +82,20 @@ def issue(purpose: str, subject: str, destination: str, *, label: str) -> None:
         f"Your msphub code {label} is {code}. It works once, for 15 minutes. "
         "If you did not ask for it, ignore this message."
     )
-    if "@" in destination:
-        send_mail("Your msphub code", text, None, [destination.strip()])
-    else:
-        import_string(settings.TEXT_MESSAGE_BACKEND)().send(destination.strip(), text)
+    try:
+        if "@" in destination:
+            send_mail("Your msphub code", text, None, [destination.strip()])
+        else:
+            import_string(settings.TEXT_MESSAGE_BACKEND)().send(destination.strip(), text)
+    except Exception:  # noqa: BLE001 - a failed send must look like no match to the person asking
+        # Neither the destination nor the code is logged: the page says the same as for no match, so
+        # a failure tells nobody that the details matched.
+        logger.exception("A one-time code for %s could not be sent", purpose)
 
 
 def check(purpose: str, subject: str, code: str) -> bool:
     """Whether ``code`` is the live code for ``subject``; a right code is used up, a wrong one counts."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    code = "".join(ch for ch in code if ch in "0123456789")
     with transaction.atomic():
         live = (
             OneTimeCode.objects.select_for_update()
@@ -101,6 +112,34 @@ def check(purpose: str, subject: str, code: str) -> bool:
         live.attempts += 1
         live.save(update_fields=["attempts"])
         return False
+
+
+def begin(request: HttpRequest, purpose: str, reference: str) -> str:
+    """Start asking for a code in this browser's session: the subject a code is issued for and checked
+    against is the reference *and* a random token kept in this session only. So only the session whose
+    details matched holds the subject of a code: another browser that gave the reference with other
+    details cannot guess that code, nor use up its tries. Returns the subject."""
+    token = secrets.token_urlsafe(12)
+    pending = dict(request.session.get(PENDING_KEY, {}))
+    pending[purpose] = [reference, token]
+    request.session[PENDING_KEY] = pending
+    return f"{reference}:{token}"[:40]
+
+
+def pending(request: HttpRequest, purpose: str) -> tuple[str, str] | None:
+    """The reference this session asked a code for, and the subject the code was issued for."""
+    entry = request.session.get(PENDING_KEY, {}).get(purpose)
+    if not entry:
+        return None
+    reference, token = entry
+    return str(reference), f"{reference}:{token}"[:40]
+
+
+def end(request: HttpRequest, purpose: str) -> None:
+    """This session no longer waits for a code for ``purpose``."""
+    waiting = dict(request.session.get(PENDING_KEY, {}))
+    waiting.pop(purpose, None)
+    request.session[PENDING_KEY] = waiting
 
 
 def remember(request: HttpRequest, purpose: str, subject: str) -> None:
@@ -134,6 +173,14 @@ class ConsoleTextMessages:
 
     def send(self, number: str, text: str) -> None:
         print(f"Text message to a number ending {number[-3:]}: {text}")  # noqa: T201
+
+
+class NoTextMessages:
+    """Production without a text-message service: a code asked for by phone is not sent (and the page
+    says the same as ever); set TEXT_MESSAGE_BACKEND to send texts."""
+
+    def send(self, number: str, text: str) -> None:
+        raise RuntimeError("No text-message service is configured (TEXT_MESSAGE_BACKEND)")
 
 
 # Tests read what was "sent" here, as Django's locmem backend keeps mail in mail.outbox.

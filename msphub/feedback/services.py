@@ -327,13 +327,16 @@ def open_versions(enquiry: Enquiry) -> list[str]:
     return [v for v in Feedback.Version.values if v not in answered]
 
 
-def send_online_code(reference: str, given: str, today: date | None = None) -> OnlineMatch | None:
+def send_online_code(
+    reference: str, given: str, subject: str, today: date | None = None
+) -> OnlineMatch | None:
     """Send a code if the details match an enquiry still open to an answer (``find_online``), and
     say what matched, for the session to remember whose details they were. The page answers the
     same whether or not anything matched."""
     match = find_online(reference, given, today)
     if match is not None and open_versions(match.enquiry):
-        onetime.issue(PURPOSE, match.enquiry.reference, match.destination, label=CODE_LABEL)
+        # Issued for this browser session's subject (onetime.begin): no other session can use it.
+        onetime.issue(PURPOSE, subject, match.destination, label=CODE_LABEL)
     return match
 
 
@@ -341,8 +344,10 @@ def check_online_code(request: HttpRequest, reference: str, code: str) -> bool:
     """A right code keeps the reference verified in this browser's session (``onetime.remember``);
     the verification is in the access log against the enquiry, by nobody, from the client's address."""
     ref = normalise_reference(reference)
-    if not ref or not onetime.check(PURPOSE, ref, code):
+    waiting = onetime.pending(request, PURPOSE)
+    if not ref or waiting is None or waiting[0] != ref or not onetime.check(PURPOSE, waiting[1], code):
         return False
+    onetime.end(request, PURPOSE)
     onetime.remember(request, PURPOSE, ref)
     enquiry = _online_enquiries().filter(reference=ref).first()
     if enquiry is not None:

@@ -18,6 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from msphub.accounts.permissions import FEEDBACK_ASSIGN, FEEDBACK_INTERVIEWS
 from msphub.accounts.requests import AuthenticatedRequest
+from msphub.core import onetime
 from msphub.core.access import Action, record, requires, visible
 from msphub.core.clients import client_ip
 from msphub.core.forms import posted
@@ -216,7 +217,10 @@ def online_start(request: HttpRequest) -> HttpResponse:
     form = forms.OnlineStartForm(posted(request))
     if request.method == "POST" and form.is_valid():
         reference, contact = form.cleaned_data["reference"], form.cleaned_data["contact"]
-        match = services.send_online_code(reference, contact)
+        # A new start ends any earlier verification in this browser (a shared computer).
+        onetime.forget(request, services.PURPOSE)
+        subject = onetime.begin(request, services.PURPOSE, services.normalise_reference(reference))
+        match = services.send_online_code(reference, contact, subject)
         request.session[PENDING] = {"reference": reference, "version": match.version if match else ""}
         request.session.pop(ANSWERING, None)
         return redirect("feedback:online_code")
@@ -226,8 +230,9 @@ def online_start(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="30/h", method="POST", block=True)
-@ratelimit(key=_pending_reference, rate="10/h", method="POST", block=True)
 def online_code(request: HttpRequest) -> HttpResponse:
+    # No limit by reference here: a code's tries belong to the session that asked for it
+    # (onetime.begin), so nobody else can use them up; the start page limits asking per reference.
     pending = request.session.get(PENDING)
     if not pending:
         return _start_again()
