@@ -12,14 +12,16 @@ import itertools
 import json
 import re
 import zlib
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from msphub.enquiries.models import EnquiryResponse, Feedback
 from msphub.measures import measures as m
+from msphub.measures import views as measure_views
 from msphub.measures.sac import TABLE_TITLES
 from tests.conftest import Cast
 from tests.measures_fixtures import (
@@ -62,9 +64,23 @@ def today():
 
 @pytest.fixture(scope="module")
 def data_once(module_db, django_db_blocker):
-    """The data set, written once for the module on the same "today" as the tests."""
+    """The data set, written once for the module on the same "today" as the tests, with the responses
+    enquiries used (E1 mediation and police action, E2 mediation, E3 police action; the others none)
+    and feedback asked by someone independent (F3, about E3) and answered online (F4, about E4)."""
     with django_db_blocker.unblock(), time_machine.travel(TODAY):
-        return build_data(Cast())
+        data = build_data(Cast())
+        EnquiryResponse.objects.bulk_create(
+            EnquiryResponse(enquiry=enquiry, response=response)
+            for enquiry, response in (
+                (data.e1, "mediation"),
+                (data.e1, "police_action"),
+                (data.e2, "mediation"),
+                (data.e3, "police_action"),
+            )
+        )
+        Feedback.objects.filter(enquiry=data.e3, asked_on=date(2025, 10, 1)).update(asked_by="independent")
+        Feedback.objects.filter(enquiry=data.e4).update(asked_by="online", recorded_by=None)
+        return data
 
 
 def signed_in(client, user):
@@ -220,9 +236,9 @@ def test_another_councils_team_or_partner_is_not_a_choice(client, data, lead, ot
 def test_charts_are_images_with_a_text_alternative(client, data, board_viewer):
     text = page(signed_in(client, board_viewer).get(LAST_YEAR))
     charts = [i for i in images(text) if i.get("class") == "msphub-chart"]
-    # Measures, monthly trends, outcomes fully achieved by category, concerns that did not become
-    # enquiries.
-    assert len(charts) == 4
+    # Measures, feedback by who asked, monthly trends, outcomes fully achieved by category, outcomes
+    # by the response used, concerns that did not become enquiries.
+    assert len(charts) == 6
     for chart in charts:
         assert chart["alt"].strip(), chart
         assert "<svg" in svg(chart["src"])
@@ -230,6 +246,8 @@ def test_charts_are_images_with_a_text_alternative(client, data, board_viewer):
     # Each chart has the table of its figures beside it.
     assert "Per cent by month" in text and "What happened instead" in text
     assert "Desired outcomes by category" in text
+    assert "Enquiries concluded in the period by the response they used" in text
+    assert "Felt listened to, by who asked" in text
 
 
 def test_trend_chart_months_run_in_order(client, data, lead):
@@ -443,3 +461,118 @@ def test_measures_pages_refuse_post(client, data, lead):
         reverse("measures:sac_download", args=["csv"]),
     ):
         assert client.post(url).status_code == 405, url
+
+
+# --- Outcomes by the response used; feedback by who asked (issue 15) ---------------------------------
+
+RESPONSES = {
+    # response: (enquiries, fully, partially, not, risk reduced or removed, took part)
+    "Mediation": (2, (1, 2), (1, 2), (0, 2), (1, 2), (1, 2)),  # E1, E2
+    "Police action": (2, (1, 2), (0, 2), (1, 2), (2, 2), (2, 2)),  # E1, E3
+    "No response recorded": (4, (1, 1), (0, 1), (0, 1), (1, 1), (2, 4)),  # E4, E5, E6, E7
+}
+
+
+def test_outcomes_by_response_counts_an_enquiry_under_each_response(data):
+    rows = m.outcomes_by_response(m.Filters(PERIOD, data.council))
+    assert [r["response"] for r in rows] == list(RESPONSES)
+    for row in rows:
+        enquiries, *figures = RESPONSES[row["response"]]
+        assert row["enquiries"] == enquiries
+        found = [
+            (row["measures"][i]["numerator"], row["measures"][i]["denominator"]) for i in m.RESPONSE_MEASURES
+        ]
+        assert found == figures, row["response"]
+    # E1 used two responses: under each, so the rows add up to more than the seven enquiries.
+    assert sum(r["enquiries"] for r in rows) == 8
+    # The dashboard takes them from its concluded enquiries' pass: the same figures, no more queries.
+    assert m.dashboard_figures(m.Filters(PERIOD, data.council)).by_response == rows
+    assert m.dashboard_figures(m.Filters(PERIOD, data.council), "gender").by_response == rows
+
+
+def test_outcomes_by_response_in_a_fixed_number_of_queries(data, django_assert_num_queries):
+    """The concluded enquiries' totals and the enquiries with responses grouped by their set."""
+    with django_assert_num_queries(2):
+        m.outcomes_by_response(m.Filters(PERIOD, data.council))
+
+
+def test_outcomes_by_response_on_the_dashboard(client, data, board_viewer):
+    text = page(signed_in(client, board_viewer).get(LAST_YEAR))
+    section = text[text.index('id="outcomes-by-response"') : text.index('id="not-enquiries"')]
+    assert "Mediation" in section and "Police action" in section and "No response recorded" in section
+    assert "50.0% (1/2)" in section and "100.0% (2/2)" in section
+    chart = next(i for i in images(section) if i.get("class") == "msphub-chart")
+    assert "fully achieved, for each response" in chart["alt"] and "Mediation" in svg(chart["src"])
+
+
+def test_feedback_by_who_asked(data):
+    by_asker = m.feedback_by_asker(m.Filters(PERIOD, data.council))
+    values = lambda rows: [(r["value"], r["numerator"], r["denominator"]) for r in rows]  # noqa: E731
+    assert values(by_asker["felt_listened_to"]) == [
+        ("The practitioner, at closure", 2, 3),  # F1, F5 yes; F2 not at all
+        ("Someone independent of the enquiry", 1, 1),  # F3
+    ]  # F4 (online) did not answer it
+    assert values(by_asker["felt_involved"])[-1] == ("The person or their representative, online", 0, 1)
+    # Each measure's rows add up to its total: every piece of feedback was asked one way.
+    for total in m.measure_totals(m.Filters(PERIOD, data.council)):
+        if total["id"] in by_asker:
+            assert sum(r["numerator"] for r in by_asker[total["id"]]) == total["numerator"]
+            assert sum(r["denominator"] for r in by_asker[total["id"]]) == total["denominator"]
+    # The dashboard takes them from its feedback pass: the same figures.
+    figures = m.dashboard_figures(m.Filters(PERIOD, data.council))
+    assert figures.by_asker == by_asker
+
+
+def test_feedback_by_who_asked_on_the_dashboard(client, data, lead):
+    text = page(signed_in(client, lead).get(LAST_YEAR))
+    section = text[text.index('id="feedback-by-who-asked"') : text.index('id="timeliness"')]
+    assert "Felt listened to, by who asked" in section
+    assert "The person or their representative, online" in section
+    assert ">Someone independent of the enquiry</th>" in section
+
+
+def test_csv_has_the_splits(client, data, lead):
+    response = signed_in(client, lead).get(reverse("measures:dashboard_csv"), {"period": "last_year"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    by_response = {
+        (r["value"], r["measure"]): (int(r["numerator"]), int(r["denominator"]))
+        for r in rows
+        if r["breakdown"] == "Response used"
+    }
+    assert by_response[("Mediation", "fully_achieved")] == (1, 2)
+    assert by_response[("Police action", "risk_reduced_or_removed")] == (2, 2)
+    assert by_response[("No response recorded", "involved")] == (2, 4)
+    asked = {
+        (r["value"], r["measure"]): (int(r["numerator"]), int(r["denominator"]))
+        for r in rows
+        if r["breakdown"] == "Who asked"
+    }
+    assert asked[("Someone independent of the enquiry", "feel_safer")] == (1, 1)
+    # The totals are as before, first.
+    assert [r["measure"] for r in rows if not r["breakdown"]] == MEASURE_IDS
+
+
+def test_pdf_has_the_splits(rf, data, lead):
+    """The PDF is the page's body printed: both splits are in the HTML it is made from."""
+    from django.template.loader import render_to_string
+
+    request = rf.get(reverse("measures:dashboard_pdf"), {"period": "last_year"})
+    request.user = lead
+    html_text = render_to_string("measures/dashboard_pdf.html", measure_views._dashboard(request), request)
+    assert "Outcomes by the response used" in html_text and "Feedback by who asked" in html_text
+    assert "Police action" in html_text and "Someone independent of the enquiry" in html_text
+
+
+def test_partner_figures_link_on_the_dashboard(client, data, board_viewer):
+    text = page(signed_in(client, board_viewer).get(LAST_YEAR))
+    assert reverse("measures:partners") in text
+
+
+def test_outcomes_by_response_for_england(data):
+    """Every council's concluded enquiries: Hillside's E10, with no response, joins the last row."""
+    rows = m.outcomes_by_response(m.Filters(PERIOD))
+    assert {r["response"]: r["enquiries"] for r in rows} == {
+        "Mediation": 2,
+        "Police action": 2,
+        "No response recorded": 5,
+    }

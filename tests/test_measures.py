@@ -269,17 +269,25 @@ def test_breakdown_by_team(data):
 
 
 def test_breakdown_by_partner(data):
-    rows = m.breakdown(m.Filters(PERIOD, data.council), "partner")
-    assert sorted(values(rows["asked_about_outcomes"])) == [
-        ("Not recorded", 3, 4, 75.0),  # E2, E4, E5, E7
-        ("Riverside NHS Trust", 1, 2, 50.0),  # E1, E6
-        ("Riverside Police", 1, 1, 100.0),  # E3
-    ]
-    assert sorted(values(rows["conversion_rate"])) == [
-        ("Not recorded", 5, 10, 50.0),
-        ("Riverside NHS Trust", 1, 1, 100.0),  # C1
-        ("Riverside Police", 1, 2, 50.0),  # C3, N4
-    ]
+    """The council's own enquiries are named as such (issue 15), never "Not recorded"; so are the
+    concerns no agency's account raised, in the dashboard's monthly pass as in ``breakdown``."""
+    own = "Riverside Council (the council's own enquiries)"
+    for rows in (
+        m.breakdown(m.Filters(PERIOD, data.council), "partner"),
+        m.totals_monthly_and_breakdown(m.Filters(PERIOD, data.council), "partner")[2],
+    ):
+        assert sorted(values(rows["asked_about_outcomes"])) == [
+            (own, 3, 4, 75.0),  # E2, E4, E5, E7
+            ("Riverside NHS Trust", 1, 2, 50.0),  # E1, E6
+            ("Riverside Police", 1, 1, 100.0),  # E3
+        ]
+        assert sorted(values(rows["felt_listened_to"]))[0][0] == own
+        assert sorted(values(rows["conversion_rate"])) == [
+            (m.NO_AGENCY, 5, 10, 50.0),
+            ("Riverside NHS Trust", 1, 1, 100.0),  # C1
+            ("Riverside Police", 1, 2, 50.0),  # C3, N4
+        ]
+        assert not any(row["value"] == "Not recorded" for found in rows.values() for row in found)
 
 
 @pytest.mark.parametrize("dimension", list(m.DIMENSIONS))

@@ -309,8 +309,14 @@ def council_return_file(
 
 
 def measures_csv(
-    totals: list[dict[str, Any]], breakdown: dict[str, list] | None = None, dimension: str = ""
+    totals: list[dict[str, Any]],
+    breakdown: dict[str, list] | None = None,
+    dimension: str = "",
+    extra: list[list[Any]] | None = None,
 ) -> str:
+    """The measures, each followed by its breakdown's rows; then ``extra`` rows in the same columns
+    (the dashboard's splits, ``split_csv_rows``)."""
+
     def rows(m: dict[str, Any]) -> list[list[Any]]:
         first = [m["id"], m["label"], "", "", m["numerator"], m["denominator"], m["percent"], m["base"]]
         return [first] + [
@@ -320,4 +326,71 @@ def measures_csv(
         ]  # fmt: skip
 
     header = ["measure", "label", "breakdown", "value", "numerator", "denominator", "percent", "base"]
-    return csv_text(header, (row for m in totals for row in rows(m)))
+    return csv_text(header, [*(row for m in totals for row in rows(m)), *(extra or [])])
+
+
+PARTNER_CSV_HEADER = [
+    "council",
+    "section",
+    "agency",
+    "kind",
+    "figure",
+    "label",
+    "number",
+    "out_of",
+    "percent",
+]
+# What each section's count is (the row before its figures).
+PARTNER_COUNTS = {
+    "raising": ("concerns_raised", "Concerns raised"),
+    "making": ("enquiries_concluded", "Enquiries concluded"),
+}
+
+
+def partner_figures_csv(councils: list[Any]) -> str:
+    """Partner figures (``measures.partners.PartnerFigures``, one for each council) as CSV: for each
+    agency of each section (``raising``: concerns raised, ``making``: enquiries made), a row with
+    its count, then one row for each figure with its number, what it is out of and its percentage.
+    Figures under disclosure control show "[c]" as the page does."""
+
+    def rows(figures: Any) -> list[list[Any]]:
+        council = str(figures.council) if figures.council is not None else ""
+        out: list[list[Any]] = []
+        for section in ("raising", "making"):
+            figure_id, label = PARTNER_COUNTS[section]
+            for row in getattr(figures, section):
+                out.append([council, section, row.agency, row.kind, figure_id, label, row.count, "", ""])
+                out += [
+                    [council, section, row.agency, row.kind, f["id"], f["label"], f["numerator"],
+                     f["denominator"], "" if f["percent"] is None else f["percent"]]
+                    for f in row.figures
+                ]  # fmt: skip
+        return out
+
+    return csv_text(PARTNER_CSV_HEADER, (row for figures in councils for row in rows(figures)))
+
+
+def split_csv_rows(
+    totals: list[dict[str, Any]],
+    by_response: list[dict[str, Any]] | None,
+    by_asker: dict[str, list[dict[str, Any]]] | None,
+) -> list[list[Any]]:
+    """The dashboard CSV's rows for the outcome measures by the response used (an enquiry under each
+    response it used) and the feedback measures by who asked, in the ``measures_csv`` columns."""
+    labels = {m["id"]: (m["label"], m["base"]) for m in totals}
+    out: list[list[Any]] = []
+    for row in by_response or []:
+        for measure_id, figure in row["measures"].items():
+            if figure["denominator"]:
+                label, base = labels.get(measure_id, (figure["label"], ""))
+                out.append(
+                    [measure_id, label, "Response used", row["response"], figure["numerator"],
+                     figure["denominator"], figure["percent"], base]
+                )  # fmt: skip
+    for measure_id, rows in (by_asker or {}).items():
+        label, base = labels.get(measure_id, (measure_id, ""))
+        out += [
+            [measure_id, label, "Who asked", r["value"], r["numerator"], r["denominator"], r["percent"], base]
+            for r in rows
+        ]
+    return out

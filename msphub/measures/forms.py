@@ -42,18 +42,33 @@ class DashboardFilterForm(forms.Form):
         )
 
     def chosen_period(self, today: date | None = None) -> tuple[Period, str]:
-        today = today or timezone.localdate()
-        choice = (self.cleaned_data.get("period") if self.is_valid() else "") or "this_year"
-        period: Period
-        if choice == "last_year":
-            period = FinancialYear.containing(today).previous
-        elif choice == "last_12_months":
-            period = Period(today - timedelta(days=364), today)
-        elif choice == "last_3_months":
-            period = Period(today - timedelta(days=91), today)
-        else:
-            period = FinancialYear.so_far(today)
-        return period, dict(PERIODS)[choice]
+        return period_for((self.cleaned_data.get("period") if self.is_valid() else "") or "", today)
+
+
+def period_for(choice: str, today: date | None = None) -> tuple[Period, str]:
+    """The period one of ``PERIODS`` names, and its label (this financial year so far for none)."""
+    today = today or timezone.localdate()
+    choice = choice if choice in dict(PERIODS) else "this_year"
+    period: Period
+    if choice == "last_year":
+        period = FinancialYear.containing(today).previous
+    elif choice == "last_12_months":
+        period = Period(today - timedelta(days=364), today)
+    elif choice == "last_3_months":
+        period = Period(today - timedelta(days=91), today)
+    else:
+        period = FinancialYear.so_far(today)
+    return period, dict(PERIODS)[choice]
+
+
+class PeriodForm(forms.Form):
+    """The partner figures' one filter: the dashboard's periods. A value that is not one of them is
+    shown as an error and the default period (this financial year so far) is used."""
+
+    period = forms.ChoiceField(label="Period", choices=PERIODS, required=False)
+
+    def chosen_period(self, today: date | None = None) -> tuple[Period, str]:
+        return period_for((self.cleaned_data.get("period") if self.is_valid() else "") or "", today)
 
 
 class ReturnSignOffForm(GovukForm):

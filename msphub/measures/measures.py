@@ -51,7 +51,7 @@ from msphub.concerns.models import (
 from msphub.core import categories
 from msphub.core.concurrent import side_by_side
 from msphub.core.periods import Period
-from msphub.enquiries.models import DesiredOutcome, Enquiry, Feedback, Involvement
+from msphub.enquiries.models import DesiredOutcome, Enquiry, EnquiryResponse, Feedback, Involvement
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -390,27 +390,8 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
                 received_at__lt=OuterRef("received_at"),
                 received_at__gte=OuterRef("received_at") - timedelta(days=365),
             )
-            due_by = timezone.now() - first_contact_window()
-            # The kind of the concern's enquiry, if any, joined. For one council the join also names
-            # the council, which the enquiry always shares with its concern (an enquiry is opened in
-            # its concern's council, and a concern with an enquiry cannot be transferred): the
-            # database then hashes that council's enquiries, read through their council index,
-            # instead of hashing every enquiry in England or looking each concern's up (the largest
-            # council's concerns-by-month query about 105 to 82 ms).
-            kind: Any = F("enquiry__kind")
-            if filters.council is not None:
-                councils = Q(enquiry__council=filters.council)
-                qs = qs.alias(councils_enquiry=FilteredRelation("enquiry", condition=councils))
-                kind = F("councils_enquiry__kind")
-            qs = qs.annotate(
-                repeat=Exists(earlier),
-                enquiry_kind=kind,
-            ).annotate(
-                contact_due=ExpressionWrapper(
-                    # The cheap test first: a concern past its window needs no look-up of contacts.
-                    Q(received_at__lte=due_by) | Q(first_contact_at__isnull=False),
-                    output_field=BooleanField(),
-                )
+            qs = with_enquiry_kind(qs.annotate(repeat=Exists(earlier)), filters).annotate(
+                contact_due=contact_due()
             )
         return narrowed(qs, filters, "council", "team_id", "raiser_organisation_id")
     if base == "feedback":
@@ -433,6 +414,42 @@ def base_queryset(base: str, filters: Filters, annotate: bool = True) -> QuerySe
             )
         )
     return narrowed(qs, filters, "council", "team_id", "making_organisation_id")
+
+
+def with_enquiry_kind(concerns: QuerySet, filters: Filters) -> QuerySet:
+    """``concerns`` annotated with ``enquiry_kind``, the kind of the concern's enquiry ("s42",
+    "other", or None for a concern that did not become one: an enquiry is opened only by a
+    signed-off decision).
+
+    The enquiry joined. For one council the join also names the council, which the enquiry always
+    shares with its concern (an enquiry is opened in its concern's council, and a concern with an
+    enquiry cannot be transferred): the database then hashes that council's enquiries, read through
+    their council index, instead of hashing every enquiry in England or looking each concern's up
+    (the largest council's concerns-by-month query about 105 to 82 ms)."""
+    if filters.council is None and filters.partner_id:
+        # One agency's concerns, in any council (a partner lead's figures): a few thousand at most,
+        # each concern's enquiry probed through the enquiry's unique concern index, rather than
+        # every enquiry in England hashed for them.
+        return concerns.annotate(
+            enquiry_kind=_looked_up(Enquiry.objects.filter(concern=OuterRef("pk")), "kind")
+        )
+    if filters.council is None:
+        return concerns.annotate(enquiry_kind=F("enquiry__kind"))
+    councils = Q(enquiry__council=filters.council)
+    return concerns.alias(councils_enquiry=FilteredRelation("enquiry", condition=councils)).annotate(
+        enquiry_kind=F("councils_enquiry__kind")
+    )
+
+
+def contact_due() -> ExpressionWrapper:
+    """Whether a concern counts in the 24-hour measure's base (``first_contact_24h``'s denominator,
+    named ``contact_due``): someone was spoken to, or its 24 hours are over. A concern still inside
+    its first 24 hours with nobody spoken to yet is not (yet) a miss."""
+    due_by = timezone.now() - first_contact_window()
+    # The cheap test first: a concern past its window needs no look-up of contacts.
+    return ExpressionWrapper(
+        Q(received_at__lte=due_by) | Q(first_contact_at__isnull=False), output_field=BooleanField()
+    )
 
 
 def concerns_left_out(filters: Filters) -> QuerySet:
@@ -510,6 +527,11 @@ def _result(m: Measure, row: dict[str, Any]) -> tuple[int, int]:
     return row[f"{m.id}__numerator"], row[f"{m.id}__denominator"]
 
 
+def counted(measure: Measure, row: dict[str, Any]) -> tuple[int, int]:
+    """A measure's numerator and denominator in a row of ``grouped_counts``."""
+    return _result(measure, row)
+
+
 # A LIMIT no base reaches: the counts then read the base's rows from a subquery that the database
 # does not merge into them. Merged, each count that names a row's looked-up detail (its
 # achievement, its first contact) would look it up again: the concluded base's three achievement
@@ -578,12 +600,35 @@ def breakdown(filters: Filters, dimension: str) -> dict[str, list[dict[str, Any]
             .annotate(**aggregates)
             .order_by("value")
         )
-        _add_breakdown(out, group, rows)
+        _add_breakdown(out, group, rows, no_value_label(dimension, base, filters.council))
     return out
 
 
+NOT_RECORDED = "Not recorded"
+# Concerns no partner agency's account raised (the partner breakdown's blank value for concerns).
+NO_AGENCY = "No agency's account (the public, family, friends, the adult, or a professional without one)"
+
+
+def councils_own_enquiries(council: Organisation | None) -> str:
+    """How the council's own enquiries (no partner making them) are named wherever enquiries are
+    counted by the agency making them: never "Not recorded", which they are not."""
+    return f"{council} (the council's own enquiries)" if council is not None else "Councils' own enquiries"
+
+
+def no_value_label(dimension: str, base: str, council: Organisation | None) -> str:
+    """What a breakdown's row without a value is called: for the partner breakdown, an enquiry with
+    no partner making it is the council's own, and a concern no agency's account raised is the
+    public's (or a family's, or the adult's own); for any other dimension "Not recorded"."""
+    if dimension != "partner":
+        return NOT_RECORDED
+    return NO_AGENCY if base == "concerns" else councils_own_enquiries(council)
+
+
 def _add_breakdown(
-    out: dict[str, list[dict[str, Any]]], group: list[Measure], rows: Iterable[dict[str, Any]]
+    out: dict[str, list[dict[str, Any]]],
+    group: list[Measure],
+    rows: Iterable[dict[str, Any]],
+    blank: str = NOT_RECORDED,
 ) -> None:
     """Each measure's row for each value (``breakdown``) of the base's counts by value, in order."""
     for row in rows:
@@ -592,7 +637,7 @@ def _add_breakdown(
             if den:
                 out.setdefault(m.id, []).append(
                     {
-                        "value": row["value"] or "Not recorded",
+                        "value": row["value"] or blank,
                         "numerator": num,
                         "denominator": den,
                         "percent": percent(num, den),
@@ -609,45 +654,102 @@ def month_is_complete(month: date, period: Period, today: date | None = None) ->
     return period.start <= first and last <= period.end and last < today
 
 
-def _month_rows(
-    base: str, filters: Filters, dimension: str = ""
-) -> tuple[list[Measure], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The measures counted over one base and their conditional counts for each calendar month of
-    the period, and, with a ``dimension``, for each of its values (as ``breakdown``), from one GROUP
-    BY query (by month, or by value and month): the counts are plain counts of the base's rows, each
-    row has one month and one value, so a month's (or a value's) counts are the sums of its groups'."""
-    group, aggregates = _aggregates(base)
-    # Measures counted by a looked-up field's value (``Measure.counted_by``) take their numerators
-    # from groups by that field: each group's size where the field has the measure's value.
+class _Joined(Aggregate):
+    """A group's text values joined with commas, in no particular order (``string_agg`` on
+    PostgreSQL, ``group_concat`` on SQLite)."""
+
+    function = "string_agg"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, function="group_concat", **extra_context)
+
+
+def _responses_used() -> Coalesce:
+    """The responses an enquiry used (``EnquiryResponse``), joined with commas ("" for none): one
+    look-up through the responses' enquiry index for each row."""
+    joined = (
+        EnquiryResponse.objects.filter(enquiry=OuterRef("pk"))
+        .order_by()
+        .values("enquiry")
+        .annotate(joined=_Joined("response"))
+        .values("joined")
+    )
+    return Coalesce(Subquery(joined, output_field=CharField()), Value(""))
+
+
+# A base's split shown on the dashboard whatever the breakdown, counted in its monthly pass (so at no
+# cost of a query): the feedback measures by who asked (``Feedback.asked_by``).
+SPLITS = {"feedback": "asked_by"}
+
+
+def grouped_counts(
+    base: str, qs: QuerySet, keys: Sequence[str], only: Collection[str] | None = None
+) -> tuple[list[Measure], list[dict[str, Any]]]:
+    """The measures of one base (or only those with the ids given) counted over ``qs`` (the base's
+    rows, annotated with ``keys``) for each combination of the keys' values, from one GROUP BY query,
+    in the keys' order; each row also has ``rows_in_group``, the number of rows counted in it.
+
+    Measures counted by a looked-up field's value (``Measure.counted_by``) take their numerators
+    from groups by that field too (each group's size where the field has the measure's value), the
+    groups of a combination then summed, so the look-up is made once a row."""
+    group, aggregates = _aggregates(base, only=only)
     by_field = [m for m in group if m.counted_by]
     fields = sorted({m.counted_by[0] for m in by_field})  # type: ignore[index]
-    if by_field:
-        from_groups = {f"{m.id}__numerator" for m in by_field}
-        aggregates = {k: v for k, v in aggregates.items() if k not in from_groups}
-        aggregates["rows_in_group"] = Count("pk")
-    qs = base_queryset(base, filters).annotate(month=TruncMonth(DATE_FIELDS[base]))
-    if dimension:
-        qs = qs.annotate(**_dimension_annotations(base, dimension))
+    from_groups = {f"{m.id}__numerator" for m in by_field}
+    aggregates = {k: v for k, v in aggregates.items() if k not in from_groups}
+    aggregates["rows_in_group"] = Count("pk")
     # In the database's order of the values (as ``breakdown``: where NULL falls is its own).
-    keys = ["value", "month", *fields] if dimension else ["month", *fields]
-    rows = list(qs.values(*keys).annotate(**aggregates).order_by(*keys))
+    rows = list(qs.values(*keys, *fields).annotate(**aggregates).order_by(*keys, *fields))
     for row in rows:
         for m in by_field:
             field_name, value = m.counted_by  # type: ignore[misc]
             row[f"{m.id}__numerator"] = row["rows_in_group"] if row[field_name] == value else 0
-    counts = [f"{m.id}__{key}" for m in group for key in ("numerator", "denominator")]
-    if not dimension:
-        return group, (_summed(rows, "month", counts) if fields else rows), []
+    if not fields:
+        return group, rows
+    counts = [*(f"{m.id}__{key}" for m in group for key in ("numerator", "denominator")), "rows_in_group"]
+    return group, _summed_by(rows, keys, counts)
+
+
+def _month_rows(
+    base: str, filters: Filters, dimension: str = ""
+) -> tuple[list[Measure], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The measures counted over one base and their conditional counts for each calendar month of
+    the period, for each value of a ``dimension`` (as ``breakdown``; [] without one) and for each
+    value of the base's split (``SPLITS``; [] for a base without one), from one GROUP BY query (by
+    month, and value, and split): the counts are plain counts of the base's rows, each row has one
+    month, one value and one split, so a month's (or a value's, or a split's) counts are the sums of
+    its groups'."""
+    qs = base_queryset(base, filters).annotate(month=TruncMonth(DATE_FIELDS[base]))
+    if dimension:
+        qs = qs.annotate(**_dimension_annotations(base, dimension))
+    split = SPLITS.get(base)
+    keys = [*(["value"] if dimension else []), "month", *([split] if split else [])]
+    group, rows = grouped_counts(base, qs, keys)
+    counts = [*(f"{m.id}__{key}" for m in group for key in ("numerator", "denominator")), "rows_in_group"]
     months = sorted(_summed(rows, "month", counts), key=lambda row: row["month"])
-    return group, months, _summed(rows, "value", counts)
+    values = _summed(rows, "value", counts) if dimension else []
+    splits = _summed(rows, split, counts) if split else []
+    return group, months, values, splits
 
 
 def _summed(rows: list[dict[str, Any]], key: str, counts: Collection[str]) -> list[dict[str, Any]]:
     """The ``counts`` of grouped rows summed for each value of ``key``, in order of first appearance
     (the groups of one query, a few dozen, never a base's rows)."""
-    sums: dict[Any, dict[str, Any]] = {}
+    return _summed_by(rows, [key], counts)
+
+
+def _summed_by(
+    rows: list[dict[str, Any]], keys: Sequence[str], counts: Collection[str]
+) -> list[dict[str, Any]]:
+    """``_summed`` for each combination of the values of ``keys``."""
+    sums: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        total = sums.setdefault(row[key], {key: row[key], **dict.fromkeys(counts, 0)})
+        combination = tuple(row[key] for key in keys)
+        total = sums.setdefault(combination, {**{key: row[key] for key in keys}, **dict.fromkeys(counts, 0)})
         for count in counts:
             total[count] += row[count]
     return list(sums.values())
@@ -686,7 +788,7 @@ def monthly(filters: Filters) -> dict[str, list[dict[str, Any]]]:
 
 
 BASES = ("concluded", "concerns", "feedback")
-_Pass = tuple[list[Measure], list[dict[str, Any]], list[dict[str, Any]]]
+_Pass = tuple[list[Measure], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
 
 def totals_monthly_and_breakdown(
@@ -701,7 +803,10 @@ def totals_monthly_and_breakdown(
     that repeats records (``REPEATING_DIMENSIONS``) is counted distinct in a query of its own."""
     _check_dimension(dimension)
     passes = {base: _base_pass(base, filters, dimension) for base in BASES}
-    return _folded(filters, dimension, passes, _repeating_breakdown(filters, dimension))
+    totals, trends, by_value, _, _ = _folded(
+        filters, dimension, passes, _repeating_breakdown(filters, dimension)
+    )
+    return totals, trends, by_value
 
 
 def _check_dimension(dimension: str) -> None:
@@ -725,20 +830,147 @@ def _folded(
     dimension: str,
     passes: dict[str, _Pass],
     repeating: dict[str, list[dict[str, Any]]] | None,
-) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
-    """The totals, the monthly trend and the breakdown summed from each base's groups."""
+    sets: list[dict[str, Any]] | None = None,
+) -> tuple[
+    list[dict[str, Any]],
+    dict[str, list[dict[str, Any]]],
+    dict[str, list[dict[str, Any]]],
+    dict[str, list[dict[str, Any]]],
+    list[dict[str, Any]],
+]:
+    """The totals, the monthly trend, the breakdown, the feedback measures by who asked
+    (``by_asker``) and the outcome measures by the response used (``by_response``), summed from
+    each base's groups."""
     totals: list[dict[str, Any]] = []
     trends: dict[str, list[dict[str, Any]]] = {}
     by_value: dict[str, list[dict[str, Any]]] = {}
     today = timezone.localdate()
     for base in BASES:
-        group, rows, values = passes[base]
+        group, rows, values, _ = passes[base]
         trends.update(_trends(group, rows, filters.period, today))
         totals += [
             _total(m, sum(_result(m, r)[0] for r in rows), sum(_result(m, r)[1] for r in rows)) for m in group
         ]
-        _add_breakdown(by_value, group, values)
-    return _in_measure_order(totals), trends, by_value if repeating is None else repeating
+        _add_breakdown(by_value, group, values, no_value_label(dimension, base, filters.council))
+    group, _, _, by_who = passes["feedback"]
+    concluded, months, _, _ = passes["concluded"]
+    return (
+        _in_measure_order(totals),
+        trends,
+        by_value if repeating is None else repeating,
+        _by_asker(group, by_who),
+        _by_response(concluded, months, sets or []),
+    )
+
+
+def _by_asker(group: list[Measure], rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The feedback measures for each way the feedback was asked for (``Feedback.AskedBy``, in its
+    order; a way with no feedback answering a measure's question has no row for it), from the
+    feedback pass's groups by ``asked_by``."""
+    order = list(Feedback.AskedBy.values)
+    labels = dict(Feedback.AskedBy.choices)
+    rows = sorted(
+        rows, key=lambda row: order.index(row["asked_by"]) if row["asked_by"] in order else len(order)
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    _add_breakdown(
+        out, group, [{**row, "value": labels.get(row["asked_by"], row["asked_by"])} for row in rows]
+    )
+    return out
+
+
+def feedback_by_asker(filters: Filters) -> dict[str, list[dict[str, Any]]]:
+    """Each feedback measure by who asked (``Feedback.asked_by``: the practitioner at closure, someone
+    independent of the enquiry, the person or their representative online): {measure id: [{value,
+    numerator, denominator, percent}, ...]}, as the dashboard shows it (one query)."""
+    group, _, _, by_who = _month_rows("feedback", filters)
+    return _by_asker(group, by_who)
+
+
+# The MSP outcome measures compared by the response the enquiry used (``outcomes_by_response``).
+RESPONSE_MEASURES = [
+    "fully_achieved",
+    "partially_achieved",
+    "not_achieved",
+    "risk_reduced_or_removed",
+    "involved",
+]
+NO_RESPONSE = "No response recorded"
+
+
+def outcomes_by_response(filters: Filters) -> list[dict[str, Any]]:
+    """The MSP outcome measures (``RESPONSE_MEASURES``) of the enquiries concluded in the period for
+    each response they used (``enquiries.EnquiryResponse``): an enquiry that used several responses
+    counts under each of them, so the rows can add up to more than the enquiries; the enquiries
+    with no response recorded are the last row, "No response recorded". Two queries, as the
+    dashboard counts them: the concluded enquiries' totals (the dashboard's own monthly pass) and
+    ``response_sets``.
+
+    Returns [{"value", "response", "enquiries", "measures": {measure id: {label, numerator,
+    denominator, percent}}}, ...] in the order of the responses' choices (those used in the period
+    only)."""
+    group, months, _, _ = _month_rows("concluded", filters)
+    return _by_response(group, months, response_sets(filters))
+
+
+def response_sets(filters: Filters) -> list[dict[str, Any]]:
+    """The concluded enquiries that recorded any response, grouped by the set of responses each used
+    (``responses_used``, the responses joined with commas in no particular order), with the
+    ``RESPONSE_MEASURES``' counts: one GROUP BY query over those enquiries only, so the dashboard
+    pays for the responses recorded, not for every enquiry again (their overall achievement is the
+    costly look-up). A set is one value of an enquiry, so the groups add up; ``_by_response``
+    expands each to its responses."""
+    used = EnquiryResponse.objects.all()
+    if filters.council is not None:
+        used = used.filter(enquiry__council=filters.council)
+    qs = (
+        base_queryset("concluded", filters)
+        .filter(pk__in=used.values("enquiry"))
+        .annotate(responses_used=_responses_used())
+    )
+    return grouped_counts("concluded", qs, ["responses_used"], only=RESPONSE_MEASURES)[1]
+
+
+def _by_response(
+    group: list[Measure], months: list[dict[str, Any]], sets: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``outcomes_by_response`` from the concluded pass's monthly groups (``group``, ``months``: the
+    totals) and ``response_sets``: each set's counts added to each of its responses, and the
+    enquiries with none the totals less every set's."""
+    measures = sorted(
+        (m for m in group if m.id in RESPONSE_MEASURES), key=lambda m: RESPONSE_MEASURES.index(m.id)
+    )
+    counts = ["rows_in_group", *(f"{m.id}__{key}" for m in measures for key in ("numerator", "denominator"))]
+    sums: dict[str, dict[str, int]] = {}
+    none = {count: sum(row[count] for row in months) for count in counts}
+    for row in sets:
+        for response in sorted({r for r in (row["responses_used"] or "").split(",") if r}):
+            total = sums.setdefault(response, dict.fromkeys(counts, 0))
+            for count in counts:
+                total[count] += row[count]
+        for count in counts:
+            none[count] -= row[count]
+    if none["rows_in_group"]:
+        sums[""] = none
+    labels = dict(EnquiryResponse.Response.choices)
+    order = [*EnquiryResponse.Response.values, ""]
+    return [
+        {
+            "value": value,
+            "response": labels.get(value, value) if value else NO_RESPONSE,
+            "enquiries": sums[value]["rows_in_group"],
+            "measures": {
+                m.id: {
+                    "label": m.label,
+                    "numerator": _result(m, sums[value])[0],
+                    "denominator": _result(m, sums[value])[1],
+                    "percent": percent(*_result(m, sums[value])),
+                }
+                for m in measures
+            },
+        }
+        for value in sorted(sums, key=lambda v: order.index(v) if v in order else len(order))
+    ]
 
 
 @dataclass(frozen=True)
@@ -754,14 +986,20 @@ class DashboardFigures:
     quotes: list[dict[str, Any]]
     # What the ``also`` calls gave, in their order.
     also: list[Any] = field(default_factory=list)
+    # The feedback measures by who asked (``feedback_by_asker``), from the feedback pass.
+    by_asker: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The outcome measures by the response used (``outcomes_by_response``), from the concluded pass.
+    by_response: list[dict[str, Any]] = field(default_factory=list)
 
 
 def dashboard_figures(
     filters: Filters, dimension: str = "", also: Sequence[Callable[[], Any]] = ()
 ) -> DashboardFigures:
     """The dashboard's figures: ``totals_monthly_and_breakdown``, ``timeliness_and_pathways``,
-    ``repeat_concerns`` and ``quotes``, exactly as each gives them, and the results of ``also``
-    (other read-only figures the page shows: what people wanted and got, case file audits).
+    ``repeat_concerns`` and ``quotes``, exactly as each gives them, the feedback measures by who
+    asked (from the feedback pass) and the outcome measures by the response used (the concluded
+    pass's totals and ``response_sets``), and the results of ``also`` (other read-only figures the
+    page shows: what people wanted and got, case file audits).
 
     On PostgreSQL the independent queries run in two lanes at once, on two connections reading one
     snapshot (``core.concurrent.side_by_side``): the three bases' monthly passes in one, everything
@@ -773,22 +1011,25 @@ def dashboard_figures(
     def monthly_passes() -> tuple[dict[str, _Pass], list[Any]]:
         return {base: _base_pass(base, filters, dimension) for base in BASES}, [c() for c in extra_monthly]
 
-    def the_rest() -> tuple[Any, Any, Any, Any, list[Any]]:
+    def the_rest() -> tuple[Any, Any, Any, Any, Any, list[Any]]:
         return (
             _repeating_breakdown(filters, dimension),
             timeliness_and_pathways(filters),
             repeat_concerns(filters),
             quotes(filters),
+            response_sets(filters),
             [c() for c in extra_rest],
         )
 
     rest, (passes, from_monthly) = side_by_side(the_rest, monthly_passes)
-    repeating, (times, pathways), repeats, words, from_rest = rest
-    totals, trends, by_value = _folded(filters, dimension, passes, repeating)
+    repeating, (times, pathways), repeats, words, sets, from_rest = rest
+    totals, trends, by_value, by_asker, by_response = _folded(filters, dimension, passes, repeating, sets)
     # Back in the order asked: the rest lane had the 1st, 3rd...; the monthly lane the 2nd, 4th...
     extras: list[Any] = [None] * len(also)
     extras[0::2], extras[1::2] = from_rest, from_monthly
-    return DashboardFigures(totals, trends, by_value, times, pathways, repeats, words, extras)
+    return DashboardFigures(
+        totals, trends, by_value, times, pathways, repeats, words, extras, by_asker, by_response
+    )
 
 
 class _Percentile(Aggregate):

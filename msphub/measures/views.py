@@ -2,7 +2,9 @@
 aggregates only, for its staff and Board viewers (accounts.permissions.MEASURES); downloading the
 return and signing it off are the safeguarding lead's (COUNCIL_RETURNS). The desired outcomes not
 achieved, with their notes, are a list of records for team managers and the lead
-(OUTCOMES_NOT_ACHIEVED); its CSV, an export of personal data, is the lead's alone."""
+(OUTCOMES_NOT_ACHIEVED); its CSV, an export of personal data, is the lead's alone. The council's
+figures by partner agency (page and CSV, docs/partner-figures.md) are for its staff and Board
+viewers (PARTNER_BREAKDOWN)."""
 
 from typing import Any
 
@@ -15,7 +17,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from msphub.accounts.models import Organisation
-from msphub.accounts.permissions import COUNCIL_RETURNS, MEASURES, OUTCOMES_NOT_ACHIEVED, SAFEGUARDING_LEAD
+from msphub.accounts.permissions import (
+    COUNCIL_RETURNS,
+    MEASURES,
+    OUTCOMES_NOT_ACHIEVED,
+    PARTNER_BREAKDOWN,
+    SAFEGUARDING_LEAD,
+)
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.audits import results
 from msphub.core import charts
@@ -27,7 +35,8 @@ from msphub.enquiries.models import DesiredOutcome, Enquiry
 
 from . import exports, outcomes
 from . import measures as m
-from .forms import DashboardFilterForm, ReturnSignOffForm
+from . import partners as partner_figures
+from .forms import DashboardFilterForm, PeriodForm, ReturnSignOffForm
 from .models import ReturnSignOff, sign_off_statement
 from .outcome_forms import OutcomesNotAchievedForm
 from .sac import build_return, grid, return_tables
@@ -66,10 +75,12 @@ def _dashboard(request: AuthenticatedRequest, whole_page: bool = True) -> dict[s
         )
 
     # What people wanted and got and the audits run beside the dashboard's own figures (one in each
-    # of its two lanes on PostgreSQL), not after them.
+    # of its two lanes on PostgreSQL), not after them. The outcomes by the response used and the
+    # feedback by who asked come from the dashboard's own concluded and feedback passes.
     also = (lambda: outcomes.outcome_figures(filters), audits) if whole_page else ()
     figures = m.dashboard_figures(filters, dimension, also)
     wanted, (audit_results, beside) = figures.also if whole_page else (None, (None, {}))
+    by_response = figures.by_response
     totals, trends, breakdown, pathways = figures.totals, figures.trends, figures.breakdown, figures.pathways
     labels = {row["id"]: row["label"] for row in totals}
     trend_series = {key: trends.get(key, []) for key in TREND_MEASURES}
@@ -115,9 +126,38 @@ def _dashboard(request: AuthenticatedRequest, whole_page: bool = True) -> dict[s
             else ""
         ),
         "audit_results": audit_results,
+        "by_response": [
+            {**row, "cells": [row["measures"][measure_id] for measure_id in m.RESPONSE_MEASURES]}
+            for row in by_response
+        ],
+        "response_measures": [(measure_id, labels[measure_id]) for measure_id in m.RESPONSE_MEASURES],
+        "response_chart": _response_chart(by_response) if whole_page else "",
+        "by_asker": [(row, figures.by_asker[row["id"]]) for row in totals if row["id"] in figures.by_asker],
+        "by_asker_raw": figures.by_asker,
+        "asker_chart": _asker_chart(totals, figures.by_asker) if whole_page else "",
         "generated": timezone.localtime(),
         "query": request.GET.urlencode(),
     }
+
+
+def _response_chart(by_response: list[dict[str, Any]]) -> str:
+    """Bars of the share of expressed outcomes fully achieved for each response used."""
+    bars = [
+        {"label": row["response"], "percent": row["measures"]["fully_achieved"]["percent"]}
+        for row in by_response
+        if row["measures"]["fully_achieved"]["percent"] is not None
+    ]
+    return charts.percent_bars(bars) if bars else ""
+
+
+def _asker_chart(totals: list[dict[str, Any]], by_asker: dict[str, list[dict[str, Any]]]) -> str:
+    """Bars of each feedback measure for each way it was asked, labelled with both."""
+    bars = [
+        {"label": f"{row['label']}: {value['value']}", "percent": value["percent"]}
+        for row in totals
+        for value in by_asker.get(row["id"], [])
+    ]
+    return charts.percent_bars(bars) if bars else ""
 
 
 @require_GET
@@ -137,9 +177,55 @@ def dashboard_pdf(request: AuthenticatedRequest) -> HttpResponse:
 def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
     context = _dashboard(request, whole_page=False)
     breakdown = {row["id"]: rows for row, rows in context["breakdown"]}
+    extra = exports.split_csv_rows(context["totals"], context["by_response"], context["by_asker_raw"])
     return csv_response(
-        exports.measures_csv(context["totals"], breakdown, context["dimension_label"]), "msp-measures.csv"
+        exports.measures_csv(context["totals"], breakdown, context["dimension_label"], extra),
+        "msp-measures.csv",
     )
+
+
+# --- Partner figures --------------------------------------------------------------------------------
+
+
+def _partner_figures(request: AuthenticatedRequest) -> tuple[PeriodForm, str, partner_figures.PartnerFigures]:
+    council = _council(request)
+    form = PeriodForm(request.GET or None)
+    period, period_label = form.chosen_period()
+    return form, period_label, partner_figures.council_partner_figures(m.Filters(period, council))
+
+
+@require_GET
+@requires(PARTNER_BREAKDOWN)
+def partners(request: AuthenticatedRequest) -> HttpResponse:
+    """The council's figures by partner agency: the concerns each raised and the enquiries each made
+    (docs/partner-figures.md). Inside the council, so exact."""
+    form, period_label, figures = _partner_figures(request)
+    return render(
+        request,
+        "measures/partners.html",
+        {
+            "form": form,
+            "council": figures.council,
+            "period": figures.period,
+            "period_label": period_label,
+            "figures": figures,
+            "raising_figures": partner_figures.RAISING,
+            "making_measures": [
+                (measure, [(row, row.figures[i]) for row in figures.making if row.figures[i]["denominator"]])
+                for i, measure in enumerate(partner_figures.MAKING)
+            ],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+@requires(PARTNER_BREAKDOWN)
+def partners_csv(request: AuthenticatedRequest) -> HttpResponse:
+    _, _, figures = _partner_figures(request)
+    council = figures.council
+    name = council.ons_code if council is not None and council.ons_code else "council"
+    return csv_response(exports.partner_figures_csv([figures]), f"partner-figures-{name}.csv")
 
 
 # --- Desired outcomes not achieved ----------------------------------------------------------------

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "partners"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("figures/", views.figures, name="figures"),
+    path("figures.csv", views.figures_csv, name="figures_csv"),
+]
