@@ -55,6 +55,13 @@ HOME_CARE = "Sunrise Home Care Ltd"
 POLICE = "Riverside Police"
 NHS_TRUST = "Riverside NHS Foundation Trust"
 HEALTHWATCH = "Riverside Healthwatch"
+NEW_KIND_AGENCIES = (
+    ("North West Ambulance Service", Organisation.Kind.AMBULANCE),
+    ("Riverside Fire and Rescue Service", Organisation.Kind.FIRE_RESCUE),
+    ("Riverside Probation Service", Organisation.Kind.PROBATION),
+    ("Riverside Medical Practice", Organisation.Kind.GP_PRACTICE),
+    ("HMP Riverside", Organisation.Kind.PRISON),
+)
 # The demo's users made here (not in content.USERS: the rest of the demo does not know them).
 PARTNER_USERS = [
     c.DemoUser(
@@ -325,6 +332,12 @@ class PartnersBuilder:
         )
         healthwatch.councils.add(self.council)
         self.orgs[HEALTHWATCH] = healthwatch
+        # Agencies of the kinds the partner figures name (they raise no demo concern of their own).
+        for name, kind in NEW_KIND_AGENCIES:
+            agency, _ = Organisation.objects.update_or_create(
+                name=name, defaults={"kind": kind, "region": c.RIVERSIDE["region"]}
+            )
+            agency.councils.add(self.council)
         # The demo's one password, already hashed on the builder's users.
         password = self.users["partner"].password
         for number, spec in enumerate(PARTNER_USERS, start=len(c.USERS)):
