@@ -4,8 +4,9 @@ feedback given online has nobody recording it.
 
 The contract: those who may change the enquiry add and change who is alleged to have caused harm
 (relationship, carer, also an adult at risk, what was done, support offered) and tick the responses
-used (unticking removes one); both show on the enquiry's page and in its history; while no response
-is recorded the closing and sign-off pages warn, holding nothing up.
+used (unticking removes one), or "None of these" on its own (an answer is required); both show on the
+enquiry's page and in its history; while the question was never answered the closing and sign-off
+pages warn, holding nothing up.
 """
 
 from types import SimpleNamespace
@@ -154,8 +155,30 @@ def test_responses_ticked_are_kept_and_unticked_removed(client, world):
     assert "Family group conference" in text and "Police action" in text and "Mediation" not in text
     removed = EnquiryResponse.history.filter(history_type="-").values_list("response", flat=True)
     assert list(removed) == ["mediation"], "each removal is in the history"
-    client.post(page, {})
-    assert not used.exists(), "none ticked: none used"
+    # Nothing ticked is no answer: the form says so and keeps what was recorded.
+    assert_error(client.post(page, {}), services.RESPONSES_NEEDED)
+    assert set(used.values_list("response", flat=True)) == {"police_action", "family_group_conference"}
+
+
+def test_none_of_these_is_an_answer_on_its_own(client, world):
+    client.force_login(world.cast.practitioner)
+    page = url(world.enquiry, "responses/")
+    text = body(client.get(page))
+    assert 'value="none" data-behaviour="exclusive"' in text and "govuk-checkboxes__divider" in text
+    assert_error(client.post(page, {"responses": ["none", "mediation"]}), services.NONE_ALONE)
+    with pytest.raises(ValidationError) as refused:
+        services.set_responses(world.enquiry, ["none", "mediation"])
+    assert refused.value.message_dict == {"responses": [services.NONE_ALONE]}
+    assert not world.enquiry.responses.exists()
+    assert client.post(page, {"responses": ["none"]}).status_code == 302
+    assert list(world.enquiry.responses.values_list("response", flat=True)) == ["none"]
+    assert "None of these" in body(client.get(url(world.enquiry)))
+    assert services.responses_warning(world.enquiry) is None, "answered: no warning"
+    # A response found later replaces "None of these".
+    services.set_responses(world.enquiry, ["mediation"])
+    assert list(world.enquiry.responses.values_list("response", flat=True)) == ["mediation"]
+    with pytest.raises(ValidationError):
+        services.set_responses(world.enquiry, [])
 
 
 def test_a_response_not_in_the_list_is_refused(client, world):
@@ -167,12 +190,14 @@ def test_a_response_not_in_the_list_is_refused(client, world):
     assert not world.enquiry.responses.exists()
 
 
-def test_closing_warns_while_no_response_is_recorded_and_does_not_block(client, world):
+def test_closing_warns_while_the_responses_were_never_answered_and_does_not_block(client, world):
     client.force_login(world.cast.practitioner)
     close = url(world.enquiry, "close/")
     assert services.RESPONSES_NOT_RECORDED in body(client.get(close))
     services.set_responses(world.enquiry, [EnquiryResponse.Response.PROTECTION_PLAN])
     assert services.RESPONSES_NOT_RECORDED not in body(client.get(close))
+    services.set_responses(world.enquiry, [EnquiryResponse.Response.NONE])
+    assert services.RESPONSES_NOT_RECORDED not in body(client.get(close)), "None of these is an answer"
     EnquiryResponse.objects.filter(enquiry=world.enquiry).delete()
     request_complete_closure(world.enquiry, world.cast.practitioner)  # nothing held up
     client.force_login(world.cast.manager)

@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,8 +21,12 @@ from msphub.core.access import Action
 from msphub.core.models import AccessLog
 from msphub.core.periods import FinancialYear
 from msphub.core.states import StateChanged
+from msphub.enquiries import services as enquiry_services
+from msphub.enquiries.models import Enquiry
+from msphub.measures.measures import MEASURES_BY_ID
 from msphub.measures.sac import build_return
 from msphub.providers import services
+from msphub.providers.forms import EnquiryForm, ServiceConcernForm
 from msphub.providers.models import (
     LinkedConcern,
     ProviderAction,
@@ -247,6 +253,56 @@ def test_an_overdue_action_notifies_the_enquirys_lead_once(world):
     assert not ProviderAction.objects.overdue().exists()
 
 
+def test_overdue_actions_are_chased_in_a_fixed_number_of_queries(world):
+    """One query finds them, one checks who is still active, one insert: 1 action or 6 alike."""
+    with CaptureQueriesContext(connection) as one:
+        assert services.notify_overdue_actions() == 1
+    for n in range(5):
+        services.add_action(
+            world.wse, world.cast.lead, action=f"Late {n}", owner_organisation=world.home,
+            due_on=date.today() - timedelta(days=3 + n),
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as six:
+        assert services.notify_overdue_actions() == 6
+    assert len(six.captured_queries) == len(one.captured_queries) <= 5
+    notes = Notification.objects.filter(kind=Notification.Kind.PROVIDER_ACTION_OVERDUE)
+    assert notes.count() == 6 and set(notes.values_list("record_type", flat=True)) == {
+        "providers.wholeserviceenquiry"
+    }
+
+
+def test_worktrays_generate_due_chases_them_too_and_never_an_inactive_lead(world):
+    from msphub.worktray import services as worktray
+
+    worktray.generate_due()
+    notes = Notification.objects.filter(kind=Notification.Kind.PROVIDER_ACTION_OVERDUE)
+    assert list(notes.values_list("user", flat=True)) == [world.cast.practitioner.pk]
+    notes.delete()
+    type(world.cast.practitioner).objects.filter(pk=world.cast.practitioner.pk).update(is_active=False)
+    worktray.generate_due()
+    assert not notes.exists(), "a lead who has left is not told"
+
+
+def test_a_network_is_no_partner_to_own_an_action_or_raise_a_service_concern(world):
+    network = Organisation.objects.create(name="North West network", kind="network")
+    network.councils.add(world.council)
+    assert network not in services.owner_organisations(world.council, world.home)
+    with pytest.raises(ValidationError, match="Select the provider"):
+        services.add_action(
+            world.wse, world.cast.lead, action="x", owner_organisation=network, due_on=date.today()
+        )
+    with pytest.raises(ValidationError, match="Select the council or an agency"):
+        services.record_service_concern(
+            world.council, world.cast.lead, provider=world.home, what_happened="x", raised_by="y",
+            raiser_organisation=network,
+        )  # fmt: skip
+    raiser = ServiceConcernForm(council=world.council).fields["raiser_organisation"]
+    assert network not in raiser.queryset and world.cast.police in raiser.queryset
+    # The same rule as the shared plan's (enquiries.services.partners_of).
+    partners = set(enquiry_services.partners_of(world.council.pk))
+    assert set(services.owner_organisations(world.council, world.home)) == partners | {world.council}
+
+
 def test_a_closed_enquirys_actions_are_not_chased(world):
     services.close_enquiry(world.wse, world.cast.lead, findings="Poor nights", outcome="substantiated")
     assert services.notify_overdue_actions() == 0
@@ -341,20 +397,36 @@ def test_a_service_concern_needs_a_provider_of_the_council_and_no_future_dates(w
 def test_the_providers_history_counts_by_quarter_in_a_fixed_number_of_queries(
     world, django_assert_max_num_queries
 ):
+    """Each figure as the dashboard defines it (measures.measures), narrowed to the provider: only a
+    section 42 enquiry counts as "became an enquiry" (``conversion_rate``), every concluded enquiry
+    is concluded, and the risk reduced or removed is counted of those where risk was identified and
+    action taken (``risk_reduced_or_removed``'s denominator)."""
     b = Builder(world.council, world.cast.practitioner)
     person = b.person("Quinn")
-    # 2025-26: two concerns in April to June (one became an enquiry, concluded in July with the risk
-    # reduced), one in January to March set aside (never counted), one about another provider.
+    # 2025-26: in April to June, a concern that became a section 42 enquiry (concluded in July, risk
+    # identified and reduced) and one that did not; in July, one that became an "other" enquiry
+    # (concluded in August, no risk identified); in January to March, one set aside (never counted);
+    # and one about another provider.
     concluded = b.enquiry(
         person,
         None,
         at(2025, 7, 2),
         20,
         5,
+        risk_assessment="Risk identified and action taken",
         risk_outcome="Risk reduced",
         risk_types=("Neglect and Acts of Omission",),
     )
-    Concern.objects.filter(pk=concluded.concern_id).update(care_provider=world.home)
+    other = b.enquiry(
+        person,
+        None,
+        at(2025, 8, 1),
+        10,
+        3,
+        kind="other",
+        risk_assessment="No risk identified and no action taken",
+    )
+    Concern.objects.filter(pk__in=[concluded.concern_id, other.concern_id]).update(care_provider=world.home)
     Concern.objects.filter(reference=b.concern(at(2025, 5, 9), person).reference).update(
         care_provider=world.home
     )
@@ -367,17 +439,31 @@ def test_the_providers_history_counts_by_quarter_in_a_fixed_number_of_queries(
     )  # fmt: skip
     with django_assert_max_num_queries(5):
         history = services.provider_history(world.council, world.home, YEAR)
-    rows = {q.label: (q.concerns, q.enquiries, q.concluded, q.risk_reduced_or_removed, q.service_concerns)
-            for q in history.quarters}  # fmt: skip
+    rows = {
+        q.label: (q.concerns, q.section_42, q.concluded, q.risk_reduced_or_removed, q.risk_identified,
+                  q.service_concerns)
+        for q in history.quarters
+    }  # fmt: skip
     assert rows == {
-        "April to June 2025": (2, 1, 0, 0, 0),
-        "July to September 2025": (0, 0, 1, 1, 0),
-        "October to December 2025": (0, 0, 0, 0, 0),
-        "January to March 2026": (0, 0, 0, 0, 1),
+        "April to June 2025": (2, 1, 0, 0, 0, 0),
+        "July to September 2025": (1, 0, 2, 1, 1, 0),
+        "October to December 2025": (0, 0, 0, 0, 0, 0),
+        "January to March 2026": (0, 0, 0, 0, 0, 1),
     }
-    assert history.totals.concerns == 2
+    totals = history.totals
+    assert (totals.concerns, totals.section_42, totals.section_42_percent) == (3, 1, 33.3)
+    assert (totals.risk_reduced_or_removed, totals.risk_identified, totals.risk_reduced_percent) == (
+        1,
+        1,
+        100.0,
+    )
     assert dict(history.risk_types)["Neglect and Acts of Omission"] == 1
-    assert history.outcomes == [("Risk reduced", 1)]
+    assert history.outcomes == [("Not recorded", 1), ("Risk reduced", 1)]
+    # Labelled as the dashboard labels them.
+    assert services.LABELS["section_42"] == MEASURES_BY_ID["conversion_rate"].label
+    assert services.LABELS["risk_reduced_or_removed"].startswith(
+        MEASURES_BY_ID["risk_reduced_or_removed"].label
+    )
 
 
 def test_the_provider_list_is_one_query(world, django_assert_num_queries):
@@ -483,7 +569,7 @@ def test_starting_an_enquiry_is_for_managers_and_the_lead(world, client):
     assert _get(client, world.cast.practitioner, "enquiry_new").status_code == 404
     chosen = _get(client, world.cast.manager, "enquiry_new", provider=world.agency.pk).content.decode()
     assert f'value="{world.agency.pk}" selected' in chosen
-    for bad in ("abc", "99999999999999999999", str(world.hillside_home.pk)):
+    for bad in ("abc", "99999999999999999999", "\u00b2", "\u0661", "\uff11", str(world.hillside_home.pk)):
         assert _get(client, world.cast.manager, "enquiry_new", provider=bad).status_code == 200
     client.force_login(world.cast.manager)
     data = {"provider": world.agency.pk, "lead": world.cast.practitioner.pk, "about": "Late visits"}
@@ -584,6 +670,42 @@ def test_recording_a_service_concern_through_the_page(world, client):
     assert ServiceConcern.objects.get(pk=concern.pk).whole_service_enquiry_id == world.wse.pk
     bad = client.post(reverse("providers:service_concern_new"), {"provider": "", "received_on_day": "31"})
     assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
+
+
+def test_the_adults_enquiry_page_says_it_is_part_of_the_whole_service_enquiry(world, client):
+    linked, unlinked = world.enquiries[0], world.enquiries[2]
+    link = reverse("providers:enquiry", args=[world.wse.reference])
+    said = f'Part of whole-service enquiry <a class="govuk-link" href="{link}">'
+    for user in (world.cast.practitioner, world.cast.locality_manager):
+        client.force_login(user)
+        assert said in client.get(reverse("enquiries:detail", args=[linked.reference])).content.decode()
+        assert (
+            "Part of whole-service enquiry"
+            not in client.get(reverse("enquiries:detail", args=[unlinked.reference])).content.decode()
+        )
+    # A partner enquiry officer working the enquiry for their agency sees the enquiry, not the link.
+    Enquiry.objects.filter(pk=linked.pk).update(making_organisation=world.cast.police)
+    officer = _user("olly_policeofficer", world.cast.police, Role.PARTNER_ENQUIRY_OFFICER)
+    client.force_login(officer)
+    page = client.get(reverse("enquiries:detail", args=[linked.reference]))
+    assert page.status_code == 200 and world.wse.reference not in page.content.decode()
+    assert services.whole_service_enquiries_of(officer, linked.concern) == []
+    assert services.whole_service_enquiries_of(world.cast.practitioner, linked.concern) == [world.wse]
+
+
+def test_the_api_client_is_never_offered_as_a_lead(world):
+    from msphub.api import services as api_services
+    from msphub.api.models import ApiToken
+
+    token, _ = api_services.create_token(
+        world.council, world.home, "Care system", [ApiToken.Scope.RAISE], created_by=world.cast.lead
+    )
+    client_user = token.client
+    assert client_user not in EnquiryForm(council=world.council).fields["lead"].queryset
+    with pytest.raises(ValidationError, match="casework staff"):
+        services.start_enquiry(
+            world.council, world.cast.lead, provider=world.home, lead=client_user, about="x"
+        )
 
 
 def test_personal_pages_are_not_stored(world, client):

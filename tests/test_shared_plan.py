@@ -1,15 +1,18 @@
 """The shared safeguarding plan (issue 15, item 2).
 
 The contract: each plan action is owned by the council, a partner agency that works with the council,
-the person themselves, or someone outside msphub named in words; a partner's staff (referrers,
-enquiry officers, its partner lead) see and complete only their own agency's actions, on that enquiry
-only, never the enquiry's record; completing is done once, under the row lock, and logged against the
-enquiry; overdue actions notify the owner (the agency's staff, else the lead practitioner) once; the
-closure gate still waits for every action, the agency's included.
+the person themselves, or someone outside msphub named in words; a partner's staff on the shared
+plan (referrers and enquiry officers; not its partner lead, who sees figures only, nor its case file
+auditor or an independent feedback interviewer) see and complete only their own agency's actions, on
+that enquiry only, never the enquiry's record; completing is done once, under the row lock, dated from
+the enquiry's start to today, and logged against the enquiry; overdue actions notify the owner (the
+agency's active staff on the plan, else the lead practitioner) once; the closure gate still waits for
+every action, the agency's included.
 
 One world for the module: an open enquiry with an action for each kind of owner, a restricted
-person's enquiry with a police action, and the staff of Riverside Police, Riverside NHS Trust and a
-partner that works only with Hillside.
+person's enquiry with a police action, the staff of Riverside Police (a referrer, an enquiry officer,
+its partner lead, an auditor and its API client), Riverside NHS Trust, Riverside Healthwatch (an
+independent feedback interviewer) and a partner that works only with Hillside.
 """
 
 from datetime import timedelta
@@ -19,8 +22,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from hypothesis import given
+from hypothesis import strategies as st
 
 from msphub.accounts.models import Organisation, Role, User
+from msphub.api import services as api_services
+from msphub.api.models import ApiToken
 from msphub.core.models import AccessLog
 from msphub.core.states import StateChanged
 from msphub.enquiries import forms, services
@@ -72,7 +80,16 @@ def world_once(module_db, django_db_blocker) -> SimpleNamespace:
         w.quiet = Organisation.objects.create(name="Riverside Advocacy", kind="advocacy")
         w.quiet.councils.add(council)
         w.police_lead = _user("pat_policelead", police, Role.PARTNER_LEAD)
+        w.police_officer = _user("olly_policeofficer", police, Role.PARTNER_ENQUIRY_OFFICER)
         w.police_auditor = _user("pia_policeauditor", police, Role.CASE_FILE_AUDITOR)
+        healthwatch = Organisation.objects.create(name="Riverside Healthwatch", kind="advocacy")
+        healthwatch.councils.add(council)
+        w.interviewer = _user("hana_healthwatch", healthwatch, Role.FEEDBACK_INTERVIEWER)
+        # The police's case system: its client user is inactive, with no role (api.services).
+        token, _ = api_services.create_token(
+            council, police, "Case system", [ApiToken.Scope.RAISE], created_by=cast.lead
+        )
+        w.api_client = token.client
         w.nhs_officer = _user("ella_enquiryofficer", nhs, Role.PARTNER_ENQUIRY_OFFICER)
         w.hillside_referrer = _user("hal_hillsidehousing", w.hillside_partner, Role.PARTNER_REFERRER)
         w.police_action = _action(w.enquiry, str(police.pk), POLICE_WORDS)
@@ -112,7 +129,9 @@ def done_post(outcome: str = "done", why_not: str = "") -> dict:
 
 def test_owners_are_the_council_its_partners_the_person_or_someone_named(world):
     values = [value for value, _ in services.plan_owner_choices(world.enquiry)]
-    partners = sorted(str(o.pk) for o in (world.police, world.nhs, world.quiet))
+    partners = sorted(
+        str(o.pk) for o in (world.police, world.nhs, world.quiet, world.interviewer.organisation)
+    )
     assert values[0] == services.OWNER_COUNCIL and values[-2:] == [
         services.OWNER_PERSON,
         services.OWNER_OTHER,
@@ -131,6 +150,22 @@ def test_an_organisation_not_working_with_the_council_is_refused(world, outsider
         enquiry=world.enquiry,
     )
     assert not form.is_valid() and form.errors["owner"] == [services.NOT_A_PARTNER]
+
+
+@pytest.mark.parametrize("posted", ["\u00b2", "\u0661", "\uff11", "9" * 30, "-1", " 1", ""])
+def test_an_owner_that_is_not_a_key_is_refused_not_an_error_page(world, posted):
+    with pytest.raises(ValidationError) as refused:
+        services.plan_owner(world.enquiry, posted)
+    assert refused.value.message_dict == {"owner": [services.NOT_A_PARTNER]}
+
+
+@given(st.text(max_size=25))
+def test_a_primary_key_is_ascii_digits_only(value):
+    pk = services.as_primary_key(value)
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        assert pk == int(value)
+    else:
+        assert pk is None
 
 
 def test_each_owner_is_kept_with_its_name(world):
@@ -174,6 +209,7 @@ def test_a_partners_staff_see_only_their_own_agencys_actions(world):
     agency = {
         "police referrer": cast.partner_referrer,
         "police lead": world.police_lead,
+        "police enquiry officer": world.police_officer,
         "nhs referrer": cast.other_partner_referrer,
         "nhs enquiry officer": world.nhs_officer,
         "police auditor": world.police_auditor,
@@ -187,7 +223,8 @@ def test_a_partners_staff_see_only_their_own_agencys_actions(world):
     }
     assert seen == {
         "police referrer": {POLICE_WORDS},  # not the restricted person's
-        "police lead": {POLICE_WORDS},
+        "police lead": set(),  # a partner lead sees their agency's figures, never a record
+        "police enquiry officer": {POLICE_WORDS},
         "nhs referrer": {NHS_WORDS},
         "nhs enquiry officer": {NHS_WORDS},
         "police auditor": set(),  # an auditor audits; the plan is not theirs
@@ -252,6 +289,32 @@ def test_another_agencys_action_is_404(client, world):
     assert PlanAction.objects.get(pk=world.police_action.pk).is_unresolved
 
 
+@pytest.mark.parametrize("persona", ["police_lead", "police_auditor", "interviewer"])
+def test_a_partner_lead_an_auditor_and_an_interviewer_have_no_plan_pages(client, world, persona):
+    """access.md: the partner lead sees their agency's figures, never a record; an auditor audits; an
+    independent interviewer stays independent of the enquiry. All 404, nothing changed."""
+    client.force_login(getattr(world, persona))
+    assert client.get(LIST).status_code == 404
+    assert client.get(page(world.police_action)).status_code == 404
+    assert client.post(page(world.police_action), done_post()).status_code == 404
+    assert PlanAction.objects.get(pk=world.police_action.pk).is_unresolved
+    with pytest.raises(StateChanged):
+        services.complete_agency_action(world.police_action, getattr(world, persona), services.AGENCY_DONE)
+
+
+def test_the_api_client_is_nobody_on_the_plan(world):
+    """The police's API client user (inactive, no role) sees no action, is told of none and is
+    offered as no one: not a lead practitioner, nor an owner (owners are organisations)."""
+    client_user = world.api_client
+    assert (client_user.is_active, client_user.role) == (False, "")
+    assert not PlanAction.objects.for_user(client_user, "agency").exists()
+    assert not PlanAction.objects.for_user(client_user, "view").exists()
+    assert client_user not in services.allocatable_staff(world.enquiry, world.cast.lead)
+    assert client_user not in User.casework_staff(world.council.pk)
+    owners = [label for _, label in services.plan_owner_choices(world.enquiry)]
+    assert not any(client_user.username in label for label in owners)
+
+
 def test_the_action_page_shows_the_action_and_whom_to_ask_and_is_logged(client, world):
     referrer = world.cast.partner_referrer
     client.force_login(referrer)
@@ -264,13 +327,13 @@ def test_the_action_page_shows_the_action_and_whom_to_ask_and_is_logged(client, 
 
 
 def test_the_agency_marks_its_action_done_once(client, world):
-    lead = world.police_lead
-    client.force_login(lead)
+    officer = world.police_officer
+    client.force_login(officer)
     path = page(world.police_action)
     response = client.post(path, done_post())
     assert response.status_code == 302 and response["Location"] == LIST
     action = PlanAction.objects.get(pk=world.police_action.pk)
-    assert (action.status, action.resolved_by, action.done_on) == ("done", lead, timezone.localdate())
+    assert (action.status, action.resolved_by, action.done_on) == ("done", officer, timezone.localdate())
     # Pressed again: nothing changes, and the page says so.
     again = client.post(path, done_post("not_done", "Could not find him"))
     assert again.status_code == 302 and again["Location"] == path
@@ -292,11 +355,40 @@ def test_could_not_be_done_needs_why_and_is_kept_as_cancelled(client, world):
     assert action.resolved_by == world.cast.partner_referrer
 
 
+def test_a_date_before_the_enquiry_started_or_in_the_future_is_refused(client, world):
+    started = timezone.localdate(world.enquiry.started_at)
+    before = started - timedelta(days=1)
+    too_early = f"The date must be on or after the day the enquiry started, {date_format(started, 'j F Y')}"
+    client.force_login(world.cast.partner_referrer)
+    path = page(world.police_action)
+    refused = client.post(path, {**done_post(), **date_parts("resolved_on", before)})
+    assert_error(refused, too_early)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    assert_error(
+        client.post(path, {**done_post(), **date_parts("resolved_on", tomorrow)}), services.RESOLVED_IN_FUTURE
+    )
+    with pytest.raises(ValidationError) as in_future:
+        services.complete_agency_action(
+            world.police_action, world.cast.partner_referrer, services.AGENCY_DONE, on=tomorrow
+        )
+    assert in_future.value.message_dict == {"resolved_on": [services.RESOLVED_IN_FUTURE]}
+    assert PlanAction.objects.get(pk=world.police_action.pk).is_unresolved
+    # The council's own form: the same rule (``services.resolve_action``).
+    client.force_login(world.cast.practitioner)
+    resolve = reverse("enquiries:action_resolve", args=[world.enquiry.reference, world.council_action.uuid])
+    answer = {"status": "done", **date_parts("resolved_on", before)}
+    assert_error(client.post(resolve, answer), too_early)
+    assert PlanAction.objects.get(pk=world.council_action.pk).is_unresolved
+    # The day it started is fine.
+    services.resolve_action(world.council_action, world.cast.practitioner, "done", on=started)
+    assert PlanAction.objects.get(pk=world.council_action.pk).done_on == started
+
+
 def test_completing_twice_is_refused_under_the_lock(world):
     stale = PlanAction.objects.select_related("enquiry").get(pk=world.police_action.pk)
     services.complete_agency_action(world.police_action, world.cast.partner_referrer, services.AGENCY_DONE)
     with pytest.raises(StateChanged):
-        services.complete_agency_action(stale, world.police_lead, services.AGENCY_NOT_DONE, why_not="Gone")
+        services.complete_agency_action(stale, world.police_officer, services.AGENCY_NOT_DONE, why_not="Gone")
     assert PlanAction.objects.get(pk=stale.pk).resolved_by == world.cast.partner_referrer
 
 
@@ -335,10 +427,10 @@ def test_the_agencys_unresolved_action_still_blocks_closure(world):
 
 def test_the_enquiry_page_names_the_owner_and_the_agency(client, world):
     client.force_login(world.cast.practitioner)
-    services.complete_agency_action(world.police_action, world.police_lead, services.AGENCY_DONE)
+    services.complete_agency_action(world.police_action, world.police_officer, services.AGENCY_DONE)
     text = body(client.get(reverse("enquiries:detail", args=[world.enquiry.reference])))
     assert "Partner: sees and completes this action" in text
-    assert "by Pat Tester, Riverside Police" in text
+    assert "by Olly Tester, Riverside Police" in text
 
 
 # --- Overdue actions notify their owner -------------------------------------------------------------
@@ -364,7 +456,7 @@ def test_overdue_actions_notify_their_owner_once(world):
     worktray.generate_due()
     assert _told() == {
         ("pc_referrer", "enquiries.planaction"),
-        ("pat_policelead", "enquiries.planaction"),
+        ("olly_policeofficer", "enquiries.planaction"),
         ("nurse_referrer", "enquiries.planaction"),
         ("ella_enquiryofficer", "enquiries.planaction"),
         # The council's, the person's, the quiet partner's and (police hidden from it) the restricted one.
@@ -374,7 +466,8 @@ def test_overdue_actions_notify_their_owner_once(world):
     assert led.count() == 4, "one per action"
     police = Notification.objects.filter(user=world.cast.partner_referrer)
     assert police.count() == 1 and police.get().reference == world.enquiry.reference
-    assert not Notification.objects.filter(user=world.police_auditor).exists()
+    nobody = (world.police_auditor, world.police_lead, world.interviewer, world.api_client)
+    assert not Notification.objects.filter(user__in=nobody).exists()
 
 
 def test_a_resolved_or_moved_on_action_is_not_notified(world):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from msphub.accounts.models import Organisation, User
@@ -330,16 +331,32 @@ class AllegedPersonForm(TextCleaningForm):
 
 
 class ResponsesForm(GovukForm):
-    """The responses the enquiry used: none ticked is an answer too (it used none of them)."""
+    """The responses the enquiry used, or "None of these" (on its own): an answer is required, so
+    that "not answered" and "used none" stay apart (``services.check_responses``)."""
 
     responses = forms.MultipleChoiceField(
         label="Which responses did the enquiry use?",
         choices=EnquiryResponse.Response.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=False,
         help_text="Select all that apply. Untick one recorded by mistake to remove it.",
-        error_messages={"invalid_choice": "Select the responses from the list"},
+        error_messages={
+            "required": services.RESPONSES_NEEDED,
+            "invalid_choice": "Select the responses from the list",
+        },
     )
+
+    def clean_responses(self) -> list[str]:
+        value = self.cleaned_data["responses"]
+        try:
+            services.check_responses(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["responses"]) from exc
+        return value
+
+    @property
+    def exclusive_value(self) -> str:
+        """The answer that stands alone (the template puts "or" before it)."""
+        return EnquiryResponse.Response.NONE.value
 
 
 class ResolveActionForm(TextCleaningForm):

@@ -760,7 +760,10 @@ class AllegedPerson(models.Model):
 
 
 class EnquiryResponse(models.Model):
-    """A response the enquiry used (one row each), so outcomes can be compared by approach."""
+    """A response the enquiry used (one row each), so outcomes can be compared by approach.
+
+    "None of these" (``Response.NONE``) is an answer of its own, kept as a row like the others and
+    never beside one (``services.set_responses``): an enquiry with no rows has not been answered."""
 
     class Response(models.TextChoices):
         MEDIATION = "mediation", "Mediation"
@@ -772,6 +775,8 @@ class EnquiryResponse(models.Model):
         DISCIPLINARY = "disciplinary", "Disciplinary action or a referral to a professional body"
         PROTECTION_PLAN = "protection_plan", "Safeguarding plan with monitoring"
         OTHER = "other", "Other"
+        # Exclusive of the others: the enquiry used none of them.
+        NONE = "none", "None of these"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="responses")
     response = models.CharField("Response used", max_length=30, choices=Response.choices)

@@ -4,6 +4,7 @@ Each write is one transaction; views stay thin and call these.
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -283,6 +284,25 @@ RESOLUTION_NEEDS: dict[str, tuple[str, str]] = {
 }
 
 
+RESOLVED_IN_FUTURE = "The date must be today or in the past"
+
+
+def check_resolved_on(enquiry: Enquiry, day: date) -> None:
+    """A plan action is resolved on a day from the enquiry's start to today: an earlier date would
+    put the work before the enquiry began (and into an earlier period's figures), a later one has
+    not happened yet. Raises ValidationError on ``resolved_on``, the forms' field."""
+    if day > timezone.localdate():
+        raise ValidationError({"resolved_on": RESOLVED_IN_FUTURE})
+    started = timezone.localdate(enquiry.started_at)
+    if day < started:
+        raise ValidationError(
+            {
+                "resolved_on": "The date must be on or after the day the enquiry started, "
+                f"{formats.date_format(started, 'j F Y')}"
+            }
+        )
+
+
 def resolve_action(
     action: PlanAction,
     user: User | None,
@@ -306,6 +326,7 @@ def resolve_action(
     if needed and not answers[needed[0]]:
         raise ValidationError({needed[0]: needed[1]})
     day = on or timezone.localdate()
+    check_resolved_on(action.enquiry, day)
     resolved = StateChanged("This action has already been resolved by someone else.")
     with transaction.atomic():
         lock_status(action, [PlanAction.Status.OPEN], resolved)
@@ -346,12 +367,31 @@ PERSON_OWNER_NAME = "The person themselves"
 NOT_A_PARTNER = "Select the council, a partner that works with the council, the person or someone else"
 
 
-def plan_partners(enquiry: Enquiry) -> QuerySet[Organisation]:
-    """The partner agencies that may own actions on the enquiry's plan: those that work with its
-    council (``Organisation.councils``), never another council or a network."""
-    return Organisation.objects.filter(councils=enquiry.council_id).exclude(
+def partners_of(council_id: int | None) -> QuerySet[Organisation]:
+    """The council's partners: the agencies that work with it (``Organisation.councils``), never a
+    council or a regional or national network (which works with councils, not on their cases). The
+    one rule for who may own a shared plan action, a provider action or raise a service concern
+    (providers.services)."""
+    if council_id is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(councils=council_id).exclude(
         kind__in=[Organisation.Kind.COUNCIL, Organisation.Kind.NETWORK]
     )
+
+
+def plan_partners(enquiry: Enquiry) -> QuerySet[Organisation]:
+    """The partner agencies that may own actions on the enquiry's plan: its council's partners."""
+    return partners_of(enquiry.council_id)
+
+
+# A primary key as a form sends it: ASCII digits only (``str.isdigit`` also takes "²", which int()
+# then refuses), and short enough for the database's integer.
+PRIMARY_KEY = re.compile(r"[0-9]{1,18}")
+
+
+def as_primary_key(value: str) -> int | None:
+    """``value`` as a primary key, or None when it is not one."""
+    return int(value) if PRIMARY_KEY.fullmatch(value or "") else None
 
 
 def plan_owner_choices(enquiry: Enquiry) -> list[tuple[str, str]]:
@@ -380,7 +420,8 @@ def plan_owner(enquiry: Enquiry, owner: str, other_name: str = "") -> dict[str, 
         if not name:
             raise ValidationError({"owner_agency": "Enter who is responsible"})
         return {"owner_organisation": None, "owner_is_person": False, "owner_agency": name}
-    partner = plan_partners(enquiry).filter(pk=int(owner)).first() if owner.isdigit() else None
+    pk = as_primary_key(owner)
+    partner = plan_partners(enquiry).filter(pk=pk).first() if pk is not None else None
     if partner is None:
         raise ValidationError({"owner": NOT_A_PARTNER})
     return {"owner_organisation": partner, "owner_is_person": False, "owner_agency": partner.name}
@@ -412,12 +453,14 @@ def complete_agency_action(
 
     Under the action's row lock, its status and its owner are read as stored: a second press, a
     colleague (or the lead practitioner) resolving it meanwhile, or the action moved to another
-    owner, is refused with StateChanged. The enquiry's state is checked under its own lock."""
+    owner, is refused with StateChanged. The enquiry's state is checked under its own lock. The date
+    is from the enquiry's start to today (``check_resolved_on``)."""
     if outcome not in (AGENCY_DONE, AGENCY_NOT_DONE):
         raise ValidationError({"outcome": "Select whether the action was done"})
     why_not = why_not.strip()
     if outcome == AGENCY_NOT_DONE and not why_not:
         raise ValidationError({"why_not": NOT_DONE_NEEDS})
+    check_resolved_on(action.enquiry, on or timezone.localdate())
     with transaction.atomic():
         lock_status(action.enquiry, [Enquiry.Status.OPEN], StateChanged(NOT_YOURS))
         still_theirs = PlanAction.objects.for_user(user, "agency").filter(pk=action.pk)
@@ -450,15 +493,30 @@ def change_alleged_person(alleged: AllegedPerson, data: dict[str, Any]) -> Alleg
     return alleged
 
 
-def set_responses(enquiry: Enquiry, responses: list[str]) -> None:
-    """The responses the enquiry used (mediation, a family group conference, police action...):
-    the ticked ones are kept, new ones added, the rest removed one by one (so the history shows each
-    change). Values outside ``EnquiryResponse.Response`` are refused."""
-    ensure_open(enquiry)
+RESPONSES_NEEDED = "Select the responses the enquiry used, or \u2018None of these\u2019"
+NONE_ALONE = "Select \u2018None of these\u2019 on its own, or untick it and select the responses used"
+
+
+def check_responses(responses: list[str]) -> set[str]:
+    """The answer as a set, or ValidationError on ``responses``: at least one, each from
+    ``EnquiryResponse.Response``, and "None of these" only on its own."""
     wanted = set(responses)
-    unknown = wanted - set(EnquiryResponse.Response.values)
-    if unknown:
+    if wanted - set(EnquiryResponse.Response.values):
         raise ValidationError({"responses": "Select the responses from the list"})
+    if not wanted:
+        raise ValidationError({"responses": RESPONSES_NEEDED})
+    if EnquiryResponse.Response.NONE in wanted and len(wanted) > 1:
+        raise ValidationError({"responses": NONE_ALONE})
+    return wanted
+
+
+def set_responses(enquiry: Enquiry, responses: list[str]) -> None:
+    """The responses the enquiry used (mediation, a family group conference, police action...), or
+    "None of these": the ticked ones are kept, new ones added, the rest removed one by one (so the
+    history shows each change). An answer is required (``check_responses``): once given, the
+    enquiry has answered the question, which is what stops the closing pages' warning."""
+    ensure_open(enquiry)
+    wanted = check_responses(responses)
     with transaction.atomic():
         # The enquiry's row is locked so that two people ticking at once do not both add the same one.
         lock_status(
@@ -608,10 +666,11 @@ RESPONSES_NOT_RECORDED = (
 
 
 def responses_warning(enquiry: Enquiry) -> GateItem | None:
-    """A warning on the closing and sign-off pages while no response used is recorded, or None.
+    """A warning on the closing and sign-off pages while the responses used were never answered
+    (no row: "None of these" is an answer, and a row), or None.
 
-    A warning, not a block: an enquiry that found nothing to respond to may have used none, and the
-    national return does not ask; but outcomes can be compared by response only where it is said."""
+    A warning, not a block: the national return does not ask; but outcomes can be compared by
+    response only where it is said."""
     if EnquiryResponse.objects.filter(enquiry=enquiry).exists():
         return None
     url = reverse("enquiries:responses", args=[enquiry.reference]) if enquiry.is_editable else ""

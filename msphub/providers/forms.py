@@ -161,10 +161,7 @@ class ServiceConcernForm(GovukForm):
     def __init__(self, *args: Any, council: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_choices("provider", providers_of(council.pk))
-        self.limit_choices(
-            "raiser_organisation",
-            Organisation.objects.filter(pk=council.pk) | Organisation.objects.filter(councils=council),
-        )
+        self.limit_choices("raiser_organisation", services.council_and_partners(council))
 
 
 class _EnquiryChoice(forms.ModelChoiceField):

@@ -21,12 +21,17 @@ from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, User
+from msphub.accounts.permissions import PROVIDERS
 from msphub.concerns.models import Concern, ConcernRiskType, counted_concern
 from msphub.core import categories
 from msphub.core.models import ReferenceSequence
 from msphub.core.periods import FinancialYear
 from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import Enquiry
+from msphub.enquiries.services import partners_of
+from msphub.measures.measures import MEASURES_BY_ID, Filters, base_queryset, percent, with_enquiry_kind
+from msphub.worktray import services as worktray
+from msphub.worktray.models import Notification
 
 from .models import (
     LinkedConcern,
@@ -62,13 +67,21 @@ def _check_lead(council: Organisation, lead: User) -> None:
         raise ValidationError({"lead": "Select a member of the council's casework staff to lead it"})
 
 
+def council_and_partners(council: Organisation) -> QuerySet[Organisation]:
+    """The council and its partners (``enquiries.services.partners_of``, the shared plan's one rule:
+    never another council or a network), by name: who may have raised a service concern."""
+    partners = partners_of(council.pk)
+    return Organisation.objects.filter(Q(pk=council.pk) | Q(pk__in=partners.values("pk"))).order_by("name")
+
+
 def owner_organisations(council: Organisation, provider: Organisation) -> QuerySet[Organisation]:
-    """Who may own a provider action: the provider, the council, or another agency working with it."""
-    return (
-        Organisation.objects.filter(Q(pk=council.pk) | Q(pk=provider.pk) | Q(councils=council))
-        .distinct()
-        .order_by("name")
-    )
+    """Who may own a provider action, or have raised a service concern about ``provider``: the
+    council or one of its partners (``council_and_partners``), and the provider itself (one of them
+    while it works with the council, as ``start_enquiry`` checks; kept if it stops)."""
+    partners = partners_of(council.pk)
+    return Organisation.objects.filter(
+        Q(pk=council.pk) | Q(pk=provider.pk) | Q(pk__in=partners.values("pk"))
+    ).order_by("name")
 
 
 # --- Whole-service enquiries ------------------------------------------------------------------------
@@ -237,6 +250,21 @@ def linked_adults(enquiry: WholeServiceEnquiry, user: User) -> list[LinkedAdult]
     return [LinkedAdult(link, link.concern, enquiries.get(link.concern_id)) for link in links]
 
 
+def whole_service_enquiries_of(user: User, concern: Concern) -> list[WholeServiceEnquiry]:
+    """The whole-service enquiries an adult's concern (and so its enquiry) is linked to, among those
+    ``user`` may see (``PROVIDERS``, and the links' own rule ``LinkedConcern.objects.for_user``):
+    for the adult's concern and enquiry pages. None for anyone else (a partner enquiry officer on
+    the enquiry their agency makes sees nothing of it). One query."""
+    if not PROVIDERS.allows(user):
+        return []
+    links = LinkedConcern.objects.for_user(user, "view").filter(concern=concern)
+    return list(
+        WholeServiceEnquiry.objects.filter(pk__in=links.values("whole_service_enquiry_id"))
+        .select_related("provider")
+        .order_by("-started_on", "-reference")
+    )
+
+
 # --- Provider actions --------------------------------------------------------------------------------
 
 
@@ -288,25 +316,39 @@ def resolve_action(
         action.save(update_fields=["status", "not_done_reason", "resolved_on", "resolved_by"])
 
 
-def notify_overdue_actions(today: date | None = None) -> int:
-    """Tell each open enquiry's lead about its provider actions past their due date, once per action
-    and due date (the notification's key), through the worktray. One query finds them; returns how
-    many were asked for. ``worktray.services.generate_due`` calls it (docs/providers.md)."""
-    from msphub.worktray.models import Notification
-    from msphub.worktray.services import notify
+WHOLE_SERVICE_ENQUIRY = WholeServiceEnquiry._meta.label_lower
 
-    overdue = ProviderAction.objects.overdue(today).select_related("whole_service_enquiry__lead")
-    count = 0
-    for action in overdue:
-        enquiry = action.whole_service_enquiry
-        notify(
-            [enquiry.lead],
+
+def overdue_actions_due(today: date | None = None) -> list[worktray.Due]:
+    """The notifications overdue provider actions ask for: each open enquiry's lead, once per action
+    and due date (the key ``provider_action_overdue:<action uuid>:<due date>``), about the enquiry
+    (its reference only; it names no adult, so no restriction applies). One query, however many
+    actions; ``worktray.services.generate_due`` makes them with the rest of the work falling due, in
+    its one insert (which leaves out a lead no longer active)."""
+    rows = ProviderAction.objects.overdue(today).values_list(
+        "uuid",
+        "due_on",
+        "whole_service_enquiry__uuid",
+        "whole_service_enquiry__reference",
+        "whole_service_enquiry__lead_id",
+    )
+    return [
+        worktray.Due(
+            lead_id,
             Notification.Kind.PROVIDER_ACTION_OVERDUE,
-            enquiry,
-            f"provider_action_overdue:{action.uuid}:{action.due_on}",
+            WHOLE_SERVICE_ENQUIRY,
+            enquiry_uuid,
+            reference,
+            f"provider_action_overdue:{uuid}:{due_on}",
         )
-        count += 1
-    return count
+        for uuid, due_on, enquiry_uuid, reference, lead_id in rows
+    ]
+
+
+def notify_overdue_actions(today: date | None = None) -> int:
+    """Make ``overdue_actions_due``'s notifications now (a notification already made is kept as it
+    is); returns how many were asked for. Three queries whatever the number of actions."""
+    return worktray.create_due(overdue_actions_due(today))
 
 
 # --- Service concerns --------------------------------------------------------------------------------
@@ -387,15 +429,30 @@ def close_service_concern(concern: ServiceConcern, user: User, reason: str) -> N
 
 @dataclass
 class QuarterRow:
-    """One quarter of the provider's history."""
+    """One quarter of the provider's history: each figure as the dashboard defines it
+    (``measures.measures``), narrowed to the concerns about the provider and their enquiries."""
 
     label: str
     start: date
+    # Concerns received about adults (the "concerns" base: counted as the return counts them).
     concerns: int = 0
-    enquiries: int = 0
+    # Of those, the ones that became section 42 enquiries (the ``conversion_rate`` measure).
+    section_42: int = 0
+    # Enquiries concluded (the "concluded" base: closure signed off in the quarter).
     concluded: int = 0
+    # The ``risk_reduced_or_removed`` measure: of the concluded enquiries where risk was identified
+    # and action taken (its denominator), those where the risk was reduced or removed.
     risk_reduced_or_removed: int = 0
+    risk_identified: int = 0
     service_concerns: int = 0
+
+    @property
+    def section_42_percent(self) -> float | None:
+        return percent(self.section_42, self.concerns)
+
+    @property
+    def risk_reduced_percent(self) -> float | None:
+        return percent(self.risk_reduced_or_removed, self.risk_identified)
 
 
 @dataclass
@@ -407,7 +464,24 @@ class ProviderHistory:
     totals: QuarterRow
 
 
-RISK_REDUCED_OR_REMOVED = ("Risk reduced", "Risk removed")
+CONVERSION = MEASURES_BY_ID["conversion_rate"]
+RISK_REDUCED = MEASURES_BY_ID["risk_reduced_or_removed"]
+# The dashboard's labels, for the provider page's columns.
+LABELS = {
+    "concerns": "Concerns about adults received",
+    "section_42": CONVERSION.label,
+    "concluded": "Enquiries concluded",
+    "risk_reduced_or_removed": f"{RISK_REDUCED.label} (of {RISK_REDUCED.base_note})",
+    "service_concerns": "Concerns about the service",
+}
+SUMMED = (
+    "concerns",
+    "section_42",
+    "concluded",
+    "risk_reduced_or_removed",
+    "risk_identified",
+    "service_concerns",
+)
 
 
 def _quarters(year: FinancialYear) -> list[QuarterRow]:
@@ -421,43 +495,47 @@ def _quarters(year: FinancialYear) -> list[QuarterRow]:
 
 
 def provider_history(council: Organisation, provider: Organisation, year: FinancialYear) -> ProviderHistory:
-    """The provider's concerns and outcomes in ``year``, by quarter, in the database: concerns about it
-    received (counted as the return counts them, ``Concern.objects.counted``), those that became
-    enquiries, enquiries about it concluded and of those the risk reduced or removed, service concerns
-    received; its concerns' types of risk and its concluded enquiries' risk outcomes. Five grouped
-    queries, however many records. Restricted people's records are in the counts (aggregates, as
-    the dashboard's), never listed."""
+    """The provider's concerns and outcomes in ``year``, by quarter, in the database. Each figure is
+    the dashboard's own (``measures.measures``: its bases and measures, for the council and the
+    year), narrowed to the concerns about the provider (``Concern.care_provider``) and their
+    enquiries, so a figure has one definition: concerns received (the "concerns" base), those that
+    became section 42 enquiries (``conversion_rate``), enquiries concluded (the "concluded" base) and
+    the risk reduced or removed with its denominator (``risk_reduced_or_removed``); and service
+    concerns received; the year's types of risk in its concerns and the risk outcomes of its
+    concluded enquiries. Five grouped queries, however many records. Restricted people's records
+    are in the counts (aggregates, as the dashboard's), never listed."""
     quarters = _quarters(year)
     by_start = {q.start: q for q in quarters}
-    concerns = Concern.objects.counted().filter(
-        council=council, care_provider=provider, **year.lookup("received_at")
-    )
-    quarter = TruncQuarter("received_at", tzinfo=LONDON)
+    filters = Filters(period=year, council=council)
+    concerns = base_queryset("concerns", filters, annotate=False).filter(care_provider=provider)
     for row in (
-        concerns.annotate(q=quarter)
+        with_enquiry_kind(concerns, filters)
+        .annotate(q=TruncQuarter("received_at", tzinfo=LONDON))
         .values("q")
-        .annotate(n=Count("pk"), enquiries=Count("enquiry"))
+        .annotate(
+            n=Count("pk", filter=CONVERSION.denominator),
+            section_42=Count("pk", filter=CONVERSION.numerator),
+        )
         .order_by("q")
     ):
         found = _quarter(by_start, row["q"])
         if found is not None:
-            found.concerns, found.enquiries = row["n"], row["enquiries"]
-    concluded = Enquiry.objects.filter(
-        counted_concern("concern__"),
-        council=council,
-        concern__care_provider=provider,
-        status=Enquiry.Status.CLOSED,
-        **year.lookup("closed_at"),
-    )
+            found.concerns, found.section_42 = row["n"], row["section_42"]
+    concluded = base_queryset("concluded", filters, annotate=False).filter(concern__care_provider=provider)
     for row in (
         concluded.annotate(q=TruncQuarter("closed_at", tzinfo=LONDON))
         .values("q")
-        .annotate(n=Count("pk"), reduced=Count("pk", filter=Q(risk_outcome__in=RISK_REDUCED_OR_REMOVED)))
+        .annotate(
+            n=Count("pk"),
+            reduced=Count("pk", filter=RISK_REDUCED.numerator),
+            identified=Count("pk", filter=RISK_REDUCED.denominator),
+        )
         .order_by("q")
     ):
         found = _quarter(by_start, row["q"])
         if found is not None:
-            found.concluded, found.risk_reduced_or_removed = row["n"], row["reduced"]
+            found.concluded = row["n"]
+            found.risk_reduced_or_removed, found.risk_identified = row["reduced"], row["identified"]
     services = ServiceConcern.objects.filter(
         council=council, provider=provider, **year.date_lookup("received_on")
     )
@@ -468,7 +546,7 @@ def provider_history(council: Organisation, provider: Organisation, year: Financ
         if found is not None:
             found.service_concerns = row["n"]
     risk_types = list(
-        ConcernRiskType.objects.filter(concern__in=concerns)
+        ConcernRiskType.objects.filter(concern__in=concerns.values("pk"))
         .values("risk_type")
         .annotate(n=Count("pk"))
         .order_by("-n", "risk_type")
@@ -484,7 +562,7 @@ def provider_history(council: Organisation, provider: Organisation, year: Financ
     ]
     totals = QuarterRow("Year", year.start)
     for q in quarters:
-        for name in ("concerns", "enquiries", "concluded", "risk_reduced_or_removed", "service_concerns"):
+        for name in SUMMED:
             setattr(totals, name, getattr(totals, name) + getattr(q, name))
     return ProviderHistory(year, quarters, risk_types, outcomes, totals)
 

@@ -21,6 +21,7 @@ from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, get_record, log_shown, record, requires, visible
 from msphub.core.forms import posted
 from msphub.core.states import StateChanged
+from msphub.enquiries.services import as_primary_key
 
 from . import services
 from .forms import (
@@ -129,6 +130,7 @@ def provider(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "provider": found,
             "chooser": chooser,
             "history": services.provider_history(council, found, year),
+            "labels": services.LABELS,
             "enquiries": enquiries,
             "actions": actions,
             "service_concerns": list(visible(request, ServiceConcern.objects.filter(provider=found))),
@@ -158,9 +160,9 @@ def enquiry_new(request: AuthenticatedRequest) -> HttpResponse:
     initial: dict[str, Any] = {"started_on": timezone.localdate()}
     if source is not None:
         initial |= {"provider": source.provider, "about": source.what_happened}
-    elif request.GET.get("provider", "").isdigit():
-        # From a provider's page: that provider chosen (any other number chooses nothing).
-        initial["provider"] = providers_of(council.pk).filter(pk=int(request.GET["provider"])).first()
+    elif (pk := as_primary_key(request.GET.get("provider", ""))) is not None:
+        # From a provider's page: that provider chosen (anything else chooses nothing).
+        initial["provider"] = providers_of(council.pk).filter(pk=pk).first()
     form = EnquiryForm(posted(request), council=council, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

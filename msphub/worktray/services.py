@@ -74,6 +74,12 @@ def plan_action_uuid(notification: Notification) -> UUID:
     return UUID(notification.key.split(":")[1])
 
 
+def create_due(due: Iterable[Due], now: datetime | None = None) -> int:
+    """Make the notifications ``due`` asks for, as ``generate_due`` does (``_create``): for another
+    app's set-based rule that builds its own ``Due`` rows (providers.services)."""
+    return _create(due, now)
+
+
 def _create(due: Iterable[Due], now: datetime | None = None) -> int:
     """One insert for them all; a notification already made for the same user and event is kept
     as it is (read or not). Returns how many were asked for (not how many were new: SQLite and
@@ -230,7 +236,8 @@ def _first_contacts_due(now: datetime) -> list[dict[str, Any]]:
 
 def generate_due(now: datetime | None = None) -> int:
     """Notify everyone whose work is falling due: first contacts due within 4 hours, reviews due
-    within 7 days or overdue, plan actions overdue, decisions and closures waiting for sign-off.
+    within 7 days or overdue, plan actions and provider actions overdue, decisions and closures
+    waiting for sign-off.
 
     A fixed number of queries, whatever the number of records; running it again notifies nobody
     twice (each event's key). Returns how many notifications were asked for."""
@@ -301,12 +308,12 @@ def generate_due(now: datetime | None = None) -> int:
             Due(lead_id, kind, ENQUIRY, uuid, reference, f"{kind.value}:{uuid}:{review_due}", person_id)
         )
     due += _actions_overdue_due(today)
-    made = _create(due, now)
-    # Provider actions of whole-service enquiries are chased by the providers app's own set-based rule
-    # (imported here: providers imports this module).
-    from msphub.providers.services import notify_overdue_actions
+    # Provider actions of whole-service enquiries: the providers app's own set-based rule, made in
+    # the same insert (imported here: providers imports this module).
+    from msphub.providers.services import overdue_actions_due
 
-    return made + notify_overdue_actions(today)
+    due += overdue_actions_due(today)
+    return _create(due, now)
 
 
 def _actions_overdue_due(today: date) -> list[Due]:

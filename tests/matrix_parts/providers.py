@@ -99,6 +99,15 @@ def cases(w) -> list:
         get=matrix(ALLOCATORS),
         post=matrix(ALLOCATORS),
     )
+    # A provider that is not an id (a superscript two passes str.isdigit): the form, never a 500.
+    rows.append(
+        Case(
+            "providers enquiry_new ?provider=²",
+            reverse("providers:enquiry_new") + "?provider=%C2%B2",
+            "GET",
+            matrix(ALLOCATORS),
+        )
+    )
     # An empty POST shows each form again with its errors.
     for name in ("enquiry_change", "enquiry_close", "enquiry_link", "action_new"):
         url = reverse(f"providers:{name}", args=[ref])

@@ -2,12 +2,12 @@
 permission matrix (access.md: "Partner users on a shared safeguarding plan see and complete only their
 own agency's actions on it").
 
-The agency's pages open to a partner agency's staff (``PARTNER_ACTIONS``); each action's page to the
-staff of the agency that owns it on the shared plan (referrers, enquiry officers, the partner lead:
-Riverside Police's PARTNER and PLEAD, Riverside NHS Trust's OPARTNER and PEO), 404 to everyone else,
-the council's staff included (they work the action on the enquiry's page). A partner's case file
-auditor and the independent feedback interviewer open the list and find nothing of the plan. The
-pages about who is alleged to have caused harm and the responses used open as the enquiry's other
+The agency's list opens to a partner agency's staff on the shared plan (``PARTNER_ACTIONS``:
+referrers and enquiry officers); each action's page to those of the agency that owns it (Riverside
+Police's PARTNER, Riverside NHS Trust's OPARTNER and PEO); both are 404 to everyone else: the council's
+staff (they work the action on the enquiry's page), the partner lead PLEAD (their agency's figures,
+never a record), a partner's case file auditor PAUDITOR and the independent feedback interviewer FIV.
+The pages about who is alleged to have caused harm and the responses used open as the enquiry's other
 edit pages do.
 """
 
@@ -22,10 +22,8 @@ from tests.test_permission_matrix import (
     OPARTNER,
     PARTNER,
     PEO,
-    PLEAD,
     PRAC,
     Case,
-    Redirect,
     enquiry_rows,
     get_and_post,
     matrix,
@@ -34,10 +32,10 @@ from tests.test_permission_matrix import (
 
 POLICE_WORDS = "Police to speak to the son about the bank cards"
 NHS_WORDS = "District nurse to check on Fenella twice a week"
-# A partner agency's referrers, enquiry officers and partner lead: the agency's list (a partner's case
-# file auditor and an independent feedback interviewer are given no plan: 404).
-PARTNER_STAFF = frozenset({PARTNER, OPARTNER, PEO, PLEAD})
-POLICE = frozenset({PARTNER, PLEAD})
+# A partner agency's referrers and enquiry officers: the agency's list (its partner lead, a partner's
+# case file auditor and an independent feedback interviewer are given no plan: 404).
+PARTNER_STAFF = frozenset({PARTNER, OPARTNER, PEO})
+POLICE = frozenset({PARTNER})
 NHS = frozenset({OPARTNER, PEO})
 
 
@@ -91,13 +89,12 @@ def cases(w) -> list[Case]:
             get=matrix(workable),
             post=matrix(workable),
         )
-        # Every response is optional: an empty POST saves "none used" and goes back to the enquiry.
-        detail = reverse("enquiries:detail", args=[ref])
+        # An answer is required (a response, or "None of these"): an empty POST shows the form again.
         rows += get_and_post(
             f"enquiries:responses {row.label}",
             reverse("enquiries:responses", args=[ref]),
             get=matrix(workable),
-            post=matrix(workable, ok=Redirect(f"{detail}#responses")),
+            post=matrix(workable),
         )
     ref = w.enquiry.reference
     front_door = next(row for row in enquiry_rows(w) if row.enquiry is w.enquiry)
