@@ -2,6 +2,7 @@
 rules and an idempotency key, reading its status within the agency's scope, tokens (hashed, scoped,
 revocable, rate limited), the access log, and JSON errors that name the field."""
 
+import html
 import json
 import re
 from datetime import date, timedelta
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from msphub.accounts.models import User
 from msphub.api import questions, services
 from msphub.api.models import ApiToken, IdempotencyKey
-from msphub.concerns import journey
+from msphub.concerns import journey, referrer
 from msphub.concerns import services as concern_services
 from msphub.concerns.models import Concern
 from msphub.core.models import AccessLog
@@ -51,10 +52,10 @@ VALID = {
 
 
 def make_token(
-    cast: Cast, organisation, scopes=None, council=None, name="Case management"
+    cast: Cast, organisation, scopes=None, council=None, name="Case management", by=None
 ) -> SimpleNamespace:
     token, secret = services.create_token(
-        council or cast.council, organisation, name, scopes or list(ApiToken.Scope.values), cast.lead
+        council or cast.council, organisation, name, scopes or list(ApiToken.Scope.values), by or cast.lead
     )
     return SimpleNamespace(token=token, secret=secret, auth={"HTTP_AUTHORIZATION": f"Bearer {secret}"})
 
@@ -76,6 +77,11 @@ def world_once(module_db, django_db_blocker) -> SimpleNamespace:
         w.hillside = make_token(cast, w.hillside_trust, council=cast.other_council)
         w.hillside.token.created_by = cast.other_council_user
         w.hillside.token.save(update_fields=["created_by"])
+        # The police work with Hillside too, and Hillside's lead made them a token of their own.
+        cast.police.councils.add(cast.other_council)
+        w.police_hillside = make_token(
+            cast, cast.police, council=cast.other_council, name="Hillside link", by=cast.other_council_user
+        )
         # A concern the police raised through the API, and one the NHS trust's referrer raised.
         w.police_concern = services.raise_concern(w.police.token, dict(VALID), None).concern
         w.nhs_concern = concern_services.raise_concern(
@@ -259,13 +265,68 @@ def test_a_17_year_old_is_not_an_adult(client, w):
     assert found == {"adult_date_of_birth": ["Date of birth must be for an adult (aged 18 or over)"]}
 
 
-def test_the_api_and_the_form_agree_on_what_is_valid(client, w):
-    """The same answers, through the web journey (signed in as the police's referrer) and the API:
-    accepted by both."""
-    answers = questions.read(dict(VALID))
-    for step in journey.SYSTEM_STEPS:
-        form = journey.system_form(step, journey.form_data(answers))
-        assert form.is_valid(), (step.slug, form.errors)
+# The answers of VALID as the signed-in web journey's pages post them (no "Who are you?" question).
+WEB_ANSWERS = {
+    "immediate-danger": {"immediate_danger": "no"},
+    "about-you": {
+        "raiser_name": "PC Sam Jones",
+        "raiser_role": "Police constable",
+        "raiser_organisation_name": "Riverside Police",
+        "raiser_reference": "INC-2026-0412",
+        "raiser_phone": "",
+        "raiser_email": "sam.jones@police.example",
+    },
+    "about-the-adult": {
+        "adult_given_name": "Edna",
+        "adult_family_name": "Marsh",
+        "adult_date_of_birth_day": "17",
+        "adult_date_of_birth_month": "5",
+        "adult_date_of_birth_year": "1938",
+    },
+    "what-happened": {
+        "what_happened": "Bruising on both arms noticed during a welfare check.",
+        "happened_on_day": "12",
+        "happened_on_month": "11",
+        "happened_on_year": "2025",
+        "still_happening": "on",
+    },
+    "type-of-abuse": {"risk_types": ["Physical Abuse", "Self-Neglect"]},
+    "where": {
+        "location_of_risk": "Own Home",
+        "source_of_risk": "Service Provider",
+        "care_provider_name": "Sunrise Home Care",
+    },
+    "consent": {"consent": "given"},
+    "what-the-adult-wants": {"msp_asked": "yes", "wants_to_happen": "For the carer to be changed"},
+}
+# What differs between any two concerns, however they were raised, and who raised it: the police's
+# referrer on the form, the police's system through the API.
+NOT_COMPARED = {"id", "uuid", "reference", "received_at", "submission_token", "raised_by_user"}
+
+
+def test_the_api_and_the_form_save_the_same_concern_from_the_same_answers(client, w):
+    """The same answers through the signed-in web journey (the police's referrer, page by page) and
+    through the API (the police's system): the two concerns saved are the same, field by field."""
+    client.force_login(w.cast.partner_referrer)
+    assert client.post("/concerns/raise/").status_code == 302
+    pages = {"council": {"council": str(w.cast.council.pk)}, **WEB_ANSWERS}  # the police work with two
+    for slug, answers in pages.items():
+        response = client.post(f"/concerns/raise/{slug}/", answers)
+        assert response.status_code == 302, (slug, response.content.decode()[:2000])
+    assert client.post("/concerns/raise/check-answers/")["Location"] == "/concerns/raise/confirmation/"
+    on_the_form = Concern.objects.get(raised_by_user=w.cast.partner_referrer)
+    through_the_api = Concern.objects.get(reference=post(Client(), VALID, w.police).json()["reference"])
+
+    def saved(concern: Concern) -> dict:
+        fields = {
+            f.attname: getattr(concern, f.attname)
+            for f in Concern._meta.concrete_fields
+            if f.name not in NOT_COMPARED
+        }
+        return {**fields, "risk_types": sorted(concern.risk_type_labels)}
+
+    assert saved(on_the_form) == saved(through_the_api)
+    assert on_the_form.raised_by_user.organisation == through_the_api.raised_by_user.organisation
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -306,6 +367,24 @@ def test_the_same_idempotency_key_twice_gives_the_same_reference_and_one_concern
     # Another organisation's key is its own.
     other = post(client, VALID, w.nhs, HTTP_IDEMPOTENCY_KEY="3f1d1c1e-key-1")
     assert other.status_code == 201 and other.json() != first.json()
+
+
+def test_a_key_is_the_organisations_for_one_council(client, w):
+    """The police's Hillside token sending a key the police used with Riverside raises a Hillside
+    concern (the key said nothing about Hillside's concerns); again, it is replayed there."""
+    riverside = post(client, VALID, w.police, HTTP_IDEMPOTENCY_KEY="shared-key-1")
+    hillside = post(client, VALID, w.police_hillside, HTTP_IDEMPOTENCY_KEY="shared-key-1")
+    assert (riverside.status_code, hillside.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in hillside
+    assert hillside.json() != riverside.json()
+    concern = Concern.objects.get(reference=hillside.json()["reference"])
+    assert concern.council == w.cast.other_council
+    assert concern.submission_token != Concern.objects.get(**riverside.json()).submission_token
+    again = post(client, VALID, w.police_hillside, HTTP_IDEMPOTENCY_KEY="shared-key-1")
+    assert again.json() == hillside.json() and again["Idempotent-Replayed"] == "true"
+    assert sorted(IdempotencyKey.objects.filter(key="shared-key-1").values_list("council_id", flat=True)) == (
+        sorted([w.cast.council.pk, w.cast.other_council.pk])
+    )
 
 
 def test_the_same_key_with_a_different_body_is_refused(client, w):
@@ -363,7 +442,7 @@ def test_the_raising_agency_reads_its_concerns_status_and_nothing_about_the_adul
         "raiser_reference": "INC-2026-0412",
         "status": "Received",
         "received_on": timezone.localdate(w.police_concern.received_at).isoformat(),
-        "decision_pathway": None,
+        "decision": "The council has not decided yet what will happen.",
         "outcome_for_referrer": None,
     }
     for personal in ("Edna", "Marsh", "1938", "Bruising", "Sunrise"):
@@ -373,12 +452,43 @@ def test_the_raising_agency_reads_its_concerns_status_and_nothing_about_the_adul
 def test_another_agencys_concern_is_not_found_as_one_that_does_not_exist(client, w):
     theirs = get_status(client, w.nhs_concern.reference, w.police)
     missing = get_status(client, "CON-1999-000001", w.police)
-    not_one = get_status(client, "%00<script>", w.police)
+    not_one = get_status(client, "<script>", w.police)
     assert theirs.status_code == missing.status_code == not_one.status_code == 404
     assert theirs.content == missing.content == not_one.content
     assert errors(theirs) == {None: ["No concern with this reference was raised by your organisation"]}
     # The trust's own token reads it: it was raised by the trust's referrer through the form.
     assert get_status(client, w.nhs_concern.reference, w.nhs).json()["status"] == "Received"
+
+
+def test_a_nul_in_the_address_is_refused_in_json_before_the_view(client, w):
+    """core.middleware.RefuseNulMiddleware answers first (400, JSON under /api/, as the schema says);
+    nothing reaches the database or the access log, and it is never a 500."""
+    before = AccessLog.objects.count()
+    for reference in ("%00", f"{w.police_concern.reference}%00", "CON-2026-%00000001"):
+        response = get_status(client, reference, w.police)
+        assert response.status_code == 400
+        assert errors(response) == {None: ["The address holds a character it may not (NUL)"]}
+    assert post(client, VALID, w.police, QUERY_STRING="x=%00").status_code == 400
+    assert AccessLog.objects.count() == before
+
+
+def test_a_token_reads_only_the_concerns_raised_with_its_own_council(client, w):
+    """The police work with both councils and hold a token from each: Hillside's token does not read
+    the concerns the police raised with Riverside (404, as one that does not exist), nor the reverse."""
+    missing = get_status(client, "CON-1999-000001", w.police_hillside)
+    riversides = get_status(client, w.police_concern.reference, w.police_hillside)
+    assert riversides.status_code == 404 and riversides.content == missing.content
+    raised = post(client, VALID, w.police_hillside)
+    assert raised.status_code == 201
+    hillsides = Concern.objects.get(reference=raised.json()["reference"])
+    assert hillsides.council == w.cast.other_council and hillsides.raiser_organisation == w.cast.police
+    assert get_status(client, hillsides.reference, w.police_hillside).status_code == 200
+    assert get_status(client, hillsides.reference, w.police).status_code == 404
+    assert get_status(client, w.police_concern.reference, w.police).status_code == 200
+    # The police's referrer (a person, across the councils the police work with) follows both.
+    client.force_login(w.cast.partner_referrer)
+    for concern in (w.police_concern, hillsides):
+        assert client.get(f"/concerns/raised/{concern.reference}/").status_code == 200
 
 
 def test_the_decision_and_the_outcome_words_once_signed_off(client, w):
@@ -399,14 +509,21 @@ def test_the_decision_and_the_outcome_words_once_signed_off(client, w):
             "lead_practitioner": cast.practitioner,
         },
     )
-    assert get_status(client, concern.reference, w.police).json()["decision_pathway"] is None, "not yet"
+    waiting = get_status(client, concern.reference, w.police).json()
+    assert waiting["decision"] == referrer.NOT_DECIDED, "not told until signed off"
     concern_services.sign_off(decision, cast.manager)
+    assert get_status(client, concern.reference, w.police).json()["outcome_for_referrer"] is None
     Concern.objects.filter(pk=concern.pk).update(outcome_for_referrer="We are making enquiries.")
     body = get_status(client, concern.reference, w.police).json()
     assert body["status"] == "Enquiry started"
-    assert body["decision_pathway"] == "Section 42 enquiry"
+    assert body["decision"] == referrer.SECTION_42
     assert body["outcome_for_referrer"] == "We are making enquiries."
     assert person.family_name not in json.dumps(body)
+    # Word for word what the police's referrer reads on their page (concerns/referrer.py, once).
+    client.force_login(cast.partner_referrer)
+    page = client.get(f"/concerns/raised/{concern.reference}/").content.decode()
+    for words in (body["status"], body["decision"], body["outcome_for_referrer"]):
+        assert html.escape(words) in page, words
 
 
 # --- Tokens: scope, revocation, rate limit -----------------------------------------------------------
@@ -485,6 +602,20 @@ def test_calls_over_the_rate_are_refused_per_token(client, w, settings):
     assert get_status(client, w.police_concern.reference, w.read_only).status_code == 200
 
 
+def test_a_call_refused_for_its_scope_counts_against_the_rate(client, w, settings):
+    """The rate is checked before the scope: a system calling without the scope it needs is slowed
+    down like any other, and its refusals are not in the access log (it touched no record)."""
+    settings.API_RATE_LIMIT = "3/min"
+    before = AccessLog.objects.count()
+    for _ in range(3):
+        assert get_status(client, w.police_concern.reference, w.raise_only).status_code == 403
+    response = get_status(client, w.police_concern.reference, w.raise_only)
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert post(client, VALID, w.raise_only).status_code == 429, "the token's one count, for any call"
+    assert AccessLog.objects.count() == before
+    assert get_status(client, w.police_concern.reference, w.read_only).status_code == 200
+
+
 def test_a_token_is_stored_hashed_with_only_its_prefix_in_clear(w):
     token = ApiToken.objects.get(pk=w.police.token.pk)
     assert w.police.secret.startswith(f"msp_{token.prefix}_")
@@ -517,6 +648,10 @@ def test_every_call_is_logged_under_the_tokens_client_user(client, w):
     get_status(client, raised, w.police)
     post(client, {**VALID, "consent": ""}, w.police)
     get_status(client, w.nhs_concern.reference, w.police)
+    # Refused before reaching a record: not logged (no scope, a method the address does not take).
+    post(client, VALID, w.read_only)
+    client.delete(f"/api/v1/concerns/{raised}/", **w.police.auth)
+    client.options(RAISE, **w.police.auth)
     entries = list(AccessLog.objects.order_by("sequence")[before:])
     assert [(e.user_id, e.page, e.record_reference, e.record_type) for e in entries] == [
         (w.police.token.client_id, RAISE, raised, "concerns.concern"),
@@ -570,6 +705,38 @@ def test_refusals_are_json_naming_what_is_wrong(client, w, send, status):
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"] == "application/json"
     assert response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"consent": ' + "9" * 5000 + "}", "The request body is not valid JSON"),
+        ("{not json", "The request body is not valid JSON (line 1, column 2)"),
+        ('{"a": NaN}', "The request body is not valid JSON: NaN is not a JSON value"),
+        ("[" * 5_000 + "]" * 5_000, "The request body is not valid JSON: it is nested too deeply"),
+    ],
+)
+def test_a_body_that_is_not_json_is_told_in_fixed_words(client, w, text, message):
+    """Never the words of Python's own exception (for a 5,000-digit integer, its interpreter's limit)."""
+    response = post(client, text, w.police)
+    assert response.status_code == 400
+    assert errors(response) == {None: [message]}
+
+
+def test_options_is_refused_without_describing_the_view(client, w):
+    for path in (RAISE, f"/api/v1/concerns/{w.police_concern.reference}/"):
+        response = client.options(path, **w.police.auth)
+        assert response.status_code == 405
+        assert "OPTIONS" not in response["Allow"]
+        assert set(errors(response)) == {None}
+        assert b"renders" not in response.content and b"parses" not in response.content
+    assert client.options(RAISE, **w.police.auth)["Allow"] == "POST"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/docs/"])
+def test_the_schema_and_the_docs_answer_head(client, path):
+    response = client.head(path)
+    assert response.status_code == 200 and response.content == b""
 
 
 # --- Schema and docs (public) -----------------------------------------------------------------------

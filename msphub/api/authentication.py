@@ -98,9 +98,21 @@ class RequestTooLarge(exceptions.APIException):
     default_detail = "The request body is too large"
 
 
+NOT_JSON = "The request body is not valid JSON"
+TOO_DEEP = "The request body is not valid JSON: it is nested too deeply"
+
+
+class NotAJSONValue(ValueError):
+    """A constant Python's reader takes but JSON does not have (NaN, Infinity): in our own words."""
+
+
 class BoundedJSONParser(JSONParser):
     """JSON, at most ``API_MAX_BODY_BYTES`` (default 64 KiB: the longest concern is about 20 KiB).
-    Any body that is not JSON, nested too deep to read or too large is a 400 or 413, never a 500."""
+    Any body that is not JSON, nested too deep to read or too large is a 400 or 413, never a 500.
+
+    The messages are fixed words (with the line and column of a syntax error), never the text of
+    Python's own exception: an integer of thousands of digits, say, is refused by Python with words
+    about its interpreter's limits."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         limit = int(getattr(settings, "API_MAX_BODY_BYTES", 64 * 1024))
@@ -111,12 +123,19 @@ class BoundedJSONParser(JSONParser):
         try:
             text = codecs.decode(raw, encoding)
             return json.loads(text, parse_constant=_no_constants)
-        except (ValueError, RecursionError, LookupError) as exc:
-            raise exceptions.ParseError(f"The request body is not valid JSON: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise exceptions.ParseError(f"{NOT_JSON} (line {exc.lineno}, column {exc.colno})") from None
+        except NotAJSONValue as exc:
+            raise exceptions.ParseError(f"{NOT_JSON}: {exc}") from None
+        except RecursionError:
+            raise exceptions.ParseError(TOO_DEEP) from None
+        except (ValueError, LookupError):
+            # Not in the charset it says (or an unknown one), an integer too long to read, ...
+            raise exceptions.ParseError(NOT_JSON) from None
 
 
 def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON value")
+    raise NotAJSONValue(f"{name} is not a JSON value")
 
 
 class AlwaysJSON(BaseContentNegotiation):

@@ -88,11 +88,14 @@ class ApiToken(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A concern raised with an ``Idempotency-Key`` header: the same key from the same organisation
-    gives the same concern again, never a second one (the constraint holds under concurrent requests),
-    and the same key with a different body is refused (``request_hash``)."""
+    """A concern raised with an ``Idempotency-Key`` header: the same key from the same organisation to
+    the same council gives the same concern again, never a second one (the constraint holds under
+    concurrent requests), and the same key with a different body is refused (``request_hash``). An
+    organisation working with two councils has a token from each: a key sent with the one council's
+    token says nothing about the other's concerns, so the council is part of the key."""
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    council = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     concern = models.ForeignKey("concerns.Concern", on_delete=models.CASCADE, related_name="+")
@@ -101,20 +104,24 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "key"], name="api_idempotency_key_once"),
+            models.UniqueConstraint(
+                fields=["organisation", "council", "key"], name="api_idempotency_key_once_per_council"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation_id}: {self.key}"
+        return f"{self.organisation_id} to {self.council_id}: {self.key}"
 
 
 class ConcernsForSystems(ConcernQuerySet):
     """Concerns as a partner system's client user may see them, through the permission chokepoint
-    (``core.access.get_record``): the status of those its organisation raised (access.md, "API
-    client": agency, raise and read status); nothing else, and nothing for any other user."""
+    (``core.access.get_record``): the status of those its organisation raised with the council that
+    made the token (access.md, "API client": agency, raise and read status; the one agency rule,
+    ``ConcernQuerySet.for_agency``). An organisation working with two councils has a token from each,
+    and each token reads only its own council's concerns. Nothing else, and nothing for any other user."""
 
     def for_user(self, user: Any, action: str = "view") -> "ConcernQuerySet":
         token = getattr(user, "api_token", None) if user.is_authenticated else None
         if action != "status" or token is None or token.is_revoked:
             return self.none()
-        return self.filter(raiser_organisation_id=token.organisation_id)
+        return self.for_agency(token.organisation_id, token.council_id)

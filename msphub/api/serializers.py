@@ -87,9 +87,10 @@ class ConcernStatusSerializer(serializers.Serializer):
         help_text="Where the concern is, in the words partners are told.",
     )
     received_on = serializers.DateField(help_text="The day the council received it.")
-    decision_pathway = serializers.CharField(
-        allow_null=True,
-        help_text="Once the decision is signed off: the enquiry started, or what happens instead of one.",
+    decision = serializers.CharField(
+        help_text="What the council decided, in the words the referrer is told on their page: whether "
+        "it is making a safeguarding enquiry or, if not, what happens instead. Told once a manager has "
+        "signed the decision off; until then, that the council has not decided yet.",
     )
     outcome_for_referrer = serializers.CharField(
         allow_null=True, help_text="What the council has written for the referrer about the outcome."

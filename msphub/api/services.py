@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, User
-from msphub.concerns import journey
+from msphub.concerns import journey, referrer
 from msphub.concerns import services as concern_services
 from msphub.concerns.models import Concern
 from msphub.core.states import StateChanged
@@ -149,7 +149,8 @@ IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 KEY_MESSAGE = f"{IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters, like a UUID"
 KEY_REUSED = f"This {IDEMPOTENCY_HEADER} was used with a different request: use a new key for a new concern"
 # A namespace for the submission tokens made from idempotency keys (uuid5): the same key from the same
-# organisation is the same submission, so raise_concern's unique token keeps it to one concern.
+# organisation to the same council is the same submission, so raise_concern's unique token keeps it to
+# one concern; the same key sent to another council (with that council's token) is another.
 SUBMISSION_NAMESPACE = uuid.UUID("5d3b0f3e-8f7a-4e53-9d51-7c1b8f2a6e10")
 
 
@@ -172,6 +173,13 @@ def _digest(body: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _key_of(token: ApiToken, key: str) -> dict[str, Any]:
+    """What makes a key one submission: the organisation, the council (of the token it came with: the
+    council the concern goes to) and the key itself (the ``api_idempotency_key_once_per_council``
+    constraint)."""
+    return {"organisation_id": token.organisation_id, "council_id": token.council_id, "key": key}
+
+
 def _replay(row: IdempotencyKey, digest: str) -> Raised:
     if not hmac.compare_digest(row.request_hash, digest):
         raise Refused(422, [Problem(IDEMPOTENCY_HEADER, KEY_REUSED)])
@@ -192,14 +200,10 @@ def raise_concern(token: ApiToken, body: Any, key: str | None) -> Raised:
     digest = _digest(body)
     with transaction.atomic():
         if key is not None:
-            row = (
-                IdempotencyKey.objects.select_related("concern")
-                .filter(organisation_id=token.organisation_id, key=key)
-                .first()
-            )
+            row = IdempotencyKey.objects.select_related("concern").filter(**_key_of(token, key)).first()
             if row is not None:
                 return _replay(row, digest)
-            submission = uuid.uuid5(SUBMISSION_NAMESPACE, f"{token.organisation_id}:{key}")
+            submission = uuid.uuid5(SUBMISSION_NAMESPACE, f"{token.organisation_id}:{token.council_id}:{key}")
         else:
             submission = uuid.uuid4()
         try:
@@ -213,18 +217,12 @@ def raise_concern(token: ApiToken, body: Any, key: str | None) -> Raised:
         try:
             with transaction.atomic():
                 IdempotencyKey.objects.create(
-                    organisation_id=token.organisation_id,
-                    key=key,
-                    request_hash=digest,
-                    concern=concern,
-                    token=token,
+                    **_key_of(token, key), request_hash=digest, concern=concern, token=token
                 )
         except IntegrityError:
             # A request with the same key got there first (and raise_concern gave this one the
             # concern it made, by the same submission token): answer as a repeat of it.
-            row = IdempotencyKey.objects.select_related("concern").get(
-                organisation_id=token.organisation_id, key=key
-            )
+            row = IdempotencyKey.objects.select_related("concern").get(**_key_of(token, key))
             return _replay(row, digest)
     return Raised(concern, replayed=False)
 
@@ -244,18 +242,19 @@ def _problems(invalid: ValidationError) -> list[Problem]:
 
 def status_of(concern: Concern) -> dict[str, Any]:
     """What a partner system is told of a concern its organisation raised: its own reference, the
-    status in the partner words, the day it was received, and, once the decision is signed off, the
-    decision (or the pathway instead of an enquiry) and the outcome the council wrote for the
-    referrer. Never anything about the adult: the system has what it sent."""
-    decision = getattr(concern, "decision", None) if concern.is_decided else None
-    pathway = None
-    if decision is not None and decision.is_signed_off:
-        pathway = decision.get_pathway_display() if decision.pathway else decision.get_outcome_display()
+    status in the partner words, the day it was received, what the council decided and the outcome
+    the council wrote for the referrer, in the very words the referrer's page shows
+    (``concerns.referrer``, the one place for what a referrer is told). Never anything about the
+    adult: the system has what it sent."""
+    decision = getattr(concern, "decision", None)  # the view selects it with the concern
+    # The enquiry only chooses the sentence shown when the council has written nothing, which a
+    # system is not sent (it says "here", meaning the referrer's page): null instead.
+    outcome, written = referrer.outcome_words(concern, None)
     return {
         "reference": concern.reference,
         "raiser_reference": concern.raiser_reference,
         "status": concern.partner_status,
         "received_on": timezone.localdate(concern.received_at).isoformat(),
-        "decision_pathway": pathway,
-        "outcome_for_referrer": concern.outcome_for_referrer or None,
+        "decision": referrer.decision_words(concern, decision),
+        "outcome_for_referrer": outcome if written else None,
     }

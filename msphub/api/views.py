@@ -2,8 +2,9 @@
 
 The API's views (``PartnerApiView``) are not behind the sign-in (``login_not_required``): a session
 counts for nothing there. Each call carries a token (authentication.py); refusals are JSON naming the
-field; every call a token makes is in the access log under the token's client user, like a page view,
-with the concern where there is one. The schema and the docs page are public: they describe the API
+field; every call a token makes that reaches what it asked for (past the token, the rate and the
+scope) is in the access log under the token's client user, like a page view, with the concern where
+there is one. The schema and the docs page are public: they describe the API
 and hold no data. The token pages are the safeguarding lead's (``API_TOKENS``)."""
 
 import functools
@@ -17,7 +18,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -81,9 +82,13 @@ class PartnerSchema(AutoSchema):
 
 
 class PartnerApiView(APIView):
-    """A call from a partner system: token, scope, rate limit, JSON in and out, logged."""
+    """A call from a partner system: token, rate limit, scope, JSON in and out, logged."""
 
     schema = PartnerSchema()
+    # Only the methods the schema documents: OPTIONS is refused (405) like any other, rather than
+    # answered with the framework's description of the view (its parsers, renderers and docstring).
+    http_method_names = ["get", "post", "head"]
+    metadata_class = None
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasScope]
     throttle_classes = [PerTokenThrottle]
@@ -95,17 +100,36 @@ class PartnerApiView(APIView):
     def get_exception_handler(self) -> Any:
         return json_errors
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """DRF's ``APIView.initial`` (3.18), with the rate checked before the scope: DRF checks
+        permissions first, so a token without the scope a call needs would be refused (403) as often
+        as its system asked, never slowed by the rate limit. Here every call with a valid token counts
+        against its rate, whatever it is refused for afterwards."""
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+        request.version, request.versioning_scheme = self.determine_version(request, *args, **kwargs)
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+        # Past the token, the rate and the scope, to a method the view has: the call is logged.
+        method = (request.method or "").lower()
+        request.reached_view = method in self.http_method_names and hasattr(self, method)  # type: ignore[attr-defined]
+
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         token = getattr(request, "api_token", None)
-        # Every call a token made, whatever its answer, like a page view; not one refused for the rate
-        # (a runaway system would flood the log), nor one with no valid token (no user to name).
-        if isinstance(token, ApiToken) and response.status_code != 429:
+        # Every call that reached what it asked for, like a page view, whatever its answer: a concern
+        # raised or read, answers refused, a reference not found (a system trying references shows).
+        # Not a call refused before that, having touched no record: no valid token (no user to name),
+        # over the rate, without the scope, a method the address does not take. A runaway or
+        # misconfigured system is refused at once and would otherwise flood the log.
+        if isinstance(token, ApiToken) and getattr(request, "reached_view", False):
             concern: Concern | None = getattr(request, "logged_concern", None)
             AccessLog.objects.append(
                 user=token.client,
-                # PostgreSQL refuses a NUL, which a path may hold (%00): it is logged as U+FFFD.
-                page=request.path.replace("\x00", "\ufffd")[:200],
+                # As core.access logs a page: no NUL (PostgreSQL refuses one; the middleware refuses a
+                # path holding one before any view, so this is only in case).
+                page=request.path.replace("\x00", "")[:200],
                 ip_address=client_ip(request),
                 record_type=concern._meta.label_lower if concern else "",
                 record_id=concern.uuid if concern else None,
@@ -150,7 +174,10 @@ class RaiseConcernView(PartnerApiView):
         ],
         responses={
             201: OpenApiResponse(RaisedSerializer, description="Raised (or raised before, with this key)."),
-            400: _errors("The body is not valid JSON, or answers are missing or wrong: each is named."),
+            400: _errors(
+                "The body is not valid JSON, or answers are missing or wrong (each is named), or the "
+                "address holds a NUL."
+            ),
             413: _errors("The body is too large."),
             415: _errors("The body is not sent as application/json."),
             422: _errors("The Idempotency-Key was used before with a different body."),
@@ -199,7 +226,8 @@ class RaiseConcernView(PartnerApiView):
 
 class ConcernStatusView(PartnerApiView):
     required_scope = ApiToken.Scope.READ
-    # Through the chokepoint: the concerns the token's organisation raised (models.ConcernsForSystems).
+    # Through the chokepoint: the concerns the token's organisation raised with the token's council
+    # (models.ConcernsForSystems).
     concerns: ConcernsForSystems = ConcernsForSystems(model=Concern).select_related("decision")
 
     @extend_schema(
@@ -207,20 +235,23 @@ class ConcernStatusView(PartnerApiView):
         summary="The status of a concern your organisation raised",
         description=(
             "Your own reference, the status in the words partners are told, the day it was received, "
-            "and once the decision is signed off, the decision and the outcome the council wrote for "
-            "you. Nothing about the adult. A concern your organisation did not raise is not found, "
-            "exactly as one that does not exist."
+            "what the council decided (once signed off) and the outcome the council wrote for you, in "
+            "the words your organisation's referrers see on their page. Nothing about the adult. A "
+            "concern your organisation did not raise with this token's council is not found, exactly "
+            "as one that does not exist."
         ),
         parameters=[RETRY_AFTER],
         responses={
             200: OpenApiResponse(ConcernStatusSerializer, description="The concern's status."),
+            # core.middleware.RefuseNulMiddleware, before any view.
+            400: _errors("The address holds a character it may not (a NUL)."),
             404: _errors("No concern with this reference was raised by your organisation."),
             **REFUSALS,
         },
     )
     def get(self, request: Request, reference: str) -> Response:
         if not REFERENCE_RE.match(reference):
-            # Not a reference at all (PostgreSQL refuses a NUL in a lookup): as one that does not exist.
+            # Not a reference at all: as one that does not exist, without asking the database.
             raise exceptions.NotFound(NO_SUCH_CONCERN)
         try:
             concern = get_record(request, self.concerns.all(), Action.STATUS, log=False, reference=reference)
@@ -242,14 +273,14 @@ def openapi() -> dict[str, Any]:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def schema(request: HttpRequest) -> JsonResponse:
     """The schema, public: it describes the API and holds no data."""
     return JsonResponse(openapi(), json_dumps_params={"ensure_ascii": False})
 
 
 @login_not_required
-@require_GET
+@require_safe
 def api_docs(request: HttpRequest) -> HttpResponse:
     """The API's documentation, drawn from the schema on a GOV.UK page (public, as the schema)."""
     rate = str(getattr(settings, "API_RATE_LIMIT", "60/min")).replace("/min", " a minute")

@@ -270,15 +270,10 @@ STATUS_PENDING_KEY = "concern_status_pending"
 STATUS_RATE_BY_ADDRESS = "10/h"
 STATUS_RATE_BY_REFERENCE = "5/h"
 CODE_RATE_BY_ADDRESS = "20/h"
-CODE_RATE_BY_REFERENCE = "10/h"
 
 
 def _posted_reference(group: str, request: HttpRequest) -> str:
     return services.normalise_reference(request.POST.get("reference", "")) or "none"
-
-
-def _pending_reference(group: str, request: HttpRequest) -> str:
-    return str(request.session.get(STATUS_PENDING_KEY) or "none")
 
 
 @login_not_required

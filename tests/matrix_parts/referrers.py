@@ -43,9 +43,12 @@ def extend_world(w: SimpleNamespace) -> None:
 
 
 def _pending(reference: str):
+    """The session after details were given for ``reference`` (``onetime.begin``)."""
+
     def setup(client: Client) -> None:
         session = client.session
         session[STATUS_PENDING_KEY] = reference
+        session[onetime.PENDING_KEY] = {services.STATUS_CODE_PURPOSE: [reference, "matrix-token"]}
         session.save()
 
     return setup
