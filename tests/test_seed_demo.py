@@ -27,7 +27,7 @@ from msphub.core import categories
 from msphub.core.models import ReferenceSequence
 from msphub.core.periods import FinancialYear
 from msphub.core.validators import is_valid_nhs_number, normalise_postcode
-from msphub.demo import content, tempcheck_demo
+from msphub.demo import content, partners_demo, tempcheck_demo
 from msphub.enquiries import services as enquiry_services
 from msphub.enquiries.models import (
     AdvocacyReferral,
@@ -181,7 +181,7 @@ def test_running_twice_gives_exactly_the_same_data():
     assert Team.objects.count() == 3
     tempcheck_users = [username for username, *_ in tempcheck_demo.USERS]
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(
-        content.USERNAMES + tempcheck_users
+        content.USERNAMES + tempcheck_users + partners_demo.PARTNER_USERNAMES
     )
     references = [row[0] for row in first["concerns"]]
     assert len(references) == len(set(references))

@@ -36,7 +36,7 @@ from simple_history.signals import pre_create_historical_record
 
 from msphub.accounts.models import Organisation, Role, User
 from msphub.concerns import services as concern_services
-from msphub.concerns.models import Concern, Decision
+from msphub.concerns.models import Concern, ConcernUpdate, Decision, FirstContact
 from msphub.core.models import ReferenceSequence
 from msphub.core.validators import nhs_number_check_digit
 from msphub.enquiries import services as enquiry_services
@@ -55,6 +55,9 @@ HOME_CARE = "Sunrise Home Care Ltd"
 POLICE = "Riverside Police"
 NHS_TRUST = "Riverside NHS Foundation Trust"
 HEALTHWATCH = "Riverside Healthwatch"
+MORE_INFORMATION = (
+    "Our officer went back to the home today: two more families have called us about the night staff."
+)
 NEW_KIND_AGENCIES = (
     ("North West Ambulance Service", Organisation.Kind.AMBULANCE),
     ("Riverside Fire and Rescue Service", Organisation.Kind.FIRE_RESCUE),
@@ -267,6 +270,7 @@ class PartnersBuilder:
         self.council = builder.riverside
         self.users = builder.users
         self.orgs = builder.orgs
+        self.added_information = False
 
     def _at(self, day: date, hour: float, actor: User | None) -> datetime:
         """The simulated moment ``hour`` o'clock on ``day`` (never after the anchor), set as the clock
@@ -282,6 +286,13 @@ class PartnersBuilder:
 
     def _uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def _reseed_uuid(self, model: type[models.Model], pk: int) -> None:
+        """Give a row a uuid from the seeded generator, in the row and its history alike (a service
+        made it with a random one), so a rebuild is the same row for row."""
+        value = self._uuid()
+        model._default_manager.filter(pk=pk).update(uuid=value)
+        model.history.model.objects.filter(id=pk).update(uuid=value)  # type: ignore[attr-defined]
 
     def _nhs_number(self) -> str:
         while True:
@@ -468,6 +479,19 @@ class PartnersBuilder:
 
         self._at(received_day, 11, practitioner)
         concern_services.pick_up(concern, practitioner)
+        if raiser is not None and raiser.is_partner_referrer and not self.added_information:
+            # The referrer's loop: the police add what they learnt after raising it.
+            self._at(received_day, 15, raiser)
+            update = concern_services.add_information(concern, raiser, MORE_INFORMATION)
+            seeded = self._uuid()
+            ConcernUpdate.objects.filter(pk=update.pk).update(uuid=seeded, added_at=self.b.clock)
+            # The worker's notification names the update by its uuid: the seeded one, too.
+            from msphub.worktray.models import Notification
+
+            Notification.objects.filter(key=f"information_added:{update.uuid}").update(
+                key=f"information_added:{seeded}"
+            )
+            self.added_information = True
         person = concern_services.create_person_from_concern(
             concern,
             practitioner,
@@ -486,7 +510,7 @@ class PartnersBuilder:
         )
         Person.objects.filter(pk=person.pk).update(created_at=self.b.clock)
         contact_at = self._at(received_day, 14, practitioner)
-        concern_services.record_first_contact(
+        contact = concern_services.record_first_contact(
             concern,
             practitioner,
             {
@@ -496,6 +520,7 @@ class PartnersBuilder:
                 "wants": resident.wants,
             },
         )
+        self._reseed_uuid(FirstContact, contact.pk)
         decided = self._at(received_day + timedelta(days=1), 10, practitioner)
         decision_uuid = self._uuid()
         self.b.history_values[Decision] = {"uuid": decision_uuid, "decided_at": decided}
@@ -581,7 +606,7 @@ class PartnersBuilder:
                     "due_on": self.today + timedelta(days=due_in),
                 },
             )
-            PlanAction.objects.filter(pk=action.pk).update(uuid=self._uuid())
+            self._reseed_uuid(PlanAction, action.pk)
             action.refresh_from_db()
             if done:
                 self._at(self.today - timedelta(days=22), 16, enquiry.lead_practitioner)
