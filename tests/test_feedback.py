@@ -4,13 +4,13 @@ said; the person or their representative answers online with a one-time code. Ei
 are feedback like any other: counted in the measures, consented quotes moderated."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +24,9 @@ from msphub.core.models import AccessLog
 from msphub.core.periods import FinancialYear
 from msphub.core.states import StateChanged
 from msphub.enquiries.models import Enquiry, Feedback
+from msphub.enquiries.services import FEEDBACK_WINDOW, feedback_due
 from msphub.feedback import forms, services
-from msphub.feedback.models import FeedbackAssignment
+from msphub.feedback.models import FeedbackAssignment, feedback_window_start
 from msphub.measures import measures
 from msphub.people.models import Person, Representative
 from msphub.worktray.models import Notification
@@ -412,19 +413,105 @@ def test_the_interviewers_form_refuses_bad_input(client, world):
     assert not Feedback.objects.filter(enquiry=world.closed).exists()
 
 
-def test_feedback_recorded_meanwhile_by_someone_else_is_not_doubled(client, world):
+def test_an_answer_to_the_practitioner_ends_the_interviewers_sight_of_the_contact(client, world):
     assignment = services.assign(world.closed, world.lead, world.hana)
+    services.assign(world.closed2, world.lead, world.hana, None)
     Feedback.objects.create(
         enquiry=world.closed, version="adult", asked_by="practitioner", asked_on=timezone.localdate()
     )
-    response = signed_in(client, world.hana).post(interview_url(assignment), feedback_post())
-    assert_error(response, "Feedback from the adult has already been recorded for this enquiry")
+    # The version the assignment is for has feedback: nothing left to ask, nothing doubled.
+    signed_in(client, world.hana)
+    assert client.get(interview_url(assignment)).status_code == 404
+    assert client.post(interview_url(assignment), feedback_post()).status_code == 404
+    listed = body(client.get(INTERVIEWS))
+    assert world.closed.reference not in listed and world.closed2.reference in listed
+    with pytest.raises(PermissionDenied):
+        services.record_independent(assignment, world.hana, {"asked_on": timezone.localdate()})
     assert Feedback.objects.filter(enquiry=world.closed).count() == 1
+    # The lead sees it answered another way, with the day it was asked, and cannot withdraw it.
+    page = body(signed_in(client, world.lead).get(ASSIGNMENTS))
+    assert "Answered another way: to the practitioner" in page
+    assert reverse("feedback:withdraw", args=[assignment.uuid]) not in page
+    with pytest.raises(StateChanged):
+        services.withdraw(assignment, world.lead)
+
+
+def test_an_answer_of_the_other_version_leaves_the_assignment_waiting(client, world):
+    assignment = services.assign(world.closed, world.lead, world.hana, world.rep)
+    Feedback.objects.create(
+        enquiry=world.closed, version="adult", asked_by="practitioner", asked_on=timezone.localdate()
+    )
+    assert signed_in(client, world.hana).get(interview_url(assignment)).status_code == 200
+    client.post(interview_url(assignment), feedback_post(representative_relationship="Daughter"))
+    assert set(Feedback.objects.filter(enquiry=world.closed).values_list("version", flat=True)) == {
+        "adult",
+        "representative",
+    }
+
+
+def test_whom_to_contact_names_a_feedback_version():
+    # The rules match an assignment's contact to the feedback's version by value.
+    assert set(FeedbackAssignment.Contact.values) == set(Feedback.Version.values)
+
+
+def _closed_ago(enquiry: Enquiry, moment) -> None:
+    Enquiry.objects.filter(pk=enquiry.pk).update(closed_at=moment)
+
+
+def test_the_interviewers_sight_of_the_contact_lapses_eight_weeks_after_closure(client, world):
+    assignment = services.assign(world.closed, world.lead, world.hana)
+    window_start = feedback_window_start()
+    _closed_ago(world.closed, window_start)  # the last day of the window: still theirs
+    signed_in(client, world.hana)
+    assert client.get(interview_url(assignment)).status_code == 200
+    _closed_ago(world.closed, window_start - timedelta(seconds=1))  # a day later: lapsed
+    assert client.get(interview_url(assignment)).status_code == 404
+    assert client.post(reverse("feedback:no_feedback", args=[assignment.uuid]), {}).status_code == 404
+    assert world.closed.reference not in body(client.get(INTERVIEWS))
+    # The lead sees it lapsed, dated the window's last day; it stays lapsed (not withdrawn).
+    page = body(signed_in(client, world.lead).get(ASSIGNMENTS))
+    last_day = timezone.localdate(window_start - timedelta(seconds=1)) + FEEDBACK_WINDOW
+    assert "Lapsed: no answer within eight weeks of the enquiry closing" in page
+    assert last_day.strftime("%-d %b %Y") in page
+    assert reverse("feedback:withdraw", args=[assignment.uuid]) not in page
+    with pytest.raises(StateChanged):
+        services.withdraw(assignment, world.lead)
+    assert FeedbackAssignment.objects.get(pk=assignment.pk).status == "assigned"
+
+
+@hypothesis_settings(max_examples=25, deadline=None)
+@given(seconds=st.integers(-3 * 86400, 3 * 86400))
+def test_the_interviewers_window_is_the_feedback_due_window(world_once, seconds):
+    """One window: the interviewer sees the assignment exactly while the enquiry would be on the
+    feedback-due list (and open to online answers)."""
+    with transaction.atomic():
+        assignment = services.assign(world_once.closed, world_once.lead, world_once.hana)
+        _closed_ago(world_once.closed, feedback_window_start() + timedelta(seconds=seconds))
+        due = feedback_due(Enquiry.objects.filter(pk=world_once.closed.pk)).exists()
+        seen = FeedbackAssignment.objects.for_user(world_once.hana).filter(pk=assignment.pk).exists()
+        online = services.find_online(world_once.closed.reference, ADULT_PHONE) is not None
+        assert due == seen == online == (seconds >= 0)
+        transaction.set_rollback(True)
+
+
+def test_the_lead_sees_the_latest_finished_first_and_only_their_councils(world):
+    ended = services.assign(world.closed, world.lead, world.hana)
+    services.close_without_feedback(ended, world.hana, "declined", timezone.localdate())
+    lapsed = services.assign(world.closed2, world.lead, world.hana)
+    _closed_ago(world.closed2, feedback_window_start() - timedelta(days=30))
+    rows = services.finished(FeedbackAssignment.objects.for_user(world.lead), 50)
+    assert [(r.assignment, r.what_happened) for r in rows] == [
+        (ended, "They did not want to give feedback"),
+        (lapsed, services.LAPSED),
+    ]
+    assert services.finished(FeedbackAssignment.objects.for_user(world.lead), 1)[0].assignment == ended
+    assert services.finished(FeedbackAssignment.objects.for_user(world.other_lead), 50) == []
 
 
 @pytest.mark.parametrize("outcome", ["could_not_contact", "declined"])
 def test_the_interviewer_says_why_there_is_no_feedback(client, world, outcome):
     assignment = services.assign(world.closed, world.lead, world.hana)
+    FeedbackAssignment.objects.filter(pk=assignment.pk).update(assigned_at=timezone.now() - timedelta(days=3))
     url = reverse("feedback:no_feedback", args=[assignment.uuid])
     signed_in(client, world.hana)
     assert "Edna" not in body(client.get(url))
@@ -452,6 +539,42 @@ def test_the_interviewer_says_why_there_is_no_feedback(client, world, outcome):
     assert not Feedback.objects.filter(enquiry=world.closed).exists()
     # The enquiry is still waiting for feedback, so the lead may try someone else.
     services.assign(world.closed, world.lead, world.ivy)
+
+
+def test_the_dates_lie_between_the_assignment_and_today(client, world):
+    """The measures count feedback by the day it was asked: a day before the council asked (in a
+    year already signed off, say) is refused, on the question, in the error summary."""
+    assignment = services.assign(world.closed, world.lead, world.hana)
+    assigned_on = timezone.localdate() - timedelta(days=10)
+    FeedbackAssignment.objects.filter(pk=assignment.pk).update(
+        assigned_at=timezone.make_aware(datetime.combine(assigned_on, time(9)))
+    )
+    day = assigned_on.strftime("%-d %B %Y")
+    signed_in(client, world.hana)
+    before = assigned_on - timedelta(days=1)
+    response = client.post(interview_url(assignment), feedback_post(**date_parts("asked_on", before)))
+    assert_error(response, f"The date asked must be the same as or after {day}, when the council asked you")
+    assert re.search(r'href="#[^"]*asked_on', body(response)), "the summary links to the question"
+    last_year = assigned_on.replace(year=assigned_on.year - 1)
+    response = client.post(
+        reverse("feedback:no_feedback", args=[assignment.uuid]),
+        {"outcome": "declined", **date_parts("outcome_on", last_year)},
+    )
+    assert_error(response, f"The date must be the same as or after {day}, when the council asked you")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for field, name in (("asked_on", "The date asked"), ("outcome_on", "The date")):
+        with pytest.raises(ValidationError) as refused:
+            if field == "asked_on":
+                services.record_independent(assignment, world.hana, {"asked_on": tomorrow})
+            else:
+                services.close_without_feedback(assignment, world.hana, "declined", tomorrow)
+        assert refused.value.message_dict == {field: [f"{name} must be today or in the past"]}
+    assert not Feedback.objects.filter(enquiry=world.closed).exists()
+    assert FeedbackAssignment.objects.get(pk=assignment.pk).status == "assigned"
+    # The day the council asked is allowed.
+    response = client.post(interview_url(assignment), feedback_post(**date_parts("asked_on", assigned_on)))
+    assert response["Location"] == INTERVIEWS
+    assert Feedback.objects.get(enquiry=world.closed).asked_on == assigned_on
 
 
 def test_a_finished_assignment_cannot_be_answered_twice(world):
@@ -531,6 +654,39 @@ def test_the_adult_answers_online_with_a_code_sent_to_their_phone(client, world)
     # The verification ends with the answers.
     assert client.get(QUESTIONS)["Location"] == START
     assert client.get(WHO)["Location"] == START
+
+
+def test_an_online_answer_ends_the_interviewers_assignment_for_that_version(client, world):
+    assignment = services.assign(world.closed, world.lead, world.hana)
+    verify(client, world.closed.reference, ADULT_PHONE)
+    client.post(WHO, {"answering": "adult"})
+    assert client.post(QUESTIONS, {"safer": "Definitely"})["Location"] == DONE
+    feedback = Feedback.objects.get(enquiry=world.closed)
+    assignment.refresh_from_db()
+    assert (assignment.status, assignment.closed_by, assignment.feedback, assignment.outcome_on) == (
+        "feedback_recorded",
+        None,
+        feedback,
+        timezone.localdate(),
+    )
+    assert signed_in(client, world.hana).get(interview_url(assignment)).status_code == 404
+    rows = services.finished(FeedbackAssignment.objects.for_user(world.lead), 50)
+    assert [(r.assignment, r.what_happened) for r in rows] == [
+        (assignment, "Answered another way: online, by the person or their representative")
+    ]
+    assert "Answered another way: online" in body(signed_in(client, world.lead).get(ASSIGNMENTS))
+    # Nobody may end one any other way (the database says so too).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FeedbackAssignment.objects.filter(pk=assignment.pk).update(status="withdrawn")
+
+
+def test_an_online_answer_leaves_an_assignment_of_the_other_version_waiting(client, world):
+    assignment = services.assign(world.closed, world.lead, world.hana, world.rep)
+    verify(client, world.closed.reference, ADULT_PHONE)
+    client.post(WHO, {"answering": "adult"})
+    client.post(QUESTIONS, {})
+    assert FeedbackAssignment.objects.get(pk=assignment.pk).status == "assigned"
+    assert signed_in(client, world.hana).get(interview_url(assignment)).status_code == 200
 
 
 def test_a_representative_answers_with_a_code_sent_by_email(client, world):

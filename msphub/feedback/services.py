@@ -18,14 +18,15 @@ same person twice in the measures.
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from msphub.accounts.models import Organisation, Role, User
 from msphub.accounts.permissions import FEEDBACK_ASSIGN
@@ -39,7 +40,7 @@ from msphub.people.models import Representative
 from msphub.worktray.models import Notification
 from msphub.worktray.services import notify
 
-from .models import FeedbackAssignment
+from .models import FeedbackAssignment, feedback_window_start
 
 logger = logging.getLogger(__name__)
 
@@ -123,24 +124,89 @@ def assign(
 
 
 def withdraw(assignment: FeedbackAssignment, lead: User) -> None:
-    """The lead takes an assignment back (it can then be assigned again)."""
+    """The lead takes back an assignment still waiting for the interviewer (it can then be assigned
+    again). One that lapsed or was answered another way stays as it is: that is what happened."""
     if not FeedbackAssignment.objects.for_user(lead, "manage").filter(pk=assignment.pk).exists():
         raise PermissionDenied
     with transaction.atomic():
         lock_status(assignment, [Status.ASSIGNED], StateChanged("The interviewer has already answered."))
+        if not FeedbackAssignment.objects.waiting().filter(pk=assignment.pk).exists():
+            raise StateChanged(
+                "It is no longer waiting for the interviewer: it lapsed or was answered another way."
+            )
         _close(assignment, lead, Status.WITHDRAWN, timezone.localdate())
     logger.info("Feedback assignment %s withdrawn by user %s", assignment.uuid, lead.pk)
 
 
 def _close(
-    assignment: FeedbackAssignment, user: User, status: str, on: date, feedback: Feedback | None = None
+    assignment: FeedbackAssignment,
+    user: User | None,
+    status: str,
+    on: date,
+    feedback: Feedback | None = None,
 ) -> None:
+    """End it. ``user`` None: nobody did, the person answered online (``record_online``)."""
     assignment.status = status
     assignment.outcome_on = on
     assignment.closed_by = user
     assignment.closed_at = timezone.now()
     assignment.feedback = feedback
     assignment.save(update_fields=["status", "outcome_on", "closed_by", "closed_at", "feedback"])
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One line of the lead's list of assignments that are over: what happened, and on what day."""
+
+    assignment: FeedbackAssignment
+    what_happened: str
+    on: date | None
+
+
+# Who answered, for an assignment answered another way (by ``Feedback.asked_by``).
+ANSWERED_BY = {
+    Feedback.AskedBy.ONLINE: "Answered another way: online, by the person or their representative",
+    Feedback.AskedBy.PRACTITIONER: "Answered another way: to the practitioner",
+    Feedback.AskedBy.INDEPENDENT: "Answered another way: to another interviewer",
+}
+LAPSED = "Lapsed: no answer within eight weeks of the enquiry closing"
+
+
+def finished(
+    assignments: QuerySet[FeedbackAssignment], limit: int, today: date | None = None
+) -> list[Finished]:
+    """The latest ``limit`` of ``assignments`` that are over (``FeedbackAssignmentQuerySet.over``),
+    newest first: ended by someone (on the day they said), answered another way (on the day that
+    answer was asked) or lapsed (on the last day of the window, ``feedback_window_start``).
+
+    Newest by when they ended: the time someone ended it, or for one nobody ended the end of its
+    enquiry's window (so one answered another way but still in its window comes first)."""
+    today = today or timezone.localdate()
+    window_ends = ExpressionWrapper(F("enquiry__closed_at") + FEEDBACK_WINDOW, output_field=DateTimeField())
+    rows = (
+        FeedbackAssignment.objects.over(today)
+        .filter(pk__in=assignments.values("pk"))
+        .with_answer()
+        .select_related("enquiry", "interviewer__organisation")
+        .annotate(ended=Coalesce("closed_at", window_ends))
+        .order_by(F("ended").desc(nulls_last=True), "-pk")[:limit]
+    )
+    result = []
+    for a in rows:
+        if a.status == Status.FEEDBACK_RECORDED and a.closed_by_id is None:
+            result.append(Finished(a, ANSWERED_BY[Feedback.AskedBy.ONLINE], a.outcome_on))
+        elif a.status != Status.ASSIGNED:
+            result.append(Finished(a, a.get_status_display(), a.outcome_on))
+        elif a.version_answered:
+            what = ANSWERED_BY.get(a.answered_by, "Answered another way")
+            result.append(Finished(a, what, a.answered_on))
+        else:
+            # A closed enquiry is never reopened (closure is final once signed off), so the one
+            # reason left is time.
+            closed_at = a.enquiry.closed_at
+            last_day = timezone.localdate(closed_at) + FEEDBACK_WINDOW if closed_at else None
+            result.append(Finished(a, LAPSED, last_day))
+    return result
 
 
 # --- Independent feedback: the interviewer ---------------------------------------------------------
@@ -228,10 +294,27 @@ def _may_record(assignment: FeedbackAssignment, interviewer: User) -> None:
 ANSWERED = StateChanged("This assignment has already been answered or withdrawn.")
 
 
+def _check_date(assignment: FeedbackAssignment, on: date | None, field: str, name: str) -> None:
+    """The day the interviewer asked (or tried to) lies between the day the council asked them and
+    today. The measures count feedback by the day it was asked, so a date in an earlier year would
+    change the figures of a year already signed off."""
+    assigned_on = timezone.localtime(assignment.assigned_at).date()
+    if on is None:
+        raise ValidationError({field: f"Enter {name.lower()}"})
+    if on > timezone.localdate():
+        raise ValidationError({field: f"{name} must be today or in the past"})
+    if on < assigned_on:
+        day = formats.date_format(assigned_on, "j F Y")
+        raise ValidationError(
+            {field: f"{name} must be the same as or after {day}, when the council asked you"}
+        )
+
+
 def record_independent(assignment: FeedbackAssignment, interviewer: User, data: dict[str, Any]) -> Feedback:
     """The interviewer's record of the feedback (the practitioner's questions; every one optional):
     asked by someone independent, recorded by the interviewer; the assignment is then done."""
     _may_record(assignment, interviewer)
+    _check_date(assignment, data.get("asked_on"), "asked_on", "The date asked")
     enquiry = assignment.enquiry
     with transaction.atomic():
         Enquiry.objects.select_for_update().filter(pk=enquiry.pk).first()
@@ -257,9 +340,8 @@ def close_without_feedback(assignment: FeedbackAssignment, interviewer: User, st
     """The interviewer could not reach the person, or the person did not want to give feedback."""
     if status not in FeedbackAssignment.NO_FEEDBACK:
         raise ValidationError({"outcome": "Select what happened"})
-    if on > timezone.localdate():
-        raise ValidationError({"outcome_on": "The date must be today or in the past"})
     _may_record(assignment, interviewer)
+    _check_date(assignment, on, "outcome_on", "The date")
     with transaction.atomic():
         lock_status(assignment, [Status.ASSIGNED], ANSWERED)
         _close(assignment, interviewer, status, on)
@@ -289,10 +371,9 @@ def normalise_reference(text: str) -> str:
 
 
 def _online_enquiries(today: date | None = None) -> QuerySet[Enquiry]:
-    """Closed, and in the last ``ONLINE_WINDOW``: the only enquiries online feedback is for."""
-    today = today or timezone.localdate()
-    since = timezone.make_aware(datetime.combine(today - ONLINE_WINDOW, datetime.min.time()))
-    return Enquiry.objects.filter(status=Enquiry.Status.CLOSED, closed_at__gte=since)
+    """Closed, and in the last ``ONLINE_WINDOW``: the only enquiries online feedback is for (the
+    window an interviewer's assignment lasts, and ``feedback_due``'s)."""
+    return Enquiry.objects.filter(status=Enquiry.Status.CLOSED, closed_at__gte=feedback_window_start(today))
 
 
 @dataclass(frozen=True)
@@ -379,7 +460,9 @@ def log_online(request: HttpRequest, enquiry: Enquiry) -> None:
 
 def record_online(request: HttpRequest, enquiry: Enquiry, data: dict[str, Any]) -> Feedback:
     """Save the answers given online (``version`` in ``data``): asked by "online", recorded by nobody.
-    Once per enquiry and version; the session's verification ends with it."""
+    Once per enquiry and version; the session's verification ends with it. An interviewer asked to
+    contact the same person (the same version) has nothing left to ask: their assignment ends,
+    feedback recorded, by nobody (the lead sees it answered another way)."""
     version = data["version"]
     with transaction.atomic():
         Enquiry.objects.select_for_update().filter(pk=enquiry.pk).first()
@@ -396,6 +479,12 @@ def record_online(request: HttpRequest, enquiry: Enquiry, data: dict[str, Any]) 
             else "",
         }
         feedback = record_feedback(enquiry, None, values)
+        # Under the enquiry's lock, as record_independent takes it (enquiry, then assignment): of
+        # the interviewer saving the same version at once, whoever is second is refused.
+        for assignment in FeedbackAssignment.objects.select_for_update().filter(
+            enquiry=enquiry, contact=version, status=Status.ASSIGNED
+        ):
+            _close(assignment, None, Status.FEEDBACK_RECORDED, feedback.asked_on, feedback)
         log_online(request, enquiry)
     onetime.forget(request, PURPOSE)
     logger.info("Online feedback on %s saved", enquiry.reference)

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -41,6 +42,18 @@ def _assignable(enquiry: Enquiry) -> bool:
     return services.assignable(Enquiry.objects.filter(pk=enquiry.pk)).exists()
 
 
+def _show_errors(form: BaseForm, error: ValidationError) -> None:
+    """A service's refusal on the form, by its question where it names one (the error summary links
+    to it), else at the top."""
+    if not hasattr(error, "error_dict"):
+        for problem in error.messages:
+            form.add_error(None, problem)
+        return
+    for field, problems in error.message_dict.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
 # --- The lead --------------------------------------------------------------------------------------
 
 
@@ -48,22 +61,23 @@ def _assignable(enquiry: Enquiry) -> bool:
 @requires(FEEDBACK_ASSIGN)
 def assignments(request: AuthenticatedRequest) -> HttpResponse:
     """Enquiries waiting for feedback to assign, the assignments waiting for an answer, and the
-    latest finished. References only: names are on the page that assigns one (logged)."""
+    latest finished (with those that lapsed or were answered another way). References only: names
+    are on the page that assigns one (logged)."""
     due = (
         services.assignable(visible(request, Enquiry.objects.all(), "feedback"))
         .select_related("lead_practitioner")
         .order_by("closed_at", "reference")
     )
     related = ("enquiry", "interviewer__organisation")
-    waiting = visible(request, FeedbackAssignment.objects.still_open()).select_related(*related)
-    finished = visible(request, FeedbackAssignment.objects.exclude(status=FeedbackAssignment.Status.ASSIGNED))
+    waiting = visible(request, FeedbackAssignment.objects.waiting()).select_related(*related)
+    finished = services.finished(visible(request, FeedbackAssignment.objects.all()), FINISHED_SHOWN)
     return render(
         request,
         "feedback/assignments.html",
         {
             "due": due,
             "waiting": waiting.order_by("assigned_at", "pk"),
-            "finished": finished.select_related(*related).order_by("-closed_at", "-pk")[:FINISHED_SHOWN],
+            "finished": finished,
             "interviewers_exist": services.interviewers(request.user.organisation_id).exists(),
         },
     )
@@ -85,9 +99,7 @@ def assign(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpResponse:
             messages.error(request, str(changed))
             return redirect("feedback:assignments")
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            _show_errors(form, error)
         else:
             messages.success(request, f"Feedback on {enquiry.reference} assigned")
             return redirect("feedback:assignments")
@@ -148,8 +160,7 @@ def interview(request: AuthenticatedRequest, feedbackassignment: FeedbackAssignm
             messages.error(request, str(changed))
             return redirect("feedback:interviews")
         except ValidationError as error:
-            for problem in error.messages:
-                form.add_error(None, problem)
+            _show_errors(form, error)
         else:
             messages.success(request, f"Feedback on {assignment.enquiry.reference} recorded. Thank you")
             return redirect("feedback:interviews")
@@ -172,9 +183,7 @@ def no_feedback(request: AuthenticatedRequest, feedbackassignment: FeedbackAssig
         except StateChanged as changed:
             messages.error(request, str(changed))
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            _show_errors(form, error)
             return _sheet_page(request, assignment, "feedback/no_feedback.html", form=form)
         else:
             messages.success(request, f"{assignment.enquiry.reference}: {assignment.get_status_display()}")
@@ -196,11 +205,6 @@ def _posted_reference(group: str, request: HttpRequest) -> str:
     addresses (text that is not a reference counts against the address, as the other limit does)."""
     reference = services.normalise_reference(request.POST.get("reference", ""))
     return reference or f"address:{client_ip(request)}"
-
-
-def _pending_reference(group: str, request: HttpRequest) -> str:
-    reference = request.session.get(PENDING, {}).get("reference")
-    return str(reference) if reference else f"address:{client_ip(request)}"
 
 
 def _start_again() -> HttpResponse:
