@@ -24,28 +24,20 @@ class NoStoreMiddleware:
 
 
 class RefuseNulMiddleware:
-    """A NUL character in the path or the query string is refused with 400 before any view runs: no
-    reference, filter or search term holds one, and PostgreSQL refuses it in a text comparison (a
-    500 otherwise). Forms refuse one in what is posted (Django's ProhibitNullCharactersValidator); the
-    API answers in JSON, as it answers every error."""
+    """A NUL character in the path is refused with 400 before any view runs: no reference holds one,
+    and PostgreSQL refuses it in a text comparison (a 500 otherwise). A NUL in the query string or in
+    what is posted is the forms' to refuse, with a message on the page (Django's
+    ProhibitNullCharactersValidator), and ``core.access.get_record`` answers a lookup holding one with
+    404. The API answers in JSON, as it answers every error."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        query = request.GET
-        if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in value for value in query.getlist(key)) for key in query
-        ):
+        if "\x00" in request.path:
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "errors": [
-                            {"field": None, "message": "The address holds a character it may not (NUL)"}
-                        ]
-                    },
-                    status=400,
-                )
+                message = "The address holds a character it may not hold (NUL)"
+                return JsonResponse({"errors": [{"field": None, "message": message}]}, status=400)
             return HttpResponseBadRequest("The address holds a character it may not hold.")
         return self.get_response(request)
 

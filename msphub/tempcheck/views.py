@@ -227,8 +227,9 @@ def good_practice(request: AuthenticatedRequest) -> HttpResponse:
         .distinct()
         .order_by("respondent__council")
     )
-    theme = request.GET.get("theme", "").strip()
-    region = request.GET.get("region", "").strip()
+    # No label or region holds a NUL (and PostgreSQL refuses one in a comparison).
+    theme = request.GET.get("theme", "").replace("\x00", "").strip()
+    region = request.GET.get("region", "").replace("\x00", "").strip()
     if theme:
         answers = answers.filter(themes__label__iexact=theme)
     if region:
