@@ -44,7 +44,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(BAD_TOKEN)
         # For views.PartnerApiView.finalize_response, which logs the call (it must not start an
         # authentication of its own when a call was refused before one).
-        request.api_token = token  # type: ignore[attr-defined]
+        request.api_token = token
         return token.client, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -51,7 +51,7 @@ def _field(question: Question) -> serializers.Field:
     if question.kind == Kind.DATE:
         return serializers.DateField(**common)
     return serializers.CharField(
-        max_length=question.max_length or None,  # type: ignore[arg-type]  # None: no limit
+        max_length=question.max_length or None,  # None: no limit
         allow_blank=not question.required,
         trim_whitespace=False,
         **common,
@@ -109,4 +109,4 @@ class ProblemSerializer(serializers.Serializer):
 class ErrorsSerializer(serializers.Serializer):
     """Every problem with the request, each naming its field."""
 
-    errors = ProblemSerializer(many=True)  # type: ignore[assignment]  # a field named "errors"
+    errors = ProblemSerializer(many=True)  # a field named "errors"

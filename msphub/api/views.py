@@ -113,7 +113,7 @@ class PartnerApiView(APIView):
         self.check_permissions(request)
         # Past the token, the rate and the scope, to a method the view has: the call is logged.
         method = (request.method or "").lower()
-        request.reached_view = method in self.http_method_names and hasattr(self, method)  # type: ignore[attr-defined]
+        request.reached_view = method in self.http_method_names and hasattr(self, method)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -219,7 +219,7 @@ class RaiseConcernView(PartnerApiView):
                 {"errors": [{"field": p.field, "message": p.message} for p in refused.problems]},
                 status=refused.status,
             )
-        request.logged_concern = raised.concern  # type: ignore[attr-defined]
+        request.logged_concern = raised.concern
         headers = {"Idempotent-Replayed": "true"} if raised.replayed else {}
         return Response({"reference": raised.concern.reference}, status=201, headers=headers)
 
@@ -257,7 +257,7 @@ class ConcernStatusView(PartnerApiView):
             concern = get_record(request, self.concerns.all(), Action.STATUS, log=False, reference=reference)
         except Http404:
             raise exceptions.NotFound(NO_SUCH_CONCERN) from None
-        request.logged_concern = concern  # type: ignore[attr-defined]
+        request.logged_concern = concern
         return Response(services.status_of(concern))
 
 
