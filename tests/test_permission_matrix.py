@@ -56,7 +56,7 @@ from msphub.enquiries import services as enquiry_services
 from msphub.enquiries.models import AdvocacyReferral, Enquiry, Feedback, PlanAction
 from msphub.governance.models import RetentionRule
 from msphub.tempcheck import instruments
-from msphub.tempcheck.models import Answer, Respondent, Round, Theme
+from msphub.tempcheck.models import Answer, Codebook, Coding, Respondent, Round, Theme
 from tests import matrix_parts
 from tests.conftest import PASSWORD, Cast, new_concern, new_person, per_test
 
@@ -553,8 +553,9 @@ def tempcheck_world(w: SimpleNamespace) -> None:
     )
     Answer.objects.create(respondent=camden, question=questions["strategy_fit"], answer="Other")
     Answer.objects.create(respondent=leeds, question=questions["strategy_fit"], answer="Other")
-    theme = Theme.objects.create(round=w.london, question=questions["msp_meaning"], label=LONDON_THEME)
-    theme.answers.add(quote)
+    codebook = Codebook.objects.create(region="London", qid="msp_meaning")
+    theme = Theme.objects.create(codebook=codebook, label=LONDON_THEME)
+    Coding.objects.create(answer=quote, theme=theme, final=True)
 
 
 # --- Session set-ups for the public journey -----------------------------------------------------------

@@ -31,6 +31,7 @@ class Action(StrEnum):
     CAPTURE = "capture"  # temperature check: record a conversation
     CODE = "code"  # temperature check: code open answers
     MANAGE = "manage"  # temperature check: set a round up, import, close
+    COMPARE = "compare"  # temperature check: a round's figures (aggregates) beside another's
 
 
 @dataclass(frozen=True)

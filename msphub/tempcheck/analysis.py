@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 
-from .models import AggregateCount, Answer, Question, Respondent, Round, Theme
+from .models import AggregateCount, Answer, Question, Respondent, Round
 
 
 def percent(count: int, n: int) -> int | None:
@@ -210,45 +210,3 @@ def in_words(pct: int | None) -> str:
     if value in (0, 100) and pct not in (0, 100):
         return "almost all" if value == 100 else "very few"
     return words if value == pct else f"about {words}"
-
-
-def open_answers(round_: Round) -> dict[str, dict[str, Any]]:
-    """For each open question: responses, theme frequencies (numbers and words) and quotes by theme.
-
-    A council is named beside a quote only where it agreed.
-    """
-    out: dict[str, dict[str, Any]] = {}
-    if round_.aggregate_only:
-        return out
-    answered = (
-        Answer.objects.filter(respondent__round=round_, question__type="open")
-        .values("question__qid")
-        .annotate(n=Count("pk"))
-    )
-    totals = {r["question__qid"]: r["n"] for r in answered}
-    themes = (
-        Theme.objects.filter(round=round_)
-        .select_related("question")
-        .annotate(n=Count("answers", distinct=True))
-        .prefetch_related("answers__respondent")
-        .order_by("question__order", "-n", "label")
-    )
-    for theme in themes:
-        qid = theme.question.qid
-        entry = out.setdefault(qid, {"responses": totals.get(qid, 0), "themes": []})
-        pct = percent(theme.n, entry["responses"])
-        entry["themes"].append(
-            {
-                "theme": theme.label,
-                "count": theme.n,
-                "percent": pct,
-                "in_words": in_words(pct),
-                "quotes": [
-                    {"text": a.answer, "council": a.respondent.council if a.may_name_council else None}
-                    for a in theme.answers.all()
-                ],
-            }
-        )
-    for qid, n in totals.items():
-        out.setdefault(qid, {"responses": n, "themes": []})
-    return out

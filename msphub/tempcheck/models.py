@@ -6,6 +6,7 @@ the analysis is a GROUP BY over them.
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Instrument(models.Model):
@@ -14,6 +15,9 @@ class Instrument(models.Model):
     title = models.CharField(max_length=300)
     source = models.TextField(help_text="The YAML the instrument was loaded from, kept as it was.")
     loaded_at = models.DateTimeField(auto_now_add=True)
+    # Figures declared for the whole instrument, such as cross-tabs of two questions
+    # ({"crosstabs": [{"rows": qid, "columns": qid, "title": ...}]}); see instruments.parse.
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["slug", "-version"]
@@ -42,6 +46,10 @@ class Question(models.Model):
     items = models.JSONField(default=list, blank=True)
     condition = models.TextField(blank=True)
     moderates = models.CharField(max_length=100, blank=True)
+    # Figures declared for one question: combined categories ("groups"), averages over named groups
+    # of grid items ("item_groups"), road-map steps ("steps"), the benchmark measure a self-rating is
+    # shown beside ("evidence"); see instruments.parse.
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["instrument", "order"]
@@ -62,6 +70,10 @@ class RoundQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         if user.is_regional_lead:
+            if action == "compare":
+                # A regional lead compares with the national rounds and baselines too (their
+                # figures, read-only: a national round's figures can be cut to the lead's region).
+                return self.filter(models.Q(region=user.network_region) | models.Q(region=""))
             return self.filter(region=user.network_region)
         if user.is_interviewer and action in ("view", "capture", "code"):
             return self.filter(interviewers=user).distinct()
@@ -78,6 +90,9 @@ class Round(models.Model):
     aggregate_only = models.BooleanField(
         default=False, help_text="Published counts only (a baseline), no respondents"
     )
+    # The report's method section: how the conversations were held and by whom, in the lead's words
+    # (dates and interviewers are fields of their own).
+    method = models.TextField(blank=True)
     interviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="rounds_interviewing"
     )
@@ -98,6 +113,11 @@ class Respondent(models.Model):
     council = models.CharField(max_length=200)
     region = models.CharField(max_length=100, blank=True)
     complete = models.BooleanField(default=False)
+    may_name = models.BooleanField(
+        "Agreed to be named in tables",
+        default=False,
+        help_text="The council agreed to be identifiable: its name is listed beside its answers",
+    )
     moderation_reason = models.TextField(
         blank=True, help_text="Why the interviewer's rating differs from the council's own"
     )
@@ -142,19 +162,122 @@ class AggregateCount(models.Model):
         return f"{self.question_id} {self.item} {self.category}: {self.count}/{self.base}"
 
 
-class Theme(models.Model):
-    """A theme in the codebook of one open question in one round."""
+class Codebook(models.Model):
+    """The themes for one open question, shared by every round of the same scope (region, as
+    Round.region: blank is national) that asks a question with this id, so themes are reused and
+    their frequencies compared across rounds."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="themes")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="themes")
+    region = models.CharField(max_length=100, blank=True)
+    qid = models.CharField("Question id", max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region", "qid"]
+        constraints = [models.UniqueConstraint(fields=["region", "qid"], name="unique_codebook")]
+
+    def __str__(self) -> str:
+        return f"{self.qid} ({self.region or 'national'})"
+
+
+class Theme(models.Model):
+    """A theme of a codebook: renamed, given a definition, merged into another or retired, with
+    its history kept (django-simple-history)."""
+
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="themes")
     label = models.CharField(max_length=200)
-    answers = models.ManyToManyField(Answer, blank=True, related_name="themes")
+    definition = models.TextField(blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["label"]
-        constraints = [
-            models.UniqueConstraint(fields=["round", "question", "label"], name="unique_theme_label")
-        ]
+        constraints = [models.UniqueConstraint(fields=["codebook", "label"], name="unique_theme_label")]
 
     def __str__(self) -> str:
         return self.label
+
+
+class Coding(models.Model):
+    """One coder's judgement that an open answer carries a theme. Each coder codes independently
+    (their own rows); ``final`` rows are the reconciled coding the report counts."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="codings")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="codings")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    final = models.BooleanField(default=False)
+    coded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer", "theme", "coder"],
+                condition=models.Q(final=False),
+                name="unique_coding_by_coder",
+            ),
+            models.UniqueConstraint(
+                fields=["answer", "theme"], condition=models.Q(final=True), name="unique_final_coding"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} {self.theme_id}{' final' if self.final else ''}"
+
+
+class DoubleCoded(models.Model):
+    """An answer in a round's double-coded sample: two coders code it independently, agreement is
+    measured on the sample, and the lead reconciles it into the final coding."""
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="double_coding")
+    chosen_at = models.DateTimeField(auto_now_add=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"double-coded {self.answer_id}"
+
+
+class Quote(models.Model):
+    """A quote the lead chose for a theme, as an excerpt of the answer (the council is named beside
+    it only where it agreed: Answer.may_name_council)."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="quotes")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="quotes")
+    excerpt = models.TextField()
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    chosen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["chosen_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.excerpt[:40]
+
+
+class DataQualityNote(models.Model):
+    """A note the lead adds to a round's report, for example where a published text contradicts the
+    figures computed from the counts."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="data_quality_notes")
+    qid = models.CharField("Question id", max_length=100, blank=True)
+    text = models.TextField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

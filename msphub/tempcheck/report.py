@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from msphub.core import charts
 from msphub.core.downloads import csv_text, render_pdf
 
-from .analysis import open_answers
+from .coding import open_answers
 from .models import Round
 
 DOCUMENT = "tempcheck/report_document.html"
@@ -46,7 +46,7 @@ def context(round_: Round, data: dict[str, Any]) -> dict[str, Any]:
                 else ""
             )
         sections.append({"question": questions[qid], "entries": entries, "anchor": f"q-{qid}"})
-    opened = [(questions[qid], o) for qid, o in open_answers(round_).items()]
+    opened = [(questions[qid], o) for qid, o in open_answers([round_]).items()]
     return {"round": round_, "data": data, "sections": sections, "open": opened}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from . import importer, instruments
-from .models import Answer, Question, Respondent, Round, Theme
+from .models import Answer, Question, Respondent, Round
 
 if TYPE_CHECKING:
     from msphub.accounts.models import User
@@ -87,18 +87,3 @@ def save_conversation(
     respondent.moderation_reason = moderation_reason
     respondent.complete = complete
     respondent.save(update_fields=["moderation_reason", "complete"])
-
-
-@transaction.atomic
-def add_theme(round_: Round, question: Question, label: str) -> Theme:
-    """A theme in the codebook of an open question (the one there already, if it has that label)."""
-    theme, _ = Theme.objects.get_or_create(round=round_, question=question, label=label)
-    return theme
-
-
-@transaction.atomic
-def save_coding(themes: Iterable[Theme], answers: list[Answer], chosen: Mapping[int, set[int]]) -> None:
-    """Code open answers: each theme gets the answers (of ``answers``) whose ids ``chosen`` gives it."""
-    for theme in themes:
-        picked = chosen.get(theme.pk, set())
-        theme.answers.set([a for a in answers if a.pk in picked])

@@ -12,14 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from msphub.accounts.permissions import TEMPCHECK, TEMPCHECK_MANAGE
 from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, record, requires, visible
-from msphub.core.downloads import CSV, JSON, PDF, download
 from msphub.core.forms import posted
 from msphub.core.imports import ImportRefused
 
-from . import instruments, report, services
-from .analysis import analyse
-from .forms import ConversationForm, ImportForm, RoundForm, ThemeForm
-from .models import Answer, Round, Theme
+from . import instruments, services
+from .forms import ConversationForm, ImportForm, RoundForm
+from .models import Round
 
 
 def _rounds(request: AuthenticatedRequest) -> QuerySet[Round]:
@@ -156,94 +154,4 @@ def conversation(request: AuthenticatedRequest, round_: Round, respondent_id: st
         request,
         "tempcheck/conversation.html",
         {"round": round_, "respondent": respondent, "form": form, "questions": questions},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.CODE, url_kwarg="slug", arg="round_", log=False)
-def coding(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
-    question = round_.instrument.questions.filter(qid=qid, type="open").first()
-    if question is None:
-        raise Http404
-    themes = list(Theme.objects.filter(round=round_, question=question))
-    answers = list(
-        Answer.objects.filter(respondent__round=round_, question=question)
-        .select_related("respondent")
-        .prefetch_related("themes")
-        .order_by("respondent__council")
-    )
-    adding = request.POST.get("action") == "add_theme"
-    form = ThemeForm(posted(request) if adding else None)
-    if request.method == "POST":
-        if adding:
-            if form.is_valid():
-                services.add_theme(round_, question, form.cleaned_data["label"])
-                messages.success(request, "Theme added")
-                return redirect("tempcheck:coding", slug=round_.slug, qid=qid)
-        else:
-            chosen = {
-                theme.pk: {int(pk) for pk in request.POST.getlist(f"theme_{theme.pk}") if pk.isdigit()}
-                for theme in themes
-            }
-            services.save_coding(themes, answers, chosen)
-            messages.success(request, "Coding saved")
-            return redirect("tempcheck:coding", slug=round_.slug, qid=qid)
-    rows = [(a, {t.pk for t in a.themes.all()}) for a in answers]
-    return render(
-        request,
-        "tempcheck/coding.html",
-        {"round": round_, "question": question, "themes": themes, "rows": rows, "form": form},
-    )
-
-
-@require_GET
-@record(ROUNDS, Action.VIEW, url_kwarg="slug", arg="round_", log=False)
-def round_report(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
-    compare_slugs = request.GET.getlist("compare")
-    compare = list(_rounds(request).filter(slug__in=compare_slugs).exclude(pk=round_.pk))
-    data = analyse(round_, compare)
-    file_format = request.GET.get("format")
-    if file_format == "json":
-        return download(report.as_json(data), JSON)
-    if file_format == "csv":
-        return download(report.as_csv(data), CSV, f"{round_.slug}.csv")
-    if file_format == "pdf":
-        return download(report.as_pdf(round_, data), PDF, f"{round_.slug}.pdf")
-    context = report.context(round_, data)
-    context.update({"other_rounds": _rounds(request).exclude(pk=round_.pk), "compare_slugs": compare_slugs})
-    return render(request, "tempcheck/report.html", context)
-
-
-@require_GET
-@requires(TEMPCHECK)
-def good_practice(request: AuthenticatedRequest) -> HttpResponse:
-    """Named examples: coded open answers from councils that agreed to be named, by theme and region."""
-    rounds = _rounds(request)
-    named = Answer.objects.filter(respondent__round__in=rounds, may_name_council=True)
-    answers = (
-        named.filter(themes__isnull=False)
-        .select_related("respondent__round", "question")
-        .prefetch_related("themes")
-        .distinct()
-        .order_by("respondent__council")
-    )
-    # No label or region holds a NUL (and PostgreSQL refuses one in a comparison).
-    theme = request.GET.get("theme", "").replace("\x00", "").strip()
-    region = request.GET.get("region", "").replace("\x00", "").strip()
-    if theme:
-        answers = answers.filter(themes__label__iexact=theme)
-    if region:
-        answers = answers.filter(respondent__region__iexact=region)
-    labels = Theme.objects.filter(round__in=rounds).values_list("label", flat=True).distinct()
-    regions = named.values_list("respondent__region", flat=True).distinct()
-    return render(
-        request,
-        "tempcheck/good_practice.html",
-        {
-            "answers": answers[:200],
-            "themes": sorted(set(labels)),
-            "regions": sorted(r for r in set(regions) if r),
-            "theme": theme,
-            "region": region,
-        },
     )
