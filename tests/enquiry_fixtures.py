@@ -221,7 +221,13 @@ def fill_record(enquiry: Enquiry, user, n: int, start: int = 0) -> None:
             PlanAction,
             {"action": f"Action {i}", "owner_agency": "Police", "due_on": today},
         )
-        services.record_feedback(enquiry, user, feedback_data(comments=f"Words {i}"))
+        if i < 2:  # an enquiry takes one answer of each version: the adult's, a representative's
+            version = (Feedback.Version.ADULT, Feedback.Version.REPRESENTATIVE)[i]
+            relationship = "Daughter" if i else ""
+            data = feedback_data(
+                version=version, representative_relationship=relationship, comments=f"Words {i}"
+            )
+            services.record_feedback(enquiry, user, data)
 
 
 # --- Factories -----------------------------------------------------------------------------------

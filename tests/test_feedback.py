@@ -924,3 +924,22 @@ def test_the_online_forms_never_fail_on_what_is_typed(reference, contact, code):
     code_form = forms.OnlineCodeForm({"code": code})
     if code_form.is_valid():
         assert re.fullmatch(r"\d{6}", code_form.cleaned_data["code"])
+
+
+def test_the_practitioners_form_refuses_a_second_answer_of_a_version(client, world):
+    from msphub.enquiries import services as enquiry_services
+
+    data = {"version": "adult", "asked_by": "practitioner", "asked_on": timezone.localdate()}
+    enquiry_services.record_feedback(world.closed, world.practitioner, data)
+    with pytest.raises(ValidationError):
+        enquiry_services.record_feedback(world.closed, world.practitioner, data)
+    client.force_login(world.practitioner)
+    url = reverse("enquiries:feedback_new", args=[world.closed.reference])
+    posted = {"asked_by": "practitioner", **date_parts("asked_on", timezone.localdate())}
+    assert_error(
+        client.post(url + "?version=adult", posted),
+        "Feedback from the adult has already been recorded for this enquiry",
+    )
+    assert Feedback.objects.filter(enquiry=world.closed).count() == 1
+    response = client.post(url + "?version=representative", {**posted, "representative_relationship": "Son"})
+    assert response.status_code == 302

@@ -32,7 +32,13 @@ def test_a_consented_quote_awaits_moderation_and_is_not_for_the_board(quote, enq
     assert quote.quote_status == Feedback.QuoteStatus.AWAITING
     assert list(Feedback.objects.awaiting_moderation()) == [quote]
     assert not Feedback.objects.approved_quotes().exists()
-    unquoted = services.record_feedback(enquiry, practitioner, feedback_data(comments="Not for sharing"))
+    unquoted = services.record_feedback(
+        enquiry,
+        practitioner,
+        feedback_data(
+            version="representative", representative_relationship="Son", comments="Not for sharing"
+        ),
+    )
     assert unquoted.quote_status == ""
     assert unquoted not in Feedback.objects.awaiting_moderation()
 

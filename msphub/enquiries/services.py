@@ -995,13 +995,33 @@ def return_closure(enquiry: Enquiry, user: User, comment: str) -> None:
 # --- Feedback ----------------------------------------------------------------------------------
 
 
+def feedback_answered(enquiry: Enquiry, version: str) -> bool:
+    """Whether the enquiry has feedback of this version (the adult's, a representative's) already:
+    each is taken once, whoever asks."""
+    return Feedback.objects.filter(enquiry=enquiry, version=version).exists()
+
+
+def already_answered_message(version: str) -> str:
+    who = "the adult" if version == Feedback.Version.ADULT else "a representative"
+    return f"Feedback from {who} has already been recorded for this enquiry"
+
+
 def record_feedback(enquiry: Enquiry, user: User | None, data: dict[str, Any]) -> Feedback:
     """Feedback is asked at closure or within eight weeks of it; every question is optional.
+
+    Once per enquiry and version (the adult's, a representative's), whoever asked: a second answer
+    of the same version would count the same person twice in the measures. Checked under a lock on
+    the enquiry's row, so of two saved at once (the practitioner, an interviewer, the person online)
+    the second waits for the first, then is refused.
 
     ``user`` is None for feedback the person (or their representative) gave online themselves
     (``Feedback.AskedBy.ONLINE``): nobody recorded it for them."""
     # Asking while the enquiry is open is allowed: it avoids "opening old wounds" later.
     with transaction.atomic():
+        Enquiry.objects.select_for_update().filter(pk=enquiry.pk).first()
+        version = data.get("version", "")
+        if feedback_answered(enquiry, version):
+            raise ValidationError(already_answered_message(version))
         feedback = Feedback(enquiry=enquiry, recorded_by=user, **data)
         # Words the person agreed to be quoted wait for a team manager or the lead to approve them.
         feedback.quote_status = Feedback.QuoteStatus.AWAITING if feedback.consent_to_quote else ""

@@ -606,8 +606,14 @@ def feedback_new(request: AuthenticatedRequest, enquiry: Enquiry) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v is not None}
         data.setdefault("representative_relationship", "")
-        services.record_feedback(enquiry, request.user, {"version": version, **data})
-        return _done(request, enquiry, "Feedback recorded. Thank you for asking", "feedback")
+        try:
+            services.record_feedback(enquiry, request.user, {"version": version, **data})
+        except ValidationError as error:
+            # That version was answered meanwhile (another tab, an interviewer, the person online).
+            for problem in error.messages:
+                form.add_error(None, problem)
+        else:
+            return _done(request, enquiry, "Feedback recorded. Thank you for asking", "feedback")
     title = "The person's feedback" if version == "adult" else "A representative's feedback"
     return _form_page(request, enquiry, form, title, version=version)
 

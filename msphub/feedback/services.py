@@ -35,7 +35,13 @@ from msphub.core.clients import client_ip
 from msphub.core.models import AccessLog
 from msphub.core.states import StateChanged, lock_status
 from msphub.enquiries.models import Enquiry, Feedback
-from msphub.enquiries.services import FEEDBACK_WINDOW, feedback_due, record_feedback
+from msphub.enquiries.services import (
+    FEEDBACK_WINDOW,
+    already_answered_message,
+    feedback_answered,
+    feedback_due,
+    record_feedback,
+)
 from msphub.people.models import Representative
 from msphub.worktray.models import Notification
 from msphub.worktray.services import notify
@@ -277,15 +283,6 @@ def log_sheet_shown(request: HttpRequest, assignment: FeedbackAssignment) -> Non
     log_shown(request, [assignment.enquiry, assignment.enquiry.person])
 
 
-def _answered(enquiry: Enquiry, version: str) -> bool:
-    return Feedback.objects.filter(enquiry=enquiry, version=version).exists()
-
-
-def already_answered_message(version: str) -> str:
-    who = "the adult" if version == Feedback.Version.ADULT else "a representative"
-    return f"Feedback from {who} has already been recorded for this enquiry"
-
-
 def _may_record(assignment: FeedbackAssignment, interviewer: User) -> None:
     if not FeedbackAssignment.objects.for_user(interviewer, "feedback").filter(pk=assignment.pk).exists():
         raise PermissionDenied
@@ -320,7 +317,7 @@ def record_independent(assignment: FeedbackAssignment, interviewer: User, data: 
         Enquiry.objects.select_for_update().filter(pk=enquiry.pk).first()
         lock_status(assignment, [Status.ASSIGNED], ANSWERED)
         version = assignment.version
-        if _answered(enquiry, version):
+        if feedback_answered(enquiry, version):
             raise ValidationError(already_answered_message(version))
         values = {
             **data,
@@ -468,7 +465,7 @@ def record_online(request: HttpRequest, enquiry: Enquiry, data: dict[str, Any]) 
         Enquiry.objects.select_for_update().filter(pk=enquiry.pk).first()
         if not _online_enquiries().filter(pk=enquiry.pk).exists():
             raise StateChanged("This enquiry is no longer open to feedback online.")
-        if _answered(enquiry, version):
+        if feedback_answered(enquiry, version):
             raise ValidationError({"answering": already_answered_message(version)})
         values = {
             **data,
