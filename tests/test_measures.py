@@ -502,7 +502,15 @@ def run(*args: str) -> str:
 def test_command_json_contract(data):
     text = run("--from", "2025-04-01", "--to", "2026-03-31", "--council", "E06000901", "--format", "json")
     result = json.loads(text)
-    assert set(result) == {"from", "to", "council", "measures", "outcomes_by_category", "advocacy_days"}
+    assert set(result) == {
+        "from", "to", "council", "measures", "outcomes_by_category", "advocacy_days",
+        "outcomes_by_response", "feedback_by_asker",
+    }  # fmt: skip
+    # The dashboard's splits, exactly as the dashboard counts them.
+    council = Organisation.objects.get(ons_code="E06000901")
+    filters = m.Filters(Period(date(2025, 4, 1), date(2026, 3, 31)), council)
+    assert result["outcomes_by_response"] == json.loads(json.dumps(m.outcomes_by_response(filters)))
+    assert result["feedback_by_asker"] == json.loads(json.dumps(m.feedback_by_asker(filters)))
     assert (result["from"], result["to"], result["council"]) == ("2025-04-01", "2026-03-31", "E06000901")
     assert [r["id"] for r in result["measures"]] == MEASURE_IDS
     for row in result["measures"]:
@@ -538,14 +546,18 @@ def test_command_csv(data):
         "percent",
         "base",
     ]
-    assert [r["measure"] for r in rows] == MEASURE_IDS
+    # The totals first, then the dashboard's splits (by response used, by who asked) below them.
+    totals = [r for r in rows if not r["breakdown"]]
+    assert [r["measure"] for r in totals] == MEASURE_IDS
+    assert {r["breakdown"] for r in rows[len(totals) :]} <= {"Response used", "Who asked"}
+    assert rows[: len(totals)] == totals
     found = {
         r["measure"]: {
             "numerator": int(r["numerator"]),
             "denominator": int(r["denominator"]),
             "percent": float(r["percent"]) if r["percent"] else None,
         }
-        for r in rows
+        for r in totals
     }
     assert found == EXPECTED
 

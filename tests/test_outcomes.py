@@ -467,7 +467,7 @@ def test_msp_measures_json_has_the_new_keys(world):
         "msp_measures", "--from", "2025-04-01", "--to", "2026-03-31", "--council", "E06000901", stdout=out
     )
     result = json.loads(out.getvalue())
-    assert set(result) == {"from", "to", "council", "measures", "outcomes_by_category", "advocacy_days"}
+    assert {"outcomes_by_category", "advocacy_days"} <= set(result)
     assert all(
         set(r) == {"category", "expressed", "fully", "partially", "not"}
         for r in result["outcomes_by_category"]

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from msphub.accounts.commands import council_option
 from msphub.core.periods import Period
 from msphub.measures import exports
-from msphub.measures.measures import Filters, measure_totals
+from msphub.measures.measures import Filters, feedback_by_asker, measure_totals, outcomes_by_response
 from msphub.measures.outcomes import advocacy_days, outcomes_by_category
 
 
@@ -47,8 +47,11 @@ class Command(BaseCommand):
         organisation = council_option(council) if council else None
         filters = Filters(Period(start, end), organisation)
         totals = measure_totals(filters)
+        # The dashboard's splits, as its CSV and page give them: the outcome measures by the response
+        # the enquiry used, and the feedback measures by who asked.
+        by_response, by_asker = outcomes_by_response(filters), feedback_by_asker(filters)
         if format == "csv":
-            text = exports.measures_csv(totals)
+            text = exports.measures_csv(totals, extra=exports.split_csv_rows(totals, by_response, by_asker))
         else:
             text = json.dumps(
                 {
@@ -59,6 +62,8 @@ class Command(BaseCommand):
                     # What people wanted and got (measures/outcomes.py, docs/measures.md).
                     "outcomes_by_category": outcomes_by_category(filters),
                     "advocacy_days": advocacy_days(filters),
+                    "outcomes_by_response": by_response,
+                    "feedback_by_asker": by_asker,
                 },
                 indent=2,
             )
