@@ -12,10 +12,13 @@ Sections, each in its own process (each sets Django up on its own database):
 3. bench/partners.py: the partner figures against their hand-written SQL baseline
    (bench/partner_figures_baseline.py) and their two pages, on the national-size year the national
    section generated (BENCH_DATABASE_URL).
-4. bench/load.py, when present: the load test, on the national-size database when the national
+4. bench/tempcheck.py: the temperature-check analysis (a national round of every council, and
+   London merged and cut) against its hand-written SQL baseline, on PostgreSQL (BENCH_DATABASE_URL;
+   everything it writes is rolled back).
+5. bench/load.py, when present: the load test, on the national-size database when the national
    section ran (else LOAD_DATABASE_URL or its own database; see that file).
 
-    python bench/run.py [--only pages,national,partners,load] [--output PATH]
+    python bench/run.py [--only pages,national,partners,tempcheck,load] [--output PATH]
 
 BENCH_COUNCILS / BENCH_CONCERNS shrink the national section for a quick trial (write its results
 elsewhere with --output, so that bench/RESULTS.md keeps the national-size figures; BENCH_REUSE=1 with
@@ -37,7 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_URL = "postgres://msphub:msphub@127.0.0.1:5432/msphub_bench"
-SECTIONS = ["pages", "national", "partners", "load"]
+SECTIONS = ["pages", "national", "partners", "tempcheck", "load"]
 
 
 def _read(path: str) -> str:
@@ -116,6 +119,7 @@ def run_section(name: str, env: dict[str, str]) -> tuple[str, float]:
         "pages": "Pages (one council)",
         "national": "National size (PostgreSQL)",
         "partners": "Partner figures (national size, PostgreSQL)",
+        "tempcheck": "Temperature check (national size, PostgreSQL)",
         "load": "Load test",
     }
     title = titles[name]
@@ -164,7 +168,7 @@ def main() -> None:
     env = {**os.environ, "MSPHUB_TESTING": "1"}
     env.pop("DEBUG", None)
     notes = []
-    if ("national" in chosen or "partners" in chosen) and not env.get("BENCH_DATABASE_URL"):
+    if {"national", "partners", "tempcheck"} & set(chosen) and not env.get("BENCH_DATABASE_URL"):
         try:
             env["BENCH_DATABASE_URL"] = start_local_postgres()
             notes.append("National section on the local PostgreSQL cluster (started as .ci/run does).")

@@ -3,8 +3,15 @@
 All or nothing: every problem is reported with its line number and nothing is written unless the
 whole file is good. The file's size, rows and values are bounded (msphub/core/imports.py): a value
 no longer than its database column, no NUL characters.
+
+A responses file may carry a ``may_name`` column (``yes`` or ``no``, any case, the same on every row
+of a respondent): whether the council agreed to be named in the report's tables
+(Respondent.may_name). Without it nobody is named, unless the import says everyone agreed
+(``named=True``, tempcheck_import --named); then a ``no`` in the column is refused as a contradiction.
 """
 
+import csv
+import io
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
@@ -16,6 +23,9 @@ from .models import AggregateCount, Answer, Instrument, Question, Respondent, Ro
 __all__ = ["create_baseline", "create_round", "parse_baseline", "parse_responses"]
 
 COLUMNS = ["respondent_id", "council", "region", "question_id", "item", "answer"]
+# Optional: whether the respondent's council agreed to be named in the report's tables.
+MAY_NAME = "may_name"
+MAY_NAME_VALUES = {"yes": True, "no": False}
 BASELINE_COLUMNS = ["question_id", "item", "category", "count", "base"]
 
 
@@ -41,6 +51,8 @@ MAX_LENGTHS = {
 class Parsed:
     respondents: dict[str, tuple[str, str]] = field(default_factory=dict)
     answers: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # The respondents whose council agreed to be named in tables (the may_name column, or all).
+    named: set[str] = field(default_factory=set)
 
 
 def _decode(data: bytes) -> str:
@@ -52,21 +64,57 @@ def _decode(data: bytes) -> str:
         raise ImportRefused.at_line(line, f"not UTF-8 text (byte {data[exc.start]:#04x})") from exc
 
 
-def _rows(data: bytes, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
-    """The file's rows; ImportRefused if it cannot be read as a CSV file of ``columns``."""
-    rows, problems = csv_rows(_decode(data), columns, MAX_LENGTHS)
+def _header(text: str) -> list[str]:
+    """The names of the file's columns (its first line), or none when that cannot be read (csv_rows
+    then says why)."""
+    try:
+        return [name.strip() for name in next(csv.reader(io.StringIO(text)), [])]
+    except csv.Error:
+        return []
+
+
+def _rows(
+    data: bytes, columns: list[str], optional: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows; ImportRefused if it cannot be read as a CSV file of ``columns`` (and those of
+    ``optional`` that its first line names)."""
+    text = _decode(data)
+    header = _header(text)
+    rows, problems = csv_rows(text, columns + [c for c in optional if c in header], MAX_LENGTHS)
     if problems:
         raise ImportRefused.listing(problems)
     return rows
 
 
-def parse_responses(data: bytes, instrument: Instrument) -> Parsed:
-    """The answers of a CSV file of responses; ImportRefused lists every problem by line."""
-    rows = _rows(data, COLUMNS)
+def _may_name(
+    line: int, rid: str, value: str | None, named: bool, said: dict[str, tuple[bool, int]]
+) -> str | None:
+    """The problem with a row's may_name value (yes or no, the same on every row of a respondent,
+    and not no when the import says everyone agreed), or None; records what the respondent said."""
+    if value is None:
+        return None
+    agreed = MAY_NAME_VALUES.get(value.lower())
+    if agreed is None:
+        return f"line {line}: may_name must be yes or no, not {shown(value)}"
+    if rid in said and said[rid][0] != agreed:
+        return f"line {line}: respondent {rid} is given a different may_name from line {said[rid][1]}"
+    said.setdefault(rid, (agreed, line))
+    if named and not agreed:
+        return f"line {line}: may_name is no, but the import says every respondent agreed to be named"
+    return None
+
+
+def parse_responses(data: bytes, instrument: Instrument, named: bool = False) -> Parsed:
+    """The answers of a CSV file of responses; ImportRefused lists every problem by line.
+
+    ``named``: every respondent in the file agreed to be named in tables (tempcheck_import --named);
+    otherwise a respondent agreed where the optional may_name column says yes."""
+    rows = _rows(data, COLUMNS, (MAY_NAME,))
     problems: list[str] = []
     questions = {q.qid: q for q in instrument.questions.all()}
     parsed = Parsed()
     seen: dict[tuple[str, str, str], int] = {}
+    said: dict[str, tuple[bool, int]] = {}
     for line, row in rows:
         rid, qid, item, answer = row["respondent_id"], row["question_id"], row["item"], row["answer"]
         if not rid:
@@ -76,6 +124,8 @@ def parse_responses(data: bytes, instrument: Instrument) -> Parsed:
         if rid in parsed.respondents and parsed.respondents[rid] != council:
             problems.append(f"line {line}: respondent {rid} is given a different council or region")
         parsed.respondents.setdefault(rid, council)
+        if problem := _may_name(line, rid, row.get(MAY_NAME), named, said):
+            problems.append(problem)
         question = questions.get(qid)
         if question is None:
             problems.append(f"line {line}: unknown question id {shown(qid)}")
@@ -106,17 +156,28 @@ def parse_responses(data: bytes, instrument: Instrument) -> Parsed:
         problems.append("line 2: the file has no answers")
     if problems:
         raise ImportRefused.listing(problems)
+    parsed.named = set(parsed.respondents) if named else {rid for rid, (yes, _) in said.items() if yes}
     return parsed
 
 
 @transaction.atomic
-def create_round(slug: str, title: str, instrument: Instrument, data: bytes, region: str = "") -> Round:
+def create_round(
+    slug: str, title: str, instrument: Instrument, data: bytes, region: str = "", named: bool = False
+) -> Round:
+    """A round from a CSV file of responses. ``named``: every council in the file agreed to be
+    named in the report's tables (else those the may_name column says yes for)."""
     if Round.objects.filter(slug=slug).exists():
         raise ImportRefused([f"a round called {slug!r} exists already"])
-    parsed = parse_responses(data, instrument)
+    parsed = parse_responses(data, instrument, named=named)
     round_ = Round.objects.create(slug=slug, title=title, instrument=instrument, region=region)
     respondents = Respondent.objects.bulk_create(
-        Respondent(round=round_, respondent_id=rid, council=council, region=region_)
+        Respondent(
+            round=round_,
+            respondent_id=rid,
+            council=council,
+            region=region_,
+            may_name=rid in parsed.named,
+        )
         for rid, (council, region_) in parsed.respondents.items()
     )
     by_id = {r.respondent_id: r for r in respondents}
@@ -169,12 +230,16 @@ def parse_baseline(data: bytes, instrument: Instrument) -> list[tuple[Question, 
 
 
 @transaction.atomic
-def create_baseline(slug: str, title: str, instrument: Instrument, data: bytes) -> Round:
-    """An aggregate-only round from published counts: question_id,item,category,count,base."""
+def create_baseline(slug: str, title: str, instrument: Instrument, data: bytes, region: str = "") -> Round:
+    """An aggregate-only round from published counts: question_id,item,category,count,base.
+    ``region``: the region the counts are of (blank: England, which every regional lead may compare
+    with)."""
     if Round.objects.filter(slug=slug).exists():
         raise ImportRefused([f"a round called {slug!r} exists already"])
     counts = parse_baseline(data, instrument)
-    round_ = Round.objects.create(slug=slug, title=title, instrument=instrument, aggregate_only=True)
+    round_ = Round.objects.create(
+        slug=slug, title=title, instrument=instrument, aggregate_only=True, region=region
+    )
     AggregateCount.objects.bulk_create(
         AggregateCount(round=round_, question=q, item=item, category=c, count=n, base=b)
         for q, item, c, n, b in counts

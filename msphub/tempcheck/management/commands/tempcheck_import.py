@@ -2,6 +2,8 @@
 
 All or nothing: a bad file is refused whole, each problem with its line number, and nothing is written.
 --baseline imports published counts (question_id,item,category,count,base) as an aggregate-only round.
+Consent to be named in the report's tables: the responses file's optional may_name column (yes or no
+per respondent), or --named when every council in the file agreed (docs/tempcheck.md).
 """
 
 from pathlib import Path
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--region", default="", help="The region, for a regional round")
         parser.add_argument("--baseline", action="store_true", help="The file holds published counts only")
+        parser.add_argument(
+            "--named",
+            action="store_true",
+            help="Every council in the file agreed to be named in the report's tables",
+        )
 
     def handle(
         self,
@@ -36,6 +43,7 @@ class Command(BaseCommand):
         responses: str,
         region: str,
         baseline: bool,
+        named: bool,
         **options: Any,
     ) -> None:
         try:
@@ -43,15 +51,19 @@ class Command(BaseCommand):
             data = Path(responses).read_bytes()
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Nothing imported: {exc}") from exc
+        if baseline and named:
+            raise CommandError(
+                "Nothing imported: published counts name no councils, so --named does not apply"
+            )
         problems: list[str] = []
         try:
             # One transaction: a refused file leaves no instrument behind either.
             with transaction.atomic():
                 loaded = instruments.load(text)
                 if baseline:
-                    round_ = importer.create_baseline(slug, title, loaded, data)
+                    round_ = importer.create_baseline(slug, title, loaded, data, region=region)
                 else:
-                    round_ = importer.create_round(slug, title, loaded, data, region=region)
+                    round_ = importer.create_round(slug, title, loaded, data, region=region, named=named)
         except instruments.InstrumentError as exc:
             problems = [str(exc)]
         except ImportRefused as exc:
@@ -64,6 +76,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Round {slug} created from {round_.aggregate_counts.count()} published counts")
         else:
             self.stdout.write(
-                f"Round {slug} created: {round_.respondents.count()} respondents, "
+                f"Round {slug} created: {round_.respondents.count()} respondents "
+                f"({round_.respondents.filter(may_name=True).count()} agreed to be named), "
                 f"instrument {loaded.slug} version {loaded.version}"
             )
