@@ -8,18 +8,37 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models.functions import Lower, Trim
+
+from msphub.accounts.models import Organisation
 
 from . import importer, instruments
-from .models import Answer, Question, Respondent, Round
+from .models import Answer, DataQualityNote, Question, Respondent, Round
 
 if TYPE_CHECKING:
     from msphub.accounts.models import User
+
+
+class ConversationRefused(Exception):
+    """A conversation cannot be saved as asked (its message says why, for the interviewer)."""
 
 
 @transaction.atomic
 def load_shipped_instruments() -> None:
     """Load the instruments that ship with msphub (a new version of any that changed)."""
     instruments.load_shipped()
+
+
+def shipped_not_loaded() -> list[str]:
+    """The titles of the shipped instruments whose current text is not stored yet: none stored, or a
+    newer wording shipped since (the road map's published step wording, say)."""
+    titles = []
+    for name in instruments.SHIPPED_INSTRUMENTS:
+        text = (instruments.SHIPPED / name).read_text(encoding="utf-8")
+        if not instruments.Instrument.objects.filter(source=text).exists():
+            data = instruments.parse(text)
+            titles.append(str(data.get("title") or data["id"]))
+    return titles
 
 
 @dataclass(frozen=True)
@@ -33,11 +52,28 @@ class NewRound:
     ends_on: date | None
     councils: list[str]
     interviewers: Iterable[User]
+    method: str = ""
+    # Every council taking part agreed to be named in the report's tables.
+    named: bool = False
+
+
+def _council_regions(names: list[str]) -> dict[str, str]:
+    """{name in lower case: region} of the councils (Organisation, kind council) with these names."""
+    rows = (
+        Organisation.objects.filter(kind=Organisation.Kind.COUNCIL)
+        .exclude(region="")
+        .annotate(key=Lower(Trim("name")))
+        .filter(key__in=[n.strip().lower() for n in names])
+        .values_list("key", "region")
+    )
+    return dict(rows)
 
 
 @transaction.atomic
 def create_round(new: NewRound, region: str) -> Round:
-    """A round of ``region`` with a respondent for each council taking part, numbered from 001."""
+    """A round of ``region`` ("" national) with a respondent for each council taking part, numbered
+    from 001. In a regional round every council is of the region; in a national round each takes the
+    region its council record has (blank where there is none), so the round can be cut to a region."""
     round_ = Round.objects.create(
         slug=new.slug,
         title=new.title,
@@ -45,20 +81,101 @@ def create_round(new: NewRound, region: str) -> Round:
         region=region,
         starts_on=new.starts_on,
         ends_on=new.ends_on,
+        method=new.method.strip(),
     )
     round_.interviewers.set(new.interviewers)
+    regions = {} if region else _council_regions(new.councils)
     Respondent.objects.bulk_create(
-        Respondent(round=round_, respondent_id=f"{new.slug}-{n:03d}", council=name, region=region)
+        Respondent(
+            round=round_,
+            respondent_id=f"{new.slug}-{n:03d}",
+            council=name,
+            region=region or regions.get(name.strip().lower(), ""),
+            may_name=new.named,
+        )
         for n, name in enumerate(new.councils, start=1)
     )
     return round_
 
 
+@transaction.atomic
 def import_round(
-    slug: str, title: str, instrument: instruments.Instrument, responses: bytes, region: str
+    slug: str,
+    title: str,
+    instrument: instruments.Instrument,
+    responses: bytes,
+    region: str,
+    named: bool = False,
 ) -> Round:
-    """A round from a CSV file of responses; ImportRefused (nothing written) if any line is wrong."""
-    return importer.create_round(slug, title, instrument, responses, region=region)
+    """A round from a CSV file of responses; ImportRefused (nothing written) if any line is wrong.
+    ``named``: every respondent in the file agreed to be named in the tables (as ``--named``)."""
+    return importer.create_round(slug, title, instrument, responses, region=region, named=named)
+
+
+@transaction.atomic
+def import_baseline(
+    slug: str, title: str, instrument: instruments.Instrument, counts: bytes, region: str
+) -> Round:
+    """An aggregate-only round (a baseline) from published counts, of ``region`` ("" national);
+    ImportRefused (nothing written) if any line is wrong."""
+    return importer.create_baseline(slug, title, instrument, counts, region=region)
+
+
+@transaction.atomic
+def update_round(
+    round_: Round, title: str, starts_on: date | None, ends_on: date | None, method: str
+) -> None:
+    """A round's title, dates and method (for the report's title page and method section)."""
+    locked = Round.objects.select_for_update().get(pk=round_.pk)
+    locked.title, locked.starts_on, locked.ends_on, locked.method = title, starts_on, ends_on, method.strip()
+    locked.save(update_fields=["title", "starts_on", "ends_on", "method"])
+
+
+@transaction.atomic
+def set_named(round_: Round, respondent_ids: Iterable[str]) -> int:
+    """Exactly these respondents of the round agreed to be named in the tables; returns how many."""
+    chosen = set(respondent_ids)
+    respondents = round_.respondents.all()
+    respondents.exclude(respondent_id__in=chosen).update(may_name=False)
+    return respondents.filter(respondent_id__in=chosen).update(may_name=True)
+
+
+@transaction.atomic
+def add_note(round_: Round, qid: str, text: str, user: User) -> DataQualityNote:
+    """A data-quality note for the round's report, tied to a question of its instrument or to none."""
+    if qid and not round_.instrument.questions.filter(qid=qid).exists():
+        raise ValueError(f"{round_.instrument} has no question {qid!r}")
+    return DataQualityNote.objects.create(round=round_, qid=qid, text=text.strip(), added_by=user)
+
+
+@transaction.atomic
+def remove_note(round_: Round, note_id: int) -> bool:
+    """Remove one of the round's notes; False if it has none with this id (removed already)."""
+    deleted, _ = DataQualityNote.objects.filter(round=round_, pk=note_id).delete()
+    return bool(deleted)
+
+
+def reason_needed(own: str, moderated: str, reason: str) -> bool:
+    """The interviewer's rating differs from the council's own and no reason is given: the one thing a
+    conversation needs before it is marked complete (it saves without it)."""
+    return bool(own and moderated and own != moderated and not reason.strip())
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What saving a conversation did: whether it is complete now, and whether it was complete and
+    is not any more (its ratings now differ without a reason)."""
+
+    complete: bool
+    reopened: bool = False
+
+
+def _ratings(answers: list[tuple[Question, str, str, bool]]) -> tuple[str, str]:
+    moderated = next((q for q, *_ in answers if q.moderates), None)
+    if moderated is None:
+        return "", ""
+    given = {q.qid: answer for q, _item, answer, _named in answers if q.type != "multi"}
+    return given.get(moderated.moderates, ""), given.get(moderated.qid, "")
 
 
 @transaction.atomic
@@ -67,23 +184,51 @@ def save_conversation(
     answers: Iterable[tuple[Question, str, str, bool]],
     moderation_reason: str,
     complete: bool,
-) -> None:
+    may_name: bool | None = None,
+) -> Saved:
     """Record a conversation's answers: closed answers are replaced; open answers are updated in
-    place, so their coding stays."""
-    respondent.answers.exclude(question__type="open").delete()
+    place, so their coding stays. Everything saves whatever is missing; only ``complete`` needs the
+    reason for a moderated rating (ConversationRefused, nothing saved). "Save and carry on" keeps a
+    complete conversation complete unless its ratings now differ without a reason.
+
+    The respondent's row is locked first, so two people saving the same conversation at once save
+    one after the other (each replaces the closed answers whole) and the completeness rule is checked
+    on the state it is written over."""
+    locked = Respondent.objects.select_for_update().get(pk=respondent.pk)
+    given = list(answers)
+    instrument_id = locked.round.instrument_id
+    if any(q.instrument_id != instrument_id for q, *_ in given):
+        raise ConversationRefused("An answer is to a question of another instrument")
+    needed = reason_needed(*_ratings(given), moderation_reason)
+    if complete and needed:
+        raise ConversationRefused(
+            "Enter why your rating differs from the council's own rating before you mark the "
+            "conversation complete"
+        )
+    locked.answers.exclude(question__type="open").delete()
     kept = []
-    for question, item, answer, may_name in answers:
+    closed = []
+    for question, item, answer, may_name_council in given:
         if question.type == "open":
             obj, _ = Answer.objects.update_or_create(
-                respondent=respondent,
+                respondent=locked,
                 question=question,
                 item="",
-                defaults={"answer": answer, "may_name_council": may_name},
+                defaults={"answer": answer, "may_name_council": may_name_council},
             )
             kept.append(obj.pk)
         else:
-            Answer.objects.create(respondent=respondent, question=question, item=item, answer=answer)
-    respondent.answers.filter(question__type="open").exclude(pk__in=kept).delete()
-    respondent.moderation_reason = moderation_reason
-    respondent.complete = complete
-    respondent.save(update_fields=["moderation_reason", "complete"])
+            closed.append(Answer(respondent=locked, question=question, item=item, answer=answer))
+    Answer.objects.bulk_create(closed)
+    locked.answers.filter(question__type="open").exclude(pk__in=kept).delete()
+    was_complete = locked.complete
+    locked.moderation_reason = moderation_reason.strip()
+    locked.complete = complete or (was_complete and not needed)
+    fields = ["moderation_reason", "complete"]
+    if may_name is not None:
+        locked.may_name = may_name
+        fields.append("may_name")
+    locked.save(update_fields=fields)
+    respondent.complete, respondent.moderation_reason = locked.complete, locked.moderation_reason
+    respondent.may_name = locked.may_name
+    return Saved(complete=locked.complete, reopened=was_complete and not locked.complete)

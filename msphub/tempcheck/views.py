@@ -1,9 +1,10 @@
 """Temperature-check pages. Who may open what is declared on each view: a page of rounds asks
 accounts.permissions (TEMPCHECK, TEMPCHECK_MANAGE); a page of one round looks it up through the
 chokepoint (core.access.record, with Round.objects.for_user), so a round outside the user's is a 404.
-Every change goes through services.py."""
+Every change goes through services.py (docs/tempcheck-rounds.md)."""
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,9 +16,17 @@ from msphub.core.access import Action, record, requires, visible
 from msphub.core.forms import posted
 from msphub.core.imports import ImportRefused
 
-from . import instruments, services
-from .forms import ConversationForm, ImportForm, RoundForm
-from .models import Round
+from . import evidence, services
+from .forms import (
+    BaselineForm,
+    ConversationForm,
+    DataQualityNoteForm,
+    ImportForm,
+    NamingForm,
+    RoundEditForm,
+    RoundForm,
+)
+from .models import Question, Respondent, Round
 
 
 def _rounds(request: AuthenticatedRequest) -> QuerySet[Round]:
@@ -30,17 +39,27 @@ def _rounds(request: AuthenticatedRequest) -> QuerySet[Round]:
 ROUNDS = Round.objects.select_related("instrument")
 
 
-def _region(request: AuthenticatedRequest) -> str:
-    """The region of a regional lead (TEMPCHECK_MANAGE): blank for a national network."""
-    return request.user.network_region or ""
+def _not_a_baseline(round_: Round) -> bool:
+    """Pages about conversations: a baseline has published counts, no respondents."""
+    return not round_.aggregate_only
 
 
 def _load_instrument(request: AuthenticatedRequest) -> HttpResponse | None:
-    """Loading the shipped instrument is a change, so it happens only on a POST."""
+    """Loading the shipped instruments is a change, so it happens only on a POST."""
     if request.method == "POST" and request.POST.get("action") == "load_instrument":
         services.load_shipped_instruments()
+        messages.success(request, "The shipped instruments are loaded")
         return redirect(request.path)
     return None
+
+
+def _form_page(request: AuthenticatedRequest, form, title: str, **context) -> HttpResponse:
+    """A set-up or import page, offering to load the shipped instruments when one is not stored."""
+    return render(
+        request,
+        "tempcheck/form.html",
+        {"form": form, "title": title, "to_load": services.shipped_not_loaded(), **context},
+    )
 
 
 @require_GET
@@ -55,27 +74,28 @@ def round_list(request: AuthenticatedRequest) -> HttpResponse:
 def round_new(request: AuthenticatedRequest) -> HttpResponse:
     if loaded := _load_instrument(request):
         return loaded
-    form = RoundForm(posted(request))
+    form = RoundForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if Round.objects.filter(slug=data["slug"]).exists():
+        new = services.NewRound(
+            slug=data["slug"],
+            title=data["title"],
+            instrument=data["instrument"],
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
+            councils=data["councils"],
+            interviewers=data["interviewers"],
+            method=data["method"],
+            named=data["named"],
+        )
+        try:
+            round_ = services.create_round(new, region=data["region"])
+        except IntegrityError:  # the same short name taken a moment ago by someone else
             form.add_error("slug", "A round with this short name exists already")
         else:
-            new = services.NewRound(
-                slug=data["slug"],
-                title=data["title"],
-                instrument=data["instrument"],
-                starts_on=data.get("starts_on"),
-                ends_on=data.get("ends_on"),
-                councils=data["councils"],
-                interviewers=data["interviewers"],
-            )
-            round_ = services.create_round(new, region=_region(request))
             messages.success(request, f"Round {round_.title} created")
             return redirect("tempcheck:round", slug=round_.slug)
-    return render(
-        request, "tempcheck/form.html", {"form": form, "title": "Set up a round", "multipart": False}
-    )
+    return _form_page(request, form, "Set up a round", multipart=False)
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,75 +103,211 @@ def round_new(request: AuthenticatedRequest) -> HttpResponse:
 def round_import(request: AuthenticatedRequest) -> HttpResponse:
     if loaded := _load_instrument(request):
         return loaded
-    form = ImportForm(posted(request), request.FILES or None)
+    form = ImportForm(posted(request), request.FILES or None, user=request.user)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             round_ = services.import_round(
-                data["slug"], data["title"], data["instrument"], data["responses"].read(), _region(request)
+                data["slug"],
+                data["title"],
+                data["instrument"],
+                data["responses"].read(),
+                data["region"],
+                named=data["named"],
             )
         except ImportRefused as exc:
             problems = exc.problems
         else:
             messages.success(request, f"{round_.respondents.count()} conversations imported")
             return redirect("tempcheck:round", slug=round_.slug)
-    return render(
-        request,
-        "tempcheck/form.html",
-        {
-            "form": form,
-            "title": "Import responses",
-            "multipart": True,
-            "problems": problems,
-            "no_instrument": not instruments.Instrument.objects.exists(),
-        },
-    )
+    return _form_page(request, form, "Import responses", multipart=True, problems=problems)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(TEMPCHECK_MANAGE)
+def baseline_import(request: AuthenticatedRequest) -> HttpResponse:
+    """Published counts of an earlier round (a baseline to compare with), as on the command line."""
+    if loaded := _load_instrument(request):
+        return loaded
+    form = BaselineForm(posted(request), request.FILES or None, user=request.user)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            round_ = services.import_baseline(
+                data["slug"], data["title"], data["instrument"], data["counts"].read(), data["region"]
+            )
+        except ImportRefused as exc:
+            problems = exc.problems
+        else:
+            messages.success(request, f"{round_.aggregate_counts.count()} published counts imported")
+            return redirect("tempcheck:round", slug=round_.slug)
+    title = "Import a baseline (published counts)"
+    return _form_page(request, form, title, multipart=True, problems=problems)
+
+
+def _may_manage(request: AuthenticatedRequest, round_: Round) -> bool:
+    """The round's regional lead (the same rule as the pages that change it: Action.MANAGE)."""
+    return Round.objects.for_user(request.user, Action.MANAGE).filter(pk=round_.pk).exists()
 
 
 @require_GET
 @record(ROUNDS, Action.VIEW, url_kwarg="slug", arg="round_", log=False)
 def round_detail(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
+    questions = list(round_.instrument.questions.all())
+    texts = {q.qid: q.text for q in questions}
+    notes = [(texts.get(n.qid, ""), n) for n in round_.data_quality_notes.select_related("added_by")]
+    respondents = list(round_.respondents.all())
     return render(
         request,
         "tempcheck/round_detail.html",
         {
             "round": round_,
-            "respondents": round_.respondents.all(),
-            "open_questions": round_.instrument.questions.filter(type="open"),
+            "respondents": respondents,
+            "named": sum(r.may_name for r in respondents),
+            "open_questions": [q for q in questions if q.type == "open"],
+            "notes": notes,
+            "can_manage": _may_manage(request, round_),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@record(
-    ROUNDS,
-    Action.CAPTURE,
-    url_kwarg="slug",
-    arg="round_",
-    log=False,
-    where=lambda round_: not round_.aggregate_only,  # a baseline has counts, no conversations
-)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False)
+def round_edit(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
+    """The round's title, dates and method (the report's title page and method section)."""
+    initial = {
+        "title": round_.title,
+        "starts_on": round_.starts_on,
+        "ends_on": round_.ends_on,
+        "method": round_.method,
+    }
+    form = RoundEditForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.update_round(
+            round_, data["title"], data.get("starts_on"), data.get("ends_on"), data["method"]
+        )
+        messages.success(request, "Round details saved")
+        return redirect("tempcheck:round", slug=round_.slug)
+    return render(
+        request,
+        "tempcheck/round_form.html",
+        {"round": round_, "form": form, "title": "Change the round\u2019s details", "button": "Save"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False, where=_not_a_baseline)
+def round_named(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
+    """Which councils agreed to be named in the report's tables."""
+    respondents = list(round_.respondents.order_by("council"))
+    form = NamingForm(posted(request), respondents=respondents)
+    if request.method == "POST" and form.is_valid():
+        count = services.set_named(round_, form.cleaned_data["named"])
+        messages.success(request, f"{count} of {len(respondents)} councils agreed to be named in the tables")
+        return redirect("tempcheck:round", slug=round_.slug)
+    return render(
+        request,
+        "tempcheck/round_form.html",
+        {
+            "round": round_,
+            "form": form,
+            "title": "Councils named in the tables",
+            "button": "Save",
+            "intro": "A council that agreed to be identifiable has its name listed beside each of its "
+            "answers in the report\u2019s tables (as the London report does). Consent to be named "
+            "beside a quote is asked for each open answer, on the conversation form.",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False)
+def round_notes(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
+    """The round's data-quality notes: added (tied to a question or to the whole report) and removed."""
+    questions = list(round_.instrument.questions.all())
+    removing = request.method == "POST" and request.POST.get("action") == "remove"
+    form = DataQualityNoteForm(None if removing else posted(request), questions=questions)
+    if removing:
+        note = request.POST.get("note", "")
+        if not note.isascii() or not note.isdigit() or len(note) > 18:
+            raise Http404
+        removed = services.remove_note(round_, int(note))
+        messages.success(request, "Note removed" if removed else "That note was removed already")
+        return redirect("tempcheck:round_notes", slug=round_.slug)
+    if request.method == "POST" and form.is_valid():
+        services.add_note(round_, form.cleaned_data["qid"], form.cleaned_data["text"], request.user)
+        messages.success(request, "Note added")
+        return redirect("tempcheck:round_notes", slug=round_.slug)
+    texts = {q.qid: q.text for q in questions}
+    notes = [(texts.get(n.qid, ""), n) for n in round_.data_quality_notes.select_related("added_by")]
+    return render(request, "tempcheck/round_notes.html", {"round": round_, "form": form, "notes": notes})
+
+
+def _evidence(round_: Round, respondent: Respondent, questions: list[Question]) -> dict[str, str]:
+    """{qid: the council's measured figure, in words} for the questions that declare a benchmark
+    measure (one query a measure). The figure is the published one of the council being
+    interviewed, from the round's region (docs/tempcheck-rounds.md, "Evidence")."""
+    year = evidence.round_year(round_)
+    declared = {q.qid: m for q in questions if (m := evidence.declared(q))}
+    figures = {
+        measure: evidence.measured(
+            [respondent.council], year, measure, within=evidence.round_scope(round_)
+        ).get(respondent.council)
+        for measure in {m["measure"] for m in declared.values()}
+    }
+    return {
+        qid: evidence.describe(respondent.council, figures[m["measure"]], m, year)
+        for qid, m in declared.items()
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@record(ROUNDS, Action.CAPTURE, url_kwarg="slug", arg="round_", log=False, where=_not_a_baseline)
 def conversation(request: AuthenticatedRequest, round_: Round, respondent_id: str) -> HttpResponse:
+    if "\x00" in respondent_id:  # no respondent id holds one (and PostgreSQL refuses it in a query)
+        raise Http404
     respondent = round_.respondents.filter(respondent_id=respondent_id).first()
     if respondent is None:
         raise Http404
     questions = list(round_.instrument.questions.all())
+    initial = ConversationForm.initial_for(questions, respondent)
+    completing = request.method == "POST" and "complete" in request.POST
     form = ConversationForm(
-        posted(request),
-        questions=questions,
-        respondent=respondent,
-        initial=ConversationForm.initial_for(questions, respondent),
+        posted(request), questions=questions, respondent=respondent, completing=completing, initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        complete = "complete" in request.POST
-        services.save_conversation(
-            respondent, form.answers(), form.cleaned_data.get("moderation_reason", ""), complete
-        )
-        messages.success(request, "Conversation saved" + (" and marked complete" if complete else ""))
-        return redirect("tempcheck:conversation", slug=round_.slug, respondent_id=respondent_id)
+        data = form.cleaned_data
+        try:
+            saved = services.save_conversation(
+                respondent, form.answers(), data.get("moderation_reason", ""), completing, data["may_name"]
+            )
+        except services.ConversationRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            if saved.reopened:
+                message = (
+                    "Conversation saved. It is no longer marked complete: the ratings differ and no "
+                    "reason is given"
+                )
+            else:
+                message = "Conversation saved" + (" and marked complete" if saved.complete else "")
+            messages.success(request, message)
+            return redirect("tempcheck:conversation", slug=round_.slug, respondent_id=respondent_id)
+    form.evidence = _evidence(round_, respondent, questions)
+    unanswered = ConversationForm.unanswered(questions, initial)
     return render(
         request,
         "tempcheck/conversation.html",
-        {"round": round_, "respondent": respondent, "form": form, "questions": questions},
+        {
+            "round": round_,
+            "respondent": respondent,
+            "form": form,
+            "questions": questions,
+            "unanswered": unanswered,
+            "started": len(unanswered) < len(questions),
+            "reason_outstanding": ConversationForm.reason_outstanding(questions, initial),
+        },
     )
