@@ -125,3 +125,58 @@ def count_bars(rows: list[dict[str, Any]], label_key: str, value_key: str) -> st
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     return _encode(figure)
+
+
+@_kept_by_content
+def paired_bars(
+    rows: list[dict[str, Any]],
+    names: list[str],
+    *,
+    label_key: str = "label",
+    percent: bool = True,
+) -> str:
+    """Two bars per row, side by side: ``rows[i]["values"]`` holds two figures (this round and the
+    round it is compared with, named by ``names`` in the legend), percentages (0 to 100) or, with
+    ``percent`` False, scores that may be negative (an improvement score runs from -100 to 100).
+    A missing figure (None) leaves its bar out, so a category one round did not ask is not drawn
+    as 0. The second series is hatched as well as coloured, so the two can be told apart in grey."""
+    height = max(1.8, 0.62 * len(rows) + 0.9)
+    figure, axes = _figure(figsize=(8, height))
+    labels = [str(r[label_key]) for r in rows][::-1]
+    positions = list(range(len(labels)))
+    bar = 0.38
+    for index, (name, colour, hatch) in enumerate(
+        zip(names[:2], (BLUE, "#f47738"), ("", "//"), strict=False)
+    ):
+        values = [r["values"][index] for r in rows][::-1]
+        shown = [(p, v) for p, v in zip(positions, values, strict=True) if v is not None]
+        # The first series above the second within each row (rows run bottom to top).
+        offset = bar / 2 if index == 0 else -bar / 2
+        bars = axes.barh(
+            [p + offset for p, _ in shown],
+            [v for _, v in shown],
+            height=bar,
+            color=colour,
+            hatch=hatch,
+            edgecolor="#0b0c0c" if hatch else colour,
+            linewidth=0.4,
+            label=name,
+        )
+        text = [f"{v:.0f}%" if percent else f"{v:+.0f}" for _, v in shown]
+        axes.bar_label(bars, labels=text, padding=3, fontsize=8)
+    axes.set_yticks(positions, labels)
+    axes.set_ylim(-0.6, len(labels) - 0.4)
+    if percent:
+        axes.set_xlim(0, 100)
+        axes.set_xlabel("Per cent")
+    else:
+        figures = [abs(v) for r in rows for v in r["values"] if v is not None]
+        reach = max([10, *figures]) * 1.25
+        axes.set_xlim(-reach, reach)
+        axes.axvline(0, color="#0b0c0c", linewidth=0.8)
+        axes.set_xlabel("Score")
+    # The legend above the bars, where it covers none of them.
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=8, frameon=False)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    return _encode(figure)

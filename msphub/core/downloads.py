@@ -60,15 +60,31 @@ def csv_response(text: str, filename: str) -> HttpResponse:
     return download(text, CSV, filename)
 
 
-def render_pdf(template: str, context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+# WeasyPrint's PDF/UA-1 variant: a tagged PDF 1.7 that also declares itself PDF/UA (ISO 14289-1) in
+# its metadata and shows its title, not its file name, in the reader's window. A document may claim
+# it only where every image has a text alternative and every table its headers: the temperature-check
+# report does (templates/tempcheck/report_document.html).
+PDF_UA = "pdf/ua-1"
+
+
+def render_pdf(
+    template: str,
+    context: dict[str, Any],
+    request: HttpRequest | None = None,
+    *,
+    variant: str | None = None,
+) -> bytes:
     """A template (one extending ``core/print.html``) printed to PDF. With a request, links and
     images are resolved against the site, as the page would resolve them. Every PDF is tagged
     (headings, tables and their captions in a structure tree, and the document's language), so a
-    screen reader can read the Board's packs and letters as it reads the page."""
+    screen reader can read the Board's packs and letters as it reads the page; ``variant``
+    (``PDF_UA``) makes one a declared PDF/UA document as well."""
     from weasyprint import HTML  # slow to import; only PDFs need it
 
     html = render_to_string(template, context, request=request)
     base_url = request.build_absolute_uri("/") if request is not None else None
+    if variant is not None:
+        return HTML(string=html, base_url=base_url).write_pdf(pdf_variant=variant)
     return HTML(string=html, base_url=base_url).write_pdf(pdf_tags=True)
 
 

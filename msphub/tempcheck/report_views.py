@@ -1,41 +1,68 @@
-"""The temperature-check report page and its downloads (JSON, CSV, PDF). The round named by the URL
-is looked up through the chokepoint (core.access.record, with Round.objects.for_user); rounds to
-compare with are those the user may compare (Action.COMPARE), others are ignored."""
+"""The temperature-check report page and its downloads (JSON, CSV, PDF), all from the same choices.
 
-from django.db.models import QuerySet
+The round named by the URL is looked up through the chokepoint (core.access.record, with
+Round.objects.for_user); the rounds merged into it and compared with it are only those the user may
+use (report.choose: their own rounds, and for a lead the national rounds and baselines, aggregates
+only); anything else in the query string is left out with a message. Nothing changes on GET but the
+access log, which records each download (who, which round, the page with its choices).
+"""
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from msphub.accounts.requests import AuthenticatedRequest
-from msphub.core.access import Action, record, visible
+from msphub.core.access import Action, record
+from msphub.core.clients import client_ip
 from msphub.core.downloads import CSV, JSON, PDF, download
+from msphub.core.models import AccessEvent, AccessLog
 
 from . import report
-from .analysis import analyse
 from .models import Round
 
 ROUNDS = Round.objects.select_related("instrument")
+# The access-log entry of a report download names the round (its slug: rounds have no uuid); the
+# record type is shown as it is in the lead's access log.
+DOWNLOAD = "Temperature check report download"
 
 
-def _rounds(request: AuthenticatedRequest) -> QuerySet[Round]:
-    """The rounds the user may see."""
-    return visible(request, Round.objects.all())
+def _log_download(request: AuthenticatedRequest, round_: Round) -> None:
+    AccessLog.objects.append(
+        user=request.user,
+        action=AccessEvent.VIEW,
+        record_type=DOWNLOAD,
+        record_reference=round_.slug[:40],
+        page=request.get_full_path().replace("\x00", "")[:200],
+        ip_address=client_ip(request),
+    )
+
+
+def _published_by(request: AuthenticatedRequest) -> str:
+    user = request.user
+    name = (user.get_full_name() or user.get_username()).strip()
+    organisation = getattr(user, "organisation", None)
+    return f"{name}, {organisation.name}" if organisation is not None else name
 
 
 @require_GET
 @record(ROUNDS, Action.VIEW, url_kwarg="slug", arg="round_", log=False)
 def round_report(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
-    compare_slugs = request.GET.getlist("compare")
-    compare = list(_rounds(request).filter(slug__in=compare_slugs).exclude(pk=round_.pk))
-    data = analyse(round_, compare)
+    choices = report.choose(request.user, round_, request.GET)
+    data = report.analyse(choices)
     file_format = request.GET.get("format")
-    if file_format == "json":
-        return download(report.as_json(data), JSON)
-    if file_format == "csv":
-        return download(report.as_csv(data), CSV, f"{round_.slug}.csv")
-    if file_format == "pdf":
-        return download(report.as_pdf(round_, data), PDF, f"{round_.slug}.pdf")
-    context = report.context(round_, data)
-    context.update({"other_rounds": _rounds(request).exclude(pk=round_.pk), "compare_slugs": compare_slugs})
+    if file_format in ("json", "csv", "pdf"):
+        if file_format == "json":
+            response = download(report.as_json(data), JSON)
+        elif file_format == "csv":
+            response = download(report.as_csv(data), CSV, report.file_name(choices, "csv"))
+        else:
+            pdf = report.as_pdf(round_, data, published_by=_published_by(request), choices=choices)
+            response = download(pdf, PDF, report.file_name(choices, "pdf"))
+        # Written once the file is made, so a download that failed is not in the log.
+        _log_download(request, round_)
+        return response
+    query = request.GET.copy()
+    query.pop("format", None)
+    context = report.context(round_, data, published_by=_published_by(request), choices=choices)
+    context.update({"choices": choices, "query": query.urlencode()})
     return render(request, "tempcheck/report.html", context)

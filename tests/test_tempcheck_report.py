@@ -1,0 +1,781 @@
+"""The temperature-check report a lead would publish (issue 16, items 2-5; docs/tempcheck-report.md):
+the page with its choices (merge, region, compare, grouped figures), every format from the same
+choices, the published PDF (tagged PDF/UA, title page, method, councils, totals, no slugs), the CSV's
+comparison columns, and the refusals.
+
+The module's world is built once: the shipped 2016 instrument and national round (115 councils, some
+London ones agreeing to be named), the 2014/15 baseline, a later London round of three councils (one
+of them in the national round too), leads of London, the North West and the national network,
+interviewers and a council's practitioner.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import zlib
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from msphub.accounts.models import Organisation, Role, User
+from msphub.benchmarks.models import BenchmarkMeasure, BenchmarkSubmission
+from msphub.core import charts
+from msphub.core.models import AccessLog
+from msphub.tempcheck import instruments, report
+from msphub.tempcheck.models import (
+    Answer,
+    Codebook,
+    Coding,
+    DataQualityNote,
+    Question,
+    Quote,
+    Respondent,
+    Round,
+    Theme,
+)
+from tests.conftest import PASSWORD, Cast, per_test
+
+SHIPPED = Path(__file__).resolve().parents[1] / "msphub" / "tempcheck" / "instruments"
+NAMED = ["London Borough of Camden", "Ealing", "Hackney"]  # London councils agreeing to be named
+LATER = "london-2016-later"
+NATIONAL = "national-2016"
+BASELINE = "evaluation-2015"
+QUOTE = "We ask every person what they want to happen"
+
+
+def _user(username: str, role: str, organisation: Organisation | None = None, first: str = "") -> User:
+    return User.objects.create_user(
+        username,
+        password=PASSWORD,
+        organisation=organisation,
+        role=role,
+        first_name=first,
+        last_name="Tester",
+    )
+
+
+@pytest.fixture(scope="module")
+def world_once(module_db, django_db_blocker) -> SimpleNamespace:
+    with django_db_blocker.unblock():
+        out = io.StringIO()
+        call_command(
+            "tempcheck_import",
+            "--round", NATIONAL, "--title", "National temperature check 2016",
+            "--instrument", str(SHIPPED / "instrument-2016.yaml"),
+            "--responses", str(SHIPPED / "national-2016-responses.csv"),
+            stdout=out,
+        )  # fmt: skip
+        call_command(
+            "tempcheck_import",
+            "--round", BASELINE, "--title", "MSP evaluation 2014/15",
+            "--instrument", str(SHIPPED / "instrument-2016.yaml"),
+            "--responses", str(SHIPPED / "evaluation-2015-published.csv"),
+            "--baseline",
+            stdout=out,
+        )  # fmt: skip
+        national = Round.objects.get(slug=NATIONAL)
+        Respondent.objects.filter(round=national, council__in=NAMED).update(may_name=True)
+        DataQualityNote.objects.create(
+            round=national,
+            qid="agency_involvement",
+            text="The published report's 'slight downturn for acute trusts' is a slip for ambulance trusts.",
+        )
+        instrument = national.instrument
+        q = {x.qid: x for x in instrument.questions.all()}
+        london_net = Organisation.objects.create(name="London network", kind="network", region="London")
+        north_west = Organisation.objects.create(
+            name="North West network", kind="network", region="North West"
+        )
+        national_net = Organisation.objects.create(name="ADASS", kind="network", region="", national=True)
+        w = SimpleNamespace(q=q, national=national, baseline=Round.objects.get(slug=BASELINE))
+        w.lead = _user("lena_lead", Role.REGIONAL_LEAD, london_net, "Lena")
+        w.nw_lead = _user("nwlead", Role.REGIONAL_LEAD, north_west)
+        w.national_lead = _user("nat_lead", Role.REGIONAL_LEAD, national_net)
+        w.interviewer = _user("ivy_interviewer", Role.INTERVIEWER, first="Ivy")
+        w.other_interviewer = _user("otto", Role.INTERVIEWER)
+        cast = Cast()
+        w.practitioner = cast.practitioner
+        w.later = Round.objects.create(
+            slug=LATER,
+            title="London 2016 (later councils)",
+            instrument=instrument,
+            region="London",
+            method="By telephone, about an hour each, with each council's safeguarding lead.",
+        )
+        w.later.interviewers.add(w.interviewer)
+        # Two councils not in the national round, and Hackney (in it) again: counted once when merged.
+        answers = {
+            "Barnet": ("One of our main strategic objectives", "Yes", "Very involved", True),
+            "Croydon": ("Other", "Partly", "Not very involved", False),
+            "Hackney": ("Other", "No", "Fairly involved", True),
+        }
+        for n, (council, (fit, outcomes, police, named)) in enumerate(answers.items(), start=1):
+            r = Respondent.objects.create(
+                round=w.later, respondent_id=f"L-{n}", council=council, region="London", may_name=named
+            )
+            Answer.objects.create(respondent=r, question=q["strategy_fit"], answer=fit)
+            Answer.objects.create(respondent=r, question=q["outcomes_asked"], answer=outcomes)
+            Answer.objects.create(
+                respondent=r, question=q["agency_involvement"], item="Police", answer=police
+            )
+            Answer.objects.create(
+                respondent=r,
+                question=q["agency_involvement"],
+                item="Ambulance Trust",
+                answer="Not at all involved",
+            )
+        barnet = Respondent.objects.get(round=w.later, council="Barnet")
+        croydon = Respondent.objects.get(round=w.later, council="Croydon")
+        said = Answer.objects.create(
+            respondent=barnet,
+            question=q["msp_meaning"],
+            answer=QUOTE + ", and we record it.",
+            may_name_council=True,
+        )
+        unquoted = Answer.objects.create(
+            respondent=croydon, question=q["msp_meaning"], answer="Croydon's whole answer is never printed"
+        )
+        codebook = Codebook.objects.create(region="London", qid="msp_meaning")
+        theme = Theme.objects.create(
+            codebook=codebook, label="Asking about outcomes", definition="Asks what the person wants"
+        )
+        Coding.objects.create(answer=said, theme=theme, final=True)
+        Coding.objects.create(answer=unquoted, theme=theme, final=True)
+        Quote.objects.create(answer=said, theme=theme, excerpt=QUOTE, chosen_by=w.lead)
+        # The later round's dates (its financial year, 2016-17, is the year of the evidence) and the
+        # councils' published benchmark figures for asking about outcomes.
+        w.later.starts_on, w.later.ends_on = date(2016, 11, 1), date(2016, 12, 20)
+        w.later.save()
+        for n, (council, share) in enumerate(
+            (("Barnet", 72.4), ("Croydon", 55.0), ("Hackney", 64.6)), start=1
+        ):
+            submission = BenchmarkSubmission.objects.create(
+                year="2016-17",
+                ons_code=f"E0900000{n}",
+                council_name=council,
+                region="London",
+                format_version=1,
+                generated_at=timezone.now(),
+                file_name=f"{council}.json",
+                sha256="0" * 64,
+                imported_by_name="Lena Tester",
+            )
+            BenchmarkMeasure.objects.create(
+                submission=submission,
+                measure_id="asked_about_outcomes",
+                numerator=None,
+                denominator=None,
+                percent=share,
+            )
+        # A road-map round of the London lead's: three councils ticking the steps they have reached.
+        road_map = instruments.load_shipped("roadmap-self-assessment.yaml")
+        steps = road_map.questions.get(qid="road_map_steps")
+        w.road_map = Round.objects.create(
+            slug="london-road-map", title="London road map 2017", instrument=road_map, region="London"
+        )
+        for n, ticked in enumerate(([1, 2], [2, 3, 4, 5], [4]), start=1):
+            r = Respondent.objects.create(
+                round=w.road_map,
+                respondent_id=f"R-{n}",
+                council=f"Council {n}",
+                region="London",
+                may_name=n == 2,
+            )
+            for step in ticked:
+                Answer.objects.create(respondent=r, question=steps, answer=steps.categories[step - 1])
+        # An earlier London round (the London lead's, not the interviewer's): two councils.
+        w.london_old = Round.objects.create(
+            slug="london-2014", title="London 2014", instrument=instrument, region="London"
+        )
+        for n, (council, fit) in enumerate(
+            (("Barnet", "Other"), ("Bexley", "We don't yet have a strategy")), start=1
+        ):
+            r = Respondent.objects.create(
+                round=w.london_old, respondent_id=f"O-{n}", council=council, region="London"
+            )
+            Answer.objects.create(respondent=r, question=q["strategy_fit"], answer=fit)
+            said_then = Answer.objects.create(
+                respondent=r, question=q["msp_meaning"], answer=f"{council} then"
+            )
+            if n == 1:
+                Coding.objects.create(answer=said_then, theme=theme, final=True)
+        return w
+
+
+@pytest.fixture
+def world(world_once, db) -> SimpleNamespace:
+    return per_test(world_once)
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _url(slug: str = LATER) -> str:
+    return reverse("tempcheck:report", args=[slug])
+
+
+def _page(user: User, slug: str = LATER, query: dict | list | None = None) -> str:
+    response = _client(user).get(_url(slug), query or {})
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+class _Structure(HTMLParser):
+    """Each table's caption (the first child of its table), every image's alt text, and each
+    figure's caption and image, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict] = []
+        self.images: list[dict] = []
+        self.figures: list[dict] = []
+        self._open: list[str] = []
+        self._text: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables.append({"caption": None, "first": None})
+        elif self.tables and self.tables[-1]["first"] is None and self._open and self._open[-1] == "table":
+            self.tables[-1]["first"] = tag
+        if tag in ("caption", "figcaption"):
+            self._text = []
+        if tag == "figure":
+            self.figures.append(
+                {"caption": None, "img": None, "chart": "msphub-figure" in (attrs.get("class") or "")}
+            )
+        if tag == "img":
+            self.images.append(attrs)
+            if self.figures and "figure" in self._open:
+                self.figures[-1]["img"] = attrs
+        if tag not in ("img", "input", "br", "meta", "link"):
+            self._open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("caption", "figcaption") and self._text is not None:
+            text = "".join(self._text).strip()
+            if tag == "caption":
+                self.tables[-1]["caption"] = text
+            elif self.figures:
+                self.figures[-1]["caption"] = text
+            self._text = None
+        while self._open and self._open.pop() != tag:
+            pass
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+
+def _structure(html: str) -> _Structure:
+    parser = _Structure()
+    parser.feed(html)
+    return parser
+
+
+# --- The page and its choices --------------------------------------------------------------------------
+
+
+def test_lead_page_offers_national_rounds_and_baselines_not_a_dead_end(world):
+    body = _page(world.lead)
+    assert "No other rounds" not in body
+    assert "National temperature check 2016 (national)" in body  # to merge (its London councils) and compare
+    assert "MSP evaluation 2014/15 (published figures)" in body
+    assert f'value="{NATIONAL}@London"' in body  # the national round's London councils, to compare
+    assert "London 2016 (later councils)" in body and "3 councils took part" in body
+    # Round titles and question texts, never slugs or question ids, in what a reader sees.
+    assert ">london-2016-later<" not in body and "strategy_fit:" not in body
+
+
+def test_merging_the_national_round_cuts_it_to_the_leads_region_each_council_once(world):
+    body = _page(world.lead, query={"merge": NATIONAL})
+    assert "cut to the councils of London" in body
+    data = json.loads(_page(world.lead, query={"merge": NATIONAL, "format": "json"}))
+    assert data["region"] == "London" and [r["slug"] for r in data["rounds"]] == [LATER, NATIONAL]
+    councils = [c["council"] for c in data["councils"]]
+    assert len(councils) == len(set(c.lower() for c in councils)) == 28  # 26 national + Barnet, Croydon
+    assert {c["region"] for c in data["councils"]} == {"London"}
+    hackney = next(c for c in data["councils"] if c["council"] == "Hackney")
+    assert hackney["round"] == LATER  # the first round listed that has it
+    assert "Darlington" not in body and "Darlington" not in json.dumps(data)
+    assert any("Hackney" in w for w in data["warnings"])
+
+
+def test_a_national_lead_cuts_a_national_round_to_any_region_it_has(world):
+    data = json.loads(_page(world.national_lead, NATIONAL, {"region": "North East", "format": "json"}))
+    assert data["region"] == "North East"
+    assert data["councils"] and {c["region"] for c in data["councils"]} == {"North East"}
+    body = _page(world.national_lead, NATIONAL, {"region": "Atlantis"})
+    assert "No council in this report is in the region asked for" in body
+
+
+def test_comparison_columns_change_and_caveat_in_the_page(world):
+    body = _page(world.lead, query={"compare": [NATIONAL, BASELINE]})
+    assert "National temperature check 2016 (n = 115)" in body
+    assert "Change since National temperature check 2016 (points)" in body
+    assert "The base differs: 3 answered here, 115 in National temperature check 2016" in body
+    # Improvement scores and their change, for the grid, in the page (not only in the JSON).
+    assert "Table" in body and "improvement scores, this report and MSP evaluation 2014/15" in body
+    data = json.loads(_page(world.lead, query={"compare": [NATIONAL, BASELINE], "format": "json"}))
+    police = next(e for e in data["questions"]["agency_involvement"] if e["item"] == "Police")
+    change = police["comparisons"][BASELINE]["change"]
+    assert f"−{-change}" in body or f"+{change}" in body or str(change) in body
+    assert "Compared with MSP evaluation 2014/15</h3>" in body
+
+
+def test_comparing_with_the_national_rounds_london_councils(world):
+    data = json.loads(_page(world.lead, query={"compare": f"{NATIONAL}@London", "format": "json"}))
+    assert data["comparisons"] == [
+        {"slug": f"{NATIONAL}@London", "title": "National temperature check 2016: London", "region": "London"}
+    ]
+    strategy = data["questions"]["strategy_fit"][0]
+    assert strategy["comparisons"][f"{NATIONAL}@London"]["n"] == 26
+
+
+def test_grouped_figures_chosen_on_the_page(world):
+    query = [
+        ("group.strategy_fit", "The overriding strategic objective"),
+        ("group.strategy_fit", "One of our main strategic objectives"),
+        ("items.agency_involvement", "Police"),
+        ("items.agency_involvement", "Ambulance Trust"),
+        ("crosstab_rows", "outcomes_asked"),
+        ("crosstab_columns", "strategy_fit"),
+    ]
+    client = _client(world.lead)
+    body = client.get(_url(), query).content.decode()
+    assert "combined answers to “How would you describe where MSP fits" in body
+    assert "The overriding strategic objective or One of our main strategic objectives" in body
+    assert "averages over groups of items" in body
+    assert "Cross-tabulations" in body and "3 councils answered both" in body
+    # The download links carry the same choices.
+    assert "group.strategy_fit=The+overriding+strategic+objective" in body
+    csv_text = client.get(_url(), [*query, ("format", "csv")]).content.decode()
+    assert csv_text.startswith("round,question_id")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"merge": "no-such-round"},
+        {"merge": "x\x00y", "compare": "\x00"},
+        {"region": "Lon\x00don"},
+        {"compare": f"{NATIONAL}@Yorkshire"},  # another region's councils: not a London lead's to see
+        {"compare": LATER},  # the report itself
+        {"group.no_such_question": "Yes", "items.strategy_fit": "Other"},
+        {"group.strategy_fit": "Maybe", "crosstab_rows": "strategy_fit"},
+        {"format": "xml"},
+        {"merge": ["a" * 500] * 60},
+    ],
+)
+def test_bad_parameters_are_left_out_never_an_error(world, query):
+    body = _page(world.lead, query=query)
+    assert "London 2016 (later councils)" in body
+    if "format" not in query:
+        assert "Some of the choices were left out" in body or "merge" in str(query)
+
+
+class _Form(HTMLParser):
+    """Every id on the page, every form control's id and name, and every label's target."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.controls: list[dict] = []
+        self.labels: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag in ("input", "select") and attrs.get("type") != "hidden":
+            self.controls.append(attrs)
+        if tag == "label" and "for" in attrs:
+            self.labels.add(attrs["for"])
+
+
+def test_page_ids_are_unique_and_every_choice_has_its_label(world):
+    body = _page(
+        world.lead, query={"compare": NATIONAL, "group.strategy_fit": ["Other", "It isn't in the strategy"]}
+    )
+    found = _Form()
+    found.feed(body)
+    assert len(found.ids) == len(set(found.ids)), [i for i in found.ids if found.ids.count(i) > 1]
+    named = [c for c in found.controls if c.get("name") not in (None, "q", "csrfmiddlewaretoken")]
+    assert {"merge", "compare", "group.strategy_fit", "items.agency_involvement", "crosstab_rows"} <= {
+        c["name"] for c in named
+    }
+    assert all(c.get("id") in found.labels for c in named), [
+        c for c in named if c.get("id") not in found.labels
+    ]
+    assert 'value="Other" checked' in body  # the choices are shown as chosen
+
+
+def test_invisible_rounds_are_left_out(world):
+    # The North West lead's and an interviewer's attempts to use rounds that are not theirs.
+    north_west = Round.objects.create(
+        slug="north-west-2016",
+        title="North West 2016",
+        instrument=world.national.instrument,
+        region="North West",
+    )
+    body = _page(world.lead, query={"merge": north_west.slug, "compare": north_west.slug})
+    assert "North West 2016" not in body
+    iv = _page(world.interviewer, query={"merge": NATIONAL, "compare": [NATIONAL, BASELINE]})
+    assert "National temperature check 2016" not in iv and "MSP evaluation" not in iv
+    assert "Comparing with other rounds is for regional leads" in iv
+    data = json.loads(
+        _page(world.interviewer, query={"merge": NATIONAL, "compare": NATIONAL, "format": "json"})
+    )
+    assert data["comparisons"] == [] and [r["slug"] for r in data["rounds"]] == [LATER]
+
+
+@pytest.mark.parametrize(
+    ("who", "slug"),
+    [
+        ("practitioner", LATER),  # a council's staff
+        ("nw_lead", LATER),  # another region's lead
+        ("other_interviewer", LATER),  # an interviewer not on the round
+        ("lead", NATIONAL),  # a regional lead asking for the national round's own page
+        ("national_lead", LATER),
+    ],
+)
+@pytest.mark.parametrize("file_format", ["", "csv", "pdf"])
+def test_refused_404(world, who, slug, file_format):
+    response = _client(getattr(world, who)).get(_url(slug), {"format": file_format} if file_format else {})
+    assert response.status_code == 404
+
+
+def test_signed_out_is_sent_to_sign_in(world):
+    response = Client().get(_url())
+    assert response.status_code in (302, 404)
+    assert "London 2016" not in response.content.decode()
+
+
+def test_nothing_changes_on_get_but_a_download_is_logged(world):
+    before = AccessLog.objects.count()
+    _page(world.lead)
+    assert AccessLog.objects.count() == before  # the page itself: aggregates, not a record
+    response = _client(world.lead).get(_url(), {"format": "csv", "compare": NATIONAL})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    entry = AccessLog.objects.order_by("-sequence").first()
+    assert entry.user == world.lead and entry.record_reference == LATER
+    assert entry.record_type == "Temperature check report download"
+    assert "format=csv" in entry.page and "compare=national-2016" in entry.page
+
+
+def test_query_count_is_bounded_by_the_rounds_not_the_questions_or_councils(
+    world, django_assert_max_num_queries
+):
+    client = _client(world.lead)
+    client.get(_url())  # the session, once
+    with django_assert_max_num_queries(35):
+        assert client.get(_url()).status_code == 200
+    # Each round compared adds a few GROUP BY queries (at most report.MOST_ROUNDS of them).
+    many = {"merge": NATIONAL, "compare": [NATIONAL, BASELINE, "london-2014", f"{NATIONAL}@London"]}
+    with django_assert_max_num_queries(65):
+        assert client.get(_url(), many).status_code == 200
+
+
+def test_a_baseline_and_a_round_with_no_answers_yet_still_give_a_report(world):
+    body = _page(world.national_lead, BASELINE)
+    assert "MSP evaluation 2014/15" in body and "0 councils took part" in body
+    rows = list(csv.reader(io.StringIO(_page(world.national_lead, BASELINE, {"format": "csv"}))))
+    assert any(r[1] == "agency_involvement" and r[4] != "0" for r in rows[1:])
+    empty = Round.objects.create(
+        slug="london-2026", title="London 2026", instrument=world.later.instrument, region="London"
+    )
+    body = _page(world.lead, empty.slug, {"compare": NATIONAL})
+    assert "London 2026" in body and "0 councils took part" in body and "(n = 0)" in body
+
+
+def test_conditional_question_says_once_who_was_asked(world):
+    body = _page(world.national_lead, NATIONAL)
+    assert "Asked only where changes to recording systems are not yet complete." in body
+    assert "Asked only asked" not in body
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=200)
+def test_asked_only_is_one_sentence_starting_once_with_asked_only(condition):
+    sentence = report.asked_only(condition)
+    if sentence:
+        assert sentence.startswith("Asked only ") and sentence.endswith(".")
+        assert not sentence.lower().startswith("asked only asked ")
+        assert not sentence.lower().startswith("asked only only ")
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "merge",
+                "region",
+                "compare",
+                "group.strategy_fit",
+                "items.agency_involvement",
+                "crosstab_rows",
+                "crosstab_columns",
+                "format",
+            ]
+        ),
+        st.lists(
+            st.one_of(st.text(max_size=30), st.sampled_from([NATIONAL, BASELINE, LATER, "London", "Police"])),
+            max_size=3,
+        ),
+    )
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_query_gives_a_report_of_the_rounds_the_lead_may_use(world, query):
+    from django.http import QueryDict
+
+    params = QueryDict(mutable=True)
+    for key, values in query.items():
+        params.setlist(key, values)
+    choices = report.choose(world.lead, world.later, params)
+    allowed = {LATER, NATIONAL}
+    assert {r.slug for r in choices.rounds} <= allowed and choices.rounds[0].slug == LATER
+    assert choices.region in (None, "London")
+    assert all(not c.region or c.region == "London" for c in choices.compare)
+    data = report.analyse(choices)
+    assert data["round"] == LATER
+
+
+def test_tables_show_n_and_percentages_half_rounded_up(world):
+    body = _page(world.lead)
+    assert "(n = 3)" in body  # each question's base: the councils that answered it
+    assert "67%" in body and "33%" in body  # 2 of 3 and 1 of 3
+
+
+def test_comparing_with_a_visible_round_and_its_themes(world):
+    body = _page(world.lead, query={"compare": "london-2014"})
+    assert "London 2014 (n = 2)" in body and "50%" in body
+    assert "themes compared with London 2014" in body
+    # Asking about outcomes: 2 of 2 responses here (100%), 1 of 2 there (50%): +50 points.
+    assert re.search(r"Asking about outcomes</th>.*?2 \(100%\).*?1 \(50%\).*?\+50", body, flags=re.S)
+    # The interviewer does not interview in the older round: it is not theirs to compare with.
+    iv = _page(world.interviewer, query={"compare": "london-2014"})
+    assert "London 2014" not in iv
+
+
+def test_road_map_highest_step_and_cumulative_shares(world):
+    body = _page(world.lead, "london-road-map")
+    assert "the highest step each council has reached (n = 3)" in body
+    assert "councils that reached at least each step (n = 3)" in body
+    assert "Council 2" in body  # agreed to be named: listed beside its highest step
+    data = json.loads(_page(world.lead, "london-road-map", {"format": "json"}))
+    cumulative = {r["category"][:2].strip(): r["percent"] for r in data["roadmap"]["cumulative"]}
+    assert cumulative["4"] == 67 and cumulative["5"] == 33  # two councils reached step 4 or later
+
+
+def test_evidence_beside_self_rating_names_only_councils_that_agreed(world):
+    body = _page(world.lead)
+    assert "the answers beside the councils’ measured figures" in body
+    named = body[body.index("the named councils’ answers beside their own measured share") :]
+    named = named[: named.index("</table>")]
+    assert "Barnet" in named and "72%" in named and "Hackney" in named and "65%" in named
+    assert "Croydon" not in named  # did not agree to be named
+    assert "(2016-17)" in body
+
+
+def test_title_page_dates_from_the_rounds(world):
+    html, _ = _document(world)
+    assert "conversations held 1 November 2016 to 20 December 2016" in html
+
+
+# --- The CSV --------------------------------------------------------------------------------------------
+
+
+def _csv(user: User, query: dict) -> list[list[str]]:
+    response = _client(user).get(_url(), {**query, "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_csv_keeps_its_columns_first_then_councils_and_comparison_columns(world):
+    rows = _csv(world.lead, {"compare": [NATIONAL, BASELINE]})
+    header = rows[0]
+    assert header[:8] == ["round", "question_id", "item", "category", "count", "n", "percent", "no_response"]
+    assert header[8] == "councils"
+    national = "National temperature check 2016"
+    assert header[9:13] == [
+        f"{national}: count",
+        f"{national}: n",
+        f"{national}: percent",
+        f"{national}: change",
+    ]
+    assert header[13] == "MSP evaluation 2014/15: count"
+    other = next(r for r in rows if r[1] == "strategy_fit" and r[3] == "Other")
+    assert other[:8] == [LATER, "strategy_fit", "", "Other", "2", "3", "67", "0"]
+    assert other[8] == "Hackney"  # named (agreed); Croydon also said "Other" but did not agree
+    assert other[10] == "115" and other[12] == str(67 - int(other[11]))
+
+
+def test_csv_names_the_councils_that_agreed_in_a_merged_report(world):
+    rows = _csv(world.lead, {"merge": NATIONAL})
+    named = {name for r in rows[1:] for name in r[8].split("; ") if name}
+    assert named <= {"London Borough of Camden", "Ealing", "Hackney", "Barnet"}
+    assert "London Borough of Camden" in named and "Croydon" not in named
+
+
+# --- The published document (HTML and PDF) --------------------------------------------------------------
+
+
+def _document(world, **query) -> tuple[str, dict]:
+    from django.http import QueryDict
+
+    params = QueryDict(mutable=True)
+    for key, value in query.items():
+        params.setlist(key, value if isinstance(value, list) else [value])
+    choices = report.choose(world.lead, world.later, params)
+    data = report.analyse(choices)
+    return report.as_html(
+        world.later, data, published_by="Lena Tester, London network", choices=choices
+    ), data
+
+
+def test_document_has_title_page_contents_method_councils_and_data_quality(world):
+    html, data = _document(world, merge=NATIONAL, compare=[NATIONAL, BASELINE])
+    assert '<html lang="en-GB"' in html
+    title_page = html[html.index('class="msphub-title-page"') : html.index("<h2>Contents</h2>")]
+    assert "London 2016 (later councils) and National temperature check 2016: London" in title_page
+    assert "Published by Lena Tester, London network" in title_page
+    assert "Compared with National temperature check 2016, MSP evaluation 2014/15" in title_page
+    method = html[html.index('<section id="method">') : html.index("</section>")]
+    assert "28 councils in London took part" in method
+    assert "By telephone, about an hour each" in method and "Ivy Tester" in method
+    assert "councils’ own ratings" in method
+    assert '<section id="councils">' in html and "London Borough of Camden" in html
+    assert "slight downturn for acute trusts" in html  # the lead's data-quality note
+    for slug in (LATER, NATIONAL, BASELINE):
+        assert f">{slug}" not in html and f"{slug}<" not in html and f"{slug} (" not in html
+
+
+def test_captions_are_inside_their_tables_and_charts_are_titled_with_alt_text(world):
+    html, _ = _document(world, compare=NATIONAL)
+    found = _structure(html)
+    assert found.tables
+    for table in found.tables:
+        assert table["first"] == "caption" and table["caption"], table
+    assert found.images and all(i.get("alt", "").strip() for i in found.images)
+    figures = [f for f in found.figures if f["chart"]]
+    assert figures and all(f["caption"].startswith("Figure ") and f["img"] for f in figures)
+    # Quotes are figures too: the council (or "not named") is their caption, with no image.
+    assert all(f["img"] is None for f in found.figures if not f["chart"])
+    # Alt text says what the chart shows: each bar with its figure.
+    strategy = next(i["alt"] for i in found.images if "where MSP fits" in i["alt"])
+    assert "Other 67%" in strategy
+    assert any(
+        f["caption"].startswith("Figure") and "“Very involved” across the items" in f["caption"]
+        for f in found.figures
+    )
+    assert any("and National temperature check 2016" in f["caption"] for f in found.figures)  # a change chart
+
+
+def test_tables_have_total_rows_and_multi_choice_says_percentages_of_respondents(world):
+    html, _ = _document(world)
+    assert html.count("<tfoot") >= 5
+    assert re.search(r"<tfoot[^>]*>.*?Total</th>.*?>3</td>", html, flags=re.S)
+
+
+def test_themes_show_only_chosen_quotes_with_the_council_named_where_it_agreed(world):
+    body = _page(world.lead)
+    assert "Asking about outcomes" in body and "Asks what the person wants" in body
+    assert ">All responses<" in body  # 2 of the 2 responses, in words
+    assert QUOTE in body and "Barnet</figcaption>" in body
+    assert "Croydon&#x27;s whole answer is never printed" not in body and "never printed" not in body
+
+
+def _pdf_objects(pdf: bytes) -> bytes:
+    parts = [pdf]
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, flags=re.S):
+        try:
+            parts.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def _poppler(tool: str, *args: object) -> str:
+    """What a poppler-utils tool (installed by .ci/run) prints about a PDF this test wrote."""
+    found = shutil.which(tool)
+    if found is None:
+        pytest.fail(f"{tool} (poppler-utils) is not installed")
+    done = subprocess.run([found, *map(str, args)], capture_output=True, text=True, check=True)  # noqa: S603
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_pdf_is_tagged_pdf_ua_in_english_with_the_reports_text(world, tmp_path):
+    response = _client(world.lead).get(_url(), {"format": "pdf", "merge": NATIONAL, "compare": BASELINE})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{LATER}+{NATIONAL}-london-report.pdf"'
+    pdf = response.content
+    objects = _pdf_objects(pdf)
+    assert b"/StructTreeRoot" in objects and b"/Lang (en-GB)" in objects
+    assert b'pdfuaid:part="1"' in objects
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    info = _poppler("pdfinfo", path)
+    assert re.search(r"^Tagged:\s+yes$", info, flags=re.M), info
+    assert "London 2016 (later councils)" in info  # the document's title, shown by the reader
+    text = _poppler("pdftotext", "-layout", path, "-")
+    for words in (
+        "Making Safeguarding Personal temperature check",
+        "Published by Lena Tester, London network",
+        "Contents",
+        "Method",
+        "Participating councils",
+        "London Borough of Camden",
+        "Total",
+        "Data quality",
+    ):
+        assert words in text, words
+    for slug in (LATER, NATIONAL, BASELINE):
+        assert slug not in text, slug
+    structure = _poppler("pdfinfo", "-struct", path)
+    assert "Table" in structure and "Caption" in structure and "Figure" in structure
+
+
+# --- Charts ---------------------------------------------------------------------------------------------
+
+
+def test_paired_bars_draw_percentages_and_signed_scores():
+    import base64
+
+    svg = base64.b64decode(
+        charts.paired_bars(
+            [{"label": "Police", "values": [10, -2]}, {"label": "Ambulance", "values": [-33, None]}],
+            ["Here", "There"],
+            percent=False,
+        ).split(",")[1]
+    ).decode()
+    assert "Police" in svg and "Ambulance" in svg and "+10" in svg and "-33" in svg
+    again = charts.paired_bars([{"label": "Yes", "values": [69, 50]}], ["London", "England"])
+    assert again.startswith("data:image/svg+xml;base64,")
+
+
+def test_question_texts_not_ids_in_warnings_and_sections(world):
+    html, data = _document(world)
+    assert all(
+        not re.search(r"\b(strategy_fit|agency_involvement|outcomes_asked)\b", w) for w in data["warnings"]
+    )
+    assert 'id="q-strategy_fit"' in html and "<h2" in html
+    assert Question.objects.filter(qid="msp_meaning").exists() and 'id="open-msp_meaning"' in html
