@@ -56,7 +56,7 @@ from msphub.enquiries import services as enquiry_services
 from msphub.enquiries.models import AdvocacyReferral, Enquiry, Feedback, PlanAction
 from msphub.governance.models import RetentionRule
 from msphub.tempcheck import instruments
-from msphub.tempcheck.models import Answer, Codebook, Coding, Respondent, Round, Theme
+from msphub.tempcheck.models import Answer, Codebook, Coding, Quote, Respondent, Round, Theme
 from tests import matrix_parts
 from tests.conftest import PASSWORD, Cast, new_concern, new_person, per_test
 
@@ -554,8 +554,10 @@ def tempcheck_world(w: SimpleNamespace) -> None:
     Answer.objects.create(respondent=camden, question=questions["strategy_fit"], answer="Other")
     Answer.objects.create(respondent=leeds, question=questions["strategy_fit"], answer="Other")
     codebook = Codebook.objects.create(region="London", qid="msp_meaning")
-    theme = Theme.objects.create(codebook=codebook, label=LONDON_THEME)
+    theme = w.london_theme = Theme.objects.create(codebook=codebook, label=LONDON_THEME)
     Coding.objects.create(answer=quote, theme=theme, final=True)
+    # The lead chose the answer as the theme's quote: the report shows chosen quotes only.
+    Quote.objects.create(answer=quote, theme=theme, excerpt=LONDON_WORDS)
 
 
 # --- Session set-ups for the public journey -----------------------------------------------------------
@@ -1523,7 +1525,7 @@ def tempcheck_cases(w) -> list[Case]:
         absent={NLEAD: (LONDON_WORDS,), OIVIEW: (LONDON_WORDS,)},
     )
     # Setting a round up is the leads' (an empty POST re-shows the form with its errors).
-    for name in ("round_new", "round_import"):
+    for name in ("round_new", "round_import", "baseline_import"):
         cases += get_and_post(
             f"tempcheck:{name}",
             reverse(f"tempcheck:{name}"),
@@ -1531,11 +1533,11 @@ def tempcheck_cases(w) -> list[Case]:
             post=matrix({RLEAD, NLEAD}),
         )
     rounds = [
-        # (label, round, who sees it, its conversation, another round's title)
-        ("London", w.london, {RLEAD, IVIEW}, "L-001", national),
-        ("national", w.national, {NLEAD}, "N-001", london),
+        # (label, round, who sees it, who manages it, its conversation, another round's title)
+        ("London", w.london, {RLEAD, IVIEW}, {RLEAD}, "L-001", national),
+        ("national", w.national, {NLEAD}, {NLEAD}, "N-001", london),
     ]
-    for label, round_, allowed, respondent_id, other in rounds:
+    for label, round_, allowed, leads, respondent_id, other in rounds:
         slug = round_.slug
         cases += get_and_post(
             f"tempcheck:round {label}",
@@ -1550,8 +1552,10 @@ def tempcheck_cases(w) -> list[Case]:
             report,
             get=matrix(allowed),
             contains=dict.fromkeys(allowed, (round_.title, *words)),
-            # The other round is offered for comparison only to those who may see it.
-            absent=dict.fromkeys(allowed, (other,)),
+            # The other round is offered only to those who may see it; a regional lead compares
+            # with (and merges the own region's councils of) the national rounds, an interviewer
+            # with nothing, and the national lead never sees a region's round.
+            absent={p: (other,) for p in allowed if not (round_ is w.london and p == RLEAD)},
         )
         cases += get_and_post(
             f"tempcheck:report json {label}",
@@ -1575,6 +1579,45 @@ def tempcheck_cases(w) -> list[Case]:
             get=matrix(allowed),
             post=matrix(allowed, ok=Redirect(coding)),
         )
+        # Codebooks, the double-coded sample, agreement, reconciliation and quotes: the lead's;
+        # the codebook is read by the round's interviewers too. An empty POST changes nothing.
+        codebook = reverse("tempcheck:codebook", args=[slug, "msp_meaning"])
+        cases += get_and_post(
+            f"tempcheck:codebook {label}",
+            codebook,
+            get=matrix(allowed),
+            contains=dict.fromkeys(allowed, (LONDON_THEME,)) if round_ is w.london else {},
+        )
+        for name, post_ok in (
+            ("theme_new", 200),
+            ("coding_sample", "self"),
+            ("coding_reconcile", 200),
+            ("coding_quotes", 200),
+        ):
+            page = reverse(f"tempcheck:{name}", args=[slug, "msp_meaning"])
+            cases += get_and_post(
+                f"tempcheck:{name} {label}",
+                page,
+                get=matrix(leads),
+                post=matrix(leads, ok=Redirect(page) if post_ok == "self" else post_ok),
+            )
+        cases += get_and_post(
+            f"tempcheck:coding_agreement {label}",
+            reverse("tempcheck:coding_agreement", args=[slug, "msp_meaning"]),
+            get=matrix(leads),
+        )
+        # The round's details, consent to be named in tables and data-quality notes: the lead's.
+        for name, post_ok in (
+            ("round_edit", 200),
+            ("round_named", Redirect(reverse("tempcheck:round", args=[slug]))),
+            ("round_notes", 200),
+        ):
+            cases += get_and_post(
+                f"tempcheck:{name} {label}",
+                reverse(f"tempcheck:{name}", args=[slug]),
+                get=matrix(leads),
+                post=matrix(leads, ok=post_ok),
+            )
         conversation = reverse("tempcheck:conversation", args=[slug, respondent_id])
         cases += get_and_post(
             f"tempcheck:conversation {label}",
@@ -1586,6 +1629,19 @@ def tempcheck_cases(w) -> list[Case]:
     cases += get_and_post(
         "tempcheck:coding (a closed question)",
         reverse("tempcheck:coding", args=[w.london.slug, "strategy_fit"]),
+        get=signed_in(404),
+        post=signed_in(404),
+    )
+    # A theme of the London codebook: its lead's only; a theme id of no codebook is a 404 for all.
+    cases += get_and_post(
+        "tempcheck:theme",
+        reverse("tempcheck:theme", args=[w.london.slug, "msp_meaning", w.london_theme.pk]),
+        get=matrix({RLEAD}),
+        post=matrix({RLEAD}),
+    )
+    cases += get_and_post(
+        "tempcheck:theme (not in the codebook)",
+        reverse("tempcheck:theme", args=[w.london.slug, "msp_meaning", w.london_theme.pk + 1000]),
         get=signed_in(404),
         post=signed_in(404),
     )

@@ -95,7 +95,9 @@ class Command(BaseCommand):
             "open only the records sampled for them, at /audits/"
         )
         out.write(
-            "  Temperature check: national 2016 round (115 councils), the 2014/15 baseline and a 2026 round; "
-            "users network_lead and interviewer"
+            "  Temperature check: national 2016 round (115 councils), the 2014/15 baseline, London 2016 "
+            "(later councils, 7, to merge with the national round's London cut), a road-map round and a "
+            "2026 round; users network_lead (national), london_lead (London), interviewer and "
+            "london_interviewer"
         )
         out.write(self.style.SUCCESS("Done."))
