@@ -369,7 +369,12 @@ def lead(db) -> User:
 
 def _import(client: Client, content: bytes, instrument: Instrument):
     upload = SimpleUploadedFile("responses.csv", content, content_type="text/csv")
-    data = {"title": "North London 2026", "slug": "north-london-2026", "instrument": instrument.pk}
+    data = {
+        "title": "North London 2026",
+        "slug": "north-london-2026",
+        "instrument": instrument.pk,
+        "region": "London",
+    }
     return client.post(reverse("tempcheck:round_import"), {**data, "responses": upload})
 
 
