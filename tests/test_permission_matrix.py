@@ -521,6 +521,16 @@ def world(world_once, db) -> SimpleNamespace:
     return per_test(world_once)
 
 
+@pytest.fixture(scope="module")
+def table(world_once, django_db_blocker) -> tuple[Case, ...]:
+    """The matrix's rows (build_cases), built once for the module: a row holds addresses, form data,
+    expectations, strings and session set-ups (which read only references and users' keys), never
+    the world's objects, so every test reads the same rows. (Built again by each of the 22 tests that
+    read them, they were 2% of the module's time.) A tuple, and no test changes a row."""
+    with django_db_blocker.unblock():
+        return tuple(build_cases(world_once))
+
+
 def tempcheck_world(w: SimpleNamespace) -> None:
     """The temperature-check personas, a London round (two conversations, one open answer coded and
     consented) and a national round."""
@@ -2137,10 +2147,10 @@ def _route(path: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_permission_matrix(world, persona):
+def test_permission_matrix(world, table, persona):
     """Every row as ``persona`` (less those another request proves: "Requests proved by others");
     also fails when a GET writes anything but the access log."""
-    cases = build_cases(world)
+    cases = table
     # Signed in once: every request runs in a savepoint that is rolled back, the session stays.
     client = _client_for(world.users[persona])
     cookies = SimpleCookie()
@@ -2177,8 +2187,8 @@ def _all_routes() -> set[str]:
     return set(walk(get_resolver().url_patterns, ""))
 
 
-def test_every_url_pattern_is_in_the_matrix(world):
-    cases = build_cases(world)
+def test_every_url_pattern_is_in_the_matrix(world, table):
+    cases = table
     covered: dict[str, set[str]] = {}
     for case in cases:
         route = resolve(case.path.split("?")[0]).route
@@ -2232,7 +2242,7 @@ def _allowed_persona(case: Case) -> str:
 
 
 @pytest.mark.slow
-def test_no_get_changes_any_record(world):
+def test_no_get_changes_any_record(world, table):
     """Every GET page, as someone allowed to see it, one after another with nothing rolled back: no
     row changes (the access log and sessions aside).
 
@@ -2244,7 +2254,7 @@ def test_no_get_changes_any_record(world):
     journey's pages take another path with a journey in the session), rather than one per record (a
     concern in each status, each part of an enquiry).
     """
-    cases = [c for c in build_cases(world) if c.method == "GET"]
+    cases = [c for c in table if c.method == "GET"]
     sweep: list[Case] = []
     seen: set[tuple[object, ...]] = set()
     # A PDF takes seconds to print: one per URL pattern is enough to see that printing writes nothing.

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -681,6 +682,11 @@ def test_merging_moves_codings_and_quotes_and_keeps_the_theme(w, module_db):
     _code(w, w.iv2, islington, "Listening", "Person-led")  # a duplicate once merged
     _code(w, w.iv1, camden, "Person-led")
     Quote.objects.create(answer=islington, theme=listening, excerpt="Listening to people", chosen_by=w.lead)
+    # Camden's answer quoted for both: one quote per answer and theme, so the one of ``into`` stays.
+    Quote.objects.create(answer=camden, theme=listening, excerpt="Putting the person")
+    kept = Quote.objects.create(answer=camden, theme=person, excerpt="the person at the centre")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Quote.objects.create(answer=camden, theme=person, excerpt="the centre")
     page = _url("theme", w, listening.pk)
     # Not into itself, another codebook's theme or a retired one.
     for into, message in (
@@ -699,6 +705,7 @@ def test_merging_moves_codings_and_quotes_and_keeps_the_theme(w, module_db):
     assert _mine(w.iv1, islington) == {"Person-led"} and _mine(w.iv2, islington) == {"Person-led"}
     assert _final(islington) == {"Person-led"}
     assert Quote.objects.get(answer=islington).theme == person
+    assert list(Quote.objects.filter(answer=camden).values_list("pk", "theme")) == [(kept.pk, person.pk)]
     assert not Coding.objects.filter(theme=listening).exists()
     body = _body(_as(w.lead).get(_url("codebook", w)))
     assert "Merged into Person-led" in body and "Merged into “Person-led”" in body
@@ -805,15 +812,24 @@ def worked(w):
 
 
 def test_agreement_on_a_hand_built_double_coding(w, module_db, worked):
+    # As in the docs' worked example: "Outcomes" and "Listening" offered; "Person-led" retired, like
+    # "Old wording", and neither ticked by anyone in the sample.
+    coding.retire_theme(w.themes["Person-led"])
     report = coding.agreement_for(worked.round, w.q[Q])
     by_label = {t.label: a for t, a in report.themes}
     assert (report.sample, report.double_coded, report.identical) == (10, 10, 8)
     assert by_label["Outcomes"].kappa == Fraction(3, 5) and by_label["Outcomes"].percent == 80
     assert by_label["Listening"].kappa is None and by_label["Listening"].percent == 100
-    # Three themes never ticked (Person-led, Listening, and the retired one) and Outcomes: 40 judgements.
-    assert report.overall.n == 40 and report.overall.agreed == 38
+    assert set(by_label) == {"Outcomes", "Listening", "Person-led", "Old wording"}, "each shown"
+    # Overall pools the themes in play only (offered, or ticked in the sample): the docs' figures.
+    assert (report.overall.n, report.overall.agreed, report.overall.kappa) == (20, 18, Fraction(11, 15))
+    assert report.overall == agreement.pooled([agreement.agreement(OUTCOMES), agreement.agreement(LISTENING)])
     body = _body(_as(w.lead).get(_url("coding_agreement", w, round_=worked.round)))
     assert "0.60 (moderate)" in body and "80%" in body and "not defined" in body
+    assert "0.73" in body and "90%" in body
+    # A theme retired after coders ticked it in the sample still counts overall.
+    coding.retire_theme(w.themes["Outcomes"])
+    assert coding.agreement_for(worked.round, w.q[Q]).overall.n == 20
     assert "Coded alike on every theme" in body and "8 of 10" in body
     # A third coder: the first two to code each answer are still the ones compared.
     coding.save_coding(worked.round, w.q[Q], w.iv3, {worked.answers[0].pk: set()})
@@ -894,6 +910,15 @@ def test_reconciling_what_cannot_be_reconciled_is_refused_with_a_message(w, modu
     assert not DoubleCoded.objects.filter(reconciled_at__isnull=False).exists()
 
 
+def test_reconcile_checks_under_the_lock_that_two_coders_still_coded_it(w, module_db, worked):
+    """The page checked two coders; one takes their coding back before the lead's post is saved."""
+    answer = worked.answers[4]
+    coding.save_coding(worked.round, w.q[Q], w.iv2, {answer.pk: None})
+    with pytest.raises(StateChanged, match="no longer coded by two coders"):
+        coding.reconcile(worked.round, w.q[Q], answer.pk, w.lead, set(), "")
+    assert DoubleCoded.objects.get(answer=answer).reconciled_at is None
+
+
 def test_a_coding_from_before_independent_coding_is_kept_until_reconciled(w, module_db):
     old = w.old["Camden"]
     coding.save_coding(w.london_old, w.q[Q], w.iv1, {old.pk: {w.themes["Listening"].pk}})
@@ -972,14 +997,71 @@ def test_the_lead_chooses_and_excerpts_quotes_and_the_report_shows_only_those(w,
 
 
 def test_open_answers_counts_unreconciled_sample_answers_and_merges_codebooks_by_name(w, module_db):
-    _code(w, w.iv1, w.a["Islington"], "Listening")
     DoubleCoded.objects.create(answer=w.a["Islington"])
+    _code(w, w.iv1, w.a["Islington"], "Listening")
+    _code(w, w.iv1, w.a["Croydon"], "Listening")
     both = coding.open_answers([w.london, w.national])[Q]
     assert both["responses"] == 7 and both["unreconciled"] == 1
     listening = next(t for t in both["themes"] if t["theme"] == "Listening")
-    assert listening["count"] == 2, "the London and national themes of the same name are one"
+    assert listening["count"] == 2, "London's and the national theme of the same name are one"
+    # Islington's answer awaits reconciliation: in no count until the lead reconciles it.
+    _code(w, w.iv2, w.a["Islington"], "Listening")
+    coding.reconcile(w.london, w.q[Q], w.a["Islington"].pk, w.lead, {w.themes["Listening"].pk}, "")
+    both = coding.open_answers([w.london, w.national])[Q]
+    assert both["unreconciled"] == 0
+    assert next(t for t in both["themes"] if t["theme"] == "Listening")["count"] == 3
     cut = coding.open_answers([w.london, w.national], Respondent.objects.filter(region="London"))[Q]
     assert cut["responses"] == 6
+
+
+def test_an_answer_is_counted_once_under_a_name_whatever_its_case(w, module_db):
+    """Two themes whose names differ only in case (as before migration 0004 merged them) on one
+    answer: one answer carrying the theme, not two."""
+    lower = Theme.objects.create(codebook=w.codebook, label="outcomes ")
+    for theme in (w.themes["Outcomes"], lower):
+        Coding.objects.create(answer=w.a["Barnet"], theme=theme, final=True)
+    Quote.objects.create(answer=w.a["Barnet"], theme=lower, excerpt="A culture change")
+    themes = coding.open_answers([w.london])[Q]["themes"]
+    found = [t for t in themes if t["theme"].strip().lower() == "outcomes"]
+    assert len(found) == 1 and found[0]["count"] == 1
+    assert found[0]["quotes"] == [{"text": "A culture change", "council": None}]
+
+
+def test_an_interviewer_sees_no_trace_of_a_sampled_answers_themes_until_reconciled(w, module_db):
+    """Until the lead reconciles a sampled answer its final coding is its first coder's: the second
+    coder must not read it in the good-practice library, the codebook's counts and comparison, or the
+    report's theme counts and quotes."""
+    camden = w.a["Camden"]  # agreed to be named: a good-practice example once coded
+    DoubleCoded.objects.create(answer=camden)
+    _code(w, w.iv1, camden, "Person-led")
+    Quote.objects.create(answer=camden, theme=w.themes["Person-led"], excerpt="Putting the person")
+    assert _final(camden) == {"Person-led"}  # the first coder's, kept as the final coding meanwhile
+    second = _as(w.iv2)
+    library = _body(second.get(reverse("tempcheck:good_practice")))
+    assert LONDON_ANSWERS["Camden"][0] not in library and "Person-led" not in library
+    assert LONDON_ANSWERS["Camden"][0] not in _body(
+        second.get(reverse("tempcheck:good_practice"), {"theme": "Person-led"})
+    )
+    book = _body(second.get(_url("codebook", w), {"compare": "london-2016"}))
+    counts = re.findall(r'data-label="Answers">(\d+)<', book)
+    assert counts and set(counts) == {"0"}, "no theme counts Camden's answer"
+    from msphub.tempcheck.coding_views import _themes_counted
+
+    assert {t.label: t.answers for t in _themes_counted(w.london, w.codebook)}["Person-led"] == 0
+    comparison = {r["theme"]: r for r in coding.theme_comparison([w.london], [w.london_old])[Q]}
+    assert "Person-led" not in comparison
+    report = coding.open_answers([w.london])[Q]
+    assert report["unreconciled"] == 1 and report["themes"] == []
+    # The second coder codes, the lead reconciles: now it counts everywhere.
+    _code(w, w.iv2, camden, "Person-led", "Outcomes")
+    coding.reconcile(w.london, w.q[Q], camden.pk, w.lead, {w.themes["Person-led"].pk}, "")
+    assert "Themes: Person-led" in _body(second.get(reverse("tempcheck:good_practice")))
+    report = coding.open_answers([w.london])[Q]
+    assert report["unreconciled"] == 0
+    assert [(t["theme"], t["count"], t["quotes"]) for t in report["themes"]] == [
+        ("Person-led", 1, [{"text": "Putting the person", "council": "Camden"}])
+    ]
+    assert {t.label: t.answers for t in _themes_counted(w.london, w.codebook)}["Person-led"] == 1
 
 
 def test_theme_frequencies_compared_across_rounds(w, module_db):

@@ -95,6 +95,8 @@ def _old_world(apps) -> dict:
         "kept": theme("london-a", meaning, "Listening", a1, a2).pk,
         "dropped": theme("london-b", meaning, "Listening", b1).pk,  # the same label, the same codebook
         "outcomes": theme("london-b", meaning, "Outcomes", b1, b2).pk,
+        # The same name in other case (and a space): one theme, each answer once.
+        "lower": theme("london-a", meaning, " outcomes", a1, b2).pk,
         "panels": theme("london-a", voice, "Panels", v1).pk,
         "national": theme("england", meaning, "Listening", n1).pk,
         "answers": {
@@ -115,6 +117,7 @@ def _check(apps, ids: dict) -> None:
         "Outcomes",
     ]
     assert not Theme.objects.filter(pk=ids["dropped"]).exists(), "one theme per label in a codebook"
+    assert not Theme.objects.filter(pk=ids["lower"]).exists(), "“Outcomes” and “ outcomes” are one theme"
     assert Theme.objects.get(pk=ids["kept"]).codebook == london
     assert Theme.objects.get(pk=ids["national"]).codebook == books[("", "msp_meaning")]
     assert Theme.objects.get(pk=ids["panels"]).codebook == books[("London", "user_voice")]
@@ -131,7 +134,18 @@ def _check(apps, ids: dict) -> None:
         (a["b1"], "Listening"),
         (a["b1"], "Outcomes"),
         (a["b2"], "Outcomes"),
+        (a["a1"], "Outcomes"),  # from " outcomes"; b2 had both and is coded once
         (a["v1"], "Panels"),
         (a["n1"], "Listening"),
     }
     assert not Coding.objects.filter(final=False).exists(), "no coder's own coding is made up"
+    assert Coding.objects.filter(final=True, answer_id=a["b2"], theme__label="Outcomes").count() == 1
+    # Each theme kept has its "added" history row (no one made it: the migration did), so its first
+    # change shows in the codebook's history.
+    History = apps.get_model("tempcheck", "HistoricalTheme")
+    kept = dict(Theme.objects.values_list("pk", "created_at"))
+    added = {h.id: h for h in History.objects.filter(history_type="+")}
+    assert set(added) == set(kept)
+    for pk, created in kept.items():
+        assert added[pk].history_date == created and added[pk].history_user_id is None
+    assert added[ids["kept"]].label == "Listening" and added[ids["kept"]].codebook_id == london.pk

@@ -26,6 +26,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from msphub.accounts.models import Organisation
 from msphub.benchmarks.models import BenchmarkMeasure, BenchmarkSubmission
 from msphub.core.imports import ImportRefused
 from msphub.tempcheck import importer, instruments
@@ -138,6 +139,10 @@ def world_once(module_db, django_db_blocker, tmp_path_factory) -> SimpleNamespac
         later = directory / "later.csv"
         later.write_bytes(_csv(_later_rows()))
         instrument = ("--instrument", str(INSTRUMENT))
+        # A London council on record: --region is checked against the regions councils and rounds have.
+        Organisation.objects.create(
+            name="London Borough of Alpha", kind="council", ons_code="E09000990", region="London"
+        )
         _import(
             "--round", "national-2016", "--title", "National 2016", *instrument, "--responses", str(named)
         )
@@ -1081,3 +1086,128 @@ def test_a_round_of_another_instrument_version_compares_on_what_both_asked(w):
     # Merging rounds of two versions of one instrument is allowed: questions are matched by id.
     merged = analyse(Scope((w.national, newer)))
     assert merged["round_respondents"] == 118
+
+
+# --- 11. Review fixes: naming by subtraction, the import's checks --------------------------------------
+
+
+@given(agreed=st.integers(0, 40), declined=st.integers(0, 40))
+def test_names_are_listed_only_when_every_council_agreed_or_three_declined(agreed, declined):
+    from msphub.tempcheck.analysis import names_shown
+
+    councils = [{"named": True}] * agreed + [{"named": False}] * declined
+    naming = names_shown(councils)
+    assert naming["shown"] == (agreed > 0 and (declined == 0 or declined >= 3))
+    assert (naming["agreed"], naming["declined"]) == (agreed, declined)
+    # Where some agreed but names are withheld, the report says why.
+    assert (naming["note"] is not None) == (agreed > 0 and not naming["shown"])
+
+
+def test_one_or_two_declining_withholds_every_name_so_none_can_be_told_by_subtraction(w):
+    rows = [
+        [f"S{n}", council, "North West", "outcomes_asked", "", answer]
+        for n, (council, answer) in enumerate(
+            (("Bolton", "Yes"), ("Bury", "No"), ("Wigan", "No"), ("Oldham", "Yes")), start=1
+        )
+    ]
+    may_name = ["yes", "yes", "no", "yes"]
+    data = _csv([r + [m] for r, m in zip(rows, may_name, strict=True)], HEADER + ",may_name")
+    round_ = importer.create_round("north-west-few", "North West few", w.national.instrument, data)
+    report = analyse(round_)
+    assert all(not r["councils"] for r in _entry(report, "outcomes_asked")["rows"])
+    assert all(not c["named"] for c in report["councils"])
+    assert report["naming"]["shown"] is False and "1 declining" in report["naming"]["note"]
+    # Everyone agreeing: every name is listed.
+    Respondent.objects.filter(round=round_).update(may_name=True)
+    report = analyse(round_)
+    assert _entry(report, "outcomes_asked")["rows"][2]["councils"] == ["Bury", "Wigan"]
+    assert report["naming"] == {"shown": True, "agreed": 4, "declined": 0, "note": None}
+
+
+def test_a_blank_region_in_the_file_is_the_rounds_region(w):
+    rows = [
+        ["B1", "Bromley", "", "outcomes_asked", "", "Yes"],
+        ["B2", "Bexley", "London", "outcomes_asked", "", "No"],
+    ]
+    round_ = importer.create_round(
+        "london-blank", "London blank", w.national.instrument, _csv(rows), region="London"
+    )
+    assert dict(round_.respondents.values_list("council", "region")) == {
+        "Bromley": "London",
+        "Bexley": "London",
+    }
+    # Merged with the national round and cut to London, the round keeps its own councils.
+    councils = {c["council"] for c in analyse(Scope((round_, w.national), "London"))["councils"]}
+    assert {"Bromley", "Bexley"} <= councils
+
+
+def test_the_command_takes_a_known_region_as_the_records_spell_it(w, tmp_path):
+    responses = tmp_path / "r.csv"
+    responses.write_bytes(_csv([["C1", "Camden", "", "outcomes_asked", "", "Yes"]]))
+    args = ("--instrument", str(INSTRUMENT), "--responses", str(responses))
+    _import("--round", "london-spelt", "--title", "London spelt", *args, "--region", "lONDON")
+    round_ = Round.objects.get(slug="london-spelt")
+    assert round_.region == "London" and round_.respondents.get().region == "London"
+    with pytest.raises(CommandError, match="'Atlantis' is not a known region"):
+        _import("--round", "atlantis", "--title", "Atlantis", *args, "--region", "Atlantis")
+    assert not Round.objects.filter(slug="atlantis").exists()
+    _import("--round", "national-spelt", "--title", "National", *args, "--region", "National")
+    assert Round.objects.get(slug="national-spelt").region == ""
+
+
+@pytest.mark.parametrize(
+    ("slug", "title", "region", "message"),
+    [
+        ("has space", "T", "", "may have only letters, numbers, hyphens and underscores"),
+        ("a/b", "T", "", "may have only letters"),
+        ("import", "T", "", "cannot be 'import'"),
+        ("NEW", "T", "", "cannot be 'NEW'"),
+        ("import-baseline", "T", "", "the rounds' own pages use it"),
+        ("x" * 101, "T", "", "longer than 100 characters"),
+        ("ok", "T" * 301, "", "title is longer than 300 characters"),
+        ("ok", "   ", "", "title is empty"),
+        ("ok", "T", "R" * 101, "region is longer than 100 characters"),
+    ],
+)
+def test_a_round_name_the_web_form_would_refuse_is_refused_by_the_import(w, slug, title, region, message):
+    rows = _csv([["R1", "A", "", "outcomes_asked", "", "Yes"]])
+    with pytest.raises(ImportRefused, match=message):
+        importer.create_round(slug, title, w.national.instrument, rows, region=region)
+    with pytest.raises(ImportRefused, match=message):
+        importer.create_baseline(slug, title, w.national.instrument, BASELINE.read_bytes(), region=region)
+
+
+def test_the_command_refuses_a_bad_short_name_without_a_traceback(w, tmp_path):
+    responses = tmp_path / "r.csv"
+    responses.write_bytes(_csv([["R1", "A", "", "outcomes_asked", "", "Yes"]]))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing imported: 1 problem"):
+        call_command(
+            "tempcheck_import",
+            *("--round", "import", "--title", "T", "--instrument", str(INSTRUMENT)),
+            *("--responses", str(responses)),
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert "cannot be 'import'" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("question_id", "top_id", "expected"),
+    [
+        ("a/b", "declared", "letters, numbers, hyphens and underscores only"),
+        ("has space", "declared", "letters, numbers, hyphens and underscores only"),
+        ("q" * 101, "declared", "at most 100 characters"),
+        ("single", "bad id", "the instrument's id must be text"),
+        ("single", "i" * 101, "the instrument's id must be text"),
+    ],
+)
+def test_instrument_and_question_ids_are_slug_characters(question_id, top_id, expected):
+    import yaml
+
+    text = yaml.safe_dump({"id": top_id, "title": "T", "questions": [{**SINGLE, "id": question_id}]})
+    with pytest.raises(instruments.InstrumentError, match=expected):
+        instruments.parse(text)
+    # Letters, digits, _ and - up to 100 are fine.
+    ok = yaml.safe_dump({"id": "a_B-1", "title": "T", "questions": [{**SINGLE, "id": "Q_1-" + "x" * 96}]})
+    assert instruments.parse(ok)["questions"][0]["id"] == "Q_1-" + "x" * 96

@@ -578,20 +578,87 @@ def test_road_map_highest_step_and_cumulative_shares(world):
     body = _page(world.lead, "london-road-map")
     assert "the highest step each council has reached (n = 3)" in body
     assert "councils that reached at least each step (n = 3)" in body
-    assert "Council 2" in body  # agreed to be named: listed beside its highest step
+    assert "Council 2" in body  # a participating council (not named in the tables: two declined)
     data = json.loads(_page(world.lead, "london-road-map", {"format": "json"}))
     cumulative = {r["category"][:2].strip(): r["percent"] for r in data["roadmap"]["cumulative"]}
     assert cumulative["4"] == 67 and cumulative["5"] == 33  # two councils reached step 4 or later
 
 
 def test_evidence_beside_self_rating_names_only_councils_that_agreed(world):
-    body = _page(world.lead)
+    # Merged with the national round's London councils: more than two declined, so names are listed.
+    body = _page(world.lead, LATER, {"merge": NATIONAL})
     assert "the answers beside the councils’ measured figures" in body
     named = body[body.index("the named councils’ answers beside their own measured share") :]
     named = named[: named.index("</table>")]
     assert "Barnet" in named and "72%" in named and "Hackney" in named and "65%" in named
     assert "Croydon" not in named  # did not agree to be named
     assert "(2016-17)" in body
+    assert "The figures of councils that did not agree to be named are left out of it" in body
+
+
+def test_the_evidence_median_is_of_councils_that_agreed_only(world, monkeypatch):
+    from msphub.tempcheck import analysis
+
+    # From one council up, so that the three councils' figures would each show in a median.
+    monkeypatch.setattr(analysis, "MIN_FOR_MEDIAN", 1)
+    data = json.loads(_page(world.lead, LATER, {"merge": NATIONAL, "format": "json"}))
+    by_category = {r["category"]: r for r in data["evidence"]["outcomes_asked"]["by_category"]}
+    assert by_category["Yes"]["median_percent"] == 72 and by_category["No"]["median_percent"] == 65
+    # Croydon ("Partly", 55%) did not agree: its figure is in no median and not counted.
+    assert by_category["Partly"]["median_percent"] is None
+    assert by_category["Partly"]["councils_with_figures"] == 0 and by_category["Partly"]["councils"] >= 1
+
+
+def test_one_declining_council_means_no_council_is_named_anywhere(world):
+    # The later round alone: Barnet and Hackney agreed, Croydon did not. With names beside the
+    # counts, "Other" 2 less Hackney would say Croydon answered "Other": so nobody is named.
+    data = json.loads(_page(world.lead, LATER, {"format": "json"}))
+    assert data["naming"]["shown"] is False and data["naming"]["declined"] == 1
+    assert all(not c["named"] for c in data["councils"])
+    for entries in data["questions"].values():
+        for entry in entries:
+            assert all(r["councils"] == [] for r in entry["rows"])
+            assert all(g["councils"] == [] for g in entry["groups"])
+    for table in data["crosstabs"]:
+        assert all(c["councils"] == [] for row in table["rows"] for c in row["cells"])
+    assert data["evidence"]["outcomes_asked"]["named"] == []
+    body = _page(world.lead)
+    method = body[body.index('<section id="method">') :]
+    method = method[: method.index("</section>")]
+    assert "2 of the 3 councils agreed to be named, but no council is named in the tables" in method
+    councils = body[body.index('<section id="councils">') :]
+    councils = councils[: councils.index("</section>")]
+    assert "Named in the tables" not in councils and "2 of them agreed to be named" in councils
+    assert "the named councils’ answers beside their own measured share" not in body
+    assert all(r[8] == "" for r in _csv(world.lead, {})[1:])
+    # The road-map round: one of three agreed, two declined: no names either.
+    road = json.loads(_page(world.lead, "london-road-map", {"format": "json"}))
+    assert all(r["councils"] == [] for r in road["roadmap"]["highest_step"])
+
+
+def test_a_region_asked_for_a_report_always_cut_to_the_leads_is_said_to_be_left_out(world):
+    body = _page(world.lead, LATER, {"merge": NATIONAL, "region": "North West"})
+    assert "the region asked for was left out" in body
+    assert "the region asked for was left out" not in _page(
+        world.lead, LATER, {"merge": NATIONAL, "region": "london"}
+    )
+
+
+def test_no_more_compare_values_are_read_than_can_be_used(world):
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count: int) -> int:
+        query = QueryDict(mutable=True)
+        query.setlist("region", ["London"])
+        query.setlist("compare", [f"{NATIONAL}@Region {n}" for n in range(count)])
+        with CaptureQueriesContext(connection) as captured:
+            choices = report.choose(world.national_lead, world.national, query)
+        assert any("more than 6" in m for m in choices.messages)  # none is a region it has
+        return len(captured)
+
+    assert queries(50) == queries(report.MOST_ROUNDS)
 
 
 def test_title_page_dates_from_the_rounds(world):
@@ -622,10 +689,26 @@ def test_csv_keeps_its_columns_first_then_councils_and_comparison_columns(world)
         f"{national}: change",
     ]
     assert header[13] == "MSP evaluation 2014/15: count"
+    # Then the improvement score, and for each compared round its change and the caveat.
+    assert header[17:] == [
+        "improvement_score",
+        f"{national}: improvement score change",
+        f"{national}: caveat",
+        "MSP evaluation 2014/15: improvement score change",
+        "MSP evaluation 2014/15: caveat",
+    ]
     other = next(r for r in rows if r[1] == "strategy_fit" and r[3] == "Other")
     assert other[:8] == [LATER, "strategy_fit", "", "Other", "2", "3", "67", "0"]
-    assert other[8] == "Hackney"  # named (agreed); Croydon also said "Other" but did not agree
+    # Croydon declined, the only one of three: "Other" 2 less a name would give its answer away.
+    assert other[8] == ""
     assert other[10] == "115" and other[12] == str(67 - int(other[11]))
+    assert other[17] == "" and other[18] == "" and "The base differs" in other[19]
+    data = json.loads(_page(world.lead, LATER, {"compare": [NATIONAL, BASELINE], "format": "json"}))
+    police = next(e for e in data["questions"]["agency_involvement"] if e["item"] == "Police")
+    line = next(r for r in rows if r[1] == "agency_involvement" and r[2] == "Police")
+    against = police["comparisons"][NATIONAL]
+    assert line[17] == str(police["improvement_score"])
+    assert line[18] == str(against["change"]) and line[19] == (against["caveat"] or "")
 
 
 def test_csv_names_the_councils_that_agreed_in_a_merged_report(world):
@@ -663,7 +746,14 @@ def test_document_has_title_page_contents_method_councils_and_data_quality(world
     assert "By telephone, about an hour each" in method and "Ivy Tester" in method
     assert "councils’ own ratings" in method
     assert '<section id="councils">' in html and "London Borough of Camden" in html
-    assert "slight downturn for acute trusts" in html  # the lead's data-quality note
+    # The national round's data-quality note may be about councils of other regions: in a report of
+    # its London councils it is not shown, and the data-quality section says so. Nor are the
+    # national round's interviewers listed.
+    assert "slight downturn for acute trusts" not in html
+    assert "1 data-quality note of National temperature check 2016 is not shown" in html
+    assert "Not listed: this report has only the round’s London councils" in method
+    whole, _ = _document(world)
+    assert "Not listed" not in whole
     for slug in (LATER, NATIONAL, BASELINE):
         assert f">{slug}" not in html and f"{slug}<" not in html and f"{slug} (" not in html
 

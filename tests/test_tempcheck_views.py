@@ -40,6 +40,7 @@ from msphub.tempcheck.models import (
     DataQualityNote,
     Instrument,
     Question,
+    Quote,
     Respondent,
     Round,
     Theme,
@@ -214,6 +215,13 @@ def test_a_national_lead_chooses_national_or_a_region_never_by_default(w, module
     )
     assert response.status_code == 302
     assert Round.objects.get(slug="nw-2026").region == "North West"
+    # The North West lead manages it: the national lead is sent to the rounds list, not to a 404.
+    assert response.url == reverse("tempcheck:rounds")
+    listing = _text(client.get(response.url))
+    assert "Round South London 2026 created. South London 2026 is a round of North West: the regional " in (
+        listing
+    )
+    assert "lead of North West manages it, so it is not among your rounds" in listing
     assert list(Respondent.objects.filter(round__slug="nw-2026").values_list("region", flat=True)) == [
         "North West"
     ]
@@ -462,6 +470,21 @@ def test_a_national_lead_imports_a_national_baseline(w, module_db):
     assert Round.objects.get(slug="eval-2015").region == ""
 
 
+def test_a_national_lead_importing_a_regional_round_or_baseline_goes_to_the_rounds_list(w, module_db):
+    client = _client(w.national_lead)
+    response = _import(client, w, GOOD_RESPONSES, region="London")
+    assert response.status_code == 302 and response.url == reverse("tempcheck:rounds")
+    assert Round.objects.get(slug="north-london-2026").region == "London"
+    listing = _text(client.get(response.url))
+    assert "2 conversations imported. North London 2026 is a round of London" in listing
+    response = _baseline(client, w, GOOD_COUNTS, slug="eval-london-2015", region="London")
+    assert response.status_code == 302 and response.url == reverse("tempcheck:rounds")
+    assert "the regional lead of London manages it" in _text(client.get(response.url))
+    # The region's own lead is taken to the round's page, as before.
+    response = _baseline(_client(w.lead), w, GOOD_COUNTS, slug="eval-london-2014")
+    assert response.url == reverse("tempcheck:round", args=["eval-london-2014"])
+
+
 def test_a_bad_baseline_lists_problems_by_line_and_saves_nothing(w, module_db):
     text = (
         BASELINE_HEADER
@@ -705,6 +728,85 @@ def test_conversation_saves_partial_answers_grid_items_multi_and_open_with_conse
     client.post(_conversation(w), {"strategy_fit": "Other", "save": "1"})
     w.camden.refresh_from_db()
     assert not w.camden.may_name
+
+
+def test_a_page_left_open_does_not_reverse_consent_to_be_named(w, module_db):
+    """The page posts the consent it showed: an unchanged box writes nothing, so a consent recorded
+    meanwhile (another interviewer, the naming page) stays; a change over a change made meanwhile
+    keeps the stored value, and the message says so."""
+    client = _client(w.interviewer)
+    stale = client.get(_conversation(w))
+    assert re.search(r'name="may_name_shown" value="0"', _body(stale))
+    # Meanwhile the lead records that Camden agreed to be named.
+    services.set_named(w.london, ["L-001"])
+    # The stale page, box unticked as it was shown, saves an answer: the consent stays.
+    response = client.post(
+        _conversation(w), {"strategy_fit": "Other", "may_name_shown": "0", "save": "1"}, follow=True
+    )
+    w.camden.refresh_from_db()
+    assert w.camden.may_name
+    assert "changed by someone else while this page was open, so it was kept as they left it: named" in (
+        _text(response)
+    )
+    # Ticked on the stale page (shown unticked, stored ticked): still the stored value.
+    client.post(_conversation(w), {"may_name": "on", "may_name_shown": "0", "save": "1"})
+    w.camden.refresh_from_db()
+    assert w.camden.may_name
+    # A fresh page shows it ticked; unticking it there is a change the interviewer made: saved.
+    assert re.search(r'name="may_name_shown" value="1"', _body(client.get(_conversation(w))))
+    response = client.post(_conversation(w), {"may_name_shown": "1", "save": "1"}, follow=True)
+    w.camden.refresh_from_db()
+    assert not w.camden.may_name and "changed by someone else" not in _text(response)
+    # Shown unticked and ticked by the interviewer (nothing changed meanwhile): saved.
+    client.post(_conversation(w), {"may_name": "on", "may_name_shown": "0", "save": "1"})
+    w.camden.refresh_from_db()
+    assert w.camden.may_name
+    # Under the service: the stored value changed since the page was shown, so it is kept.
+    saved = services.save_conversation(w.camden, [], "", False, may_name=False, may_name_shown=False)
+    assert saved.naming_kept and saved.may_name
+    w.camden.refresh_from_db()
+    assert w.camden.may_name
+
+
+def test_rewording_an_open_answer_removes_the_quotes_its_words_no_longer_hold(w, module_db):
+    meaning, voice = w.q["msp_meaning"], w.q["user_voice"]
+    answer = _answer(w.camden, meaning, "Putting the person at the centre of every enquiry", named=True)
+    other = _answer(w.camden, voice, "A service user panel")
+    book = Codebook.objects.create(region="London", qid="msp_meaning")
+    theme = Theme.objects.create(codebook=book, label="Person-led")
+    voice_theme = Theme.objects.create(
+        codebook=Codebook.objects.create(region="London", qid="user_voice"), label="Panels"
+    )
+    kept = Quote.objects.create(answer=answer, theme=theme, excerpt="the person ... every enquiry")
+    Quote.objects.create(answer=other, theme=voice_theme, excerpt="A service user panel")
+    client = _client(w.interviewer)
+    # Reworded: "the person ... every enquiry" still holds; the panel quote no longer does.
+    response = client.post(
+        _conversation(w),
+        {
+            "msp_meaning": "Putting the person at the heart of every enquiry",
+            "msp_meaning__consent": "on",
+            "user_voice": "A panel of people who use services",
+            "save": "1",
+        },
+        follow=True,
+    )
+    assert "1 quote chosen from the old wording of an open answer is no longer its words and was removed" in (
+        _text(response)
+    )
+    assert list(Quote.objects.values_list("pk", flat=True)) == [kept.pk]
+    # Saved again unchanged: nothing more is removed, and the message says nothing of quotes.
+    response = client.post(
+        _conversation(w),
+        {
+            "msp_meaning": "Putting the person at the heart of every enquiry",
+            "user_voice": "A panel of people who use services",
+            "save": "1",
+        },
+        follow=True,
+    )
+    assert "quote" not in _text(response).split("Conversation saved")[1].split("<")[0]
+    assert Quote.objects.filter(pk=kept.pk).exists()
 
 
 def test_save_and_carry_on_saves_while_a_moderation_reason_is_missing(w, module_db):

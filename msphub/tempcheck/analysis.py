@@ -50,8 +50,10 @@ __all__ = [
     "in_words",
     "mean_percent",
     "moderation",
+    "names_shown",
     "percent",
     "respondents",
+    "rounds_in_full",
 ]
 
 
@@ -216,6 +218,10 @@ class Chosen:
 
 def _or_list(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _and_list(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _clean(value: str) -> str:
@@ -819,10 +825,15 @@ def _benchmark_scope(scope: Scope) -> Q:
 
 
 def _evidence(
-    question: Question, scope: Scope, kept: QuerySet[Respondent], questions: list[Question]
+    question: Question,
+    scope: Scope,
+    kept: QuerySet[Respondent],
+    questions: list[Question],
+    named: bool = True,
 ) -> dict[str, Any] | None:
-    """The councils' measured figures beside their answers: per category the councils with a
-    figure and their median, and each council that agreed to be named with its own figure."""
+    """The councils' measured figures beside their answers: per category the councils that agreed
+    to be named and have a figure, and their median; and, where the report names councils
+    (``named``: names_shown), each council that agreed with its own figure."""
     from . import evidence
 
     measure = evidence.declared(question)
@@ -840,10 +851,13 @@ def _evidence(
     figures = evidence.measured(
         [council for council, _a, _n in given], year, measure["measure"], within=within
     )
-    by_category: dict[str, list[float]] = defaultdict(list)  # measured percentages by answer
-    for council, answer, _named in given:
+    # Measured percentages by answer, of the councils that agreed to be named only: a council's
+    # published figure is public, so a median that took in a declining council's figure (the median
+    # of an odd number is one council's figure) could tell which answer it gave.
+    by_category: dict[str, list[float]] = defaultdict(list)
+    for council, answer, may_name in given:
         figure = figures.get(council)
-        if figure is not None and figure["percent"] is not None:
+        if may_name and figure is not None and figure["percent"] is not None:
             by_category[answer].append(figure["percent"])
     return {
         "measure": measure["measure"],
@@ -854,9 +868,8 @@ def _evidence(
                 "category": c,
                 "councils": sum(1 for _council, a, _n in given if a == c),
                 "councils_with_figures": len(by_category[c]),
-                # Published figures are per council, so a median of a few (one of them, when odd)
-                # would say which answer a council not agreeing to be named gave: shown from
-                # MIN_FOR_MEDIAN councils, as a whole percentage.
+                # Over the councils that agreed to be named (above), and only from MIN_FOR_MEDIAN
+                # of them, as a whole percentage.
                 "median_percent": _median(by_category[c]),
             }
             for c in question.categories
@@ -864,7 +877,7 @@ def _evidence(
         "named": [
             {"council": council, "answer": answer, **_figure(figures.get(council))}
             for council, answer, may_name in given
-            if may_name
+            if may_name and named
         ],
     }
 
@@ -936,6 +949,39 @@ def moderation(
 
 # --- The report's figures -----------------------------------------------------------------------------
 
+# Names are listed beside counts only where this many councils or more declined to be named (or none
+# did): with one or two declining, a category's count minus the names listed in it would tell what
+# the declining councils answered (docs/tempcheck.md, "Naming councils in tables").
+MIN_DECLINED_FOR_NAMES = 3
+
+
+def names_shown(councils: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Whether the report lists the names of the councils that agreed to be named, and why: only when
+    every participating council agreed, or when at least MIN_DECLINED_FOR_NAMES declined; otherwise
+    no name is listed anywhere in the report (tables, groups, cross-tabs, road map, evidence)."""
+    agreed = sum(1 for c in councils if c["named"])
+    declined = len(councils) - agreed
+    shown = bool(agreed) and (declined == 0 or declined >= MIN_DECLINED_FOR_NAMES)
+    note: str | None = None
+    if agreed and not shown:
+        note = (
+            f"{agreed} of the {len(councils)} councils agreed to be named, but no council is named in "
+            f"the tables: with only {declined} declining, a count less the names beside it would "
+            f"tell what {'that council' if declined == 1 else 'those councils'} answered. Names are "
+            f"listed only when every council agreed or at least {MIN_DECLINED_FOR_NAMES} declined."
+        )
+    return {"shown": shown, "agreed": agreed, "declined": declined, "note": note}
+
+
+def rounds_in_full(scope: Scope) -> list[Round]:
+    """The rounds a scope has every council of: all of them unless it is cut to a region, then only
+    those of that region (a national round cut to London has only part of its councils, so its
+    data-quality notes and interviewers, which may concern other regions' councils, are left out)."""
+    if not scope.region:
+        return list(scope.rounds)
+    region = scope.region.casefold()
+    return [r for r in scope.rounds if r.region.strip().casefold() == region]
+
 
 def analyse(
     scope: Scope | Round, compare: Sequence[Scope | Round] | None = None, chosen: Chosen | None = None
@@ -981,7 +1027,11 @@ def analyse(
         warnings += _duplicates(scope, kept)
         if scope.region and not councils:
             warnings.append(f"No council of {scope.region} has answered in {Scope(scope.rounds).title}")
-    named = any(c["named"] for c in councils)
+    naming = names_shown(councils)
+    named = naming["shown"]
+    if not named:
+        # The councils list says who is named in the tables: nobody, when names are withheld.
+        councils = [{**c, "named": False} for c in councils]
     groups_by_qid = {q.qid: _declared_groups(q, chosen) for q in questions.values() if q.is_closed}
     main = _figures(
         scope,
@@ -1049,6 +1099,18 @@ def analyse(
             groups_here = _item_groups(question, main, compared, chosen)
             if groups_here:
                 item_groups[question.qid] = groups_here
+    in_full = rounds_in_full(scope)
+    left_out = [r for r in scope.rounds if r not in in_full]
+    if scope.region and left_out:
+        notes_left = DataQualityNote.objects.filter(round__in=left_out).count()
+        if notes_left:
+            warnings.append(
+                f"{notes_left} data-quality note{'s' if notes_left != 1 else ''} of "
+                f"{_and_list([r.title for r in left_out])} "
+                f"{'are' if notes_left != 1 else 'is'} not shown: "
+                f"{'they are' if notes_left != 1 else 'it is'} about all of the round's councils, "
+                f"and this report has only those of {scope.region}"
+            )
     closed = {q.qid: q for q in questions.values() if q.is_closed}
     for qid, item, category in sorted(main.counts):
         if qid in closed and category not in closed[qid].categories:
@@ -1084,13 +1146,15 @@ def analyse(
         "item_groups": item_groups,
         "crosstabs": tables,
         "moderation": moderation(scope, kept, scope_questions) if kept is not None else [],
+        "naming": naming,
+        "rounds_in_full": [r.slug for r in in_full],
         "data_quality_notes": [
             {
                 "qid": note.qid or None,
                 "question": questions[note.qid].text if note.qid in questions else None,
                 "text": note.text,
             }
-            for note in DataQualityNote.objects.filter(round__in=scope.rounds).order_by("added_at", "pk")
+            for note in DataQualityNote.objects.filter(round__in=in_full).order_by("added_at", "pk")
         ],
         "warnings": warnings,
     }
@@ -1101,7 +1165,7 @@ def analyse(
     if kept is not None:
         for question in questions.values():
             if (question.extra or {}).get("evidence"):
-                found = _evidence(question, scope, kept, scope_questions)
+                found = _evidence(question, scope, kept, scope_questions, named)
                 if found is not None:
                     evidence[question.qid] = found
     data["evidence"] = evidence

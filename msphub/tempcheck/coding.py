@@ -29,7 +29,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from msphub.accounts.models import User
@@ -91,15 +92,27 @@ def add_theme(round_: Round, question: Question, label: str, definition: str = "
     label = label.strip()
     if not label:
         raise ValidationError({"label": "Enter the name of the theme"})
-    codebook = codebook_for(round_, question)
+    codebook = lock_codebook(codebook_for(round_, question))
     theme = themes_of(codebook).filter(label__iexact=label).first()
     if theme is None:
         theme = Theme.objects.create(codebook=codebook, label=label, definition=definition.strip())
     return theme
 
 
+def lock_codebook(codebook: Codebook | int) -> Codebook:
+    """Lock the codebook's row until the transaction ends. Every change of its themes and every
+    change of coding made with it takes this lock first (then the answers', then the themes' or the
+    sample's rows), so a merge or a deletion never interleaves with a coder's save or a
+    reconciliation, and nobody waits on anybody in a circle."""
+    pk = codebook if isinstance(codebook, int) else codebook.pk
+    return Codebook.objects.select_for_update().get(pk=pk)
+
+
 def _locked(theme: Theme) -> Theme:
-    """The theme as stored now, its row locked until the transaction ends."""
+    """The theme as stored now, its row locked until the transaction ends (its codebook's first)."""
+    codebook_id = Theme.objects.filter(pk=theme.pk).values_list("codebook_id", flat=True).first()
+    if codebook_id is not None:
+        lock_codebook(codebook_id)
     return Theme.objects.select_for_update().get(pk=theme.pk)
 
 
@@ -159,7 +172,11 @@ def merge_theme(theme: Theme, into: Theme) -> Theme:
     moving.filter(final=False).exclude(Exists(same_coder)).update(theme=into)
     moving.filter(final=True).exclude(Exists(same_final)).update(theme=into)
     moving.delete()  # what is left is already on ``into``
-    Quote.objects.filter(theme=theme).update(theme=into)
+    # One quote per answer and theme: where the answer has a quote for ``into`` already, it stays.
+    same_quote = Quote.objects.filter(theme=into, answer=OuterRef("answer"))
+    quotes = Quote.objects.filter(theme=theme)
+    quotes.exclude(Exists(same_quote)).update(theme=into)
+    quotes.delete()  # what is left duplicates a quote of ``into``
     for earlier in Theme.objects.select_for_update().filter(merged_into=theme):
         earlier.merged_into = into
         earlier.save()
@@ -306,6 +323,7 @@ def save_coding(
     codebook = codebook_for(round_, question) if coding_any else find_codebook(round_, question.qid)
     if not answer_ids or codebook is None:
         return 0  # nothing coded, and nothing to uncode: no codebook, no coding yet
+    codebook = lock_codebook(codebook)
     _lock_answers(answer_ids)
     allowed = set(offered(codebook).values_list("pk", flat=True))
     # Uncoding only: the marker is looked for, not made (without it, no coder has marker rows).
@@ -400,7 +418,8 @@ def suggestions(
     active = {t.pk: t for t in offered(codebook)}
     if not active:
         return {}
-    judged = Q(final=True) | Q(coder=coder, final=False)
+    # A final coding awaiting reconciliation is its first coder's: never a source for another coder.
+    judged = (Q(final=True) & ~awaiting_reconciliation("answer")) | Q(coder=coder, final=False)
     sources = Answer.objects.filter(
         respondent__round__in=rounds_sharing(codebook, rounds), question__qid=question.qid
     ).filter(Exists(Coding.objects.filter(judged, answer=OuterRef("pk"))))
@@ -611,21 +630,25 @@ class AgreementReport:
 
 
 def agreement_for(round_: Round, question: Question, answers: list[Sampled] | None = None) -> AgreementReport:
-    """Percent agreement and Cohen's kappa on the double-coded sample, per theme and overall (every
-    answer-and-theme judgement pooled). Each answer coded by two coders or more counts once, as the
-    judgements of the first two to code it; themes retired since count, merged ones have moved."""
+    """Percent agreement and Cohen's kappa on the double-coded sample, per theme and overall. Each
+    answer coded by two coders or more counts once, as the judgements of the first two to code it;
+    merged themes have moved into the theme they were merged into. Per theme: every theme of the
+    codebook not merged away. Overall (every answer-and-theme judgement pooled): only the themes in
+    play, that is those offered for coding (neither retired nor merged) and those either of the two
+    coders ticked for an answer of the sample, so a retired theme nobody used cannot inflate it."""
     answers = sampled(round_, question) if answers is None else answers
     pairs = [(s.codings[0], s.codings[1]) for s in answers if s.double_coded]
     codebook = find_codebook(round_, question.qid)
     themes = list(themes_of(codebook).filter(merged_into__isnull=True).order_by("label"))
     per_theme = [(t, kappa.agreement([(t.pk in a, t.pk in b) for a, b in pairs])) for t in themes]
+    ticked: set[int] = set().union(*(a | b for a, b in pairs))
     return AgreementReport(
         sample=len(answers),
         double_coded=len(pairs),
         more_than_two=sum(1 for s in answers if len(s.coders) > 2),
         identical=sum(1 for a, b in pairs if a == b),
         themes=per_theme,
-        overall=kappa.pooled(a for _t, a in per_theme),
+        overall=kappa.pooled(a for t, a in per_theme if t.retired_at is None or t.pk in ticked),
     )
 
 
@@ -658,7 +681,9 @@ def reconcile(
     """The lead's final coding of an answer in the double-coded sample. ``expected`` is the state
     the lead's page showed (``Sampled.expected``: blank for not yet reconciled, else when): if it
     has changed meanwhile (another reconciliation), nothing is saved (StateChanged). Reconciling
-    again is allowed when the page showed the reconciliation being changed."""
+    again is allowed when the page showed the reconciliation being changed. Under the locks it
+    checks again that two coders have coded the answer (one may have uncoded it meanwhile)."""
+    codebook = lock_codebook(codebook_for(round_, question))
     _lock_answers([answer_id])
     sample = (
         DoubleCoded.objects.select_for_update(of=("self",))
@@ -674,7 +699,11 @@ def reconcile(
             f"{sample.answer.respondent.council}'s answer was reconciled meanwhile: its final coding "
             "is shown, check it and change it if need be."
         )
-    codebook = codebook_for(round_, question)
+    if len(coders_of([answer_id]).get(answer_id, [])) < 2:
+        raise StateChanged(
+            f"{sample.answer.respondent.council}'s answer is no longer coded by two coders: a coder "
+            "has taken their coding back meanwhile."
+        )
     allowed = reconcilable(codebook, answer_id)
     _reconcile_locked(sample, lead, theme_ids & allowed, _marker(codebook))
 
@@ -683,7 +712,7 @@ def reconcile(
 def accept_agreed(round_: Round, question: Question, lead: User) -> int:
     """Reconcile every answer of the sample not yet reconciled whose coders (two or more) agree on
     every theme, as they coded it. Returns how many."""
-    codebook = codebook_for(round_, question)
+    codebook = lock_codebook(codebook_for(round_, question))
     marker = _marker(codebook)
     locked = {s.pk: s for s in _lock_sample(round_, question).values() if s.reconciled_at is None}
     done = 0
@@ -757,6 +786,7 @@ def choose_quote(
     """The lead's quote for a theme from an answer that carries it (in its final coding); the same
     answer chosen again for the theme changes the excerpt. ValidationError if the excerpt is not the
     answer's words or the answer does not carry the theme."""
+    lock_codebook(theme.codebook_id)  # a merge moving quotes waits, and so does another lead's choice
     answer = quotable(round_, question, theme).filter(pk=answer_id).first()
     if answer is None:
         raise ValidationError({"answer": "Choose an answer that carries this theme"})
@@ -789,9 +819,27 @@ def quotes_for(round_: Round, question: Question) -> QuerySet[Quote]:
 
 
 def final_codings(answers: Iterable[Answer] | Any) -> Any:
-    """The codings the report counts for ``answers`` (a queryset of answers): the final themes
-    (never the coded marker)."""
+    """The final coding of ``answers`` (a queryset of answers): the final themes (never the coded
+    marker), those of sampled answers not yet reconciled included (their first coder's)."""
     return Coding.objects.filter(answer__in=answers, final=True).exclude(theme__label=CODED)
+
+
+def awaiting_reconciliation(answer: str = "pk") -> Exists:
+    """The answer (``answer``: the outer query's reference to it) is in the double-coded sample and
+    not reconciled yet. Until then its final coding is its first coder's, which the second coder must
+    not see: every count, library and report shown leaves such an answer out (docs, "Independence")."""
+    return Exists(DoubleCoded.objects.filter(answer=OuterRef(answer), reconciled_at__isnull=True))
+
+
+def counted_codings(answers: Iterable[Answer] | Any) -> Any:
+    """The final codings shown and counted (codebook page, good practice library, report): those of
+    ``answers`` not awaiting reconciliation."""
+    return final_codings(answers).exclude(awaiting_reconciliation("answer"))
+
+
+def _theme_key() -> Any:
+    """A theme's name as themes of different codebooks are matched: trimmed, in lower case."""
+    return Lower(Trim("theme__label"))
 
 
 def _open(rounds: Sequence[Round], respondents: Any = None) -> QuerySet[Answer]:
@@ -804,22 +852,26 @@ def _open(rounds: Sequence[Round], respondents: Any = None) -> QuerySet[Answer]:
 def _frequencies(answers: QuerySet[Answer]) -> tuple[dict[str, int], dict[str, dict[str, dict[str, Any]]]]:
     """({qid: responses}, {qid: {label in lower case: {"theme", "definition", "count"}}}): two
     GROUP BY queries. Themes of different codebooks (a national round merged with a regional one)
-    with the same name, whatever the case, are one theme."""
+    with the same name, whatever the case, are one theme: grouped by that name in the database and
+    counted as distinct answers, so an answer is never counted twice for one name. Answers awaiting
+    reconciliation are left out of every count (``counted_codings``)."""
     totals = {r["question__qid"]: r["n"] for r in answers.values("question__qid").annotate(n=Count("pk"))}
     counted = (
-        final_codings(answers)
-        .values("answer__question__qid", "theme__label", "theme__definition")
-        .annotate(n=Count("answer", distinct=True))
-        .order_by("answer__question__qid", "theme__label")
+        counted_codings(answers)
+        .annotate(key=_theme_key())
+        .values("answer__question__qid", "key")
+        .annotate(
+            n=Count("answer", distinct=True), label=Min("theme__label"), definition=Max("theme__definition")
+        )
+        .order_by("answer__question__qid", "key")
     )
     themes: dict[str, dict[str, dict[str, Any]]] = {}
     for row in counted:
-        key = row["theme__label"].strip().lower()
-        entry = themes.setdefault(row["answer__question__qid"], {}).setdefault(
-            key, {"theme": row["theme__label"], "definition": "", "count": 0}
-        )
-        entry["count"] += row["n"]
-        entry["definition"] = entry["definition"] or row["theme__definition"]
+        themes.setdefault(row["answer__question__qid"], {})[row["key"]] = {
+            "theme": row["label"],
+            "definition": row["definition"] or "",
+            "count": row["n"],
+        }
     return totals, themes
 
 
@@ -829,8 +881,9 @@ def open_answers(rounds: list[Round], respondents: Any = None) -> dict[str, dict
     {qid: {"responses": n, "themes": [{"theme", "definition", "count", "percent", "in_words",
     "quotes": [{"text", "council"}]}], "unreconciled": n}}. A council is named beside a quote only
     where it agreed. A quote is shown only while its answer's final coding carries the theme.
-    "unreconciled": answers of the double-coded sample the lead has not reconciled (their first
-    coder's coding is counted meanwhile)."""
+    "unreconciled": answers of the double-coded sample the lead has not reconciled: they are in
+    "responses" but in no theme's count (nor quoted) until the lead reconciles them, and each theme's
+    percent is of "counted" (the responses less those)."""
     answers = _open(rounds, respondents)
     totals, themes = _frequencies(answers)
     carried = Coding.objects.filter(answer=OuterRef("answer"), theme=OuterRef("theme"), final=True)
@@ -838,10 +891,12 @@ def open_answers(rounds: list[Round], respondents: Any = None) -> dict[str, dict
     for q in (
         Quote.objects.filter(answer__in=answers)
         .filter(Exists(carried))
+        .exclude(awaiting_reconciliation("answer"))
+        .annotate(key=_theme_key())
         .select_related("answer__respondent", "answer__question", "theme")
         .order_by("chosen_at", "pk")
     ):
-        quotes.setdefault((q.answer.question.qid, q.theme.label.strip().lower()), []).append(
+        quotes.setdefault((q.answer.question.qid, q.key), []).append(
             {"text": q.excerpt, "council": q.answer.respondent.council if q.answer.may_name_council else None}
         )
     waiting = {
@@ -852,14 +907,17 @@ def open_answers(rounds: list[Round], respondents: Any = None) -> dict[str, dict
     }
     out: dict[str, dict[str, Any]] = {}
     for qid, n in totals.items():
+        # A theme's share is of the responses counted: those awaiting reconciliation are in no
+        # theme's count yet, so they are out of the base too (else every share would look lower).
+        counted = n - waiting.get(qid, 0)
         rows = []
         for key, entry in themes.get(qid, {}).items():
-            pct = percent(entry["count"], n)
+            pct = percent(entry["count"], counted)
             rows.append(
                 {**entry, "percent": pct, "in_words": in_words(pct), "quotes": quotes.get((qid, key), [])}
             )
         rows.sort(key=lambda r: (-r["count"], r["theme"].lower()))
-        out[qid] = {"responses": n, "themes": rows, "unreconciled": waiting.get(qid, 0)}
+        out[qid] = {"responses": n, "counted": counted, "themes": rows, "unreconciled": waiting.get(qid, 0)}
     return out
 
 
@@ -904,9 +962,12 @@ def good_practice(
 ) -> tuple[QuerySet[Answer], list[str]]:
     """Named examples: the open answers of ``rounds`` whose council agreed to be named and whose
     final coding carries a theme (``theme``: that one, by name), optionally of one region; and the
-    names of the themes there are examples of."""
+    names of the themes there are examples of. An answer awaiting reconciliation is not listed (its
+    final coding is still its first coder's, which the second coder must not see)."""
     finals = Coding.objects.filter(final=True).exclude(theme__label=CODED)
-    named = Answer.objects.filter(respondent__round__in=rounds, may_name_council=True)
+    named = Answer.objects.filter(respondent__round__in=rounds, may_name_council=True).exclude(
+        awaiting_reconciliation()
+    )
     carried = finals.filter(answer=OuterRef("pk"))
     if theme:
         carried = carried.filter(theme__label__iexact=theme)

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -148,12 +149,20 @@ def coding(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpRespon
 
 
 def _themes_counted(round_: Round, codebook: Any) -> QuerySet[Theme]:
-    """The codebook's themes, each with the number of the round's answers its final coding carries."""
-    in_round = Q(codings__final=True, codings__answer__respondent__round=round_)
+    """The codebook's themes, each with the number of the round's answers whose final coding
+    carries it, answers awaiting reconciliation left out (services.counted_codings: the second
+    coder, who may read this page, must not see the first coder's coding)."""
+    counted = (
+        services.counted_codings(Answer.objects.filter(respondent__round=round_))
+        .filter(theme=OuterRef("pk"))
+        .values("theme")
+        .annotate(n=Count("answer", distinct=True))
+        .values("n")
+    )
     return (
         services.themes_of(codebook)
         .select_related("merged_into")
-        .annotate(answers=Count("codings__answer", filter=in_round, distinct=True))
+        .annotate(answers=Coalesce(Subquery(counted), 0))
         # Offered first, then retired, then merged (NULLs first on every database).
         .order_by(F("merged_into_id").asc(nulls_first=True), F("retired_at").asc(nulls_first=True), "label")
     )

@@ -8,7 +8,6 @@ from msphub.core.forms import GovukDateField, GovukForm
 from msphub.core.imports import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 from .models import Instrument, Question, Respondent, Round
-from .services import reason_needed
 
 COUNCIL_MAX_LENGTH = Respondent._meta.get_field("council").max_length or 200
 
@@ -19,6 +18,13 @@ NATIONAL = "national"
 # Short names the rounds' own pages use in their paths (rounds/new/, rounds/import/, ...): a round
 # called one of them could never be opened.
 RESERVED_SLUGS = {"new", "import", "import-baseline"}
+
+
+def reason_needed(own: str, moderated: str, reason: str) -> bool:
+    """The interviewer's rating differs from the council's own and no reason is given: the one thing a
+    conversation needs before it is marked complete (it saves without it). Here rather than in
+    services.py so that this module imports no services (services -> importer -> forms)."""
+    return bool(own and moderated and own != moderated and not reason.strip())
 
 
 def region_choices(user: User) -> list[tuple[str, str]]:
@@ -418,8 +424,16 @@ class ConversationForm(GovukForm):
             required=False,
             help_text="Its name is then listed beside its answers in the report\u2019s tables",
         )
+        # The consent the page shows, posted back: a page left open saves it only if the
+        # interviewer changed it, and never over a change made meanwhile (services.save_conversation).
+        self.fields["may_name_shown"] = forms.CharField(widget=forms.HiddenInput, required=False)
         if not self.is_bound:
             self.initial.setdefault("may_name", respondent.may_name)
+        self.initial["may_name_shown"] = "1" if self.initial.get("may_name") else "0"
+
+    def clean_may_name_shown(self) -> bool | None:
+        """What the page showed (None: a post without it, as from a page of an older version)."""
+        return {"1": True, "0": False}.get(self.cleaned_data.get("may_name_shown") or "")
 
     def sections(self) -> list[Section]:
         """Each question with its bound fields and the council's measured figure beside it."""

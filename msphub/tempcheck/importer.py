@@ -14,13 +14,16 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import models, transaction
 
 from msphub.core.imports import MAX_COUNT, ImportRefused, check_size, csv_rows, shown
 
+from .forms import RESERVED_SLUGS
 from .models import AggregateCount, Answer, Instrument, Question, Respondent, Round
 
-__all__ = ["create_baseline", "create_round", "parse_baseline", "parse_responses"]
+__all__ = ["check_round", "create_baseline", "create_round", "parse_baseline", "parse_responses"]
 
 COLUMNS = ["respondent_id", "council", "region", "question_id", "item", "answer"]
 # Optional: whether the respondent's council agreed to be named in the report's tables.
@@ -45,6 +48,41 @@ MAX_LENGTHS = {
     "item": _column(Answer, "item"),
     "category": _column(AggregateCount, "category"),
 }
+
+
+def check_round(slug: str, title: str, region: str) -> None:
+    """The round's short name, title and region as the web form takes them (forms._round_slug,
+    RESERVED_SLUGS, _round_title, the region's column); ImportRefused says what is wrong with each."""
+    problems: list[str] = []
+    slug_length, title_length = _column(Round, "slug"), _column(Round, "title")
+    if not slug:
+        problems.append("the round's short name is empty")
+    elif len(slug) > slug_length:
+        problems.append(f"the round's short name is longer than {slug_length} characters")
+    else:
+        try:
+            validate_slug(slug)
+        except ValidationError:
+            problems.append(
+                f"the round's short name {shown(slug)} may have only letters, numbers, hyphens "
+                "and underscores"
+            )
+        else:
+            if slug.lower() in RESERVED_SLUGS:
+                problems.append(
+                    f"the round's short name cannot be {shown(slug)}: the rounds' own pages use it"
+                )
+    if not title.strip():
+        problems.append("the round's title is empty")
+    elif len(title) > title_length:
+        problems.append(f"the round's title is longer than {title_length} characters")
+    if "\x00" in title or "\x00" in region:
+        problems.append("the round's title and region may not have NUL characters")
+    region_length = _column(Round, "region")
+    if len(region) > region_length:
+        problems.append(f"the round's region is longer than {region_length} characters")
+    if problems:
+        raise ImportRefused(problems)
 
 
 @dataclass
@@ -165,7 +203,10 @@ def create_round(
     slug: str, title: str, instrument: Instrument, data: bytes, region: str = "", named: bool = False
 ) -> Round:
     """A round from a CSV file of responses. ``named``: every council in the file agreed to be
-    named in the report's tables (else those the may_name column says yes for)."""
+    named in the report's tables (else those the may_name column says yes for). A respondent whose
+    region is blank is of the round's region (as services.create_round sets up a round's councils),
+    so that a report merged and cut to that region keeps the round's own councils."""
+    check_round(slug, title, region)
     if Round.objects.filter(slug=slug).exists():
         raise ImportRefused([f"a round called {slug!r} exists already"])
     parsed = parse_responses(data, instrument, named=named)
@@ -175,7 +216,7 @@ def create_round(
             round=round_,
             respondent_id=rid,
             council=council,
-            region=region_,
+            region=region_ or region,
             may_name=rid in parsed.named,
         )
         for rid, (council, region_) in parsed.respondents.items()
@@ -234,6 +275,7 @@ def create_baseline(slug: str, title: str, instrument: Instrument, data: bytes, 
     """An aggregate-only round from published counts: question_id,item,category,count,base.
     ``region``: the region the counts are of (blank: England, which every regional lead may compare
     with)."""
+    check_round(slug, title, region)
     if Round.objects.filter(slug=slug).exists():
         raise ImportRefused([f"a round called {slug!r} exists already"])
     counts = parse_baseline(data, instrument)

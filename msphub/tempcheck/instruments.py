@@ -28,6 +28,9 @@ EXTRA_KEYS = ("groups", "item_groups", "steps", "evidence")
 TOP_KEYS = {"id", "title", "questions", "crosstabs"}
 # A road-map category starts with its step number and a space: "1 Not yet started".
 STEP = re.compile(r"^(\d{1,3}) \S")
+# An instrument's id and its question ids: slug characters, at most the columns' 100 characters
+# (question ids are in the coding pages' URLs, where a "/" would break them).
+IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Cross-tabulated questions have one answer (or, multi, several) a council, not one an item.
 CROSSTAB_TYPES = {"single", "rating", "multi"}
 
@@ -177,6 +180,11 @@ def parse(text: str) -> dict:
         raise InstrumentError("An instrument needs an id, a title and a list of questions")
     if unknown := sorted(str(k) for k in set(data) - TOP_KEYS):
         problems.append(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} at the top")
+    if not isinstance(data["id"], str) or not IDENTIFIER.fullmatch(data["id"]):
+        problems.append(
+            "the instrument's id must be text of letters, numbers, hyphens and underscores, "
+            "at most 100 characters"
+        )
     seen = set()
     questions = data["questions"]
     by_id: dict[str, dict] = {}
@@ -185,11 +193,16 @@ def parse(text: str) -> dict:
             problems.append(f"question {n}: not a mapping of id, type, text and so on")
             continue
         qid = q.get("id")
-        where = f"question {n} ({qid or 'no id'})"
+        where = f"question {n} ({str(qid)[:100] if qid else 'no id'})"
         if not qid:
             problems.append(f"{where}: no id")
         elif not isinstance(qid, str):
             problems.append(f"{where}: the id must be text")
+        elif not IDENTIFIER.fullmatch(qid):
+            problems.append(
+                f"{where}: the id must be letters, numbers, hyphens and underscores only (it is used "
+                "in web addresses), at most 100 characters"
+            )
         elif qid in seen:
             problems.append(f"{where}: the id is used twice")
         else:

@@ -259,6 +259,8 @@ class Quote(models.Model):
 
     class Meta:
         ordering = ["chosen_at", "pk"]
+        # One quote per answer and theme (choosing again changes the excerpt; a merge drops duplicates).
+        constraints = [models.UniqueConstraint(fields=["answer", "theme"], name="unique_quote_per_theme")]
 
     def __str__(self) -> str:
         return self.excerpt[:40]

@@ -138,6 +138,11 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
     asked_region = query.get("region", "").strip()
     if region_fixed is not None:
         region_offer, region = [region_fixed], region_fixed
+        if asked_region and asked_region.casefold() != region_fixed.casefold():
+            messages.append(
+                f"This report is always cut to {region_fixed} (it has a national round's councils): "
+                "the region asked for was left out."
+            )
     else:
         region_offer = _regions(rounds)
         matched = [r for r in region_offer if r.lower() == asked_region.lower()]
@@ -165,7 +170,9 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
                 (f"{other.slug}@{lead_region}", own_cut, f"{other.title}: its {lead_region} councils")
             )
     offered = {value: scope for value, scope, _label in offer}
-    asked_compare = _values(query, "compare")
+    # No more are read than can be used, so that a long query string cannot make many queries.
+    given = _values(query, "compare")
+    asked_compare = given[:MOST_ROUNDS]
     compare = [offered[v] for v in asked_compare if v in offered]
     if national_lead:
         # A national lead may compare with any region of a national round ("slug@Region").
@@ -177,10 +184,10 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
                     compare.append(analysis.Scope(offered[slug].rounds, regions[name.lower()]))
     current = analysis.Scope(rounds, region).key
     compare = [c for c in compare if c.key != current][:MOST_ROUNDS]
-    if len(compare) < len(asked_compare):
+    if len(compare) < len(given):
         messages.append(
             "Some of what was asked to compare with could not be (not found, not yours to compare, "
-            "or the report itself)."
+            f"the report itself, or more than {MOST_ROUNDS})."
         )
     chosen_keys = {c.key for c in compare}
 
@@ -273,8 +280,10 @@ def _by_category(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def as_csv(data: dict[str, Any]) -> str:
     """One row per category of each closed question (and grid item), the existing columns first;
-    then the councils named (those that agreed), then for each compared round its count, n,
-    per cent and the change in percentage points."""
+    then the councils named (those that agreed, where the report names councils), then for each
+    compared round its count, n, per cent and the change in percentage points; then the grid item's
+    improvement score and, for each compared round, the change in it and the comparison's caveat
+    (the same on every row of the item)."""
     compared = _comparisons(data)
     header = [*CSV_HEADER, "councils"]
     for c in compared:
@@ -284,6 +293,12 @@ def as_csv(data: dict[str, Any]) -> str:
             f"{c['label']}: percent",
             f"{c['label']}: change",
         ]
+    header.append("improvement_score")
+    for c in compared:
+        header += [f"{c['label']}: improvement score change", f"{c['label']}: caveat"]
+
+    def blank(value: Any) -> Any:
+        return "" if value is None else value
 
     def rows() -> Iterable[list[Any]]:
         for qid, entries in data["questions"].items():
@@ -306,6 +321,10 @@ def as_csv(data: dict[str, Any]) -> str:
                             there["percent"],
                             "" if change is None else change,
                         ]
+                    line.append(blank(entry.get("improvement_score")))
+                    for c in compared:
+                        other = entry.get("comparisons", {}).get(c["key"]) or {}
+                        line += [blank(other.get("change")), blank(other.get("caveat"))]
                     yield line
 
     return csv_text(header, rows())
@@ -848,10 +867,19 @@ def context(
     starts = [r.starts_on for r in rounds if r.starts_on]
     ends = [r.ends_on for r in rounds if r.ends_on]
     regions = {r.region for r in rounds}
+    # The interviewers of a round cut to a region are not listed: they may have spoken only with its
+    # other regions' councils (analysis.rounds_in_full).
+    in_full = {r.pk for r in analysis.rounds_in_full(scope)}
+    naming = data.get("naming") or {}
     return {
         "round": rounds[0],
         "rounds": [
-            {"round": r, "when": _when(r), "interviewers": sorted(_person(u) for u in r.interviewers.all())}
+            {
+                "round": r,
+                "when": _when(r),
+                "in_full": r.pk in in_full,
+                "interviewers": sorted(_person(u) for u in r.interviewers.all()) if r.pk in in_full else [],
+            }
             for r in rounds
         ],
         "data": data,
@@ -869,6 +897,9 @@ def context(
         "crosstabs": crosstabs,
         "councils": councils,
         "named_councils": sum(1 for c in councils if c.get("named")),
+        # How many agreed to be named, and why no names are listed when they are withheld.
+        "agreed_councils": naming.get("agreed", sum(1 for c in councils if c.get("named"))),
+        "naming_note": naming.get("note") or "",
         "unanswered": unanswered,
         "notes": notes,
         "moderation": moderation,

@@ -12,8 +12,9 @@ from django.db.models.functions import Lower, Trim
 
 from msphub.accounts.models import Organisation
 
-from . import importer, instruments
-from .models import Answer, DataQualityNote, Question, Respondent, Round
+from . import coding, importer, instruments
+from .forms import reason_needed  # the rule lives beside the form (importer imports forms too)
+from .models import Answer, DataQualityNote, Question, Quote, Respondent, Round
 
 if TYPE_CHECKING:
     from msphub.accounts.models import User
@@ -155,19 +156,19 @@ def remove_note(round_: Round, note_id: int) -> bool:
     return bool(deleted)
 
 
-def reason_needed(own: str, moderated: str, reason: str) -> bool:
-    """The interviewer's rating differs from the council's own and no reason is given: the one thing a
-    conversation needs before it is marked complete (it saves without it)."""
-    return bool(own and moderated and own != moderated and not reason.strip())
-
-
 @dataclass(frozen=True)
 class Saved:
     """What saving a conversation did: whether it is complete now, and whether it was complete and
-    is not any more (its ratings now differ without a reason)."""
+    is not any more (its ratings now differ without a reason); ``naming_kept``: the consent to be
+    named in the tables was changed by someone else after the page was shown, so the stored value
+    was kept (``may_name`` is it); ``quotes_removed``: quotes dropped because an open answer's new
+    words no longer hold them."""
 
     complete: bool
     reopened: bool = False
+    may_name: bool = False
+    naming_kept: bool = False
+    quotes_removed: int = 0
 
 
 def _ratings(answers: list[tuple[Question, str, str, bool]]) -> tuple[str, str]:
@@ -185,6 +186,7 @@ def save_conversation(
     moderation_reason: str,
     complete: bool,
     may_name: bool | None = None,
+    may_name_shown: bool | None = None,
 ) -> Saved:
     """Record a conversation's answers: closed answers are replaced; open answers are updated in
     place, so their coding stays. Everything saves whatever is missing; only ``complete`` needs the
@@ -193,7 +195,15 @@ def save_conversation(
 
     The respondent's row is locked first, so two people saving the same conversation at once save
     one after the other (each replaces the closed answers whole) and the completeness rule is checked
-    on the state it is written over."""
+    on the state it is written over.
+
+    Consent to be named in the tables (``may_name``) is written only where the interviewer changed
+    it: ``may_name_shown`` is the value their page showed (None: the stored one). If the stored value
+    has changed since the page was shown, it is kept (``Saved.naming_kept``), so a page left open
+    never reverses a consent recorded meanwhile.
+
+    An open answer whose words change loses the quotes the new words no longer hold
+    (``coding.check_excerpt``); ``Saved.quotes_removed`` says how many."""
     locked = Respondent.objects.select_for_update().get(pk=respondent.pk)
     given = list(answers)
     instrument_id = locked.round.instrument_id
@@ -208,6 +218,8 @@ def save_conversation(
     locked.answers.exclude(question__type="open").delete()
     kept = []
     closed = []
+    before = dict(locked.answers.filter(question__type="open").values_list("question_id", "answer"))
+    reworded: list[int] = []
     for question, item, answer, may_name_council in given:
         if question.type == "open":
             obj, _ = Answer.objects.update_or_create(
@@ -217,6 +229,8 @@ def save_conversation(
                 defaults={"answer": answer, "may_name_council": may_name_council},
             )
             kept.append(obj.pk)
+            if question.pk in before and before[question.pk] != answer:
+                reworded.append(obj.pk)
         else:
             closed.append(Answer(respondent=locked, question=question, item=item, answer=answer))
     Answer.objects.bulk_create(closed)
@@ -225,10 +239,31 @@ def save_conversation(
     locked.moderation_reason = moderation_reason.strip()
     locked.complete = complete or (was_complete and not needed)
     fields = ["moderation_reason", "complete"]
-    if may_name is not None:
+    shown = locked.may_name if may_name_shown is None else may_name_shown
+    naming_kept = may_name is not None and shown != locked.may_name
+    if may_name is not None and may_name != shown and not naming_kept:
         locked.may_name = may_name
         fields.append("may_name")
     locked.save(update_fields=fields)
     respondent.complete, respondent.moderation_reason = locked.complete, locked.moderation_reason
     respondent.may_name = locked.may_name
-    return Saved(complete=locked.complete, reopened=was_complete and not locked.complete)
+    return Saved(
+        complete=locked.complete,
+        reopened=was_complete and not locked.complete,
+        may_name=locked.may_name,
+        naming_kept=naming_kept,
+        quotes_removed=_drop_stale_quotes(reworded),
+    )
+
+
+def _drop_stale_quotes(answer_ids: list[int]) -> int:
+    """Delete the quotes of these (reworded) answers whose excerpt is no longer the answer's own
+    words (coding.check_excerpt, the rule the lead's quotes page applies); returns how many."""
+    stale = []
+    for quote in Quote.objects.filter(answer_id__in=answer_ids).select_related("answer"):
+        try:
+            coding.check_excerpt(quote.answer.answer, quote.excerpt)
+        except ValueError:
+            stale.append(quote.pk)
+    Quote.objects.filter(pk__in=stale).delete()
+    return len(stale)

@@ -44,6 +44,22 @@ def _not_a_baseline(round_: Round) -> bool:
     return not round_.aggregate_only
 
 
+def _created(request: AuthenticatedRequest, round_: Round, done: str) -> HttpResponse:
+    """After a round is made: its page, if the user may open it; else (a national network's lead
+    setting up a regional round, which that region's lead manages) the list of rounds, with a
+    message naming the region, rather than a page the user would get a 404 for."""
+    if _rounds(request).filter(pk=round_.pk).exists():
+        messages.success(request, done)
+        return redirect("tempcheck:round", slug=round_.slug)
+    region = round_.region or "all England"
+    messages.success(
+        request,
+        f"{done}. {round_.title} is a round of {region}: the regional lead of {region} manages it, "
+        "so it is not among your rounds",
+    )
+    return redirect("tempcheck:rounds")
+
+
 def _load_instrument(request: AuthenticatedRequest) -> HttpResponse | None:
     """Loading the shipped instruments is a change, so it happens only on a POST."""
     if request.method == "POST" and request.POST.get("action") == "load_instrument":
@@ -93,8 +109,7 @@ def round_new(request: AuthenticatedRequest) -> HttpResponse:
         except IntegrityError:  # the same short name taken a moment ago by someone else
             form.add_error("slug", "A round with this short name exists already")
         else:
-            messages.success(request, f"Round {round_.title} created")
-            return redirect("tempcheck:round", slug=round_.slug)
+            return _created(request, round_, f"Round {round_.title} created")
     return _form_page(request, form, "Set up a round", multipart=False)
 
 
@@ -119,8 +134,7 @@ def round_import(request: AuthenticatedRequest) -> HttpResponse:
         except ImportRefused as exc:
             problems = exc.problems
         else:
-            messages.success(request, f"{round_.respondents.count()} conversations imported")
-            return redirect("tempcheck:round", slug=round_.slug)
+            return _created(request, round_, f"{round_.respondents.count()} conversations imported")
     return _form_page(request, form, "Import responses", multipart=True, problems=problems)
 
 
@@ -141,8 +155,7 @@ def baseline_import(request: AuthenticatedRequest) -> HttpResponse:
         except ImportRefused as exc:
             problems = exc.problems
         else:
-            messages.success(request, f"{round_.aggregate_counts.count()} published counts imported")
-            return redirect("tempcheck:round", slug=round_.slug)
+            return _created(request, round_, f"{round_.aggregate_counts.count()} published counts imported")
     title = "Import a baseline (published counts)"
     return _form_page(request, form, title, multipart=True, problems=problems)
 
@@ -282,7 +295,12 @@ def conversation(request: AuthenticatedRequest, round_: Round, respondent_id: st
         data = form.cleaned_data
         try:
             saved = services.save_conversation(
-                respondent, form.answers(), data.get("moderation_reason", ""), completing, data["may_name"]
+                respondent,
+                form.answers(),
+                data.get("moderation_reason", ""),
+                completing,
+                data["may_name"],
+                data["may_name_shown"],
             )
         except services.ConversationRefused as exc:
             form.add_error(None, str(exc))
@@ -294,6 +312,19 @@ def conversation(request: AuthenticatedRequest, round_: Round, respondent_id: st
                 )
             else:
                 message = "Conversation saved" + (" and marked complete" if saved.complete else "")
+            if saved.naming_kept:
+                message += (
+                    ". Whether the council agreed to be named in the tables was changed by someone "
+                    "else while this page was open, so it was kept as they left it: "
+                    + ("named" if saved.may_name else "not named")
+                )
+            if saved.quotes_removed:
+                n = saved.quotes_removed
+                message += (
+                    f". {n} quote{'s' if n != 1 else ''} chosen from the old wording of an open answer "
+                    f"{'are' if n != 1 else 'is'} no longer its words and {'were' if n != 1 else 'was'} "
+                    "removed"
+                )
             messages.success(request, message)
             return redirect("tempcheck:conversation", slug=round_.slug, respondent_id=respondent_id)
     form.evidence = _evidence(round_, respondent, questions)

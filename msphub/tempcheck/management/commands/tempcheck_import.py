@@ -7,13 +7,33 @@ per respondent), or --named when every council in the file agreed (docs/tempchec
 """
 
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from msphub.core.imports import ImportRefused
-from msphub.tempcheck import importer, instruments
+from msphub.tempcheck import forms, importer, instruments
+
+
+def known_region(region: str) -> str:
+    """The region as the records spell it (councils' and rounds' regions: the list the set-up form
+    offers a national lead, forms.region_choices), "" for none or National; CommandError if unknown."""
+    region = region.strip()
+    if not region or region.casefold() == forms.NATIONAL:
+        return ""
+    # The set-up form's list as a national network's lead sees it: every known region.
+    offered = [value for value, _label in forms.region_choices(cast(Any, SimpleNamespace(network_region="")))]
+    regions = [r for r in offered if r and r != forms.NATIONAL]
+    matched = [r for r in regions if r.casefold() == region.casefold()]
+    if not matched:
+        known = ", ".join(regions) or "none yet"
+        raise CommandError(
+            f"Nothing imported: {region!r} is not a known region (known: {known}; or leave --region "
+            "out for a national round)"
+        )
+    return matched[0]
 
 
 class Command(BaseCommand):
@@ -26,7 +46,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--responses", required=True, help="Responses CSV (or published counts with --baseline)"
         )
-        parser.add_argument("--region", default="", help="The region, for a regional round")
+        parser.add_argument(
+            "--region",
+            default="",
+            help="The region, for a regional round: one councils or rounds already have (any case)",
+        )
         parser.add_argument("--baseline", action="store_true", help="The file holds published counts only")
         parser.add_argument(
             "--named",
@@ -55,6 +79,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Nothing imported: published counts name no councils, so --named does not apply"
             )
+        region = known_region(region)
         problems: list[str] = []
         try:
             # One transaction: a refused file leaves no instrument behind either.
