@@ -1004,11 +1004,13 @@ def test_open_answers_counts_unreconciled_sample_answers_and_merges_codebooks_by
     assert both["responses"] == 7 and both["unreconciled"] == 1
     listening = next(t for t in both["themes"] if t["theme"] == "Listening")
     assert listening["count"] == 2, "London's and the national theme of the same name are one"
+    # ... nor in the base of the shares: 2 of the 6 responses counted, not of all 7.
+    assert both["counted"] == 6 and listening["percent"] == 33
     # Islington's answer awaits reconciliation: in no count until the lead reconciles it.
     _code(w, w.iv2, w.a["Islington"], "Listening")
     coding.reconcile(w.london, w.q[Q], w.a["Islington"].pk, w.lead, {w.themes["Listening"].pk}, "")
     both = coding.open_answers([w.london, w.national])[Q]
-    assert both["unreconciled"] == 0
+    assert both["unreconciled"] == 0 and both["counted"] == 7
     assert next(t for t in both["themes"] if t["theme"] == "Listening")["count"] == 3
     cut = coding.open_answers([w.london, w.national], Respondent.objects.filter(region="London"))[Q]
     assert cut["responses"] == 6

@@ -57,11 +57,17 @@ __all__ = [
 ]
 
 
+def half_up(value: Fraction) -> int:
+    """A non-negative exact value as a whole number, half rounded up (12.5 -> 13): the one rounding
+    rule of every percentage the temperature check prints."""
+    return (value + Fraction(1, 2)).__floor__()
+
+
 def percent(count: int, n: int) -> int | None:
-    """count/n as a whole percentage, half rounded up (12.5 -> 13), in integer arithmetic."""
+    """count/n as a whole percentage, half rounded up (12.5 -> 13), in exact arithmetic."""
     if not n:
         return None
-    return (200 * count + n) // (2 * n)
+    return half_up(Fraction(100 * count, n))
 
 
 def mean_percent(shares: Iterable[Fraction]) -> int | None:
@@ -70,8 +76,7 @@ def mean_percent(shares: Iterable[Fraction]) -> int | None:
     shares = list(shares)
     if not shares:
         return None
-    mean = sum(shares, Fraction(0)) / len(shares) * 100
-    return int((mean + Fraction(1, 2)).__floor__())
+    return half_up(sum(shares, Fraction(0)) / len(shares) * 100)
 
 
 # --- Scopes -----------------------------------------------------------------------------------------
@@ -800,7 +805,7 @@ def _median(values: list[float]) -> int | None:
 
 def percent_half_up(value: float) -> int:
     """A measured percentage (a float, as benchmark files give it) as a whole number, half up."""
-    return int(Fraction(str(value)) + Fraction(1, 2)) if value >= 0 else -percent_half_up(-value)
+    return half_up(Fraction(str(value))) if value >= 0 else -percent_half_up(-value)
 
 
 def _figure(figure: Mapping[str, Any] | None) -> dict[str, Any]:

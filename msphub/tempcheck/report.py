@@ -416,10 +416,6 @@ def _paired(
     return {"number": numbers.figure(), "title": title, "src": src, "alt": alt}
 
 
-def _by_cat(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {r["category"]: r for r in rows}
-
-
 def _closed(
     question: Question, entry: dict[str, Any], compared: list[dict[str, Any]], this: str, numbers: _Numbers
 ) -> dict[str, Any]:
@@ -439,7 +435,7 @@ def _closed(
         others = []
         for c in compared:
             other = entry.get("comparisons", {}).get(c["key"])
-            there = _by_cat(other["rows"]).get(row["category"]) if other else None
+            there = _by_category(other["rows"]).get(row["category"]) if other else None
             others.append(
                 {
                     "label": c["label"],
@@ -480,7 +476,7 @@ def _closed(
         other = entry.get("comparisons", {}).get(c["key"])
         if other is None:
             continue
-        there = _by_cat(other["rows"])
+        there = _by_category(other["rows"])
         chart_ = _paired(
             numbers,
             f"{this} and {c['label']}: {question.text}",
@@ -539,12 +535,12 @@ def _grid(
     across = _bars(
         numbers,
         f"“{first}” across the items: {question.text}",
-        [(e["item"], _by_cat(e["rows"]).get(first, {}).get("percent")) for e in entries],
+        [(e["item"], _by_category(e["rows"]).get(first, {}).get("percent")) for e in entries],
         f"the share answering “{first}” for each item",
     )
     items = []
     for entry in entries:
-        by_cat = _by_cat(entry["rows"])
+        by_cat = _by_category(entry["rows"])
         items.append(
             {
                 "item": entry["item"],
@@ -597,7 +593,7 @@ def _grid(
             other = e.get("comparisons", {}).get(c["key"])
             if other is None:
                 continue
-            there, here = _by_cat(other["rows"]), _by_cat(e["rows"])
+            there, here = _by_category(other["rows"]), _by_category(e["rows"])
             rows.append(
                 {
                     "item": e["item"],
