@@ -91,7 +91,8 @@ def test_the_london_lead_merges_both_phases_into_one_named_london_report(page: P
     # The themes of the coded answers, with the quotes the lead chose (named where agreed).
     caption = re.compile(rf"themes in the answers to .{re.escape(MSP_MEANING)}.")
     themes = page.get_by_role("table", name=caption)
-    expect(row(themes, "Person-led practice").get_by_role("cell").nth(1)).to_have_text("4")
+    # Kingston's answer awaits reconciliation, so neither coder's ticks on it are counted yet.
+    expect(row(themes, "Person-led practice").get_by_role("cell").nth(1)).to_have_text("3")
     quote = page.get_by_role("figure").filter(has_text="we enquire into this")
     expect(quote.locator("figcaption")).to_have_text("London Borough of Newham")
     expect(main).to_contain_text("1 answer of the double-coded sample is not reconciled yet")
