@@ -764,11 +764,15 @@ def test_a_wrong_code_five_times_uses_it_up(client, world):
 
 
 def test_online_feedback_is_only_for_enquiries_closed_in_the_last_eight_weeks(client, world):
-    Enquiry.objects.filter(pk=world.closed.pk).update(
-        closed_at=timezone.now() - services.ONLINE_WINDOW - timedelta(days=1)
-    )
+    # From the window's start (local midnight eight weeks back), not from "now less eight weeks and a
+    # day": across a clock change that was still inside the window between 23:00 and midnight UTC.
+    start = feedback_window_start()
+    Enquiry.objects.filter(pk=world.closed.pk).update(closed_at=start - timedelta(minutes=1))
     ask_for_code(client, world.closed.reference, ADULT_PHONE)
     assert not onetime.outbox
+    Enquiry.objects.filter(pk=world.closed.pk).update(closed_at=start)
+    ask_for_code(client, world.closed.reference, ADULT_PHONE)
+    assert len(onetime.outbox) == 1, "closed on the window's first day: still open to feedback"
 
 
 def test_once_per_enquiry_and_version(client, world):
