@@ -161,8 +161,11 @@ def test_grid_items_get_improvement_scores_for_both_rounds_and_the_change(with_b
     data = analyse(national, [baseline])
 
     def score(rows, n):
-        p = [percent(r["count"], n) for r in rows[:4]]
-        return p[0] + p[1] - p[2] - p[3]
+        # From the counts, rounded once, half away from zero (docs/tempcheck-report.md): adding four
+        # rounded percentages could give an impossible +101.
+        c = [r["count"] for r in rows[:4]]
+        difference = 100 * (c[0] + c[1] - c[2] - c[3]) / n
+        return int(abs(difference) + 0.5) * (1 if difference >= 0 else -1)
 
     mismatches = []
     baseline_items = {
@@ -186,7 +189,7 @@ def test_grid_items_get_improvement_scores_for_both_rounds_and_the_change(with_b
         + "; ".join(mismatches)
     )
     police = _entry(data, "agency_involvement", "Police")["comparisons"]["evaluation-2015"]
-    assert police["improvement_score"] == 8 + 25 - 21 - 5  # 8/95, 24/95, 20/95, 5/95
+    assert police["improvement_score"] == 7  # (8 + 24 - 20 - 5) / 95 = 7.4%
     # Every grid item has a score, engagement_levels included (no baseline there).
     assert all(e["improvement_score"] is not None for e in data["questions"]["engagement_levels"])
 

@@ -348,10 +348,7 @@ def test_london_compared_with_england_shows_the_change_and_the_changed_base(w):
     assert positive_there["change"] == positive["percent"] - positive_there["percent"]
     # A conditional base says so.
     progress = _entry(data, "recording_progress")["comparisons"]["national-2016"]
-    assert (
-        "only those asked (asked where changes to recording systems are not yet complete)"
-        in progress["caveat"]
-    )
+    assert "only those asked: where changes to recording systems are not yet complete" in progress["caveat"]
 
 
 def test_a_category_the_other_round_did_not_count_has_no_change_and_a_caveat(w):
@@ -365,11 +362,14 @@ def test_a_category_the_other_round_did_not_count_has_no_change_and_a_caveat(w):
     assert police["improvement_score"] is not None, "the score needs only the first four categories"
 
 
-IMPROVEMENT_CHANGES = {  # the national report's Table 2 and Fig. 2, recomputed from the counts
+# The changes behind the national report's Fig. 2 (a chart; it prints no scores), from the counts, each
+# score rounded once. Adding rounded percentages, as first worked out (issue 16), gave Primary Care -22,
+# Care Providers -3 and Police -2 (docs/tempcheck-report.md); the sentence they settle does not change.
+IMPROVEMENT_CHANGES = {
     "Ambulance Trust": -33,
-    "Primary Care": -22,
-    "Care Providers": -3,
-    "Police": -2,
+    "Primary Care": -23,
+    "Care Providers": -1,
+    "Police": -1,
     "Acute hospital": 13,
 }
 
@@ -396,12 +396,16 @@ def test_improvement_score_changes_since_2014_15_settle_the_acute_trusts_sentenc
             now[r["item"]][r["answer"]] += 1
     order = ["Very involved", "Fairly involved", "Not very involved", "Not at all involved"]
 
-    def score(counts: dict, n: int) -> int:
-        p = [percent(counts.get(c, 0), n) for c in order]
-        return p[0] + p[1] - p[2] - p[3]
+    def score(counts: dict, n: int) -> Fraction:
+        c = [counts.get(x, 0) for x in order]
+        return Fraction(100 * (c[0] + c[1] - c[2] - c[3]), n)
+
+    def rounded(value: Fraction) -> int:
+        return int(value + Fraction(1, 2)) if value >= 0 else -int(-value + Fraction(1, 2))
 
     for item, change in IMPROVEMENT_CHANGES.items():
-        assert score(now[item], sum(now[item].values())) - score(base[item], 95) == change
+        here, there = score(now[item], sum(now[item].values())), score(base[item], 95)
+        assert rounded(here) - rounded(there) == change
     # Much of the change comes from "too soon to say" falling away: the caveat says so.
     ambulance = _entry(data, "agency_involvement", "Ambulance Trust")["comparisons"]["evaluation-2015"]
     assert "“Too soon to say” fell from 39% to 4%" in ambulance["caveat"]
@@ -1211,3 +1215,15 @@ def test_instrument_and_question_ids_are_slug_characters(question_id, top_id, ex
     # Letters, digits, _ and - up to 100 are fine.
     ok = yaml.safe_dump({"id": "a_B-1", "title": "T", "questions": [{**SINGLE, "id": "Q_1-" + "x" * 96}]})
     assert instruments.parse(ok)["questions"][0]["id"] == "Q_1-" + "x" * 96
+
+
+def test_the_improvement_score_is_from_counts_rounded_once_never_beyond_100():
+    """3 very + 5 fairly of 8: 100, not 38 + 63 = +101 (reviewer A, finding 2)."""
+    from msphub.tempcheck.analysis import improvement_score, percent
+
+    def entry(counts: list[int], n: int) -> dict:
+        return {"n": n, "rows": [{"count": c, "percent": percent(c, n)} for c in counts]}
+
+    assert improvement_score(entry([3, 5, 0, 0, 0], 8)) == 100
+    assert improvement_score(entry([0, 1, 2, 0, 13], 16)) == -6  # -6.25, not -5
+    assert improvement_score(entry([0, 0, 4, 4, 0], 8)) == -100

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -88,6 +89,9 @@ def world_once(module_db, django_db_blocker) -> SimpleNamespace:
             stdout=out,
         )  # fmt: skip
         national = Round.objects.get(slug=NATIONAL)
+        # Its fieldwork is over: a regional lead may compare with it whole (report._fieldwork_over).
+        Round.objects.filter(pk=national.pk).update(ends_on=date(2016, 10, 31))
+        national.refresh_from_db()
         Respondent.objects.filter(round=national, council__in=NAMED).update(may_name=True)
         DataQualityNote.objects.create(
             round=national,
@@ -600,7 +604,7 @@ def test_the_evidence_median_is_of_councils_that_agreed_only(world, monkeypatch)
     from msphub.tempcheck import analysis
 
     # From one council up, so that the three councils' figures would each show in a median.
-    monkeypatch.setattr(analysis, "MIN_FOR_MEDIAN", 1)
+    monkeypatch.setattr(analysis, "MIN_BASE", 1)
     data = json.loads(_page(world.lead, LATER, {"merge": NATIONAL, "format": "json"}))
     by_category = {r["category"]: r for r in data["evidence"]["outcomes_asked"]["by_category"]}
     assert by_category["Yes"]["median_percent"] == 72 and by_category["No"]["median_percent"] == 65
@@ -869,3 +873,44 @@ def test_question_texts_not_ids_in_warnings_and_sections(world):
     )
     assert 'id="q-strategy_fit"' in html and "<h2" in html
     assert Question.objects.filter(qid="msp_meaning").exists() and 'id="open-msp_meaning"' in html
+
+
+def test_regions_to_cut_to_are_listed_once_each(world):
+    regions = report._regions([world.national])
+    assert len(regions) == len(set(regions))
+
+
+def test_a_comparison_with_councils_not_the_users_is_shown_only_from_five_answers(world):
+    from msphub.tempcheck import analysis
+
+    scope = analysis.Scope((world.later,))
+    tiny = analysis.Scope((world.later,), "London")  # 3 councils: below the base
+    data = analysis.analyse(analysis.Scope((world.national,)), compare=[tiny], restricted={tiny.key})
+    entry = data["questions"]["strategy_fit"][0]["comparisons"][tiny.key]
+    assert entry["suppressed"] and entry["n"] is None
+    assert all(r["count"] is None and r["percent"] is None for r in entry["rows"])
+    assert "fewer than 5 councils answered" in entry["caveat"]
+    assert scope.key  # the same comparison unrestricted shows its figures
+    data = analysis.analyse(analysis.Scope((world.national,)), compare=[tiny])
+    assert data["questions"]["strategy_fit"][0]["comparisons"][tiny.key]["n"] == 3
+
+
+def test_the_csv_round_column_is_the_scopes_key(world):
+    rows = _csv(world.lead, {"merge": NATIONAL})
+    assert rows[1][0] == f"{LATER}+{NATIONAL}@London"
+
+
+def test_a_national_round_still_being_filled_in_is_not_offered_whole_to_a_regional_lead(world):
+    Round.objects.filter(pk=world.national.pk).update(ends_on=None)
+    Respondent.objects.filter(round=world.national).update(complete=False)
+    choices = report.choose(world.lead, world.later, QueryDict(f"compare={NATIONAL}"))
+    assert NATIONAL not in [o.value for o in choices.compare_offer]
+    assert f"{NATIONAL}@London" in [o.value for o in choices.compare_offer]
+    assert not choices.compare
+
+
+def test_a_regional_leads_comparison_with_a_national_round_is_marked_not_in_full(world):
+    choices = report.choose(
+        world.lead, world.later, QueryDict(f"compare={NATIONAL}&compare={NATIONAL}@London")
+    )
+    assert choices.restricted == frozenset({NATIONAL})

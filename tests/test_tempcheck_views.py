@@ -1177,3 +1177,33 @@ def test_report_json_still_reads_a_round_set_up_on_the_web(w, module_db):
     response = _client(w.lead).get(reverse("tempcheck:report", args=[w.london.slug]) + "?format=json")
     assert response.status_code == 200
     assert json.loads(response.content)["round"] == "london-2026"
+
+
+def test_a_page_left_open_does_not_reverse_consent_to_be_named_beside_a_quote(w, module_db):
+    """Consent to be named beside a quote takes the value the page showed, as table naming does:
+    a withdrawn consent is never silently restored, nor a given one silently withdrawn."""
+    meaning = w.q["msp_meaning"]
+    answer = _answer(w.camden, meaning, "Person-led work", named=True)
+    client = _client(w.interviewer)
+    assert re.search(r'name="msp_meaning__consent_shown" value="1"', _body(client.get(_conversation(w))))
+    # Meanwhile another interviewer withdraws it; the stale page (box ticked as shown) saves.
+    Answer.objects.filter(pk=answer.pk).update(may_name_council=False)
+    stale = {"msp_meaning": "Person-led work", "msp_meaning__consent": "on",
+             "msp_meaning__consent_shown": "1", "save": "1"}  # fmt: skip
+    response = client.post(_conversation(w), stale, follow=True)
+    answer.refresh_from_db()
+    assert not answer.may_name_council
+    assert "beside a quote from its answer to" in _text(response) and "left it: not named" in _text(response)
+    # The reverse: given meanwhile, a stale unticked page does not withdraw it.
+    Answer.objects.filter(pk=answer.pk).update(may_name_council=True)
+    client.post(
+        _conversation(w), {"msp_meaning": "Person-led work", "msp_meaning__consent_shown": "0", "save": "1"}
+    )
+    answer.refresh_from_db()
+    assert answer.may_name_council
+    # A change the interviewer made on a fresh page is saved.
+    client.post(
+        _conversation(w), {"msp_meaning": "Person-led work", "msp_meaning__consent_shown": "1", "save": "1"}
+    )
+    answer.refresh_from_db()
+    assert not answer.may_name_council

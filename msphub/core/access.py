@@ -146,12 +146,14 @@ def get_record(
 
 
 def _view_entry(request: HttpRequest, record: Model) -> dict[str, Any]:
-    """The access-log entry for ``request``'s user viewing ``record`` (by its uuid), from its page."""
+    """The access-log entry for ``request``'s user viewing ``record`` (by its uuid), from its page. A
+    record with no uuid (a temperature-check round, say) is named by its reference or slug."""
+    reference = getattr(record, "reference", "") or getattr(record, "slug", "") or ""
     return {
         "user": request.user,
         "record_type": record._meta.label_lower,
-        "record_id": cast(Any, record).uuid,
-        "record_reference": getattr(record, "reference", "") or "",
+        "record_id": getattr(record, "uuid", None),
+        "record_reference": str(reference)[:40],
         "page": request.path.replace("\x00", "")[:200],
     }
 

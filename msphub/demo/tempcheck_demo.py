@@ -94,7 +94,7 @@ DATA_QUALITY_NOTE = (
     "The national report (section 3.2, on the agencies' involvement) says police, acute trusts and "
     "care providers show a slight downturn since the 2014/15 evaluation. Computed from the 2016 "
     "answers and the 2014/15 counts, acute hospitals rose (+13); ambulance trusts fell furthest (-33), "
-    "then primary care (-22), care providers (-3) and police (-2). The report's own summary names "
+    "then primary care (-23), care providers (-1) and police (-1). The report's own summary names "
     "primary care, the ambulance service and the police, as do the 2016-17 programme slides: "
     '"acute trusts" is a slip for ambulance trusts.'
 )

@@ -42,9 +42,11 @@ from .models import AggregateCount, Answer, DataQualityNote, Question, Responden
 
 __all__ = [
     "Chosen",
+    "MIN_BASE",
     "Scope",
     "ScopeError",
     "analyse",
+    "asked_only",
     "chosen_from",
     "improvement_score",
     "in_words",
@@ -55,6 +57,18 @@ __all__ = [
     "respondents",
     "rounds_in_full",
 ]
+
+
+def asked_only(condition: str) -> str:
+    """A question's condition as the words after "Ask only" or "Asked only": the instruments word it
+    either way ("asked where changes ... are not yet complete", "where ..."), so a leading "asked" or
+    "ask" and a closing full stop are left off, and it is not said twice ("Asked only asked where").
+    Here (not in forms.py, which imports this module) so that the report and the form word it alike."""
+    words = condition.strip().rstrip(".").strip()
+    for lead in ("asked only ", "ask only ", "asked ", "ask ", "only "):
+        if words.lower().startswith(lead):
+            words = words[len(lead) :].lstrip()
+    return words
 
 
 def half_up(value: Fraction) -> int:
@@ -255,9 +269,10 @@ def chosen_from(query: Mapping[str, Any], instrument: Any) -> Chosen:
     for key in keys[: 2 * MAX_CHOSEN]:
         kind, _, qid = key.partition(".")
         question = questions.get(_clean(qid))
-        what = "Combined categories" if kind == "group" else "An average over items"
+        what = "Combined answers" if kind == "group" else "An average over items"
         if question is None or not question.is_closed:
-            chosen.messages.append(f"{what} was asked for a question this report does not have: left out.")
+            verb = "were" if kind == "group" else "was"
+            chosen.messages.append(f"{what} {verb} asked for a question this report does not have: left out.")
             continue
         asked = list(dict.fromkeys(values(key)))
         allowed = question.categories if kind == "group" else question.items
@@ -443,15 +458,18 @@ def _group(figures: _Figures, question: Question, item: str, group: dict[str, An
 
 
 def improvement_score(entry: dict[str, Any]) -> int | None:
-    """(% of the first two categories) minus (% of the next two): very and fairly involved against
-    not very and not at all involved, with the rounded percentages as published."""
-    rows = entry["rows"]
-    if len(rows) < 4 or not entry["n"]:
+    """((first two categories) minus (next two)) / n x 100 from the counts, rounded once (half up,
+    as every percentage): very and fairly involved against not very and not at all involved. Adding
+    four rounded percentages instead could be out by 2 (3 + 5 of 8 gave 38 + 63 = +101, an
+    impossible score): from counts it always lies between -100 and +100."""
+    rows, n = entry["rows"], entry["n"]
+    if len(rows) < 4 or not n:
         return None
-    p = [r["percent"] for r in rows[:4]]
-    if any(v is None for v in p):
-        return None  # a category the round did not count
-    return p[0] + p[1] - p[2] - p[3]
+    counts = [r["count"] for r in rows[:4]]
+    if any(c is None for c in counts) or any(r["percent"] is None for r in rows[:4]):
+        return None  # a category the round did not count (or a comparison shown only from a base)
+    difference = Fraction(100 * (counts[0] + counts[1] - counts[2] - counts[3]), n)
+    return half_up(difference) if difference >= 0 else -half_up(-difference)
 
 
 def _where(question: Question, item: str = "") -> str:
@@ -466,10 +484,11 @@ def _caveat(
     change in an improvement score that comes mostly from answers the score leaves out."""
     reasons = []
     if entry["n"] != other["n"]:
-        source = " (published counts)" if published else ""
+        # Said once: a baseline's title may already say it ("MSP evaluation 2014/15 (published counts)").
+        source = " (published counts)" if published and "published" not in title.lower() else ""
         reasons.append(f"The base differs: {entry['n']} answered here, {other['n']} in {title}{source}.")
     if question.condition:
-        reasons.append(f"Each round's base is only those asked ({question.condition}).")
+        reasons.append(f"Each round's base is only those asked: {asked_only(question.condition)}.")
     elif entry["no_response"] != other["no_response"] and not published:
         reasons.append(
             f"{entry['no_response'] or 'None'} did not answer here, "
@@ -492,12 +511,33 @@ def _caveat(
 
 
 def _comparison(
-    question: Question, item: str, entry: dict[str, Any], other: _Figures, groups: list[dict[str, Any]]
+    question: Question,
+    item: str,
+    entry: dict[str, Any],
+    other: _Figures,
+    groups: list[dict[str, Any]],
+    restricted: bool = False,
 ) -> dict[str, Any] | None:
     other_q = other.questions.get(question.qid)
     n = other.bases.get((question.qid, item), 0)
     if other_q is None or not n:
         return None
+    if restricted and n < MIN_BASE:
+        # Councils the user may not see in full (another region's): below MIN_BASE answers a count
+        # could tell one council's answer, so nothing but the note is shown.
+        return {
+            "title": other.scope.title,
+            "n": None,
+            "no_response": None,
+            "rows": [
+                {"category": r["category"], "count": None, "percent": None, "change": None}
+                for r in entry["rows"]
+            ],
+            "groups": [{"label": g["label"], "count": None, "percent": None, "change": None} for g in groups],
+            **({"improvement_score": None, "change": None} if question.type == "grid" else {}),
+            "suppressed": True,
+            "caveat": f"Not shown: fewer than {MIN_BASE} councils answered in {other.scope.title}.",
+        }
     rows = []
     for here in entry["rows"]:
         category = here["category"]
@@ -570,7 +610,11 @@ def _item_average(
 
 
 def _item_groups(
-    question: Question, main: _Figures, others: list[_Figures], chosen: Chosen | None
+    question: Question,
+    main: _Figures,
+    others: list[_Figures],
+    chosen: Chosen | None,
+    restricted: set[str] | frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     declared = [{**g, "chosen": False} for g in (question.extra or {}).get("item_groups", [])]
     have = [set(g["items"]) for g in declared]
@@ -593,6 +637,10 @@ def _item_groups(
             there = _item_average(other, question, group["items"], groups)
             if not there["averaged_over"]:
                 continue
+            if other.scope.key in restricted and any(
+                b["n"] < MIN_BASE for b in there["bases"] if b["item"] in there["averaged_over"]
+            ):
+                continue  # an item of fewer than MIN_BASE answers could tell one council's (_comparison)
             reasons = []
             if there["averaged_over"] != here["averaged_over"]:
                 left = [i for i in here["averaged_over"] if i not in there["averaged_over"]]
@@ -792,13 +840,14 @@ def _roadmap(
     }
 
 
-# The fewest councils with figures a category's median is shown for (benchmark files suppress
-# counts under 5 for the same reason: so that few cannot be told apart).
-MIN_FOR_MEDIAN = 5
+# The fewest councils a figure is shown from where one council must not be told apart: a category's
+# median of measured figures, and a comparison with councils the user may not see in full (benchmark
+# files suppress counts under 5 for the same reason).
+MIN_BASE = 5
 
 
 def _median(values: list[float]) -> int | None:
-    if len(values) < MIN_FOR_MEDIAN:
+    if len(values) < MIN_BASE:
         return None
     return percent_half_up(statistics.median(values))
 
@@ -873,7 +922,7 @@ def _evidence(
                 "category": c,
                 "councils": sum(1 for _council, a, _n in given if a == c),
                 "councils_with_figures": len(by_category[c]),
-                # Over the councils that agreed to be named (above), and only from MIN_FOR_MEDIAN
+                # Over the councils that agreed to be named (above), and only from MIN_BASE
                 # of them, as a whole percentage.
                 "median_percent": _median(by_category[c]),
             }
@@ -989,7 +1038,10 @@ def rounds_in_full(scope: Scope) -> list[Round]:
 
 
 def analyse(
-    scope: Scope | Round, compare: Sequence[Scope | Round] | None = None, chosen: Chosen | None = None
+    scope: Scope | Round,
+    compare: Sequence[Scope | Round] | None = None,
+    chosen: Chosen | None = None,
+    restricted: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The report's figures for every closed question of ``scope``, with comparison columns against
     each of ``compare`` (aggregates only: no council is named from a compared scope), the grouped
@@ -1000,6 +1052,8 @@ def analyse(
         compared_scope = Scope.of(value)
         if compared_scope.key != scope.key and all(o.key != compared_scope.key for o in others):
             others.append(compared_scope)
+    # Compared scopes the user may not see in full: figures only from MIN_BASE answers.
+    restricted_keys = set(restricted)
     instrument_ids = {r.instrument_id for s in (scope, *others) for r in s.rounds}
     every_question = list(Question.objects.filter(instrument_id__in=instrument_ids).order_by("order"))
     by_instrument: dict[int, dict[str, Question]] = defaultdict(dict)
@@ -1085,7 +1139,9 @@ def analyse(
             if question.type == "grid":
                 entry["improvement_score"] = improvement_score(entry)
             for other in compared:
-                comparison = _comparison(question, item, entry, other, groups)
+                comparison = _comparison(
+                    question, item, entry, other, groups, other.scope.key in restricted_keys
+                )
                 if comparison is not None:
                     entry["comparisons"][other.scope.key] = comparison
             entries.append(entry)
@@ -1101,7 +1157,7 @@ def analyse(
                 )
         out_questions[question.qid] = entries
         if question.type == "grid":
-            groups_here = _item_groups(question, main, compared, chosen)
+            groups_here = _item_groups(question, main, compared, chosen, restricted_keys)
             if groups_here:
                 item_groups[question.qid] = groups_here
     in_full = rounds_in_full(scope)

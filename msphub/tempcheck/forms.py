@@ -410,6 +410,10 @@ class ConversationForm(GovukForm):
                     ),
                     required=False,
                 )
+                # The consent the page shows, posted back, as for may_name_shown below.
+                self.fields[f"{q.qid}__consent_shown"] = forms.CharField(
+                    widget=forms.HiddenInput, required=False
+                )
         if self.moderated:
             self.fields["moderation_reason"] = forms.CharField(
                 label="If your rating differs from the council's own, why?",
@@ -430,10 +434,25 @@ class ConversationForm(GovukForm):
         if not self.is_bound:
             self.initial.setdefault("may_name", respondent.may_name)
         self.initial["may_name_shown"] = "1" if self.initial.get("may_name") else "0"
+        for q in questions:
+            if q.type == "open":
+                shown = self.initial.get(f"{q.qid}__consent")
+                self.initial[f"{q.qid}__consent_shown"] = "1" if shown else "0"
 
     def clean_may_name_shown(self) -> bool | None:
         """What the page showed (None: a post without it, as from a page of an older version)."""
         return {"1": True, "0": False}.get(self.cleaned_data.get("may_name_shown") or "")
+
+    def consent_shown(self) -> dict[str, bool]:
+        """{qid: the consent to be named beside a quote the page showed} for each open question
+        whose page posted it back (one left out: a post from a page of an older version)."""
+        out = {}
+        for q in self.questions:
+            if q.type == "open":
+                value = {"1": True, "0": False}.get(self.cleaned_data.get(f"{q.qid}__consent_shown") or "")
+                if value is not None:
+                    out[q.qid] = value
+        return out
 
     def sections(self) -> list[Section]:
         """Each question with its bound fields and the council's measured figure beside it."""

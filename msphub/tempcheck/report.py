@@ -25,7 +25,7 @@ from django.utils import timezone
 from msphub.core import charts
 from msphub.core.downloads import PDF_UA, csv_text, render_pdf
 
-from . import analysis, coding, forms
+from . import analysis, coding
 from .instruments import CROSSTAB_TYPES
 from .models import Question, Respondent, Round
 
@@ -65,6 +65,9 @@ class Choices:
     region_fixed: str | None = None
     compare_offer: list[Option] = field(default_factory=list)
     figures_offer: dict[str, Any] = field(default_factory=dict)
+    # Keys of compared scopes with councils the user may not see in full (a regional lead's national
+    # round, other regions and all): shown only from analysis.MIN_BASE answers.
+    restricted: frozenset[str] = frozenset()
 
     @property
     def scope(self) -> analysis.Scope:
@@ -87,6 +90,7 @@ def _regions(rounds: Iterable[Round]) -> list[str]:
     return sorted(
         Respondent.objects.filter(round__in=list(rounds))
         .exclude(region="")
+        .order_by()  # Respondent's default ordering would go into the DISTINCT (one per respondent)
         .values_list("region", flat=True)
         .distinct()
     )
@@ -155,7 +159,22 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
     # regional lead each national round's councils of their own region.
     in_report = {r.pk for r in rounds}
     offer: list[tuple[str, analysis.Scope, str]] = []
+    today = timezone.localdate()
     for other in comparable.select_related("instrument").order_by("-created_at", "title"):
+        if (
+            lead_region
+            and not other.region
+            and not other.aggregate_only
+            and not _fieldwork_over(other, today)
+        ):
+            # A national round still being filled in is not offered whole to a regional lead: its
+            # other regions' answers could be read off one conversation at a time as n grows.
+            if other.pk not in in_report:
+                own_cut = analysis.Scope((other,), lead_region)
+                offer.append(
+                    (f"{other.slug}@{lead_region}", own_cut, f"{other.title}: its {lead_region} councils")
+                )
+            continue
         # A national round in a report cut to a region is offered whole (the region against England).
         if other.pk not in in_report or (region is not None and not other.region):
             kind = (
@@ -190,6 +209,7 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
             f"the report itself, or more than {MOST_ROUNDS})."
         )
     chosen_keys = {c.key for c in compare}
+    restricted = frozenset(c.key for c in compare if _not_in_full(c, lead_region))
 
     chosen = analysis.chosen_from(query, round_.instrument)
     messages.extend(chosen.messages)
@@ -206,7 +226,26 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
         region_fixed=region_fixed,
         compare_offer=[Option(value, label, scope.key in chosen_keys) for value, scope, label in offer],
         figures_offer=_figures_offer(round_, chosen),
+        restricted=restricted,
     )
+
+
+def _fieldwork_over(round_: Round, today: date) -> bool:
+    """Whether a round's fieldwork is over: its end date has passed, or every council in it is
+    complete (no answer can still be added)."""
+    if round_.ends_on is not None and round_.ends_on < today:
+        return True
+    people = Respondent.objects.filter(round=round_)
+    return people.exists() and not people.filter(complete=False).exists()
+
+
+def _not_in_full(scope: analysis.Scope, lead_region: str | None) -> bool:
+    """Whether a regional lead may not see all of a compared scope's councils: a national round
+    (not published counts) not cut to the lead's own region. A national lead sees them all."""
+    if not lead_region or scope.aggregate_only:
+        return False
+    own = (scope.region or "").casefold() == lead_region.casefold()
+    return any(not r.region for r in scope.rounds) and not own
 
 
 def _figures_offer(round_: Round, chosen: analysis.Chosen) -> dict[str, Any]:
@@ -251,7 +290,9 @@ def analyse(choices: Choices) -> dict[str, Any]:
     """The figures for the choices; rounds that cannot make one report (analysis.ScopeError, which
     choose's offers should never lead to) give the URL's round alone, saying why."""
     try:
-        return analysis.analyse(choices.scope, compare=list(choices.compare), chosen=choices.chosen)
+        return analysis.analyse(
+            choices.scope, compare=list(choices.compare), chosen=choices.chosen, restricted=choices.restricted
+        )
     except analysis.ScopeError as exc:
         choices.messages.append(f"{exc}: the report is of {choices.rounds[0].title} alone.")
         choices.rounds, choices.region, choices.compare = choices.rounds[:1], None, ()
@@ -300,12 +341,17 @@ def as_csv(data: dict[str, Any]) -> str:
     def blank(value: Any) -> Any:
         return "" if value is None else value
 
+    # The scope's key, as compared_with keys a scope: a merged or cut report is told apart from
+    # its first round's own CSV.
+    slugs = [r["slug"] for r in data.get("rounds") or [{"slug": data["round"]}]]
+    key = "+".join(slugs) + (f"@{data['region']}" if data.get("region") else "")
+
     def rows() -> Iterable[list[Any]]:
         for qid, entries in data["questions"].items():
             for entry in entries:
                 for row in entry["rows"]:
                     line = [
-                        data["round"], qid, entry["item"] or "", row["category"], row["count"], entry["n"],
+                        key, qid, entry["item"] or "", row["category"], row["count"], entry["n"],
                         row["percent"], entry["no_response"], "; ".join(row.get("councils") or []),
                     ]  # fmt: skip
                     for c in compared:
@@ -316,9 +362,9 @@ def as_csv(data: dict[str, Any]) -> str:
                             continue
                         change = there.get("change")
                         line += [
-                            there["count"],
-                            other["n"],
-                            there["percent"],
+                            blank(there["count"]),
+                            blank(other["n"]),
+                            blank(there["percent"]),
                             "" if change is None else change,
                         ]
                     line.append(blank(entry.get("improvement_score")))
@@ -335,8 +381,8 @@ def as_csv(data: dict[str, Any]) -> str:
 
 def asked_only(condition: str) -> str:
     """Who a conditional question was asked, as one sentence, worded as the conversation form words
-    it (forms.asked_only: the condition may or may not start with "asked" or "only")."""
-    words = forms.asked_only(condition)
+    it (analysis.asked_only: the condition may or may not start with "asked" or "only")."""
+    words = analysis.asked_only(condition)
     return f"Asked only {words}." if words else ""
 
 
@@ -801,6 +847,7 @@ def context(
                 kind="open",
                 anchor=f"open-{question.qid}",
                 responses=found.get("responses", 0),
+                counted=found.get("counted", found.get("responses", 0)),
                 unreconciled=found.get("unreconciled", 0),
                 themes=themes,
                 table=numbers.table() if themes else None,

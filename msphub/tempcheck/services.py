@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -161,7 +161,8 @@ class Saved:
     """What saving a conversation did: whether it is complete now, and whether it was complete and
     is not any more (its ratings now differ without a reason); ``naming_kept``: the consent to be
     named in the tables was changed by someone else after the page was shown, so the stored value
-    was kept (``may_name`` is it); ``quotes_removed``: quotes dropped because an open answer's new
+    was kept (``may_name`` is it); ``consent_kept``: the same for consent to be named beside a
+    quote, per open answer; ``quotes_removed``: quotes dropped because an open answer's new
     words no longer hold them."""
 
     complete: bool
@@ -169,6 +170,9 @@ class Saved:
     may_name: bool = False
     naming_kept: bool = False
     quotes_removed: int = 0
+    # (question's text, the consent stored) for each open answer whose consent to be named beside a
+    # quote was changed by someone else after the page was shown, so the stored one was kept.
+    consent_kept: tuple[tuple[str, bool], ...] = ()
 
 
 def _ratings(answers: list[tuple[Question, str, str, bool]]) -> tuple[str, str]:
@@ -187,6 +191,7 @@ def save_conversation(
     complete: bool,
     may_name: bool | None = None,
     may_name_shown: bool | None = None,
+    consent_shown: Mapping[str, bool] | None = None,
 ) -> Saved:
     """Record a conversation's answers: closed answers are replaced; open answers are updated in
     place, so their coding stays. Everything saves whatever is missing; only ``complete`` needs the
@@ -201,6 +206,12 @@ def save_conversation(
     it: ``may_name_shown`` is the value their page showed (None: the stored one). If the stored value
     has changed since the page was shown, it is kept (``Saved.naming_kept``), so a page left open
     never reverses a consent recorded meanwhile.
+
+    Consent to be named beside a quote (an open answer's ``may_name_council``) follows the same
+    rule: ``consent_shown`` is {qid: the value the page showed} (a qid left out: the stored one).
+    The posted value is written only where it differs from the shown one; where the stored value
+    differs from the shown one, someone changed it meanwhile and it is kept (``Saved.consent_kept``),
+    so a withdrawn consent is never silently restored, nor a given one silently withdrawn.
 
     An open answer whose words change loses the quotes the new words no longer hold
     (``coding.check_excerpt``); ``Saved.quotes_removed`` says how many."""
@@ -218,18 +229,32 @@ def save_conversation(
     locked.answers.exclude(question__type="open").delete()
     kept = []
     closed = []
-    before = dict(locked.answers.filter(question__type="open").values_list("question_id", "answer"))
+    before = {
+        question_id: (text, consent)
+        for question_id, text, consent in locked.answers.filter(question__type="open").values_list(
+            "question_id", "answer", "may_name_council"
+        )
+    }
     reworded: list[int] = []
+    consent_kept: list[tuple[str, bool]] = []
     for question, item, answer, may_name_council in given:
         if question.type == "open":
+            # No answer stored: no consent stored either (a new answer starts unconsented).
+            stored = before[question.pk][1] if question.pk in before else False
+            shown_consent = (consent_shown or {}).get(question.qid, stored)
+            consent = stored
+            if shown_consent != stored:
+                consent_kept.append((question.text, stored))
+            elif may_name_council != shown_consent:
+                consent = may_name_council
             obj, _ = Answer.objects.update_or_create(
                 respondent=locked,
                 question=question,
                 item="",
-                defaults={"answer": answer, "may_name_council": may_name_council},
+                defaults={"answer": answer, "may_name_council": consent},
             )
             kept.append(obj.pk)
-            if question.pk in before and before[question.pk] != answer:
+            if question.pk in before and before[question.pk][0] != answer:
                 reworded.append(obj.pk)
         else:
             closed.append(Answer(respondent=locked, question=question, item=item, answer=answer))
@@ -253,6 +278,7 @@ def save_conversation(
         may_name=locked.may_name,
         naming_kept=naming_kept,
         quotes_removed=_drop_stale_quotes(reworded),
+        consent_kept=tuple(consent_kept),
     )
 
 

@@ -301,6 +301,7 @@ def conversation(request: AuthenticatedRequest, round_: Round, respondent_id: st
                 completing,
                 data["may_name"],
                 data["may_name_shown"],
+                form.consent_shown(),
             )
         except services.ConversationRefused as exc:
             form.add_error(None, str(exc))
@@ -317,6 +318,12 @@ def conversation(request: AuthenticatedRequest, round_: Round, respondent_id: st
                     ". Whether the council agreed to be named in the tables was changed by someone "
                     "else while this page was open, so it was kept as they left it: "
                     + ("named" if saved.may_name else "not named")
+                )
+            for text, consent in saved.consent_kept:
+                message += (
+                    f". Whether the council agreed to be named beside a quote from its answer to "
+                    f"\u201c{text}\u201d was changed by someone else while this page was open, so it was "
+                    "kept as they left it: " + ("named" if consent else "not named")
                 )
             if saved.quotes_removed:
                 n = saved.quotes_removed
