@@ -250,7 +250,9 @@ def test_csv_report(national, tmp_path):
     # The first eight columns are kept as they were, in order (the report may add more after them).
     assert rows[0][:8] == ["round", "question_id", "item", "category", "count", "n", "percent", "no_response"]
     expected = sum(len(q.categories) * (len(q.items) if q.type == "grid" else 1) for q in _closed(national))
-    assert len(rows) - 1 == expected
+    # The grouped figures are extra rows after them (their ``figure`` says which): count the answers'.
+    answers = [r for r in rows[1:] if r[-1] == "answer"]
+    assert len(answers) == expected
     assert ["national-2016", "measuring_difference", "", "No", "18", "115", "16", "0"] in [
         r[:8] for r in rows
     ]
@@ -424,3 +426,70 @@ def test_loading_the_same_instrument_twice_keeps_one_version(db):
     assert (first.version, changed.version) == (1, 2)
     assert changed.questions.get(qid="a").categories == ["Yes", "No", "Partly"]
     assert Instrument.objects.filter(slug="test-instrument").count() == 2
+
+
+def test_the_command_takes_a_region_of_the_national_rounds_councils(national, tmp_path):
+    """National 2016's councils are in nine regions: a round of any of them can be imported (and
+    compared with the national round cut to it), though no council record or round has the region."""
+    assert not Round.objects.filter(region="East Midlands").exists()
+    path = tmp_path / "responses.csv"
+    path.write_text(HEADER + "EM-1,Derby,,strategy_fit,,Other\n", encoding="utf-8")
+    call_command(
+        "tempcheck_import",
+        *("--round", "em", "--title", "EM", "--instrument", str(INSTRUMENT), "--responses", str(path)),
+        *("--region", "east midlands"),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert Round.objects.get(slug="em").region == "East Midlands"
+    assert Respondent.objects.get(round__slug="em").region == "East Midlands"
+
+
+def test_the_command_takes_consent_to_be_quoted_from_may_quote_not_from_named(db, tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text(
+        HEADER.strip()
+        + ",may_quote\n"
+        + "R1,Derby,East Midlands,msp_meaning,,Listening first,YES\n"
+        + "R2,Leeds,Yorkshire,msp_meaning,,Asking what matters, no \n",
+        encoding="utf-8",
+    )
+    call_command(
+        "tempcheck_import",
+        *("--round", "q", "--title", "Q", "--instrument", str(INSTRUMENT), "--responses", str(path)),
+        "--named",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    answers = Answer.objects.filter(respondent__round__slug="q")
+    assert dict(answers.values_list("respondent__council", "may_name_council")) == {
+        "Derby": True,
+        "Leeds": False,
+    }
+    assert set(Respondent.objects.filter(round__slug="q").values_list("may_name", flat=True)) == {True}
+
+
+def test_a_contradiction_of_named_is_reported_once_per_respondent(db, tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text(
+        HEADER.strip()
+        + ",may_name\n"
+        + "R1,Derby,East Midlands,strategy_fit,,Other,no\n"
+        + "R1,Derby,East Midlands,outcomes_asked,,Yes,no\n"
+        + "R1,Derby,East Midlands,msp_meaning,,Listening,no\n",
+        encoding="utf-8",
+    )
+    stderr = io.StringIO()
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command(
+            "tempcheck_import",
+            *("--round", "r", "--title", "R", "--instrument", str(INSTRUMENT), "--responses", str(path)),
+            "--named",
+            stdout=io.StringIO(),
+            stderr=stderr,
+        )
+    assert stderr.getvalue().strip() == (
+        "line 2: may_name is no, but the import says every respondent agreed to be named "
+        "(Derby, respondent R1)"
+    )
+    _nothing_written()

@@ -1073,6 +1073,7 @@ def test_theme_frequencies_compared_across_rounds(w, module_db):
     rows = {r["theme"]: r for r in coding.theme_comparison([w.london], [w.london_old])[Q]}
     assert rows["Outcomes"] == {
         "theme": "Outcomes", "count": 3, "percent": 50, "other_count": 2, "other_percent": 67, "change": -17,
+        "counted": 6, "other_counted": 3, "unreconciled": 0, "other_unreconciled": 0,
     }  # fmt: skip
     assert rows["Listening"]["count"] == 0 and rows["Listening"]["other_percent"] == 33
     assert rows["Person-led"]["other_count"] == 0 and rows["Person-led"]["change"] == 17
@@ -1152,3 +1153,211 @@ def test_the_pages_make_as_many_queries_for_twelve_answers_as_for_six(w, module_
         )
     code_all()
     assert counts() == six
+
+
+# --- Stale pages are refused, never silently applied (review B, findings 2-7) ---------------------------
+
+
+def _page_post(w, coder: User) -> dict[str, list[str]]:
+    """What the coder's coding page posts if saved as shown (hidden fields and ticks)."""
+    body = _body(_as(coder).get(_url("coding", w)))
+    data: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', body):
+        data.setdefault(name, []).append(value)
+    for name, value in re.findall(
+        r'name="((?:theme_\d+)|none)" type="checkbox" value="(\d+)"[^>]*checked', body
+    ):
+        data.setdefault(name, []).append(value)
+    data.pop("csrfmiddlewaretoken", None)
+    return data
+
+
+def test_a_stale_coding_page_saved_unchanged_undoes_nothing(w, module_db):
+    barnet, camden = w.a["Barnet"], w.a["Camden"]
+    _code(w, w.iv1, barnet, "Outcomes")
+    stale = _page_post(w, w.iv1)  # tab 2, opened first
+    _code(w, w.iv1, barnet, "Outcomes", "Listening")  # tab 1 saves
+    _code(w, w.iv1, camden, "Person-led")
+    response = _as(w.iv1).post(_url("coding", w), stale)
+    assert response.status_code == 302
+    assert _mine(w.iv1, barnet) == {"Outcomes", "Listening"} and _mine(w.iv1, camden) == {"Person-led"}
+
+
+def test_a_stale_coding_page_changing_an_answer_changed_since_is_refused(w, module_db):
+    barnet, camden = w.a["Barnet"], w.a["Camden"]
+    outcomes, person = w.themes["Outcomes"], w.themes["Person-led"]
+    _code(w, w.iv1, barnet, "Outcomes")
+    stale = _page_post(w, w.iv1)
+    _code(w, w.iv1, barnet, "Listening")  # another window
+    stale[f"theme_{person.pk}"] = [str(barnet.pk), str(camden.pk)]  # Barnet changed here too; Camden new
+    response = _as(w.iv1).post(_url("coding", w), stale)
+    assert response.status_code == 200
+    body = _body(response)
+    assert "Barnet&#x27;s answer was changed in another window since this page was shown" in body
+    assert "Coding saved (1 answer changed). These answers were not saved:" in body
+    assert _mine(w.iv1, barnet) == {"Listening"}, "nothing lost"
+    assert _mine(w.iv1, camden) == {"Person-led"}, "the fresh answer is saved"
+    # The page shown again carries the stored coding: saved again, it is accepted.
+    fresh = _page_post(w, w.iv1)
+    fresh[f"theme_{outcomes.pk}"] = [str(barnet.pk)]
+    assert _as(w.iv1).post(_url("coding", w), fresh).status_code == 302
+    assert _mine(w.iv1, barnet) == {"Listening", "Outcomes"}
+
+
+def test_a_coding_page_from_before_a_merge_keeps_the_merged_coding(w, module_db):
+    lambeth = w.a["Lambeth"]
+    listening, person = w.themes["Listening"], w.themes["Person-led"]
+    _code(w, w.iv1, lambeth, "Outcomes", "Listening")
+    stale = _page_post(w, w.iv1)
+    coding.merge_theme(listening, person)
+    assert _as(w.iv1).post(_url("coding", w), stale).status_code == 302
+    assert _mine(w.iv1, lambeth) == {"Outcomes", "Person-led"} and _final(lambeth) == {
+        "Outcomes",
+        "Person-led",
+    }
+    # Newly ticking the merged theme on the old page counts as the theme it went into.
+    camden = w.a["Camden"]
+    stale[f"theme_{listening.pk}"] = [*stale[f"theme_{listening.pk}"], str(camden.pk)]
+    assert _as(w.iv1).post(_url("coding", w), stale).status_code == 302
+    assert _mine(w.iv1, camden) == {"Person-led"}
+
+
+def test_newly_ticking_a_theme_retired_since_the_page_was_shown_is_refused(w, module_db):
+    camden, outcomes = w.a["Camden"], w.themes["Outcomes"]
+    stale = _page_post(w, w.iv1)
+    coding.retire_theme(outcomes)
+    stale[f"theme_{outcomes.pk}"] = [str(camden.pk)]
+    response = _as(w.iv1).post(_url("coding", w), stale)
+    assert response.status_code == 200
+    assert "Camden&#x27;s answer: “Outcomes” is no longer offered for coding" in _body(response)
+    assert not Coding.objects.filter(answer=camden, coder=w.iv1).exists()
+    stale["shown_" + str(camden.pk)] = ["garbage"]
+    response = _as(w.iv1).post(_url("coding", w), stale)
+    assert response.status_code == 200 and "could not be checked" in _body(response)
+
+
+def _quote_post(w, answer: Answer, theme: Theme, excerpt: str, shown_excerpt: str = "") -> dict[str, object]:
+    return {
+        "action": "choose",
+        "theme": theme.pk,
+        "answer": answer.pk,
+        "shown_excerpt": shown_excerpt,
+        f"answer-{answer.pk}-excerpt": excerpt,
+    }
+
+
+def test_a_quote_from_a_page_before_a_merge_is_never_saved_under_another_theme(w, module_db):
+    camden, islington = w.a["Camden"], w.a["Islington"]
+    outcomes, listening, person = w.themes["Outcomes"], w.themes["Listening"], w.themes["Person-led"]
+    _code(w, w.iv1, camden, "Outcomes", "Listening")
+    _code(w, w.iv1, islington, "Listening")
+    kept = Quote.objects.create(answer=camden, theme=listening, excerpt="what outcomes they want")
+    page = _url("coding_quotes", w)
+    assert 'name="shown_excerpt" value=""' in _body(_as(w.lead).get(page, {"theme": outcomes.pk}))
+    coding.merge_theme(outcomes, person)
+    response = _as(w.lead).post(page, _quote_post(w, camden, outcomes, "Putting the person at the centre"))
+    assert response.status_code == 200
+    assert "This theme has been merged into “Person-led” since this page was shown" in _body(response)
+    assert list(Quote.objects.values_list("pk", "excerpt")) == [(kept.pk, "what outcomes they want")]
+    response = _as(w.lead).post(page, _quote_post(w, camden, Theme(pk=999999), "Putting the person"))
+    assert response.status_code == 200 and "Choose a theme" in _body(response)
+    # An answer not carrying the theme is answered with a message, not ignored.
+    response = _as(w.lead).post(page, _quote_post(w, w.a["Barnet"], listening, "A culture change"))
+    assert response.status_code == 200 and "Choose an answer that carries this theme" in _body(response)
+
+
+def test_a_quote_changed_in_another_window_is_not_overwritten(w, module_db):
+    camden, listening = w.a["Camden"], w.themes["Listening"]
+    _code(w, w.iv1, camden, "Listening")
+    page = _url("coding_quotes", w)
+    Quote.objects.create(answer=camden, theme=listening, excerpt="what outcomes they want")  # other window
+    response = _as(w.lead).post(page, _quote_post(w, camden, listening, "Putting the person at the centre"))
+    assert response.status_code == 200
+    assert "was changed in another window since this page was shown" in _body(response)
+    assert Quote.objects.get(answer=camden).excerpt == "what outcomes they want"
+    fresh = _quote_post(w, camden, listening, "Putting the person at the centre", "what outcomes they want")
+    assert _as(w.lead).post(page, fresh).status_code == 302
+    assert Quote.objects.get(answer=camden).excerpt == "Putting the person at the centre"
+    # Without the quote shown (a script), chosen as before.
+    coding.choose_quote(w.london, w.q[Q], camden.pk, listening, "the person", w.lead)
+    assert Quote.objects.get(answer=camden).excerpt == "the person"
+
+
+def test_theme_comparison_shares_are_of_the_answers_counted_as_in_the_theme_table(w, module_db):
+    for name in ("Camden", "Hackney", "Croydon"):
+        _code(w, w.iv1, w.a[name], "Outcomes")
+    DoubleCoded.objects.create(answer=w.a["Barnet"])
+    _code(w, w.iv1, w.a["Barnet"], "Outcomes")  # awaiting reconciliation: in no count
+    table = next(t for t in coding.open_answers([w.london])[Q]["themes"] if t["theme"] == "Outcomes")
+    row = next(r for r in coding.theme_comparison([w.london], [w.london])[Q] if r["theme"] == "Outcomes")
+    assert table["count"] == row["count"] == 3 and table["percent"] == row["percent"] == 60
+    assert (row["counted"], row["unreconciled"], row["other_counted"]) == (5, 1, 5)
+    body = _body(_as(w.lead).get(_url("codebook", w)))
+    assert "Answers in London 2026 (of 5; 1 awaiting reconciliation)" in body
+
+
+def _theme_post(label: str, definition: str, shown: Theme) -> dict[str, str]:
+    return {
+        "action": "change",
+        "label": label,
+        "definition": definition,
+        "shown_label": shown.label,
+        "shown_definition": shown.definition.replace("\n", "\r\n"),
+    }
+
+
+def test_a_theme_changed_in_another_window_is_not_undone_by_a_stale_page(w, module_db):
+    listening = w.themes["Listening"]
+    listening.definition = "Line one\nline two"
+    listening.save()
+    page = _url("theme", w, listening.pk)
+    assert 'name="shown_label" value="Listening"' in _body(_as(w.lead).get(page))
+    stale = Theme.objects.get(pk=listening.pk)
+    coding.change_theme(listening, "Hearing people", listening.definition)  # tab 1
+    response = _as(w.lead).post(page, _theme_post("Listening", "A new definition", stale))
+    assert response.status_code == 200
+    body = _body(response)
+    assert "This theme was changed in another window since this page was shown" in body
+    assert "A new definition" in body, "the form keeps what was posted"
+    assert Theme.objects.get(pk=listening.pk).label == "Hearing people"
+    # From a fresh page (line breaks posted as \r\n), accepted.
+    fresh = Theme.objects.get(pk=listening.pk)
+    response = _as(w.lead).post(page, _theme_post("Hearing people", "A new definition", fresh))
+    assert response.status_code == 302
+    assert Theme.objects.get(pk=listening.pk).definition == "A new definition"
+
+
+def test_a_stale_sample_page_does_not_undo_a_draw(w, module_db):
+    page = _url("coding_sample", w)
+    camden, hackney = w.a["Camden"], w.a["Hackney"]
+    DoubleCoded.objects.create(answer=camden)
+    assert f'name="sample_as_shown" value="{camden.pk}"' in _body(_as(w.lead).get(page))
+    shown = [a.pk for a in w.a.values()]
+    stale = {"action": "ticks", "shown": shown, "sampled": [camden.pk], "sample_as_shown": str(camden.pk)}
+    DoubleCoded.objects.create(answer=hackney)  # a draw in another window
+    response = _as(w.lead).post(page, stale)
+    assert response.status_code == 200
+    assert "The sample was changed in another window since this page was shown" in _body(response)
+    assert _sample(w) == {"Camden", "Hackney"}
+    fresh = {**stale, "sampled": [hackney.pk], "sample_as_shown": f"{camden.pk},{hackney.pk}"}
+    assert _as(w.lead).post(page, fresh).status_code == 302 and _sample(w) == {"Hackney"}
+
+
+def test_a_reconciliation_page_from_before_a_coders_change_is_refused(w, module_db, worked):
+    page = _url("coding_reconcile", w, round_=worked.round)
+    answer = worked.answers[4]
+    outcomes, listening = w.themes["Outcomes"], w.themes["Listening"]
+    target = next(s for s in coding.sampled(worked.round, w.q[Q]) if s.answer.pk == answer.pk)
+    expected = target.expected
+    assert expected == f"|{w.iv1.pk}:{outcomes.pk};{w.iv2.pk}:"
+    assert f'name="expected" value="{expected}"' in _body(_as(w.lead).get(page))
+    coding.save_coding(worked.round, w.q[Q], w.iv2, {answer.pk: {listening.pk}})  # a coder's change
+    response = _as(w.lead).post(page, {"answer": answer.pk, "expected": expected, "final": [outcomes.pk]})
+    assert response.status_code == 200
+    assert "a coder has changed their coding since this page was shown" in _body(response)
+    assert not DoubleCoded.objects.get(answer=answer).reconciled_at
+    # A merge since the page was shown is followed: the ticked merged theme becomes the one it went into.
+    fresh = next(s for s in coding.sampled(worked.round, w.q[Q]) if s.answer.pk == answer.pk).expected
+    coding.merge_theme(listening, outcomes)
+    response = _as(w.lead).post(page, {"answer": answer.pk, "expected": fresh, "final": [listening.pk]})
+    assert response.status_code == 302 and _final(answer) == {"Outcomes"}

@@ -472,10 +472,13 @@ def test_signed_out_is_sent_to_sign_in(world):
     assert "London 2016" not in response.content.decode()
 
 
-def test_nothing_changes_on_get_but_a_download_is_logged(world):
+def test_nothing_changes_on_get_but_the_page_and_a_download_are_logged(world):
     before = AccessLog.objects.count()
     _page(world.lead)
-    assert AccessLog.objects.count() == before  # the page itself: aggregates, not a record
+    # The page is a view of the round (docs/security.md), named by its slug.
+    assert AccessLog.objects.count() == before + 1
+    page = AccessLog.objects.order_by("-sequence").first()
+    assert (page.record_type, page.record_reference) == ("tempcheck.round", LATER)
     response = _client(world.lead).get(_url(), {"format": "csv", "compare": NATIONAL})
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     entry = AccessLog.objects.order_by("-sequence").first()
@@ -700,6 +703,7 @@ def test_csv_keeps_its_columns_first_then_councils_and_comparison_columns(world)
         f"{national}: caveat",
         "MSP evaluation 2014/15: improvement score change",
         "MSP evaluation 2014/15: caveat",
+        "figure",  # last: what the row is (an answer, or a grouped figure)
     ]
     other = next(r for r in rows if r[1] == "strategy_fit" and r[3] == "Other")
     assert other[:8] == [LATER, "strategy_fit", "", "Other", "2", "3", "67", "0"]
@@ -914,3 +918,160 @@ def test_a_regional_leads_comparison_with_a_national_round_is_marked_not_in_full
         world.lead, world.later, QueryDict(f"compare={NATIONAL}&compare={NATIONAL}@London")
     )
     assert choices.restricted == frozenset({NATIONAL})
+
+
+# --- Review fixes (A#7, A#8, A#10, A#11, theme comparisons' base) ------------------------------------
+
+
+def test_a_national_lead_may_compare_a_national_round_with_any_of_its_regions(world):
+    # On the uncut national round's own page: England against London (A#7).
+    choices = report.choose(world.national_lead, world.national, QueryDict(""))
+    offered = {o.value: o.label for o in choices.compare_offer}
+    assert offered[f"{NATIONAL}@London"] == "National temperature check 2016: its London councils"
+    assert f"{NATIONAL}@North West" in offered and NATIONAL not in offered  # not the report itself
+    data = json.loads(
+        _page(world.national_lead, NATIONAL, {"compare": f"{NATIONAL}@London", "format": "json"})
+    )
+    assert data["compared_with"] == [f"{NATIONAL}@London"]
+    assert data["questions"]["strategy_fit"][0]["comparisons"][f"{NATIONAL}@London"]["n"] == 26
+    body = _page(world.national_lead, NATIONAL, {"compare": f"{NATIONAL}@London"})
+    assert "Some of the choices were left out" not in body
+    # Cut to London: the whole round and the other regions are offered, London itself is not.
+    choices = report.choose(world.national_lead, world.national, QueryDict("region=London"))
+    values = [o.value for o in choices.compare_offer]
+    assert NATIONAL in values and f"{NATIONAL}@North West" in values
+    assert f"{NATIONAL}@London" not in values
+    # Each region once, and a national round's regions read in one query.
+    assert len(values) == len(set(values))
+    # A regional lead still has only their own region's councils.
+    lead = report.choose(world.lead, world.later, QueryDict(f"compare={NATIONAL}@North%20West"))
+    assert not lead.compare and f"{NATIONAL}@North West" not in [o.value for o in lead.compare_offer]
+
+
+def test_the_region_of_a_comparison_is_matched_without_regard_to_case(world):
+    choices = report.choose(world.lead, world.later, QueryDict(f"compare={NATIONAL}@london"))
+    assert [c.key for c in choices.compare] == [f"{NATIONAL}@London"] and not choices.messages
+    choices = report.choose(
+        world.national_lead, world.national, QueryDict(f"compare={NATIONAL}@NORTH%20WEST")
+    )
+    assert [c.key for c in choices.compare] == [f"{NATIONAL}@North West"] and not choices.messages
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"compare": "\x00"},
+        {"merge": "a" * 5000},
+        {"compare": "b" * 300},
+        {"crosstab_rows": "\x00", "crosstab_columns": "\x00"},
+    ],
+)
+def test_malformed_values_are_said_to_be_left_out(world, query):
+    body = _page(world.lead, query=query)
+    assert "Some of the choices were left out" in body
+
+
+def test_the_csv_carries_the_grouped_figures_as_extra_rows(world):
+    query = {
+        "group.outcomes_asked": ["Yes", "Partly"],
+        "items.agency_involvement": ["Police", "Ambulance Trust"],
+        "crosstab_rows": "outcomes_asked",
+        "crosstab_columns": "strategy_fit",
+        "compare": NATIONAL,
+    }
+    rows = _csv(world.lead, query)
+    header, body = rows[0], rows[1:]
+    assert header[:8] == report.CSV_HEADER and header[-1] == "figure"
+    col = {name: i for i, name in enumerate(header)}
+    data = json.loads(_page(world.lead, query={**query, "format": "json"}))
+    # The per-category rows are as before, marked "answer".
+    answers = [r for r in body if r[-1] == "answer"]
+    expected = sum(len(e["rows"]) for entries in data["questions"].values() for e in entries)
+    assert len(answers) == expected
+    # Chosen combined answers, with the compared round's figure and change.
+    entry = data["questions"]["outcomes_asked"][0]
+    group = next(g for g in entry["groups"] if g["label"] == "Yes or Partly")
+    there = next(g for g in entry["comparisons"][NATIONAL]["groups"] if g["label"] == "Yes or Partly")
+    line = next(r for r in body if r[1] == "outcomes_asked" and r[3] == "Yes or Partly")
+    assert line[-1] == "combined answers (chosen)"
+    assert line[4:8] == [
+        str(group["count"]),
+        str(entry["n"]),
+        str(group["percent"]),
+        str(entry["no_response"]),
+    ]
+    national = "National temperature check 2016"
+    assert line[col[f"{national}: percent"]] == str(there["percent"])
+    assert line[col[f"{national}: change"]] == str(there["change"])
+    # Declared combined answers (the instrument's "Very or fairly involved", per grid item).
+    declared = [r for r in body if r[3] == "Very or fairly involved" and r[-1].startswith("combined")]
+    assert declared and all(r[-1] == "combined answers (declared)" and r[2] for r in declared)
+    # Averages over items: chosen and declared (NHS providers), "item" naming the group.
+    chosen_avg = next(g for g in data["item_groups"]["agency_involvement"] if g["chosen"])
+    averages = [r for r in body if r[-1] == "average over items (chosen)"]
+    assert {r[2] for r in averages} == {chosen_avg["label"]}
+    first = averages[0]
+    assert first[3] == chosen_avg["rows"][0]["category"] and first[6] == str(chosen_avg["rows"][0]["percent"])
+    assert first[4] == "" and first[5] == ""  # a mean of shares has no count or single n
+    assert any(r[2] == "NHS providers" and r[-1] == "average over items (declared)" for r in body)
+    # Cross-tabs: the chosen one and the declared one, a row per cell.
+    tab = next(t for t in data["crosstabs"] if t["chosen"])
+    cells = [r for r in body if r[-1] == "cross-tab (chosen)"]
+    assert {r[1] for r in cells} == {"outcomes_asked by strategy_fit"}
+    assert len(cells) == sum(len(row["cells"]) for row in tab["rows"])
+    yes = next(row for row in tab["rows"] if row["category"] == "Yes")
+    cell = yes["cells"][0]
+    line = next(r for r in cells if r[2] == "Yes" and r[3] == cell["category"])
+    assert line[4:7] == [
+        str(cell["count"]),
+        str(yes["n"]),
+        "" if cell["percent"] is None else str(cell["percent"]),
+    ]
+    assert any(r[-1] == "cross-tab (declared)" for r in body)
+    assert all(len(r) == len(header) for r in body)
+
+
+def test_a_published_title_is_not_followed_by_published_figures_again(world):
+    Round.objects.filter(pk=world.baseline.pk).update(title="MSP evaluation 2014/15 (published counts)")
+    choices = report.choose(world.lead, world.later, QueryDict(""))
+    labels = [o.label for o in choices.compare_offer if o.value == BASELINE]
+    assert labels == ["MSP evaluation 2014/15 (published counts)"]
+    Round.objects.filter(pk=world.baseline.pk).update(title="MSP evaluation 2014/15")
+    choices = report.choose(world.lead, world.later, QueryDict(""))
+    assert [o.label for o in choices.compare_offer if o.value == BASELINE] == [
+        "MSP evaluation 2014/15 (published figures)"
+    ]
+
+
+def test_change_charts_of_a_merged_report_name_it_this_report(world):
+    html, data = _document(world, merge=NATIONAL, compare=NATIONAL)
+    n = len(data["councils"])
+    this = f"this report (London, {n} councils)"
+    assert f"{this} and National temperature check 2016: " in html
+    assert "(later councils) and National temperature check 2016: London and" not in html
+    # A single uncut round keeps its own title.
+    html, _data = _document(world, compare=NATIONAL)
+    assert "London 2016 (later councils) and National temperature check 2016: " in html
+
+
+def test_theme_comparisons_with_a_scope_not_seen_in_full_need_five_answers(world):
+    from msphub.tempcheck import analysis
+
+    scope = analysis.Scope((world.later,))
+    old = analysis.Scope((world.london_old,))  # 2 councils answered "What does MSP mean to you?"
+    compared = [{"key": old.key, "label": old.title}]
+    _opened, shown = report._themes(scope, [old], compared)
+    assert shown["msp_meaning"][0]["rows"][0]["other_count"] == 1
+    assert not shown["msp_meaning"][0]["suppressed"]
+    _opened, hidden = report._themes(scope, [old], compared, frozenset({old.key}))
+    found = hidden["msp_meaning"][0]
+    assert found["suppressed"] and "fewer than 5 councils answered in London 2014" in found["note"]
+    assert all(r["other_count"] is None and r["other_percent"] is None for r in found["rows"])
+    assert all(r["change"] is None and r["change_text"] == "–" for r in found["rows"])
+    assert all(r["count"] is not None for r in found["rows"])  # this report's own figures stay
+    # In the document: "–" and the note, never the other scope's count.
+    choices = report.choose(world.lead, world.later, QueryDict("compare=london-2014"))
+    choices.restricted = frozenset({old.key})
+    html = report.as_html(world.later, report.analyse(choices), choices=choices)
+    assert "Not shown: fewer than 5 councils answered in London 2014." in html
+    assert not re.search(r"Asking about outcomes</th>.*?1 \(50%\)", html, flags=re.S)

@@ -1053,13 +1053,15 @@ def test_the_conversation_shows_the_councils_measured_figure_beside_its_answer(f
 def test_the_conversation_and_round_pages_ask_a_fixed_number_of_queries(
     figures, module_db, django_assert_max_num_queries
 ):
-    """Whatever the number of questions, answers and notes: one query for each kind of thing."""
+    """Whatever the number of questions, answers and notes: one query for each kind of thing (and two
+    for the access-log entry the view writes, under the log chain's lock; two for the naming rule
+    the round page states)."""
     for n in range(3):
         DataQualityNote.objects.create(round=figures.london, text=f"Note {n}")
     client = _client(figures.lead)
     for page in (_conversation(figures), _round_page(figures, figures.lead)):
         client.get(page)  # the session is read once signed in
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(13):
             assert client.get(page).status_code == 200
 
 
@@ -1207,3 +1209,160 @@ def test_a_page_left_open_does_not_reverse_consent_to_be_named_beside_a_quote(w,
     )
     answer.refresh_from_db()
     assert not answer.may_name_council
+
+
+# --- Review fixes: naming withheld, may_quote, one problem per respondent, national rounds' regions ---
+
+
+def _four_of_six_named(w) -> Round:
+    """A London round of six answered councils, four of them agreeing to be named: with only two
+    declining, the report names no one (analysis.names_shown)."""
+    round_ = Round.objects.create(
+        slug="withheld-2026", title="Withheld 2026", instrument=w.instrument, region="London"
+    )
+    for n, council in enumerate(("Barnet", "Brent", "Ealing", "Enfield", "Harrow", "Sutton")):
+        respondent = Respondent.objects.create(
+            round=round_, respondent_id=f"W-{n}", council=council, region="London", may_name=n < 4
+        )
+        _answer(respondent, w.q["strategy_fit"], "Other")
+    return round_
+
+
+def test_the_lead_is_told_when_consent_given_will_still_name_no_one(w, module_db):
+    round_ = _four_of_six_named(w)
+    client = _client(w.lead)
+    page = _text(client.get(reverse("tempcheck:round", args=[round_.slug])))
+    assert "4 of 6 councils" in page
+    assert "no council is named in the tables: with only 2 declining" in page
+    naming = reverse("tempcheck:round_named", args=[round_.slug])
+    body = _text(client.get(naming))
+    assert "every table of the report" not in body
+    assert "when every council agreed, or when at least 3 declined" in body
+    assert "with only 2 declining" in body
+    response = client.post(naming, {"named": ["W-0", "W-1", "W-2", "W-3", "W-4"]}, follow=True)
+    message = _text(response)
+    assert "5 of 6 councils agreed to be named in the tables. 5 of the 6 councils agreed" in message
+    assert "with only 1 declining, a count less the names beside it would tell what that council" in message
+    # Every council agreeing, or three declining, names them: no note.
+    response = client.post(naming, {"named": ["W-0", "W-1", "W-2"]}, follow=True)
+    assert "3 of 6 councils agreed to be named in the tables" in _text(response)
+    assert "no council is named" not in _text(response)
+
+
+def test_the_set_up_and_import_hints_say_when_names_are_withheld(w, module_db):
+    client = _client(w.lead)
+    for name in ("round_new", "round_import"):
+        body = _text(client.get(reverse(f"tempcheck:{name}")))
+        assert "no council is named unless at least 3 declined" in body, name
+
+
+def test_asked_only_is_the_reports_own():
+    from msphub.tempcheck import analysis, forms
+
+    assert forms.asked_only is analysis.asked_only
+
+
+MAY_QUOTE_HEADER = "respondent_id,council,region,question_id,item,answer,may_name,may_quote\n"
+
+
+def test_the_files_may_quote_column_gives_consent_to_be_named_beside_a_quote(w, module_db):
+    text = (
+        MAY_QUOTE_HEADER
+        + "NL-1,Barnet,London,msp_meaning,,Listening first,yes,yes\n"
+        + "NL-1,Barnet,London,strategy_fit,,Other,yes,yes\n"
+        + "NL-2,Enfield,London,msp_meaning,,Asking what matters,yes,no\n"
+    )
+    # "Every council agreed" is about the tables, so a may_quote "no" does not contradict it.
+    response = _import(_client(w.lead), w, text, named="on")
+    assert response.status_code == 302, _text(response)[-2000:]
+    answers = Answer.objects.filter(respondent__round__slug="north-london-2026")
+    consent = {(a.respondent.council, a.question.qid): a.may_name_council for a in answers}
+    assert consent == {
+        ("Barnet", "msp_meaning"): True,
+        ("Barnet", "strategy_fit"): False,  # a closed answer is never quoted
+        ("Enfield", "msp_meaning"): False,
+    }
+    assert set(
+        Respondent.objects.filter(round__slug="north-london-2026").values_list("may_name", flat=True)
+    ) == {True}
+    # Without the column no quote names its council, even with "every council agreed".
+    response = _import(_client(w.lead), w, GOOD_RESPONSES, slug="north-london-2027", named="on")
+    assert response.status_code == 302
+    assert not Answer.objects.filter(
+        respondent__round__slug="north-london-2027", may_name_council=True
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (
+            ["NL-1,Barnet,London,msp_meaning,,Listening,yes,maybe"],
+            "line 2: may_quote must be yes or no, not 'maybe' (Barnet, respondent NL-1)",
+        ),
+        (
+            [
+                "NL-1,Barnet,London,msp_meaning,,Listening,yes,yes",
+                "NL-1,Barnet,London,strategy_fit,,Other,yes,no",
+            ],
+            "line 3: respondent NL-1 is given a different may_quote from line 2 (Barnet)",
+        ),
+    ],
+)
+def test_a_bad_may_quote_is_refused_with_its_line_and_council(w, module_db, rows, expected):
+    response = _import(_client(w.lead), w, MAY_QUOTE_HEADER + "\n".join(rows) + "\n")
+    assert response.status_code == 200
+    assert expected in _text(response)
+    assert not Round.objects.filter(slug="north-london-2026").exists()
+
+
+def test_a_refusal_is_listed_once_per_respondent_not_once_per_row(w, module_db):
+    header = CSV_HEADER.strip() + ",may_name\n"
+    rows = [
+        f"NL-1,Barnet,London,engagement_levels,{item},Very well,no" for item in w.q["engagement_levels"].items
+    ]
+    rows += [
+        "NL-2,Enfield,London,strategy_fit,,Other,maybe",
+        "NL-2,Enfield,London,msp_meaning,,Listening,maybe",
+    ]
+    rows += ["NL-3,Harrow,London,strategy_fit,,Other,yes", "NL-3,Harrow,London,msp_meaning,,Listening,yes"]
+    response = _import(_client(w.lead), w, header + "\n".join(rows) + "\n", named="on")
+    assert response.status_code == 200
+    problems = re.findall(r"<li>(line [^<]*)</li>", _text(response))
+    assert problems == [
+        "line 2: may_name is no, but the import says every respondent agreed to be named "
+        "(Barnet, respondent NL-1)",
+        f"line {len(w.q['engagement_levels'].items) + 2}: may_name must be yes or no, not 'maybe' "
+        "(Enfield, respondent NL-2)",
+    ]
+
+
+def test_a_national_lead_may_give_a_round_any_region_of_a_national_rounds_councils(w, module_db):
+    Respondent.objects.create(
+        round=w.national, respondent_id="N-002", council="Derby", region="East Midlands"
+    )
+    # A regional round's councils add nothing (they take the round's region, which is listed already).
+    Respondent.objects.create(round=w.london, respondent_id="L-003", council="Odd", region="Atlantis")
+    client = _client(w.national_lead)
+    body = _body(client.get(reverse("tempcheck:round_new")))
+    select = body[body.index('name="region"') :].split("</select>")[0]
+    regions = re.findall(r'<option value="([^"]*)"', select)
+    assert regions == ["", NATIONAL, "East Midlands", "London", "North West", "Yorkshire and the Humber"]
+    Organisation.objects.create(name="Derby", kind="council", region="")
+    response = client.post(
+        reverse("tempcheck:round_new"),
+        _new_round(w, slug="em-2026", region="East Midlands", councils="Derby"),
+    )
+    assert response.status_code == 302
+    assert Round.objects.get(slug="em-2026").region == "East Midlands"
+    # The command takes the same list, in any case.
+    from msphub.tempcheck.management.commands.tempcheck_import import known_region
+
+    assert known_region("east midlands") == "East Midlands"
+
+
+def test_the_regions_offered_are_one_query(w, module_db, django_assert_num_queries):
+    from msphub.tempcheck.forms import region_choices
+
+    with django_assert_num_queries(1):
+        region_choices(w.national_lead)

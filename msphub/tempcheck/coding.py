@@ -117,9 +117,19 @@ def _locked(theme: Theme) -> Theme:
 
 
 @transaction.atomic
-def change_theme(theme: Theme, label: str, definition: str) -> Theme:
-    """Rename a theme or change its definition (its history keeps both)."""
+def change_theme(theme: Theme, label: str, definition: str, shown: tuple[str, str] | None = None) -> Theme:
+    """Rename a theme or change its definition (its history keeps both). ``shown``: the name and
+    definition the page showed; if either has changed since (another lead, or another window),
+    nothing is saved (StateChanged), so one change never silently undoes another."""
     theme = _locked(theme)
+    if shown is not None:
+        # A browser posts a textarea's line breaks as \r\n.
+        then = tuple(v.replace("\r\n", "\n").strip() for v in shown)
+        if then != (theme.label.strip(), theme.definition.replace("\r\n", "\n").strip()):
+            raise StateChanged(
+                "This theme was changed in another window since this page was shown: it is now "
+                f"called “{theme.label}”; check its name and definition and save again"
+            )
     label = label.strip()
     if label_taken(theme.codebook, label, exclude=theme):
         raise ValidationError({"label": f"The codebook has a theme called “{label}” already: merge them"})
@@ -366,6 +376,124 @@ def save_coding(
     return len(changed)
 
 
+NOT_CODED = "not coded"
+
+
+def coding_stamp(theme_ids: set[int] | None) -> str:
+    """The coder's stored coding of an answer as the coding page shows it and posts it back
+    (``shown_<answer id>``): "not coded", or "coded:" and the theme ids (retired ones included), so
+    that a save from a page shown before another change of it can be refused (save_page_coding)."""
+    if theme_ids is None:
+        return NOT_CODED
+    return "coded:" + ",".join(str(t) for t in sorted(theme_ids))
+
+
+def read_stamp(stamp: str) -> set[int] | None:
+    """The coding a stamp (coding_stamp) stands for; ValueError if it is not a stamp."""
+    if stamp == NOT_CODED:
+        return None
+    if not stamp.startswith("coded:"):
+        raise ValueError("not a coding stamp")
+    parts = [p for p in stamp[len("coded:") :].split(",") if p]
+    if not all(p.isascii() and p.isdigit() and len(p) < 19 for p in parts):
+        raise ValueError("not a coding stamp")
+    return {int(p) for p in parts}
+
+
+def _following(merged: Mapping[int, int | None], theme_id: int) -> int:
+    """The theme a theme's codings are under now: the one it was merged into, if it was (merging
+    points every earlier merge at the last theme, so one step is enough)."""
+    return merged.get(theme_id) or theme_id
+
+
+@dataclass(frozen=True)
+class PageSaved:
+    changed: int  # answers whose coding changed
+    refused: dict[int, str] = field(default_factory=dict)  # {answer id: why it was not saved}
+
+
+@transaction.atomic
+def save_page_coding(
+    round_: Round,
+    question: Question,
+    coder: User,
+    judgements: Mapping[int, set[int] | None],
+    shown: Mapping[int, str],
+    offered_shown: set[int] | None = None,
+) -> PageSaved:
+    """Save the coding page: ``judgements`` as for save_coding (theme ids may be any posted), with
+    ``shown`` the stamp (coding_stamp) of the coder's stored coding of each answer the page showed
+    and ``offered_shown`` the themes it offered as checkboxes. Per answer, under the codebook's and
+    the answers' locks: one posted as it was shown is left alone (a page left open never undoes
+    what another window saved since); one whose stored coding changed since the page was shown
+    (a merge followed) is refused, naming the council, and so is one newly given a theme no longer
+    offered; any other is saved, a theme merged meanwhile counted as the theme it was merged into.
+    An answer without a stamp (a script) is saved as save_coding does."""
+    answers = dict(
+        Answer.objects.filter(
+            respondent__round=round_, question=question, pk__in=list(judgements)
+        ).values_list("pk", "respondent__council")
+    )
+    codebook = find_codebook(round_, question.qid)
+    if codebook is None or not answers:
+        return PageSaved(save_coding(round_, question, coder, judgements))
+    codebook = lock_codebook(codebook)
+    _lock_answers(answers)
+    themes = {
+        pk: (label, merged, retired)
+        for pk, label, merged, retired in themes_of(codebook).values_list(
+            "pk", "label", "merged_into_id", "retired_at"
+        )
+    }
+    merged = {pk: t[1] for pk, t in themes.items()}
+    offered_now = {pk for pk, t in themes.items() if t[1] is None and t[2] is None}
+    on_page = offered_now if offered_shown is None else offered_shown
+    stored = own_coding(Answer.objects.filter(pk__in=list(answers)), coder)
+    to_save: dict[int, set[int] | None] = {}
+    refused: dict[int, str] = {}
+    for answer_id, council in answers.items():
+        posted = judgements[answer_id]
+        if answer_id not in shown:
+            to_save[answer_id] = posted
+            continue
+        try:
+            stamp = read_stamp(shown[answer_id])
+        except ValueError:
+            refused[answer_id] = f"{council}'s answer could not be checked: reload the page and save again"
+            continue
+        # As the page showed it: the themes it had as checkboxes, and "None of these themes".
+        as_shown = (stamp == set(), frozenset((stamp or set()) & on_page))
+        if (posted == set(), frozenset(posted or ())) == as_shown:
+            continue  # not touched on this page: what is stored now stays
+        then = None if stamp is None else {_following(merged, t) for t in stamp}
+        if stored.get(answer_id) != then:
+            refused[answer_id] = (
+                f"{council}'s answer was changed in another window since this page was shown: "
+                "check it and save again"
+            )
+            continue
+        if posted is None:
+            to_save[answer_id] = None
+            continue
+        wanted: set[int] = set()
+        for theme_id in posted:
+            now = _following(merged, theme_id)
+            if now not in offered_now and theme_id not in (stamp or set()):
+                label = themes[theme_id][0] if theme_id in themes else ""
+                refused[answer_id] = (
+                    f"{council}'s answer: “{label}” is no longer offered for coding"
+                    if label
+                    else f"{council}'s answer: a theme ticked is no longer in the codebook"
+                )
+                break
+            wanted.add(now)
+        else:
+            # Themes the page did not offer as checkboxes (retired ones the coder gave) stay.
+            to_save[answer_id] = wanted | ((stored.get(answer_id) or set()) - on_page)
+    changed = save_coding(round_, question, coder, to_save) if to_save else 0
+    return PageSaved(changed, refused)
+
+
 def refresh_final(answer_ids: Iterable[int]) -> None:
     """Make the final coding of these answers follow the rule (module docstring): a reconciled
     answer and one with a coding from before independent coding are left alone; any other answer's
@@ -525,6 +653,23 @@ def set_sample(round_: Round, question: Question, answer_ids: Iterable[int]) -> 
 
 
 @transaction.atomic
+def set_sample_from_page(
+    round_: Round, question: Question, on_page: set[int], ticked: set[int], shown: set[int]
+) -> tuple[int, int]:
+    """The sample page's ticks: of the answers it listed to tick (``on_page``), those ticked
+    (``ticked``) are in the sample and the others not; ``shown``, the answers of the sample as the
+    page showed them. If the sample has changed since (a draw, another lead), nothing is saved
+    (StateChanged): a page left open never undoes a draw. Returns (added, removed)."""
+    current = _lock_sample(round_, question)
+    if set(current) != shown:
+        raise StateChanged(
+            "The sample was changed in another window since this page was shown: it is shown as it "
+            "is now, check it and save again"
+        )
+    return set_sample(round_, question, (set(current) - on_page) | (ticked & on_page))
+
+
+@transaction.atomic
 def draw_sample(round_: Round, question: Question, size: int, draw: int = 1) -> tuple[int, int]:
     """A random sample of ``size`` answers (the reconciled ones kept), reproducible: the same round,
     question, size and draw number give the same sample."""
@@ -565,9 +710,30 @@ class Sampled:
 
     @property
     def expected(self) -> str:
-        """The state the page saw, posted back: when it was reconciled (blank if not yet)."""
+        """The state the page saw, posted back: when it was reconciled (blank if not yet), then
+        each coder's coding: ``<reconciled_at>|<coder id>:<theme ids>;...`` (reconcile)."""
         at = self.sample.reconciled_at
-        return at.isoformat() if at else ""
+        codings = ";".join(
+            f"{coder.pk}:{','.join(str(t) for t in sorted(themes))}"
+            for coder, themes in zip(self.coders, self.codings, strict=True)
+        )
+        return f"{at.isoformat() if at else ''}|{codings}"
+
+
+def _read_expected(expected: str) -> tuple[str, dict[int, set[int]] | None]:
+    """(when reconciled, {coder id: theme ids}) from Sampled.expected; a bare time (a script from
+    before the coders' codings were posted back) has no codings (None). ValueError if malformed."""
+    at, bar, rest = expected.partition("|")
+    if not bar:
+        return at, None
+    codings: dict[int, set[int]] = {}
+    for part in (p for p in rest.split(";") if p):
+        coder, colon, themes = part.partition(":")
+        numbers = [coder, *(t for t in themes.split(",") if t)]
+        if not colon or not all(n.isascii() and n.isdigit() and len(n) < 19 for n in numbers):
+            raise ValueError("not a reconciliation state")
+        codings[int(coder)] = {int(t) for t in themes.split(",") if t}
+    return at, codings
 
 
 def sampled(round_: Round, question: Question) -> list[Sampled]:
@@ -679,8 +845,10 @@ def reconcile(
     round_: Round, question: Question, answer_id: int, lead: User, theme_ids: set[int], expected: str
 ) -> None:
     """The lead's final coding of an answer in the double-coded sample. ``expected`` is the state
-    the lead's page showed (``Sampled.expected``: blank for not yet reconciled, else when): if it
-    has changed meanwhile (another reconciliation), nothing is saved (StateChanged). Reconciling
+    the lead's page showed (``Sampled.expected``: when it was reconciled, blank if not yet, and each
+    coder's coding; a bare time, as scripts post, checks the time only): if it has changed
+    meanwhile (another reconciliation, a coder's change), nothing is saved (StateChanged); a theme
+    merged meanwhile is followed, in the codings shown and in ``theme_ids``. Reconciling
     again is allowed when the page showed the reconciliation being changed. Under the locks it
     checks again that two coders have coded the answer (one may have uncoded it meanwhile)."""
     codebook = lock_codebook(codebook_for(round_, question))
@@ -693,19 +861,41 @@ def reconcile(
     )
     if sample is None:
         raise StateChanged("That answer is no longer in the double-coded sample.")
+    council = sample.answer.respondent.council
+    try:
+        then, codings_then = _read_expected(expected)
+    except ValueError:
+        then, codings_then = "?", None  # refused below as changed: the page is reloaded
     now = sample.reconciled_at.isoformat() if sample.reconciled_at else ""
-    if now != expected:
+    if now != then:
         raise StateChanged(
-            f"{sample.answer.respondent.council}'s answer was reconciled meanwhile: its final coding "
+            f"{council}'s answer was reconciled meanwhile: its final coding "
             "is shown, check it and change it if need be."
         )
     if len(coders_of([answer_id]).get(answer_id, [])) < 2:
         raise StateChanged(
-            f"{sample.answer.respondent.council}'s answer is no longer coded by two coders: a coder "
+            f"{council}'s answer is no longer coded by two coders: a coder "
             "has taken their coding back meanwhile."
         )
+    merged = dict(themes_of(codebook).values_list("pk", "merged_into_id"))
+    if codings_then is not None:
+        # The coders' codings as the page showed them, a merge made since followed.
+        shown = {c: {_following(merged, t) for t in ts} for c, ts in codings_then.items()}
+        stored: dict[int, set[int]] = {}
+        for coder_id, theme_id, label in Coding.objects.filter(
+            answer_id=answer_id, final=False, coder__isnull=False
+        ).values_list("coder_id", "theme_id", "theme__label"):
+            themes = stored.setdefault(coder_id, set())
+            if label != CODED:
+                themes.add(theme_id)
+        if shown != stored:
+            raise StateChanged(
+                f"{council}'s answer: a coder has changed their coding since this page was shown: "
+                "the codings now are shown, check them and reconcile again."
+            )
     allowed = reconcilable(codebook, answer_id)
-    _reconcile_locked(sample, lead, theme_ids & allowed, _marker(codebook))
+    wanted = {_following(merged, t) for t in theme_ids}  # a theme merged meanwhile: the one it went into
+    _reconcile_locked(sample, lead, wanted & allowed, _marker(codebook))
 
 
 @transaction.atomic
@@ -781,12 +971,22 @@ def quotable(round_: Round, question: Question, theme: Theme) -> QuerySet[Answer
 
 @transaction.atomic
 def choose_quote(
-    round_: Round, question: Question, answer_id: int, theme: Theme, excerpt: str, lead: User
+    round_: Round,
+    question: Question,
+    answer_id: int,
+    theme: Theme,
+    excerpt: str,
+    lead: User,
+    expected: str | None = None,
 ) -> Quote:
     """The lead's quote for a theme from an answer that carries it (in its final coding); the same
     answer chosen again for the theme changes the excerpt. ValidationError if the excerpt is not the
-    answer's words or the answer does not carry the theme."""
+    answer's words or the answer does not carry the theme. ``expected``: the quote the page showed
+    for that answer and theme ("" for none); if the stored one is not that any more (another lead,
+    or a merge moving a quote in), nothing is saved (StateChanged)."""
     lock_codebook(theme.codebook_id)  # a merge moving quotes waits, and so does another lead's choice
+    if Theme.objects.filter(pk=theme.pk, merged_into__isnull=True).first() is None:
+        raise StateChanged("This theme has been merged into another since this page was shown")
     answer = quotable(round_, question, theme).filter(pk=answer_id).first()
     if answer is None:
         raise ValidationError({"answer": "Choose an answer that carries this theme"})
@@ -795,6 +995,12 @@ def choose_quote(
     except ValueError as exc:
         raise ValidationError({"excerpt": str(exc)}) from exc
     quote = Quote.objects.select_for_update().filter(answer=answer, theme=theme).first()
+    stored = quote.excerpt if quote is not None else ""
+    if expected is not None and _spaced(expected) != stored:
+        raise StateChanged(
+            f"The quote from {answer.respondent.council}'s answer was changed in another window since "
+            "this page was shown: its quote now is shown, check it and choose again"
+        )
     if quote is None:
         return Quote.objects.create(answer=answer, theme=theme, excerpt=kept, chosen_by=lead)
     quote.excerpt, quote.chosen_by = kept, lead
@@ -875,6 +1081,17 @@ def _frequencies(answers: QuerySet[Answer]) -> tuple[dict[str, int], dict[str, d
     return totals, themes
 
 
+def _awaiting(answers: QuerySet[Answer]) -> dict[str, int]:
+    """{qid: answers awaiting reconciliation}: in the responses but in no theme's count yet, so out
+    of the base of every share too (open_answers and theme_comparison alike)."""
+    return {
+        r["answer__question__qid"]: r["n"]
+        for r in DoubleCoded.objects.filter(answer__in=answers, reconciled_at__isnull=True)
+        .values("answer__question__qid")
+        .annotate(n=Count("pk"))
+    }
+
+
 def open_answers(rounds: list[Round], respondents: Any = None) -> dict[str, dict[str, Any]]:
     """For each open question asked in ``rounds`` (of ``respondents`` if given, a queryset): the
     number of responses, and each theme's frequency (number, percent, words) and chosen quotes:
@@ -899,12 +1116,7 @@ def open_answers(rounds: list[Round], respondents: Any = None) -> dict[str, dict
         quotes.setdefault((q.answer.question.qid, q.key), []).append(
             {"text": q.excerpt, "council": q.answer.respondent.council if q.answer.may_name_council else None}
         )
-    waiting = {
-        r["answer__question__qid"]: r["n"]
-        for r in DoubleCoded.objects.filter(answer__in=answers, reconciled_at__isnull=True)
-        .values("answer__question__qid")
-        .annotate(n=Count("pk"))
-    }
+    waiting = _awaiting(answers)
     out: dict[str, dict[str, Any]] = {}
     for qid, n in totals.items():
         # A theme's share is of the responses counted: those awaiting reconciliation are in no
@@ -931,17 +1143,23 @@ def theme_comparison(
     question with responses in both: {qid: [{"theme", "count", "percent", "other_count",
     "other_percent", "change"}]}, themes matched by name (whatever the case), most frequent here
     first. ``change`` is in percentage points (here minus there), None where either is not known.
-    A theme found in one scope only has a count of 0 in the other."""
-    totals, here = _frequencies(_open(rounds, respondents))
-    other_totals, there = _frequencies(_open(other_rounds, other_respondents))
+    A theme found in one scope only has a count of 0 in the other. Each percent is of the responses
+    counted, as in open_answers: "counted" ("other_counted") is the responses less the
+    "unreconciled" ("other_unreconciled") answers awaiting reconciliation, which are in no count."""
+    answers, other_answers = _open(rounds, respondents), _open(other_rounds, other_respondents)
+    totals, here = _frequencies(answers)
+    other_totals, there = _frequencies(other_answers)
+    waiting, other_waiting = _awaiting(answers), _awaiting(other_answers)
     out: dict[str, list[dict[str, Any]]] = {}
     for qid in sorted(set(totals) & set(other_totals)):
         rows = []
         mine, theirs = here.get(qid, {}), there.get(qid, {})
+        counted = totals[qid] - waiting.get(qid, 0)
+        other_counted = other_totals[qid] - other_waiting.get(qid, 0)
         for key in set(mine) | set(theirs):
             count = mine.get(key, {}).get("count", 0)
             other = theirs.get(key, {}).get("count", 0)
-            pct, other_pct = percent(count, totals[qid]), percent(other, other_totals[qid])
+            pct, other_pct = percent(count, counted), percent(other, other_counted)
             rows.append(
                 {
                     "theme": (mine.get(key) or theirs[key])["theme"],
@@ -950,6 +1168,10 @@ def theme_comparison(
                     "other_count": other,
                     "other_percent": other_pct,
                     "change": None if pct is None or other_pct is None else pct - other_pct,
+                    "counted": counted,
+                    "other_counted": other_counted,
+                    "unreconciled": waiting.get(qid, 0),
+                    "other_unreconciled": other_waiting.get(qid, 0),
                 }
             )
         rows.sort(key=lambda r: (-r["count"], -r["other_count"], r["theme"].lower()))

@@ -3,6 +3,7 @@ and reading the coding and reconciliation pages' checkboxes, whose names are bui
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -123,24 +124,42 @@ def ids(data: QueryDict, name: str) -> set[int]:
     return out
 
 
+def ids_listed(data: QueryDict, name: str) -> set[int] | None:
+    """The whole numbers of a comma-separated list posted under ``name``; None if it was not posted
+    (a page or script from before the field)."""
+    value = data.get(name)
+    if value is None:
+        return None
+    return {int(v) for v in value.split(",") if v.isascii() and v.isdigit() and len(v) < 19}
+
+
 def one_id(data: QueryDict, name: str) -> int | None:
     found = ids(data, name)
     return next(iter(found)) if len(found) == 1 else None
 
 
+THEME_FIELD = re.compile(r"^theme_(\d{1,18})$")
+
+
 def coding_posted(
-    data: QueryDict, shown: set[int], themes: list[Theme]
+    data: QueryDict, shown: set[int], themes: list[Theme] | None = None
 ) -> tuple[dict[int, set[int] | None], list[int]]:
     """The coding posted from the coding page: for each answer the page showed (``shown``, the
     ids it posts back as "shown", of those the coder may code), the themes ticked, an empty set for
     "None of these themes", or None for nothing ticked; and the answers where both themes and
-    "None of these themes" were ticked (nothing is saved then)."""
+    "None of these themes" were ticked (nothing is saved then). Every ``theme_<id>`` posted is
+    read (``themes``, if given, limits them): a theme merged or retired since the page was shown
+    is for the service to follow or refuse, never silently dropped."""
     on_page = ids(data, "shown") & shown
     none = ids(data, "none")
+    wanted = None if themes is None else {t.pk for t in themes}
     ticked: dict[int, set[int]] = {}
-    for theme in themes:
-        for answer_id in ids(data, f"theme_{theme.pk}") & on_page:
-            ticked.setdefault(answer_id, set()).add(theme.pk)
+    for name in data:
+        found = THEME_FIELD.match(name)
+        if found is None or (wanted is not None and int(found.group(1)) not in wanted):
+            continue
+        for answer_id in ids(data, name) & on_page:
+            ticked.setdefault(answer_id, set()).add(int(found.group(1)))
     both = sorted(a for a in on_page if a in none and ticked.get(a))
     out: dict[int, set[int] | None] = {}
     for answer_id in on_page:
@@ -151,3 +170,14 @@ def coding_posted(
         else:
             out[answer_id] = None
     return out, both
+
+
+def stamps_posted(data: QueryDict, answer_ids: set[int]) -> dict[int, str]:
+    """{answer id: the stamp of the coder's coding the page showed} (``shown_<answer id>``; a NUL
+    is no stamp)."""
+    out = {}
+    for answer_id in answer_ids:
+        value = data.get(f"shown_{answer_id}")
+        if value is not None:
+            out[answer_id] = value.replace("\x00", "")[:2000]
+    return out

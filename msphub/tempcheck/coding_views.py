@@ -28,7 +28,17 @@ from msphub.core.states import StateChanged
 
 from . import agreement
 from . import coding as services
-from .coding_forms import CodebookThemeForm, MergeForm, QuoteForm, SampleDrawForm, coding_posted, ids, one_id
+from .coding_forms import (
+    CodebookThemeForm,
+    MergeForm,
+    QuoteForm,
+    SampleDrawForm,
+    coding_posted,
+    ids,
+    ids_listed,
+    one_id,
+    stamps_posted,
+)
 from .models import Answer, DoubleCoded, Question, Round, Theme
 
 ROUNDS = Round.objects.select_related("instrument")
@@ -77,7 +87,7 @@ def _back(name: str, round_: Round, question: Question) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.CODE, url_kwarg="slug", arg="round_", log=False, where=_with_answers)
+@record(ROUNDS, Action.CODE, url_kwarg="slug", arg="round_", where=_with_answers)
 def coding(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
     """The signed-in coder's own coding of a question's answers: only their ticks are shown and
     saved; suggestions from the answers already coded are shown, never ticked."""
@@ -89,18 +99,29 @@ def coding(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpRespon
     shown = {a.pk for a in answers}
     problems: dict[int, str] = {}
     posted_coding: dict[int, set[int] | None] | None = None
+    posted_stamps: dict[int, str] = {}
+    saved_note = ""
     if request.method == "POST":
-        judgements, both = coding_posted(request.POST, shown, themes)
+        judgements, both = coding_posted(request.POST, shown)
+        stamps = stamps_posted(request.POST, set(judgements))
         if both:
             councils = {a.pk: a.respondent.council for a in answers}
             problems = {
                 pk: f"{councils[pk]}'s answer: tick themes or “None of these themes”, not both" for pk in both
             }
-            posted_coding = judgements
+            posted_coding, posted_stamps = judgements, stamps
         else:
-            changed = services.save_coding(round_, question, request.user, judgements)
-            messages.success(request, f"Coding saved ({changed} answer{'s' if changed != 1 else ''} changed)")
-            return _back("coding", round_, question)
+            result = services.save_page_coding(
+                round_, question, request.user, judgements, stamps, ids_listed(request.POST, "themes_shown")
+            )
+            changed = result.changed
+            saved = f"Coding saved ({changed} answer{'s' if changed != 1 else ''} changed)"
+            if not result.refused:
+                messages.success(request, saved)
+                return _back("coding", round_, question)
+            # Shown again as stored now, so the coder sees what changed before saving again.
+            problems = result.refused
+            saved_note = f"{saved}. These answers were not saved:"
     mine = services.own_coding(answers, request.user)
     in_sample = set(DoubleCoded.objects.filter(answer_id__in=shown).values_list("answer_id", flat=True))
     coders = services.coders_of(shown)
@@ -128,6 +149,9 @@ def coding(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpRespon
                 "others": len(others),
                 "kept": sorted(labels[t] for t in chosen - offered if t in labels),
                 "error": problems.get(answer.pk, ""),
+                # The stored coding the page shows, posted back (services.save_page_coding); a page
+                # shown again with the posted ticks keeps the stamp it was posted with.
+                "stamp": posted_stamps.get(answer.pk) or services.coding_stamp(mine.get(answer.pk)),
             }
         )
     return _page(
@@ -138,6 +162,8 @@ def coding(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpRespon
         themes=themes,
         rows=rows,
         coded=len(mine),
+        themes_shown=",".join(str(t.pk) for t in themes),
+        saved_note=saved_note,
         errors=[
             (f"theme-{themes[0].pk}-{pk}" if themes else f"card-{pk}", text) for pk, text in problems.items()
         ],
@@ -169,7 +195,7 @@ def _themes_counted(round_: Round, codebook: Any) -> QuerySet[Theme]:
 
 
 @require_GET
-@record(ROUNDS, Action.CODE, url_kwarg="slug", arg="round_", log=False, where=_with_answers)
+@record(ROUNDS, Action.CODE, url_kwarg="slug", arg="round_", where=_with_answers)
 def codebook(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
     """A question's codebook for the round's region: themes with definitions, how many of the
     round's answers carry each, their frequencies beside another round's, and the history."""
@@ -188,6 +214,9 @@ def codebook(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResp
         other = next((r for r in others if r.region == round_.region), None)
     comparison = services.theme_comparison([round_], [other]).get(qid, []) if other else []
     sharing = services.rounds_sharing(book, _rounds(request)).order_by("-created_at") if book else []
+    answers = services.answers_to(round_, question)
+    responses = answers.count()
+    unreconciled = DoubleCoded.objects.filter(answer__in=answers, reconciled_at__isnull=True).count()
     return _page(
         request,
         "tempcheck/codebook.html",
@@ -195,7 +224,10 @@ def codebook(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResp
         question,
         codebook=book,
         themes=_themes_counted(round_, book),
-        responses=services.answers_to(round_, question).count(),
+        responses=responses,
+        # The counts leave out answers awaiting reconciliation, so the base does too (as the report's).
+        counted=responses - unreconciled,
+        unreconciled=unreconciled,
         sharing=sharing,
         others=others,
         other=other,
@@ -206,7 +238,7 @@ def codebook(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResp
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False, where=_with_answers)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", where=_with_answers)
 def theme_new(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
     question = _question(round_, qid)
     form = CodebookThemeForm(posted(request), codebook=services.find_codebook(round_, qid))
@@ -226,7 +258,7 @@ def theme_new(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False, where=_with_answers)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", where=_with_answers)
 def theme(request: AuthenticatedRequest, round_: Round, qid: str, theme_id: int) -> HttpResponse:
     """Change a theme: its name and definition; merge it into another; retire it or bring it back;
     delete it if nobody has used it."""
@@ -246,12 +278,25 @@ def theme(request: AuthenticatedRequest, round_: Round, qid: str, theme_id: int)
     )
     merge = MergeForm(request.POST if action == "merge" else None, theme=found)
     problem = ""
+    # The name and definition the page shows, posted back (services.change_theme refuses a stale
+    # page); a form shown again for a mistake keeps those it was posted with.
+    shown = (request.POST.get("shown_label"), request.POST.get("shown_definition"))
+    shown_label, shown_definition = (
+        (shown[0], shown[1])
+        if shown[0] is not None and shown[1] is not None
+        else (found.label, found.definition)
+    )
     if request.method == "POST" and found.merged_into_id is not None:
         problem = f"This theme has been merged into “{found.merged_into}”: change that theme instead"
     elif request.method == "POST":
         try:
             if action == "change" and form.is_valid():
-                services.change_theme(found, form.cleaned_data["label"], form.cleaned_data["definition"])
+                services.change_theme(
+                    found,
+                    form.cleaned_data["label"],
+                    form.cleaned_data["definition"],
+                    shown=None if shown[0] is None or shown[1] is None else (shown_label, shown_definition),
+                )
                 messages.success(request, "Theme changed")
                 return _back("codebook", round_, question)
             if action == "merge" and merge.is_valid():
@@ -269,6 +314,9 @@ def theme(request: AuthenticatedRequest, round_: Round, qid: str, theme_id: int)
                 return _back("codebook", round_, question)
             if action not in ("change", "merge"):
                 problem = "Choose what to do with the theme"
+        except StateChanged as changed:
+            problem = str(changed)  # the form keeps what was posted; saved again, it is accepted
+            shown_label, shown_definition = found.label, found.definition
         except ValidationError as exc:
             problem = " ".join(exc.messages)
     return _page(
@@ -280,6 +328,8 @@ def theme(request: AuthenticatedRequest, round_: Round, qid: str, theme_id: int)
         form=form,
         merge=merge,
         problem=problem,
+        shown_label=shown_label,
+        shown_definition=shown_definition,
         in_use=services.in_use(found),
         current="codebook",
     )
@@ -289,7 +339,7 @@ def theme(request: AuthenticatedRequest, round_: Round, qid: str, theme_id: int)
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False, where=_with_answers)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", where=_with_answers)
 def coding_sample(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
     """The lead chooses the answers each coded by two coders: a random draw of a number or share
     of them (reproducible), or by ticking them."""
@@ -315,10 +365,22 @@ def coding_sample(request: AuthenticatedRequest, round_: Round, qid: str) -> Htt
             else:
                 on_page = ids(request.POST, "shown") & shown
                 ticked = ids(request.POST, "sampled") & on_page
-                wanted = (set(sample) - on_page) | ticked
-                added, removed = services.set_sample(round_, question, wanted)
+                as_shown = ids_listed(request.POST, "sample_as_shown")
+                if as_shown is None:  # a script from before the field: the sample as read here
+                    added, removed = services.set_sample(round_, question, (set(sample) - on_page) | ticked)
+                else:
+                    added, removed = services.set_sample_from_page(
+                        round_, question, on_page, ticked, as_shown
+                    )
                 messages.success(request, f"Sample saved: {added} answers added, {removed} removed")
                 return _back("coding_sample", round_, question)
+        except StateChanged as changed:
+            problem = str(changed)
+            # Shown as it is now, so that saving again starts from the sample as changed.
+            sample = {
+                s.answer_id: s
+                for s in DoubleCoded.objects.filter(answer_id__in=shown).select_related("reconciled_by")
+            }
         except ValidationError as exc:
             problem = " ".join(exc.messages)
     rows = [{"answer": a, "sample": sample.get(a.pk)} for a in answers]
@@ -330,6 +392,7 @@ def coding_sample(request: AuthenticatedRequest, round_: Round, qid: str) -> Htt
         rows=rows,
         draw=draw,
         problem=problem,
+        sample_as_shown=",".join(str(pk) for pk in sorted(sample)),
         in_sample=len(sample),
         reconciled=sum(1 for s in sample.values() if s.reconciled_at),
         current="coding_sample",
@@ -340,7 +403,7 @@ def coding_sample(request: AuthenticatedRequest, round_: Round, qid: str) -> Htt
 
 
 @require_GET
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False, where=_with_answers)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", where=_with_answers)
 def coding_agreement(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
     """Percent agreement and Cohen's kappa on the double-coded sample, per theme and overall."""
     question = _question(round_, qid)
@@ -376,7 +439,7 @@ def coding_agreement(request: AuthenticatedRequest, round_: Round, qid: str) -> 
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False, where=_with_answers)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", where=_with_answers)
 def coding_reconcile(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
     """The disagreements in the double-coded sample, answer by answer, and the lead's final coding
     of each (under a lock on its place in the sample: a reconciliation made meanwhile is shown,
@@ -393,7 +456,8 @@ def coding_reconcile(request: AuthenticatedRequest, round_: Round, qid: str) -> 
             return _back("coding_reconcile", round_, question)
         answer_id = one_id(request.POST, "answer")
         target = next((s for s in services.sampled(round_, question) if s.answer.pk == answer_id), None)
-        expected = request.POST.get("expected", "").replace("\x00", "")[:64]
+        # The reconciliation and each coder's coding as the page showed them (Sampled.expected).
+        expected = request.POST.get("expected", "").replace("\x00", "")[:2000]
         if target is None:
             problem = "Choose an answer of the double-coded sample to reconcile"
         elif not target.double_coded:
@@ -457,7 +521,7 @@ def coding_reconcile(request: AuthenticatedRequest, round_: Round, qid: str) -> 
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False, where=_with_answers)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", where=_with_answers)
 def coding_quotes(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
     """The lead picks the quotes the report shows for each theme and excerpts them."""
     question = _question(round_, qid)
@@ -466,9 +530,22 @@ def coding_quotes(request: AuthenticatedRequest, round_: Round, qid: str) -> Htt
     themes = [t for t in counted if getattr(t, "answers", 0)]  # those with answers to quote
     data = request.POST if request.method == "POST" else request.GET
     wanted = one_id(data, "theme")
-    current = next((t for t in themes if t.pk == wanted), themes[0] if themes else None)
+    current = next((t for t in themes if t.pk == wanted), None)
     bound: tuple[int, QuoteForm] | None = None
-    if request.method == "POST" and current is not None:
+    problem, problem_answer = "", None
+    if request.method == "POST" and current is None:
+        # Never the first theme instead: a quote posted for one theme is never saved under another.
+        gone = services.themes_of(codebook).filter(pk=wanted or 0).select_related("merged_into").first()
+        if gone is not None and gone.merged_into is not None:
+            problem = (
+                f"This theme has been merged into “{gone.merged_into.label}” since this page was shown: "
+                "choose the quote under that theme"
+            )
+            current = next((t for t in themes if t.pk == gone.merged_into_id), None)
+        else:
+            problem = "Choose a theme"
+    elif request.method == "POST" and current is not None:
+        answer_id = one_id(request.POST, "answer")
         if request.POST.get("action") == "remove":
             quote = (
                 services.quotes_for(round_, question)
@@ -478,29 +555,43 @@ def coding_quotes(request: AuthenticatedRequest, round_: Round, qid: str) -> Htt
             if quote is not None:
                 services.remove_quote(quote)
                 messages.success(request, "Quote removed")
+            else:
+                messages.success(request, "That quote had already been removed")
             return redirect(
                 reverse("tempcheck:coding_quotes", args=[round_.slug, qid]) + f"?theme={current.pk}"
             )
-        answer = (
-            services.quotable(round_, question, current)
-            .filter(pk=one_id(request.POST, "answer") or 0)
-            .first()
-        )
-        if answer is not None:
+        answer = services.quotable(round_, question, current).filter(pk=answer_id or 0).first()
+        if answer is None:
+            problem = "Choose an answer that carries this theme"
+        else:
             form = QuoteForm(request.POST, prefix=f"answer-{answer.pk}", text=answer.answer)
+            shown_excerpt = request.POST.get("shown_excerpt")
             if form.is_valid():
                 try:
                     services.choose_quote(
-                        round_, question, answer.pk, current, form.cleaned_data["excerpt"], request.user
+                        round_,
+                        question,
+                        answer.pk,
+                        current,
+                        form.cleaned_data["excerpt"],
+                        request.user,
+                        expected=None if shown_excerpt is None else shown_excerpt.replace("\x00", ""),
                     )
+                except StateChanged as changed:
+                    # Shown again with the stored quote, so the lead sees what changed.
+                    problem, problem_answer = str(changed), answer.pk
                 except ValidationError as exc:
                     form.add_error(None, exc)
+                    bound = (answer.pk, form)
                 else:
                     messages.success(request, f"Quote from {answer.respondent.council}'s answer chosen")
                     return redirect(
                         reverse("tempcheck:coding_quotes", args=[round_.slug, qid]) + f"?theme={current.pk}"
                     )
-            bound = (answer.pk, form)
+            else:
+                bound = (answer.pk, form)
+    if current is None and themes:
+        current = themes[0]
     quotes = list(services.quotes_for(round_, question).filter(theme=current)) if current else []
     chosen = {q.answer_id: q for q in quotes}
     candidates = []
@@ -513,7 +604,15 @@ def coding_quotes(request: AuthenticatedRequest, round_: Round, qid: str) -> Htt
                 form = QuoteForm(
                     prefix=f"answer-{answer.pk}", text=answer.answer, initial={"excerpt": excerpt}
                 )
-            candidates.append({"answer": answer, "form": form, "quote": chosen.get(answer.pk)})
+            candidates.append(
+                {
+                    "answer": answer,
+                    "form": form,
+                    "quote": chosen.get(answer.pk),
+                    # The quote shown, posted back: a change made meanwhile is refused, not overwritten.
+                    "shown_excerpt": chosen[answer.pk].excerpt if answer.pk in chosen else "",
+                }
+            )
     return _page(
         request,
         "tempcheck/coding_quotes.html",
@@ -524,6 +623,8 @@ def coding_quotes(request: AuthenticatedRequest, round_: Round, qid: str) -> Htt
         quotes=quotes,
         candidates=candidates,
         bound=bound,
+        problem=problem,
+        problem_answer=problem_answer,
         current="coding_quotes",
     )
 

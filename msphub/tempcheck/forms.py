@@ -7,6 +7,8 @@ from msphub.accounts.models import Organisation, Role, User
 from msphub.core.forms import GovukDateField, GovukForm
 from msphub.core.imports import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
+# asked_only is analysis's, so that the report and the conversation form word a condition alike.
+from .analysis import MIN_DECLINED_FOR_NAMES, asked_only
 from .models import Instrument, Question, Respondent, Round
 
 COUNCIL_MAX_LENGTH = Respondent._meta.get_field("council").max_length or 200
@@ -29,16 +31,24 @@ def reason_needed(own: str, moderated: str, reason: str) -> bool:
 
 def region_choices(user: User) -> list[tuple[str, str]]:
     """The regions ``user`` may give a round: a regional lead their own region; a national network's
-    lead "National" or any region councils have (Organisation, kind council) or rounds already use."""
+    lead "National" or any region councils have (Organisation, kind council), rounds already use, or
+    the respondents of a national round have (a national round can be cut to any of its councils'
+    regions, so a round of one of them can be set up and compared with it). One query (a UNION)."""
     own = user.network_region
     if own:
         return [(own, own)]
+    # order_by() each: a model's default ordering would otherwise go into the UNION's parts.
     councils = Organisation.objects.filter(kind=Organisation.Kind.COUNCIL).exclude(region="")
     used = Round.objects.exclude(region="")
-    names = {
-        *councils.values_list("region", flat=True).distinct(),
-        *used.values_list("region", flat=True).distinct(),
-    }
+    national = Respondent.objects.filter(round__region="", round__aggregate_only=False).exclude(region="")
+    names = set(
+        councils.order_by()
+        .values_list("region", flat=True)
+        .union(
+            used.order_by().values_list("region", flat=True),
+            national.order_by().values_list("region", flat=True),
+        )
+    )
     regions = sorted((n for n in names if n.strip().casefold() != NATIONAL), key=str.casefold)
     return [("", "Choose a region"), (NATIONAL, "National (all of England)"), *((r, r) for r in regions)]
 
@@ -199,7 +209,8 @@ class RoundForm(_RoundForm):
         required=False,
         help_text="Their names are listed beside their answers, as in the London report. You can "
         "change this for each council on the round\u2019s page, and interviewers on the conversation "
-        "form.",
+        f"form. If some decline, no council is named unless at least {MIN_DECLINED_FOR_NAMES} declined "
+        "(so that no one can tell what a declining council answered).",
     )
     interviewers = forms.ModelMultipleChoiceField(
         label="Interviewers",
@@ -230,7 +241,9 @@ class ImportForm(_RoundForm):
         label="Every council in the file agreed to be named in the report\u2019s tables",
         required=False,
         help_text="Otherwise the file\u2019s may_name column (yes or no) says which did; without "
-        "either, none is named",
+        f"either, none is named. If some decline, no council is named unless at least "
+        f"{MIN_DECLINED_FOR_NAMES} declined. Consent to be named beside a quote is the file\u2019s "
+        "may_quote column (yes or no), not this box",
     )
 
     def clean_responses(self) -> Any:
@@ -271,7 +284,9 @@ class NamingForm(GovukForm):
         label="Councils that agreed to be named in the report\u2019s tables",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Their names are listed beside their answers in every table of the report",
+        help_text="Their names are listed beside their answers in the report\u2019s tables when every "
+        f"council agreed, or when at least {MIN_DECLINED_FOR_NAMES} declined; otherwise no council is "
+        "named (with only one or two declining, what they answered could be worked out)",
         error_messages={"invalid_choice": "Select councils of this round"},
     )
 
@@ -309,17 +324,6 @@ class DataQualityNoteForm(GovukForm):
         if not text:
             raise forms.ValidationError("Enter the note")
         return text
-
-
-def asked_only(condition: str) -> str:
-    """A question's condition as the words after "Ask only" or "Asked only": the instruments word it
-    either way ("asked where changes ... are not yet complete", "where ..."), so a leading "asked" or
-    "ask" and a closing full stop are left off, and it is not said twice ("Asked only asked where")."""
-    words = condition.strip().rstrip(".").strip()
-    for lead in ("asked only ", "ask only ", "asked ", "ask ", "only "):
-        if words.lower().startswith(lead):
-            words = words[len(lead) :].lstrip()
-    return words
 
 
 def _grid_name(question: Question, index: int) -> str:

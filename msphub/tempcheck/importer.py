@@ -8,6 +8,14 @@ A responses file may carry a ``may_name`` column (``yes`` or ``no``, any case, t
 of a respondent): whether the council agreed to be named in the report's tables
 (Respondent.may_name). Without it nobody is named, unless the import says everyone agreed
 (``named=True``, tempcheck_import --named); then a ``no`` in the column is refused as a contradiction.
+
+It may also carry a ``may_quote`` column (the same values and rules): whether the council agreed to be
+named beside a quote from its open answers (Answer.may_name_council, which the conversation form asks
+for each open answer). ``named`` does not cover it: agreeing to be named in tables is not agreeing to
+have one's words quoted by name, so without the column no imported quote names its council.
+
+A problem of a respondent's consent (a value that is not yes or no, two values, a no against ``named``)
+is reported once, on the first line it occurs, naming the council, not once for every row.
 """
 
 import csv
@@ -29,6 +37,8 @@ COLUMNS = ["respondent_id", "council", "region", "question_id", "item", "answer"
 # Optional: whether the respondent's council agreed to be named in the report's tables.
 MAY_NAME = "may_name"
 MAY_NAME_VALUES = {"yes": True, "no": False}
+# Optional: whether the council agreed to be named beside a quote from its open answers.
+MAY_QUOTE = "may_quote"
 BASELINE_COLUMNS = ["question_id", "item", "category", "count", "base"]
 
 
@@ -91,6 +101,8 @@ class Parsed:
     answers: list[tuple[str, str, str, str]] = field(default_factory=list)
     # The respondents whose council agreed to be named in tables (the may_name column, or all).
     named: set[str] = field(default_factory=set)
+    # The respondents whose council agreed to be named beside a quote (the may_quote column).
+    quoted: set[str] = field(default_factory=set)
 
 
 def _decode(data: bytes) -> str:
@@ -124,35 +136,60 @@ def _rows(
     return rows
 
 
-def _may_name(
-    line: int, rid: str, value: str | None, named: bool, said: dict[str, tuple[bool, int]]
-) -> str | None:
-    """The problem with a row's may_name value (yes or no, the same on every row of a respondent,
-    and not no when the import says everyone agreed), or None; records what the respondent said."""
-    if value is None:
+@dataclass
+class _Consent:
+    """What the rows of a consent column (may_name or may_quote) said for each respondent, and the
+    respondents already reported as wrong in it (each is reported once, not on every row)."""
+
+    column: str
+    said: dict[str, tuple[bool, int]] = field(default_factory=dict)
+    reported: set[str] = field(default_factory=set)
+
+    def check(self, line: int, rid: str, council: str, value: str | None, everyone: bool) -> str | None:
+        """The problem with a row's value (yes or no, the same on every row of a respondent, and not
+        no when the import says everyone agreed: ``everyone``), or None; records what was said. None
+        for a respondent reported already: the first line it occurs on names it."""
+        if value is None or rid in self.reported:
+            return None
+        agreed = MAY_NAME_VALUES.get(value.lower())
+        problem = None
+        who = f"{council}, respondent {rid}" if council else f"respondent {rid}"
+        # Worded as before (tests and users know "line N: may_name ..."), the council added at the end.
+        if agreed is None:
+            problem = f"line {line}: {self.column} must be yes or no, not {shown(value)} ({who})"
+        elif rid in self.said and self.said[rid][0] != agreed:
+            problem = (
+                f"line {line}: respondent {rid} is given a different {self.column} from line "
+                f"{self.said[rid][1]} ({council or 'no council given'})"
+            )
+        elif everyone and not agreed:
+            problem = (
+                f"line {line}: {self.column} is no, but the import says every respondent agreed to be "
+                f"named ({who})"
+            )
+        if problem:
+            self.reported.add(rid)
+            return problem
+        assert agreed is not None
+        self.said.setdefault(rid, (agreed, line))
         return None
-    agreed = MAY_NAME_VALUES.get(value.lower())
-    if agreed is None:
-        return f"line {line}: may_name must be yes or no, not {shown(value)}"
-    if rid in said and said[rid][0] != agreed:
-        return f"line {line}: respondent {rid} is given a different may_name from line {said[rid][1]}"
-    said.setdefault(rid, (agreed, line))
-    if named and not agreed:
-        return f"line {line}: may_name is no, but the import says every respondent agreed to be named"
-    return None
+
+    def agreed(self) -> set[str]:
+        return {rid for rid, (yes, _) in self.said.items() if yes}
 
 
 def parse_responses(data: bytes, instrument: Instrument, named: bool = False) -> Parsed:
     """The answers of a CSV file of responses; ImportRefused lists every problem by line.
 
     ``named``: every respondent in the file agreed to be named in tables (tempcheck_import --named);
-    otherwise a respondent agreed where the optional may_name column says yes."""
-    rows = _rows(data, COLUMNS, (MAY_NAME,))
+    otherwise a respondent agreed where the optional may_name column says yes. Consent to be named
+    beside a quote: where the optional may_quote column says yes (``named`` does not cover it)."""
+    rows = _rows(data, COLUMNS, (MAY_NAME, MAY_QUOTE))
     problems: list[str] = []
     questions = {q.qid: q for q in instrument.questions.all()}
     parsed = Parsed()
     seen: dict[tuple[str, str, str], int] = {}
-    said: dict[str, tuple[bool, int]] = {}
+    may_name, may_quote = _Consent(MAY_NAME), _Consent(MAY_QUOTE)
     for line, row in rows:
         rid, qid, item, answer = row["respondent_id"], row["question_id"], row["item"], row["answer"]
         if not rid:
@@ -162,7 +199,9 @@ def parse_responses(data: bytes, instrument: Instrument, named: bool = False) ->
         if rid in parsed.respondents and parsed.respondents[rid] != council:
             problems.append(f"line {line}: respondent {rid} is given a different council or region")
         parsed.respondents.setdefault(rid, council)
-        if problem := _may_name(line, rid, row.get(MAY_NAME), named, said):
+        if problem := may_name.check(line, rid, row["council"], row.get(MAY_NAME), named):
+            problems.append(problem)
+        if problem := may_quote.check(line, rid, row["council"], row.get(MAY_QUOTE), False):
             problems.append(problem)
         question = questions.get(qid)
         if question is None:
@@ -194,7 +233,8 @@ def parse_responses(data: bytes, instrument: Instrument, named: bool = False) ->
         problems.append("line 2: the file has no answers")
     if problems:
         raise ImportRefused.listing(problems)
-    parsed.named = set(parsed.respondents) if named else {rid for rid, (yes, _) in said.items() if yes}
+    parsed.named = set(parsed.respondents) if named else may_name.agreed()
+    parsed.quoted = may_quote.agreed()
     return parsed
 
 
@@ -203,7 +243,8 @@ def create_round(
     slug: str, title: str, instrument: Instrument, data: bytes, region: str = "", named: bool = False
 ) -> Round:
     """A round from a CSV file of responses. ``named``: every council in the file agreed to be
-    named in the report's tables (else those the may_name column says yes for). A respondent whose
+    named in the report's tables (else those the may_name column says yes for); an open answer may
+    name its council beside a quote where the may_quote column says yes. A respondent whose
     region is blank is of the round's region (as services.create_round sets up a round's councils),
     so that a report merged and cut to that region keeps the round's own councils."""
     check_round(slug, title, region)
@@ -225,7 +266,14 @@ def create_round(
     questions = {q.qid: q for q in instrument.questions.all()}
     Answer.objects.bulk_create(
         (
-            Answer(respondent=by_id[rid], question=questions[qid], item=item, answer=answer)
+            Answer(
+                respondent=by_id[rid],
+                question=questions[qid],
+                item=item,
+                answer=answer,
+                # Only an open answer is quoted, so only it carries the consent.
+                may_name_council=rid in parsed.quoted and questions[qid].type == "open",
+            )
             for rid, qid, item, answer in parsed.answers
         ),
         batch_size=2000,

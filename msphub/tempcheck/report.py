@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,7 +27,7 @@ from msphub.core.downloads import PDF_UA, csv_text, render_pdf
 
 from . import analysis, coding
 from .instruments import CROSSTAB_TYPES
-from .models import Question, Respondent, Round
+from .models import Answer, Question, Respondent, Round
 
 DOCUMENT = "tempcheck/report_document.html"
 # The existing CSV columns (a contract: they stay first, in this order).
@@ -76,13 +76,40 @@ class Choices:
 
 def _values(query: QueryDict, name: str) -> list[str]:
     """The distinct values given for ``name``, in order; anything no slug or region can be (a NUL,
-    an overlong value) is dropped, as an unknown one is."""
+    an overlong value) is dropped, as an unknown one is (``_malformed`` says whether any was)."""
     seen: list[str] = []
     for value in query.getlist(name)[:50]:
         value = value.strip()
         if value and len(value) <= 200 and "\x00" not in value and value not in seen:
             seen.append(value)
     return seen
+
+
+def _malformed(query: QueryDict, *names: str) -> bool:
+    """Whether a value given for one of ``names`` was dropped by ``_values`` as no slug or region
+    can be, so that the page says some choices were left out rather than dropping it silently."""
+    return any(
+        value.strip() and (len(value.strip()) > 200 or "\x00" in value)
+        for name in names
+        for value in query.getlist(name)[:50]
+    )
+
+
+def _regions_of(rounds: Iterable[Round]) -> dict[int, list[str]]:
+    """Each round's regions (those its councils are in), in one query."""
+    found: dict[int, list[str]] = {}
+    for round_id, region in (
+        Respondent.objects.filter(round__in=list(rounds))
+        .exclude(region="")
+        .order_by()
+        .values_list("round_id", "region")
+        .distinct()
+    ):
+        names = found.setdefault(round_id, [])
+        # A region is matched without regard to case (analysis.respondents): offered once.
+        if all(n.casefold() != region.casefold() for n in names):
+            names.append(region)
+    return {k: sorted(v) for k, v in found.items()}
 
 
 def _regions(rounds: Iterable[Round]) -> list[str]:
@@ -130,7 +157,7 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
     by_slug = {r.slug: r for r in merge_offer}
     asked = [s for s in _values(query, "merge") if s != round_.slug]
     merged = [by_slug[s] for s in asked if s in by_slug][: MOST_ROUNDS - 1]
-    if len(merged) < len(asked):
+    if len(merged) < len(asked) or _malformed(query, "merge"):
         messages.append(
             "Some rounds could not be merged into this report (not found, or not yours to merge)."
         )
@@ -155,12 +182,19 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
         elif asked_region:
             messages.append("No council in this report is in the region asked for: the report is not cut.")
 
-    # What may be compared with: whole rounds (not those in the report unless it is cut), and for a
-    # regional lead each national round's councils of their own region.
+    # What may be compared with: whole rounds (not those in the report unless it is cut), for a
+    # regional lead each national round's councils of their own region, and for a national lead
+    # each region of every national round (its own round's too: England against London).
     in_report = {r.pk for r in rounds}
     offer: list[tuple[str, analysis.Scope, str]] = []
     today = timezone.localdate()
-    for other in comparable.select_related("instrument").order_by("-created_at", "title"):
+    comparable_rounds = list(comparable.select_related("instrument").order_by("-created_at", "title"))
+    national_regions = (
+        _regions_of(r for r in comparable_rounds if not r.region and not r.aggregate_only)
+        if national_lead
+        else {}
+    )
+    for other in comparable_rounds:
         if (
             lead_region
             and not other.region
@@ -177,33 +211,34 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
             continue
         # A national round in a report cut to a region is offered whole (the region against England).
         if other.pk not in in_report or (region is not None and not other.region):
-            kind = (
-                " (published figures)"
-                if other.aggregate_only
-                else (" (national)" if not other.region else "")
-            )
-            offer.append((other.slug, analysis.Scope((other,)), f"{other.title}{kind}"))
+            offer.append((other.slug, analysis.Scope((other,)), f"{other.title}{_kind(other)}"))
         if lead_region and not other.region and not other.aggregate_only:
             own_cut = analysis.Scope((other,), lead_region)
             offer.append(
                 (f"{other.slug}@{lead_region}", own_cut, f"{other.title}: its {lead_region} councils")
             )
-    offered = {value: scope for value, scope, _label in offer}
+        for name in national_regions.get(other.pk, []):
+            offer.append(
+                (
+                    f"{other.slug}@{name}",
+                    analysis.Scope((other,), name),
+                    f"{other.title}: its {name} councils",
+                )
+            )
+    current = analysis.Scope(rounds, region).key
+    # The report itself is not offered (a national round's own region when the report is cut to it).
+    offer = [o for o in offer if o[1].key != current]
+    # Matched without regard to case, as ``region`` is ("national-2016@london").
+    offered = {value.casefold(): scope for value, scope, _label in offer}
     # No more are read than can be used, so that a long query string cannot make many queries.
     given = _values(query, "compare")
     asked_compare = given[:MOST_ROUNDS]
-    compare = [offered[v] for v in asked_compare if v in offered]
-    if national_lead:
-        # A national lead may compare with any region of a national round ("slug@Region").
-        for value in asked_compare:
-            slug, _, name = value.partition("@")
-            if value not in offered and name and slug in offered and not offered[slug].aggregate_only:
-                regions = {r.lower(): r for r in _regions(offered[slug].rounds)}
-                if name.lower() in regions:
-                    compare.append(analysis.Scope(offered[slug].rounds, regions[name.lower()]))
-    current = analysis.Scope(rounds, region).key
-    compare = [c for c in compare if c.key != current][:MOST_ROUNDS]
-    if len(compare) < len(given):
+    compare: list[analysis.Scope] = []
+    for value in asked_compare:
+        scope = offered.get(value.casefold())
+        if scope is not None and all(c.key != scope.key for c in compare):
+            compare.append(scope)
+    if len(compare) < len(given) or _malformed(query, "compare"):
         messages.append(
             "Some of what was asked to compare with could not be (not found, not yours to compare, "
             f"the report itself, or more than {MOST_ROUNDS})."
@@ -213,6 +248,10 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
 
     chosen = analysis.chosen_from(query, round_.instrument)
     messages.extend(chosen.messages)
+    # A NUL-only value is cleaned to nothing by chosen_from, which then says nothing: said here.
+    said = any("cross-tab" in m for m in chosen.messages)
+    if _malformed(query, "crosstab_rows", "crosstab_columns") and not chosen.crosstabs and not said:
+        messages.append("A cross-tab was asked for a question this report does not have: left out.")
     return Choices(
         rounds=rounds,
         region=region,
@@ -228,6 +267,15 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
         figures_offer=_figures_offer(round_, chosen),
         restricted=restricted,
     )
+
+
+def _kind(round_: Round) -> str:
+    """What kind of round a compare option is, after its title, unless the title already says it
+    ("MSP evaluation 2014/15 (published counts)" is not followed by "(published figures)")."""
+    title = round_.title.casefold()
+    if round_.aggregate_only:
+        return "" if "published" in title else " (published figures)"
+    return "" if round_.region else " (national)"
 
 
 def _fieldwork_over(round_: Round, today: date) -> bool:
@@ -324,7 +372,14 @@ def as_csv(data: dict[str, Any]) -> str:
     then the councils named (those that agreed, where the report names councils), then for each
     compared round its count, n, per cent and the change in percentage points; then the grid item's
     improvement score and, for each compared round, the change in it and the comparison's caveat
-    (the same on every row of the item)."""
+    (the same on every row of the item); last, ``figure``, what the row is.
+
+    The grouped figures the page shows are extra rows in the same columns (docs/tempcheck-report.md,
+    "The CSV"): each question's combined answers after its own rows (``category`` is the combined
+    answers' label), each grid's averages over items after the grid (``item`` is the group's
+    label), and the cross-tabs last (``question_id`` "<rows> by <columns>", ``item`` the row's
+    answer, ``category`` the column's); ``figure`` says which, and whether it was declared in the
+    instrument or chosen on the page."""
     compared = _comparisons(data)
     header = [*CSV_HEADER, "councils"]
     for c in compared:
@@ -337,41 +392,113 @@ def as_csv(data: dict[str, Any]) -> str:
     header.append("improvement_score")
     for c in compared:
         header += [f"{c['label']}: improvement score change", f"{c['label']}: caveat"]
+    header.append("figure")
 
     def blank(value: Any) -> Any:
         return "" if value is None else value
+
+    def kind(what: str, figure: dict[str, Any]) -> str:
+        return f"{what} ({'chosen' if figure.get('chosen') else 'declared'})"
 
     # The scope's key, as compared_with keys a scope: a merged or cut report is told apart from
     # its first round's own CSV.
     slugs = [r["slug"] for r in data.get("rounds") or [{"slug": data["round"]}]]
     key = "+".join(slugs) + (f"@{data['region']}" if data.get("region") else "")
+    empty_tail = ["", ""] * len(compared)
+
+    def entry_rows(qid: str, entry: dict[str, Any]) -> Iterable[list[Any]]:
+        for row in entry["rows"]:
+            line = [
+                key, qid, entry["item"] or "", row["category"], row["count"], entry["n"],
+                row["percent"], entry["no_response"], "; ".join(row.get("councils") or []),
+            ]  # fmt: skip
+            for c in compared:
+                other = entry.get("comparisons", {}).get(c["key"])
+                there = _by_category(other["rows"]).get(row["category"]) if other else None
+                if other is None or there is None:
+                    line += ["", "", "", ""]
+                    continue
+                line += [
+                    blank(there["count"]),
+                    blank(other["n"]),
+                    blank(there["percent"]),
+                    blank(there.get("change")),
+                ]
+            line.append(blank(entry.get("improvement_score")))
+            for c in compared:
+                other = entry.get("comparisons", {}).get(c["key"]) or {}
+                line += [blank(other.get("change")), blank(other.get("caveat"))]
+            line.append("answer")
+            yield line
+        # Combined answers: the same n and no response as the question's (or item's) own rows.
+        for group in entry.get("groups") or []:
+            line = [
+                key, qid, entry["item"] or "", group["label"], blank(group.get("count")), entry["n"],
+                blank(group.get("percent")), entry["no_response"], "; ".join(group.get("councils") or []),
+            ]  # fmt: skip
+            for c in compared:
+                other = entry.get("comparisons", {}).get(c["key"])
+                there = next(
+                    (g for g in (other or {}).get("groups") or [] if g["label"] == group["label"]), None
+                )
+                if other is None or there is None:
+                    line += ["", "", "", ""]
+                    continue
+                line += [
+                    blank(there.get("count")),
+                    blank(other["n"]),
+                    blank(there.get("percent")),
+                    blank(there.get("change")),
+                ]
+            line.append("")
+            for c in compared:
+                other = entry.get("comparisons", {}).get(c["key"]) or {}
+                line += ["", blank(other.get("caveat"))]
+            line.append(kind("combined answers", group))
+            yield line
+
+    def average_rows(qid: str, group: dict[str, Any]) -> Iterable[list[Any]]:
+        # A mean of the items' shares has no count or single n (the items' bases are in the page).
+        shares = [(r["category"], r) for r in group.get("rows") or []]
+        shares += [(g["label"], g) for g in group.get("groups") or []]
+        for i, (category, share) in enumerate(shares):
+            line = [key, qid, group["label"], category, "", "", blank(share.get("percent")), "", ""]
+            for c in compared:
+                other = (group.get("comparisons") or {}).get(c["key"])
+                there = (other or {}).get("rows", []) + (other or {}).get("groups", [])
+                if other is None or i >= len(there):
+                    line += ["", "", "", ""]
+                    continue
+                line += ["", "", blank(there[i].get("percent")), blank(there[i].get("change"))]
+            line.append("")
+            for c in compared:
+                other = (group.get("comparisons") or {}).get(c["key"]) or {}
+                line += ["", blank(other.get("caveat"))]
+            line.append(kind("average over items", group))
+            yield line
+
+    def crosstab_rows(tab: dict[str, Any]) -> Iterable[list[Any]]:
+        # Cross-tabs are of this report's councils only: no comparison columns.
+        qid = f"{tab['rows_question']} by {tab['columns_question']}"
+        for row in tab.get("rows") or []:
+            for cell in row["cells"]:
+                line = [
+                    key, qid, row["category"], cell["category"], cell["count"], row["n"],
+                    blank(cell["percent"]), "", "; ".join(cell.get("councils") or []),
+                ]  # fmt: skip
+                line += ["", "", "", ""] * len(compared) + [""] + empty_tail
+                line.append(kind("cross-tab", tab))
+                yield line
 
     def rows() -> Iterable[list[Any]]:
+        item_groups = data.get("item_groups") or {}
         for qid, entries in data["questions"].items():
             for entry in entries:
-                for row in entry["rows"]:
-                    line = [
-                        key, qid, entry["item"] or "", row["category"], row["count"], entry["n"],
-                        row["percent"], entry["no_response"], "; ".join(row.get("councils") or []),
-                    ]  # fmt: skip
-                    for c in compared:
-                        other = entry.get("comparisons", {}).get(c["key"])
-                        there = _by_category(other["rows"]).get(row["category"]) if other else None
-                        if other is None or there is None:
-                            line += ["", "", "", ""]
-                            continue
-                        change = there.get("change")
-                        line += [
-                            blank(there["count"]),
-                            blank(other["n"]),
-                            blank(there["percent"]),
-                            "" if change is None else change,
-                        ]
-                    line.append(blank(entry.get("improvement_score")))
-                    for c in compared:
-                        other = entry.get("comparisons", {}).get(c["key"]) or {}
-                        line += [blank(other.get("change")), blank(other.get("caveat"))]
-                    yield line
+                yield from entry_rows(qid, entry)
+            for group in item_groups.get(qid) or []:
+                yield from average_rows(qid, group)
+        for tab in data.get("crosstabs") or []:
+            yield from crosstab_rows(tab)
 
     return csv_text(header, rows())
 
@@ -777,11 +904,16 @@ def _person(user: Any) -> str:
 
 
 def _themes(
-    scope: analysis.Scope, compare: Sequence[analysis.Scope], compared: list[dict[str, Any]]
+    scope: analysis.Scope,
+    compare: Sequence[analysis.Scope],
+    compared: list[dict[str, Any]],
+    restricted: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """The open questions' themes over the report's councils (coding.open_answers), and each theme's
     frequency beside its frequency in each compared scope with answers (coding.theme_comparison;
-    a baseline has none)."""
+    a baseline has none). For a scope the user may not see in full (``restricted``: Choices), a
+    question's other figures are shown only from analysis.MIN_BASE councils answering it there, as
+    every other comparison is: below it they are "–" with the note why."""
     kept = analysis.respondents(scope)
     opened = coding.open_answers(list(scope.rounds), kept)
     labels = {c["key"]: c["label"] for c in compared}
@@ -789,18 +921,64 @@ def _themes(
     for other in compare:
         if other.aggregate_only:
             continue
-        found = coding.theme_comparison(
-            list(scope.rounds), list(other.rounds), kept, analysis.respondents(other)
-        )
+        theirs = analysis.respondents(other)
+        found = coding.theme_comparison(list(scope.rounds), list(other.rounds), kept, theirs)
+        bases = _open_bases(theirs, found) if other.key in restricted else {}
         for qid, rows in found.items():
-            if rows:
-                by_qid.setdefault(qid, []).append(
-                    {
-                        "label": labels.get(other.key, other.title),
-                        "rows": [{**r, "change_text": _signed(r.get("change"))} for r in rows],
-                    }
-                )
+            if not rows:
+                continue
+            label = labels.get(other.key, other.title)
+            hidden = other.key in restricted and bases.get(qid, 0) < analysis.MIN_BASE
+            if hidden:
+                # One council's answer could be told from a theme's count below the base.
+                rows = [{**r, "other_count": None, "other_percent": None, "change": None} for r in rows]
+            by_qid.setdefault(qid, []).append(
+                {
+                    "label": label,
+                    "rows": [{**r, "change_text": _signed(r.get("change"))} for r in rows],
+                    "suppressed": hidden,
+                    "note": (
+                        f"Not shown: fewer than {analysis.MIN_BASE} councils answered in {other.title}."
+                        if hidden
+                        else ""
+                    ),
+                }
+            )
     return opened, by_qid
+
+
+def _open_bases(theirs: Any, found: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """How many of a compared scope's councils answered each open question of ``found`` (one query)."""
+    return {
+        row["question__qid"]: row["n"]
+        for row in Answer.objects.filter(respondent__in=theirs.values("pk"), question__qid__in=list(found))
+        .values("question__qid")
+        .annotate(n=Count("respondent", distinct=True))
+        .order_by()
+    }
+
+
+def _area(data: dict[str, Any], rounds: Sequence[Round]) -> str:
+    """Where the report's councils are: the region cut to, or the rounds' own region, or all of
+    England ("" for rounds of several regions)."""
+    regions = {r.region for r in rounds}
+    return (
+        data.get("region")
+        or (next(iter(regions)) if len(regions) == 1 and "" not in regions else "")
+        or ("England" if regions == {""} else "")
+    )
+
+
+def _this(data: dict[str, Any], rounds: Sequence[Round]) -> str:
+    """This report's name in chart titles and legends: a round's title, or, for merged rounds or a
+    cut, "this report (London, 33 councils)" (the rounds' titles joined with "and" before the other
+    scope's, itself maybe merged, could not be read)."""
+    if len(rounds) <= 1 and not data.get("region"):
+        return str(data.get("title") or _title(data))
+    councils = len(data.get("councils") or [])
+    where = _area(data, rounds)
+    count = f"{councils} council{'' if councils == 1 else 's'}"
+    return f"this report ({where}, {count})" if where else f"this report ({count})"
 
 
 def context(
@@ -825,9 +1003,10 @@ def context(
     instrument = rounds[0].instrument
     questions = list(instrument.questions.all())
     texts = {q.qid: q.text for q in questions}
-    this = data.get("title") or _title(data)
+    this = _this(data, rounds)
     numbers = _Numbers()
-    opened, theme_comparisons = _themes(scope, compare, compared)
+    restricted = choices.restricted if choices is not None else frozenset()
+    opened, theme_comparisons = _themes(scope, compare, compared, restricted)
     evidence = data.get("evidence") or {}
     item_groups = data.get("item_groups") or {}
     roadmap = data.get("roadmap")
@@ -909,7 +1088,7 @@ def context(
     ]
     starts = [r.starts_on for r in rounds if r.starts_on]
     ends = [r.ends_on for r in rounds if r.ends_on]
-    regions = {r.region for r in rounds}
+    area = _area(data, rounds)
     # The interviewers of a round cut to a region are not listed: they may have spoken only with its
     # other regions' councils (analysis.rounds_in_full).
     in_full = {r.pk for r in analysis.rounds_in_full(scope)}
@@ -929,9 +1108,7 @@ def context(
         "title": _title(data),
         "region": data.get("region"),
         # Where the councils are: the region cut to, or the rounds' own region, or all of England.
-        "area": data.get("region")
-        or (next(iter(regions)) if len(regions) == 1 and "" not in regions else "")
-        or ("England" if regions == {""} else ""),
+        "area": area,
         "when": f"{_date(min(starts))} to {_date(max(ends))}" if starts and ends else "",
         "published_by": published_by,
         "printed_on": _date(timezone.localdate()),

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from msphub.accounts.requests import AuthenticatedRequest
-from msphub.core.access import Action, record
+from msphub.core.access import Action, log_view, record
 from msphub.core.clients import client_ip
 from msphub.core.downloads import CSV, JSON, PDF, download
 from msphub.core.models import AccessEvent, AccessLog
@@ -61,6 +61,9 @@ def round_report(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
         # Written once the file is made, so a download that failed is not in the log.
         _log_download(request, round_)
         return response
+    # The page itself is a view of the round, logged as every page of a round is (a download is logged
+    # once, as a download, above: hence log=False on the decorator).
+    log_view(request, round_)
     query = request.GET.copy()
     query.pop("format", None)
     context = report.context(round_, data, published_by=_published_by(request), choices=choices)

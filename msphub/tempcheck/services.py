@@ -12,7 +12,7 @@ from django.db.models.functions import Lower, Trim
 
 from msphub.accounts.models import Organisation
 
-from . import coding, importer, instruments
+from . import analysis, coding, importer, instruments
 from .forms import reason_needed  # the rule lives beside the form (importer imports forms too)
 from .models import Answer, DataQualityNote, Question, Quote, Respondent, Round
 
@@ -139,6 +139,17 @@ def set_named(round_: Round, respondent_ids: Iterable[str]) -> int:
     respondents = round_.respondents.all()
     respondents.exclude(respondent_id__in=chosen).update(may_name=False)
     return respondents.filter(respondent_id__in=chosen).update(may_name=True)
+
+
+def naming(round_: Round) -> dict[str, object]:
+    """Whether the round's report will list the names of the councils that agreed, by the report's own
+    rule and note (analysis.names_shown), over the councils the report counts (those with an answer);
+    before any conversation has an answer, over all the round's councils, as they will be once
+    interviewed. The keys of names_shown: shown, agreed, declined, note."""
+    answered = list(analysis.respondents(round_).values_list("may_name", flat=True))
+    if not answered:
+        answered = list(round_.respondents.values_list("may_name", flat=True))
+    return analysis.names_shown([{"named": named} for named in answered])
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from msphub.core.forms import posted
 from msphub.core.imports import ImportRefused
 
 from . import evidence, services
+from .analysis import MIN_DECLINED_FOR_NAMES
 from .forms import (
     BaselineForm,
     ConversationForm,
@@ -34,8 +35,9 @@ def _rounds(request: AuthenticatedRequest) -> QuerySet[Round]:
     return visible(request, Round.objects.all())
 
 
-# A page of one round takes the round named by the URL's slug through the chokepoint. A round has no
-# uuid and holds no one's record, so viewing it writes no access-log entry (log=False).
+# A page of one round takes the round named by the URL's slug through the chokepoint, which logs the
+# view (the round named by its slug: it has no uuid): it shows councils' answers, some given on
+# condition of not being named (docs/security.md).
 ROUNDS = Round.objects.select_related("instrument")
 
 
@@ -166,7 +168,7 @@ def _may_manage(request: AuthenticatedRequest, round_: Round) -> bool:
 
 
 @require_GET
-@record(ROUNDS, Action.VIEW, url_kwarg="slug", arg="round_", log=False)
+@record(ROUNDS, Action.VIEW, url_kwarg="slug", arg="round_")
 def round_detail(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
     questions = list(round_.instrument.questions.all())
     texts = {q.qid: q.text for q in questions}
@@ -179,6 +181,8 @@ def round_detail(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
             "round": round_,
             "respondents": respondents,
             "named": sum(r.may_name for r in respondents),
+            # Whether the report will list the names at all (1 or 2 declining withholds every name).
+            "naming": services.naming(round_),
             "open_questions": [q for q in questions if q.type == "open"],
             "notes": notes,
             "can_manage": _may_manage(request, round_),
@@ -187,7 +191,7 @@ def round_detail(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_")
 def round_edit(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
     """The round's title, dates and method (the report's title page and method section)."""
     initial = {
@@ -212,14 +216,19 @@ def round_edit(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False, where=_not_a_baseline)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", where=_not_a_baseline)
 def round_named(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
     """Which councils agreed to be named in the report's tables."""
     respondents = list(round_.respondents.order_by("council"))
     form = NamingForm(posted(request), respondents=respondents)
     if request.method == "POST" and form.is_valid():
         count = services.set_named(round_, form.cleaned_data["named"])
-        messages.success(request, f"{count} of {len(respondents)} councils agreed to be named in the tables")
+        message = f"{count} of {len(respondents)} councils agreed to be named in the tables"
+        # Said at once, not left for the report's method section: the lead may have just ticked a
+        # number that withholds every name.
+        if note := services.naming(round_)["note"]:
+            message += f". {note}"
+        messages.success(request, message)
         return redirect("tempcheck:round", slug=round_.slug)
     return render(
         request,
@@ -230,14 +239,17 @@ def round_named(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
             "title": "Councils named in the tables",
             "button": "Save",
             "intro": "A council that agreed to be identifiable has its name listed beside each of its "
-            "answers in the report\u2019s tables (as the London report does). Consent to be named "
-            "beside a quote is asked for each open answer, on the conversation form.",
+            "answers in the report\u2019s tables (as the London report does), when every council "
+            f"agreed or at least {MIN_DECLINED_FOR_NAMES} declined; otherwise no council is named. "
+            "Consent to be named beside a quote is asked for each open answer, on the conversation "
+            "form.",
+            "note": services.naming(round_)["note"],
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", log=False)
+@record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_")
 def round_notes(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
     """The round's data-quality notes: added (tied to a question or to the whole report) and removed."""
     questions = list(round_.instrument.questions.all())
@@ -278,7 +290,7 @@ def _evidence(round_: Round, respondent: Respondent, questions: list[Question]) 
 
 
 @require_http_methods(["GET", "POST"])
-@record(ROUNDS, Action.CAPTURE, url_kwarg="slug", arg="round_", log=False, where=_not_a_baseline)
+@record(ROUNDS, Action.CAPTURE, url_kwarg="slug", arg="round_", where=_not_a_baseline)
 def conversation(request: AuthenticatedRequest, round_: Round, respondent_id: str) -> HttpResponse:
     if "\x00" in respondent_id:  # no respondent id holds one (and PostgreSQL refuses it in a query)
         raise Http404

@@ -3,7 +3,8 @@
 All or nothing: a bad file is refused whole, each problem with its line number, and nothing is written.
 --baseline imports published counts (question_id,item,category,count,base) as an aggregate-only round.
 Consent to be named in the report's tables: the responses file's optional may_name column (yes or no
-per respondent), or --named when every council in the file agreed (docs/tempcheck.md).
+per respondent), or --named when every council in the file agreed (docs/tempcheck.md). Consent to be
+named beside a quote: the optional may_quote column (yes or no per respondent); --named does not cover it.
 """
 
 from pathlib import Path
@@ -18,8 +19,9 @@ from msphub.tempcheck import forms, importer, instruments
 
 
 def known_region(region: str) -> str:
-    """The region as the records spell it (councils' and rounds' regions: the list the set-up form
-    offers a national lead, forms.region_choices), "" for none or National; CommandError if unknown."""
+    """The region as the records spell it (councils', rounds' and national rounds' respondents' regions:
+    the list the set-up form offers a national lead, forms.region_choices), "" for none or National;
+    CommandError if unknown."""
     region = region.strip()
     if not region or region.casefold() == forms.NATIONAL:
         return ""
@@ -49,13 +51,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--region",
             default="",
-            help="The region, for a regional round: one councils or rounds already have (any case)",
+            help="The region, for a regional round: one councils, rounds or a national round's councils "
+            "already have (any case)",
         )
         parser.add_argument("--baseline", action="store_true", help="The file holds published counts only")
         parser.add_argument(
             "--named",
             action="store_true",
-            help="Every council in the file agreed to be named in the report's tables",
+            help="Every council in the file agreed to be named in the report's tables (not beside "
+            "quotes: that is the file's may_quote column)",
         )
 
     def handle(
