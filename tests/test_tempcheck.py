@@ -31,11 +31,19 @@ BASELINE = REFERENCE / "evaluation-2015-published.csv"
 HEADER = "respondent_id,council,region,question_id,item,answer\n"
 
 
-def _import(slug: str, responses: Path, *, baseline: bool = False, instrument: Path = INSTRUMENT) -> None:
+def _import(
+    slug: str,
+    responses: Path,
+    *extra: str,
+    baseline: bool = False,
+    instrument: Path = INSTRUMENT,
+    stderr: io.StringIO | None = None,
+) -> None:
+    """tempcheck_import of ``responses`` as round ``slug``, with ``extra`` options ("--named")."""
     args = ["--round", slug, "--title", slug, "--instrument", str(instrument), "--responses", str(responses)]
     if baseline:
         args.append("--baseline")
-    call_command("tempcheck_import", *args, stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("tempcheck_import", *args, *extra, stdout=io.StringIO(), stderr=stderr or io.StringIO())
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -434,13 +442,7 @@ def test_the_command_takes_a_region_of_the_national_rounds_councils(national, tm
     assert not Round.objects.filter(region="East Midlands").exists()
     path = tmp_path / "responses.csv"
     path.write_text(HEADER + "EM-1,Derby,,strategy_fit,,Other\n", encoding="utf-8")
-    call_command(
-        "tempcheck_import",
-        *("--round", "em", "--title", "EM", "--instrument", str(INSTRUMENT), "--responses", str(path)),
-        *("--region", "east midlands"),
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    _import("em", path, "--region", "east midlands")
     assert Round.objects.get(slug="em").region == "East Midlands"
     assert Respondent.objects.get(round__slug="em").region == "East Midlands"
 
@@ -454,13 +456,7 @@ def test_the_command_takes_consent_to_be_quoted_from_may_quote_not_from_named(db
         + "R2,Leeds,Yorkshire,msp_meaning,,Asking what matters, no \n",
         encoding="utf-8",
     )
-    call_command(
-        "tempcheck_import",
-        *("--round", "q", "--title", "Q", "--instrument", str(INSTRUMENT), "--responses", str(path)),
-        "--named",
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
+    _import("q", path, "--named")
     answers = Answer.objects.filter(respondent__round__slug="q")
     assert dict(answers.values_list("respondent__council", "may_name_council")) == {
         "Derby": True,
@@ -481,13 +477,7 @@ def test_a_contradiction_of_named_is_reported_once_per_respondent(db, tmp_path):
     )
     stderr = io.StringIO()
     with pytest.raises(CommandError, match="1 problem"):
-        call_command(
-            "tempcheck_import",
-            *("--round", "r", "--title", "R", "--instrument", str(INSTRUMENT), "--responses", str(path)),
-            "--named",
-            stdout=io.StringIO(),
-            stderr=stderr,
-        )
+        _import("r", path, "--named", stderr=stderr)
     assert stderr.getvalue().strip() == (
         "line 2: may_name is no, but the import says every respondent agreed to be named "
         "(Derby, respondent R1)"

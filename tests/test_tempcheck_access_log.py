@@ -1,18 +1,15 @@
 """Every temperature-check page that shows a round's answers writes an access-log entry, as every page
 showing a record does (docs/security.md); a download writes one entry, as a download."""
 
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
 
 from msphub.accounts.models import Organisation, Role, User
 from msphub.core.models import AccessLog
+from msphub.tempcheck import importer, instruments
 from msphub.tempcheck.models import Round
 from msphub.tempcheck.report_views import DOWNLOAD
 from tests.conftest import per_test
 
-INSTRUMENTS = Path(__file__).resolve().parents[1] / "msphub" / "tempcheck" / "instruments"
 SLUG = "national-2016"
 ROUND = f"/tempcheck/rounds/{SLUG}/"
 CODING = f"{ROUND}coding/msp_meaning/"
@@ -41,14 +38,13 @@ def world_once(django_db_setup, django_db_blocker):
             "national_lead", password="x-very-long-pass", organisation=network, role=Role.REGIONAL_LEAD
         )
         interviewer = User.objects.create_user("ivy", password="x-very-long-pass", role=Role.INTERVIEWER)
-        call_command(
-            "tempcheck_import",
-            slug=SLUG,
-            title="National 2016",
-            instrument=str(INSTRUMENTS / "instrument-2016.yaml"),
-            responses=str(INSTRUMENTS / "national-2016-responses.csv"),
+        national = importer.create_round(
+            SLUG,
+            "National 2016",
+            instruments.load_shipped("instrument-2016.yaml"),
+            (instruments.SHIPPED / "national-2016-responses.csv").read_bytes(),
         )
-        Round.objects.get(slug=SLUG).interviewers.add(interviewer)
+        national.interviewers.add(interviewer)
         yield {"lead": lead, "interviewer": interviewer}
         Round.objects.all().delete()
         User.objects.all().delete()

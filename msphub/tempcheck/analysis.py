@@ -50,6 +50,7 @@ __all__ = [
     "chosen_from",
     "improvement_score",
     "in_words",
+    "not_shown",
     "mean_percent",
     "moderation",
     "names_shown",
@@ -536,7 +537,7 @@ def _comparison(
             "groups": [{"label": g["label"], "count": None, "percent": None, "change": None} for g in groups],
             **({"improvement_score": None, "change": None} if question.type == "grid" else {}),
             "suppressed": True,
-            "caveat": f"Not shown: fewer than {MIN_BASE} councils answered in {other.scope.title}.",
+            "caveat": not_shown(other.scope.title),
         }
     rows = []
     for here in entry["rows"]:
@@ -844,6 +845,11 @@ def _roadmap(
 # median of measured figures, and a comparison with councils the user may not see in full (benchmark
 # files suppress counts under 5 for the same reason).
 MIN_BASE = 5
+
+
+def not_shown(title: str) -> str:
+    """Why a compared scope's figure is left out (below MIN_BASE), in the report's words."""
+    return f"Not shown: fewer than {MIN_BASE} councils answered in {title}."
 
 
 def _median(values: list[float]) -> int | None:

@@ -283,12 +283,19 @@ def answers_to(round_: Round, question: Question) -> QuerySet[Answer]:
 def own_coding(answers: Iterable[Answer] | QuerySet[Answer], coder: User) -> dict[int, set[int]]:
     """{answer id: the theme ids the coder gave it} for the answers the coder has coded (an empty
     set: none of the themes)."""
-    out: dict[int, set[int]] = {}
-    rows = Coding.objects.filter(answer__in=answers, coder=coder, final=False).values_list(
-        "answer_id", "theme_id", "theme__label"
+    return _themes_by(
+        Coding.objects.filter(answer__in=answers, coder=coder, final=False).values_list(
+            "answer_id", "theme_id", "theme__label"
+        )
     )
-    for answer_id, theme_id, label in rows:
-        themes = out.setdefault(answer_id, set())
+
+
+def _themes_by(rows: Iterable[tuple[int, int, str]]) -> dict[int, set[int]]:
+    """{key: theme ids} from (key, theme id, theme label) rows of codings: the coded marker
+    (``CODED``) makes a key with no themes ("None of these themes")."""
+    out: dict[int, set[int]] = {}
+    for key, theme_id, label in rows:
+        themes = out.setdefault(key, set())
         if label != CODED:
             themes.add(theme_id)
     return out
@@ -379,13 +386,32 @@ def save_coding(
 NOT_CODED = "not coded"
 
 
+def posted_id(text: str) -> int | None:
+    """A record id as a page posts it: ASCII digits that fit a database id, else None (text, a NUL,
+    "1e3", "²" are no id)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """Ids as a page posts them back in one field: sorted, comma-separated."""
+    return ",".join(str(i) for i in sorted(ids))
+
+
+def read_id_list(text: str) -> set[int]:
+    """The ids of an ``id_list``; ValueError if any part is not an id."""
+    found = {posted_id(part) for part in text.split(",") if part}
+    if None in found:
+        raise ValueError("not a list of ids")
+    return {i for i in found if i is not None}
+
+
 def coding_stamp(theme_ids: set[int] | None) -> str:
     """The coder's stored coding of an answer as the coding page shows it and posts it back
     (``shown_<answer id>``): "not coded", or "coded:" and the theme ids (retired ones included), so
     that a save from a page shown before another change of it can be refused (save_page_coding)."""
     if theme_ids is None:
         return NOT_CODED
-    return "coded:" + ",".join(str(t) for t in sorted(theme_ids))
+    return "coded:" + id_list(theme_ids)
 
 
 def read_stamp(stamp: str) -> set[int] | None:
@@ -394,10 +420,7 @@ def read_stamp(stamp: str) -> set[int] | None:
         return None
     if not stamp.startswith("coded:"):
         raise ValueError("not a coding stamp")
-    parts = [p for p in stamp[len("coded:") :].split(",") if p]
-    if not all(p.isascii() and p.isdigit() and len(p) < 19 for p in parts):
-        raise ValueError("not a coding stamp")
-    return {int(p) for p in parts}
+    return read_id_list(stamp[len("coded:") :])
 
 
 def _following(merged: Mapping[int, int | None], theme_id: int) -> int:
@@ -714,8 +737,7 @@ class Sampled:
         each coder's coding: ``<reconciled_at>|<coder id>:<theme ids>;...`` (reconcile)."""
         at = self.sample.reconciled_at
         codings = ";".join(
-            f"{coder.pk}:{','.join(str(t) for t in sorted(themes))}"
-            for coder, themes in zip(self.coders, self.codings, strict=True)
+            f"{coder.pk}:{id_list(themes)}" for coder, themes in zip(self.coders, self.codings, strict=True)
         )
         return f"{at.isoformat() if at else ''}|{codings}"
 
@@ -729,10 +751,10 @@ def _read_expected(expected: str) -> tuple[str, dict[int, set[int]] | None]:
     codings: dict[int, set[int]] = {}
     for part in (p for p in rest.split(";") if p):
         coder, colon, themes = part.partition(":")
-        numbers = [coder, *(t for t in themes.split(",") if t)]
-        if not colon or not all(n.isascii() and n.isdigit() and len(n) < 19 for n in numbers):
+        coder_id = posted_id(coder)
+        if not colon or coder_id is None:
             raise ValueError("not a reconciliation state")
-        codings[int(coder)] = {int(t) for t in themes.split(",") if t}
+        codings[coder_id] = read_id_list(themes)
     return at, codings
 
 
@@ -881,13 +903,11 @@ def reconcile(
     if codings_then is not None:
         # The coders' codings as the page showed them, a merge made since followed.
         shown = {c: {_following(merged, t) for t in ts} for c, ts in codings_then.items()}
-        stored: dict[int, set[int]] = {}
-        for coder_id, theme_id, label in Coding.objects.filter(
-            answer_id=answer_id, final=False, coder__isnull=False
-        ).values_list("coder_id", "theme_id", "theme__label"):
-            themes = stored.setdefault(coder_id, set())
-            if label != CODED:
-                themes.add(theme_id)
+        stored = _themes_by(
+            Coding.objects.filter(answer_id=answer_id, final=False, coder__isnull=False).values_list(
+                "coder_id", "theme_id", "theme__label"
+            )
+        )
         if shown != stored:
             raise StateChanged(
                 f"{council}'s answer: a coder has changed their coding since this page was shown: "
@@ -1081,7 +1101,7 @@ def _frequencies(answers: QuerySet[Answer]) -> tuple[dict[str, int], dict[str, d
     return totals, themes
 
 
-def _awaiting(answers: QuerySet[Answer]) -> dict[str, int]:
+def awaiting_counts(answers: QuerySet[Answer]) -> dict[str, int]:
     """{qid: answers awaiting reconciliation}: in the responses but in no theme's count yet, so out
     of the base of every share too (open_answers and theme_comparison alike)."""
     return {
@@ -1116,7 +1136,7 @@ def open_answers(rounds: list[Round], respondents: Any = None) -> dict[str, dict
         quotes.setdefault((q.answer.question.qid, q.key), []).append(
             {"text": q.excerpt, "council": q.answer.respondent.council if q.answer.may_name_council else None}
         )
-    waiting = _awaiting(answers)
+    waiting = awaiting_counts(answers)
     out: dict[str, dict[str, Any]] = {}
     for qid, n in totals.items():
         # A theme's share is of the responses counted: those awaiting reconciliation are in no
@@ -1149,7 +1169,7 @@ def theme_comparison(
     answers, other_answers = _open(rounds, respondents), _open(other_rounds, other_respondents)
     totals, here = _frequencies(answers)
     other_totals, there = _frequencies(other_answers)
-    waiting, other_waiting = _awaiting(answers), _awaiting(other_answers)
+    waiting, other_waiting = awaiting_counts(answers), awaiting_counts(other_answers)
     out: dict[str, list[dict[str, Any]]] = {}
     for qid in sorted(set(totals) & set(other_totals)):
         rows = []

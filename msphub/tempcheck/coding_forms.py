@@ -117,11 +117,7 @@ class QuoteForm(GovukForm):
 
 def ids(data: QueryDict, name: str) -> set[int]:
     """The whole numbers posted under ``name`` (anything else - text, a NUL, "1e3" - is no id)."""
-    out = set()
-    for value in data.getlist(name):
-        if value.isascii() and value.isdigit() and len(value) < 19:
-            out.add(int(value))
-    return out
+    return {i for i in map(coding.posted_id, data.getlist(name)) if i is not None}
 
 
 def ids_listed(data: QueryDict, name: str) -> set[int] | None:
@@ -130,7 +126,7 @@ def ids_listed(data: QueryDict, name: str) -> set[int] | None:
     value = data.get(name)
     if value is None:
         return None
-    return {int(v) for v in value.split(",") if v.isascii() and v.isdigit() and len(v) < 19}
+    return {i for i in map(coding.posted_id, value.split(",")) if i is not None}
 
 
 def one_id(data: QueryDict, name: str) -> int | None:

@@ -162,7 +162,7 @@ def coding(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpRespon
         themes=themes,
         rows=rows,
         coded=len(mine),
-        themes_shown=",".join(str(t.pk) for t in themes),
+        themes_shown=services.id_list(t.pk for t in themes),
         saved_note=saved_note,
         errors=[
             (f"theme-{themes[0].pk}-{pk}" if themes else f"card-{pk}", text) for pk, text in problems.items()
@@ -216,7 +216,7 @@ def codebook(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResp
     sharing = services.rounds_sharing(book, _rounds(request)).order_by("-created_at") if book else []
     answers = services.answers_to(round_, question)
     responses = answers.count()
-    unreconciled = DoubleCoded.objects.filter(answer__in=answers, reconciled_at__isnull=True).count()
+    unreconciled = services.awaiting_counts(answers).get(question.qid, 0)
     return _page(
         request,
         "tempcheck/codebook.html",
@@ -280,12 +280,9 @@ def theme(request: AuthenticatedRequest, round_: Round, qid: str, theme_id: int)
     problem = ""
     # The name and definition the page shows, posted back (services.change_theme refuses a stale
     # page); a form shown again for a mistake keeps those it was posted with.
-    shown = (request.POST.get("shown_label"), request.POST.get("shown_definition"))
-    shown_label, shown_definition = (
-        (shown[0], shown[1])
-        if shown[0] is not None and shown[1] is not None
-        else (found.label, found.definition)
-    )
+    posted_label, posted_definition = request.POST.get("shown_label"), request.POST.get("shown_definition")
+    shown = None if posted_label is None or posted_definition is None else (posted_label, posted_definition)
+    shown_label, shown_definition = shown or (found.label, found.definition)
     if request.method == "POST" and found.merged_into_id is not None:
         problem = f"This theme has been merged into “{found.merged_into}”: change that theme instead"
     elif request.method == "POST":
@@ -295,7 +292,7 @@ def theme(request: AuthenticatedRequest, round_: Round, qid: str, theme_id: int)
                     found,
                     form.cleaned_data["label"],
                     form.cleaned_data["definition"],
-                    shown=None if shown[0] is None or shown[1] is None else (shown_label, shown_definition),
+                    shown=shown,
                 )
                 messages.success(request, "Theme changed")
                 return _back("codebook", round_, question)
@@ -392,7 +389,7 @@ def coding_sample(request: AuthenticatedRequest, round_: Round, qid: str) -> Htt
         rows=rows,
         draw=draw,
         problem=problem,
-        sample_as_shown=",".join(str(pk) for pk in sorted(sample)),
+        sample_as_shown=services.id_list(sample),
         in_sample=len(sample),
         reconciled=sum(1 for s in sample.values() if s.reconciled_at),
         current="coding_sample",

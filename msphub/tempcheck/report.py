@@ -27,7 +27,7 @@ from msphub.core.downloads import PDF_UA, csv_text, render_pdf
 
 from . import analysis, coding
 from .instruments import CROSSTAB_TYPES
-from .models import Answer, Question, Respondent, Round
+from .models import Question, Respondent, Round
 
 DOCUMENT = "tempcheck/report_document.html"
 # The existing CSV columns (a contract: they stay first, in this order).
@@ -80,16 +80,21 @@ def _values(query: QueryDict, name: str) -> list[str]:
     seen: list[str] = []
     for value in query.getlist(name)[:50]:
         value = value.strip()
-        if value and len(value) <= 200 and "\x00" not in value and value not in seen:
+        if value and _well_formed(value) and value not in seen:
             seen.append(value)
     return seen
+
+
+def _well_formed(value: str) -> bool:
+    """Whether a (stripped) value could be a slug or region at all: no NUL, not overlong."""
+    return len(value) <= 200 and "\x00" not in value
 
 
 def _malformed(query: QueryDict, *names: str) -> bool:
     """Whether a value given for one of ``names`` was dropped by ``_values`` as no slug or region
     can be, so that the page says some choices were left out rather than dropping it silently."""
     return any(
-        value.strip() and (len(value.strip()) > 200 or "\x00" in value)
+        value.strip() and not _well_formed(value.strip())
         for name in names
         for value in query.getlist(name)[:50]
     )
@@ -101,7 +106,7 @@ def _regions_of(rounds: Iterable[Round]) -> dict[int, list[str]]:
     for round_id, region in (
         Respondent.objects.filter(round__in=list(rounds))
         .exclude(region="")
-        .order_by()
+        .order_by()  # Respondent's default ordering would go into the DISTINCT (one per respondent)
         .values_list("round_id", "region")
         .distinct()
     ):
@@ -113,14 +118,12 @@ def _regions_of(rounds: Iterable[Round]) -> dict[int, list[str]]:
 
 
 def _regions(rounds: Iterable[Round]) -> list[str]:
-    """The regions the rounds' councils are in (one query)."""
-    return sorted(
-        Respondent.objects.filter(round__in=list(rounds))
-        .exclude(region="")
-        .order_by()  # Respondent's default ordering would go into the DISTINCT (one per respondent)
-        .values_list("region", flat=True)
-        .distinct()
-    )
+    """The regions the rounds' councils are in, each once (one query)."""
+    found: dict[str, str] = {}
+    for names in _regions_of(rounds).values():
+        for name in names:
+            found.setdefault(name.casefold(), name)
+    return sorted(found.values())
 
 
 def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
@@ -187,20 +190,15 @@ def choose(user: Any, round_: Round, query: QueryDict) -> Choices:
     # each region of every national round (its own round's too: England against London).
     in_report = {r.pk for r in rounds}
     offer: list[tuple[str, analysis.Scope, str]] = []
-    today = timezone.localdate()
     comparable_rounds = list(comparable.select_related("instrument").order_by("-created_at", "title"))
+    over = _fieldwork_over(comparable_rounds, timezone.localdate()) if lead_region else set()
     national_regions = (
         _regions_of(r for r in comparable_rounds if not r.region and not r.aggregate_only)
         if national_lead
         else {}
     )
     for other in comparable_rounds:
-        if (
-            lead_region
-            and not other.region
-            and not other.aggregate_only
-            and not _fieldwork_over(other, today)
-        ):
+        if lead_region and not other.region and not other.aggregate_only and other.pk not in over:
             # A national round still being filled in is not offered whole to a regional lead: its
             # other regions' answers could be read off one conversation at a time as n grows.
             if other.pk not in in_report:
@@ -278,13 +276,17 @@ def _kind(round_: Round) -> str:
     return "" if round_.region else " (national)"
 
 
-def _fieldwork_over(round_: Round, today: date) -> bool:
-    """Whether a round's fieldwork is over: its end date has passed, or every council in it is
-    complete (no answer can still be added)."""
-    if round_.ends_on is not None and round_.ends_on < today:
-        return True
-    people = Respondent.objects.filter(round=round_)
-    return people.exists() and not people.filter(complete=False).exists()
+def _fieldwork_over(rounds: list[Round], today: date) -> set[int]:
+    """The rounds whose fieldwork is over: the end date has passed, or every council in it is
+    complete (no answer can still be added). One query, whatever the number of rounds."""
+    over = {r.pk for r in rounds if r.ends_on is not None and r.ends_on < today}
+    counted = (
+        Respondent.objects.filter(round__in=[r for r in rounds if r.pk not in over])
+        .order_by()
+        .values("round_id")
+        .annotate(open=Count("pk", filter=Q(complete=False)))
+    )
+    return over | {row["round_id"] for row in counted if not row["open"]}
 
 
 def _not_in_full(scope: analysis.Scope, lead_region: str | None) -> bool:
@@ -406,6 +408,17 @@ def as_csv(data: dict[str, Any]) -> str:
     key = "+".join(slugs) + (f"@{data['region']}" if data.get("region") else "")
     empty_tail = ["", ""] * len(compared)
 
+    def compared_cells(other: dict[str, Any] | None, there: dict[str, Any] | None) -> list[Any]:
+        """A compared scope's count, n, per cent and change for one category (or combined answers)."""
+        if other is None or there is None:
+            return ["", "", "", ""]
+        return [
+            blank(there.get("count")),
+            blank(other["n"]),
+            blank(there.get("percent")),
+            blank(there.get("change")),
+        ]
+
     def entry_rows(qid: str, entry: dict[str, Any]) -> Iterable[list[Any]]:
         for row in entry["rows"]:
             line = [
@@ -415,15 +428,7 @@ def as_csv(data: dict[str, Any]) -> str:
             for c in compared:
                 other = entry.get("comparisons", {}).get(c["key"])
                 there = _by_category(other["rows"]).get(row["category"]) if other else None
-                if other is None or there is None:
-                    line += ["", "", "", ""]
-                    continue
-                line += [
-                    blank(there["count"]),
-                    blank(other["n"]),
-                    blank(there["percent"]),
-                    blank(there.get("change")),
-                ]
+                line += compared_cells(other, there)
             line.append(blank(entry.get("improvement_score")))
             for c in compared:
                 other = entry.get("comparisons", {}).get(c["key"]) or {}
@@ -441,15 +446,7 @@ def as_csv(data: dict[str, Any]) -> str:
                 there = next(
                     (g for g in (other or {}).get("groups") or [] if g["label"] == group["label"]), None
                 )
-                if other is None or there is None:
-                    line += ["", "", "", ""]
-                    continue
-                line += [
-                    blank(there.get("count")),
-                    blank(other["n"]),
-                    blank(there.get("percent")),
-                    blank(there.get("change")),
-                ]
+                line += compared_cells(other, there)
             line.append("")
             for c in compared:
                 other = entry.get("comparisons", {}).get(c["key"]) or {}
@@ -921,41 +918,29 @@ def _themes(
     for other in compare:
         if other.aggregate_only:
             continue
-        theirs = analysis.respondents(other)
-        found = coding.theme_comparison(list(scope.rounds), list(other.rounds), kept, theirs)
-        bases = _open_bases(theirs, found) if other.key in restricted else {}
+        found = coding.theme_comparison(
+            list(scope.rounds), list(other.rounds), kept, analysis.respondents(other)
+        )
         for qid, rows in found.items():
             if not rows:
                 continue
             label = labels.get(other.key, other.title)
-            hidden = other.key in restricted and bases.get(qid, 0) < analysis.MIN_BASE
+            # The councils there answering the question (one answer each): counted plus awaiting.
+            answered = rows[0]["other_counted"] + rows[0]["other_unreconciled"]
+            hidden = other.key in restricted and answered < analysis.MIN_BASE
             if hidden:
                 # One council's answer could be told from a theme's count below the base.
-                rows = [{**r, "other_count": None, "other_percent": None, "change": None} for r in rows]
+                gone = ("other_count", "other_percent", "change", "other_counted", "other_unreconciled")
+                rows = [{**r, **dict.fromkeys(gone)} for r in rows]
             by_qid.setdefault(qid, []).append(
                 {
                     "label": label,
                     "rows": [{**r, "change_text": _signed(r.get("change"))} for r in rows],
                     "suppressed": hidden,
-                    "note": (
-                        f"Not shown: fewer than {analysis.MIN_BASE} councils answered in {other.title}."
-                        if hidden
-                        else ""
-                    ),
+                    "note": analysis.not_shown(other.title) if hidden else "",
                 }
             )
     return opened, by_qid
-
-
-def _open_bases(theirs: Any, found: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
-    """How many of a compared scope's councils answered each open question of ``found`` (one query)."""
-    return {
-        row["question__qid"]: row["n"]
-        for row in Answer.objects.filter(respondent__in=theirs.values("pk"), question__qid__in=list(found))
-        .values("question__qid")
-        .annotate(n=Count("respondent", distinct=True))
-        .order_by()
-    }
 
 
 def _area(data: dict[str, Any], rounds: Sequence[Round]) -> str:
