@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TypeVar
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from msphub.accounts.models import Organisation, Role, Team, User
@@ -231,6 +231,23 @@ def _transactional(item: pytest.Item) -> bool:
     by_marker = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
     names = set(getattr(item, "fixturenames", ()))
     return by_marker or bool(names & {"transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """On PostgreSQL, autovacuum is turned off for the test database's tables. Every test's rows
+    (and a module's shared world) are rolled back, so a table autovacuum reaches holds pages but no
+    live row: it records 0 rows over those pages, and the planner then takes the next module's
+    thousands of rows for one and nests loops over them (a temperature-check report's count over a
+    national round took minutes, not milliseconds, late in a full run). A table never vacuumed is
+    estimated from its size instead, as it is in production, where autovacuum sees committed rows."""
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()")
+            for (table,) in cursor.fetchall():
+                cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
 
 
 @pytest.fixture(scope="module")
