@@ -10,6 +10,7 @@ changes are rolled back after it. Migration 0004 is tested in test_tempcheck_cod
 
 from __future__ import annotations
 
+import html
 import re
 from fractions import Fraction
 from types import SimpleNamespace
@@ -866,6 +867,11 @@ def test_the_lead_reconciles_a_disagreement_under_the_expected_state(w, module_d
     assert _final(answer) == {"Person-led"}
     with pytest.raises(StateChanged):
         coding.reconcile(worked.round, w.q[Q], answer.pk, w.lead, set(), "")
+    # A page state that cannot be read back: refused as such, not said to be a reconciliation.
+    for garbled in ("yesterday", "|x", f"{sample.reconciled_at.isoformat()}|1:notanid"):
+        response = _as(w.lead).post(page, {"answer": answer.pk, "expected": garbled, "final": []})
+        assert response.status_code == 200 and _final(answer) == {"Person-led"}
+        assert "could not be read back, so nothing was saved" in _body(response).replace("&#x27;", "'")
     # Changing it explicitly, from the page that showed the reconciliation: allowed.
     expected = sample.reconciled_at.isoformat()
     response = _as(w.lead).post(page, {"answer": answer.pk, "expected": expected, "final": []})
@@ -876,13 +882,53 @@ def test_the_lead_reconciles_a_disagreement_under_the_expected_state(w, module_d
     assert "A coder has changed their coding since." in _body(_as(w.lead).get(page))
 
 
+def _accept_form(w, round_: Round) -> dict[str, list[str]]:
+    """What the reconcile page's "Accept the answers on which the coders agree" button posts."""
+    body = _body(_as(w.lead).get(_url("coding_reconcile", w, round_=round_)))
+    form = body.split('name="action" value="accept">', 1)[1].split("</form>", 1)[0]
+    data: dict[str, list[str]] = {"action": ["accept"]}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form):
+        data.setdefault(name, []).append(html.unescape(value))
+    return data
+
+
 def test_accepting_the_answers_the_coders_agree_on(w, module_db, worked):
     page = _url("coding_reconcile", w, round_=worked.round)
-    assert _as(w.lead).post(page, {"action": "accept"}).status_code == 302
+    form = _accept_form(w, worked.round)
+    assert len(form["agreed"]) == 8
+    response = _as(w.lead).post(page, form, follow=True)
+    assert "8 answers on which the coders agree reconciled" in _body(response)
     reconciled = DoubleCoded.objects.filter(answer__in=worked.answers, reconciled_at__isnull=False)
     assert reconciled.count() == 8
     assert _final(worked.answers[0]) == {"Outcomes"} and _final(worked.answers[9]) == set()
     assert not DoubleCoded.objects.get(answer=worked.answers[4]).reconciled_at
+    # A script (no page state posted) accepts every answer agreed on; none is left now.
+    assert coding.accept_agreed(worked.round, w.q[Q], w.lead) == (0, 0)
+
+
+def test_accepting_agreed_answers_leaves_those_changed_since_the_page_was_shown(w, module_db, worked):
+    page = _url("coding_reconcile", w, round_=worked.round)
+    form = _accept_form(w, worked.round)
+    outcomes, listening = w.themes["Outcomes"].pk, w.themes["Listening"].pk
+    # Since the page was shown: both coders of one answer now agree on something else, a coder of
+    # another now disagrees, and a third answer has been reconciled from another window.
+    moved, disputed, done_elsewhere = worked.answers[0], worked.answers[9], worked.answers[1]
+    for coder in (w.iv1, w.iv2):
+        coding.save_coding(worked.round, w.q[Q], coder, {moved.pk: {outcomes, listening}})
+    coding.save_coding(worked.round, w.q[Q], w.iv2, {disputed.pk: {listening}})
+    sample = next(s for s in coding.sampled(worked.round, w.q[Q]) if s.answer.pk == done_elsewhere.pk)
+    coding.reconcile(worked.round, w.q[Q], done_elsewhere.pk, w.lead, set(), sample.expected)
+    body = _body(_as(w.lead).post(page, form, follow=True))
+    assert "5 answers on which the coders agree reconciled" in body
+    assert "3 answers changed since the page was shown" in body and "Important" in body
+    # Nothing accepted unseen: the new agreement waits for the lead (its first coder's coding
+    # meanwhile, out of every count as awaiting reconciliation).
+    assert not DoubleCoded.objects.get(answer=moved).reconciled_at
+    assert not DoubleCoded.objects.get(answer=disputed).reconciled_at
+    assert _final(done_elsewhere) == set()
+    # A page posting nothing it showed accepts nothing.
+    assert _as(w.lead).post(page, {"action": "accept"}).status_code == 302
+    assert not DoubleCoded.objects.get(answer=moved).reconciled_at
 
 
 @pytest.mark.parametrize("which", ["none", "not in the sample", "other round", "single coder", "nul"])

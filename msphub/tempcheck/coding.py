@@ -746,6 +746,8 @@ def _read_expected(expected: str) -> tuple[str, dict[int, set[int]] | None]:
     """(when reconciled, {coder id: theme ids}) from Sampled.expected; a bare time (a script from
     before the coders' codings were posted back) has no codings (None). ValueError if malformed."""
     at, bar, rest = expected.partition("|")
+    if at:
+        datetime.fromisoformat(at)  # ValueError if not a time
     if not bar:
         return at, None
     codings: dict[int, set[int]] = {}
@@ -887,7 +889,10 @@ def reconcile(
     try:
         then, codings_then = _read_expected(expected)
     except ValueError:
-        then, codings_then = "?", None  # refused below as changed: the page is reloaded
+        raise StateChanged(
+            f"{council}'s answer: what the page showed of it could not be read back, so nothing was "
+            "saved: it is shown as it is now, check it and reconcile again."
+        ) from None
     now = sample.reconciled_at.isoformat() if sample.reconciled_at else ""
     if now != then:
         raise StateChanged(
@@ -919,18 +924,30 @@ def reconcile(
 
 
 @transaction.atomic
-def accept_agreed(round_: Round, question: Question, lead: User) -> int:
+def accept_agreed(
+    round_: Round, question: Question, lead: User, shown: dict[int, str] | None = None
+) -> tuple[int, int]:
     """Reconcile every answer of the sample not yet reconciled whose coders (two or more) agree on
-    every theme, as they coded it. Returns how many."""
+    every theme, as they coded it. ``shown`` is what the lead's page showed of those answers
+    ({answer id: Sampled.expected}): only an answer still exactly as shown is reconciled, so a
+    coder's change made since (even one they still agree on) is never accepted unseen; without it
+    (a script), every such answer is. Returns (reconciled, left because changed since shown)."""
     codebook = lock_codebook(codebook_for(round_, question))
     marker = _marker(codebook)
     locked = {s.pk: s for s in _lock_sample(round_, question).values() if s.reconciled_at is None}
-    done = 0
+    done = left = 0
     for s in sampled(round_, question):
+        if shown is not None and s.answer.pk not in shown:
+            continue
         if s.sample.pk in locked and s.double_coded and not s.disagreement:
+            if shown is not None and shown[s.answer.pk] != s.expected:
+                left += 1
+                continue
             _reconcile_locked(locked[s.sample.pk], lead, s.agreed, marker)
             done += 1
-    return done
+        elif shown is not None:
+            left += 1  # reconciled, uncoded or now disputed since the page was shown
+    return done, left
 
 
 # --- Quotes -------------------------------------------------------------------------------------------

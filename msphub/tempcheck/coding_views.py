@@ -446,10 +446,22 @@ def coding_reconcile(request: AuthenticatedRequest, round_: Round, qid: str) -> 
     if request.method == "POST":
         action = request.POST.get("action", "reconcile")
         if action == "accept":
-            done = services.accept_agreed(round_, question, request.user)
+            # Each agreed answer as the page showed it (Sampled.expected), posted back.
+            shown = {
+                answer_id: request.POST.get(f"expected_{answer_id}", "").replace("\x00", "")[:2000]
+                for answer_id in ids(request.POST, "agreed")
+            }
+            done, left = services.accept_agreed(round_, question, request.user, shown)
             messages.success(
                 request, f"{done} answer{'s' if done != 1 else ''} on which the coders agree reconciled"
             )
+            if left:
+                messages.error(
+                    request,
+                    f"{left} answer{'s' if left != 1 else ''} changed since the page was shown "
+                    f"(a coder's change or another reconciliation) and {'were' if left != 1 else 'was'} "
+                    "left as they are: check them below",
+                )
             return _back("coding_reconcile", round_, question)
         answer_id = one_id(request.POST, "answer")
         target = next((s for s in services.sampled(round_, question) if s.answer.pk == answer_id), None)
