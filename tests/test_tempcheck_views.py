@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from msphub.accounts.models import Organisation, Role, User
 from msphub.benchmarks.models import BenchmarkMeasure, BenchmarkSubmission
 from msphub.core.periods import FinancialYear
+from msphub.core.states import StateChanged
 from msphub.tempcheck import evidence, instruments, services
 from msphub.tempcheck.forms import NATIONAL, asked_only, council_names
 from msphub.tempcheck.models import (
@@ -38,6 +39,7 @@ from msphub.tempcheck.models import (
     Codebook,
     Coding,
     DataQualityNote,
+    DoubleCoded,
     Instrument,
     Question,
     Quote,
@@ -580,6 +582,87 @@ def test_the_lead_changes_the_rounds_title_dates_and_method(w, module_db):
         None,
         "By telephone, by two interviewers",
     )
+
+
+def _details(round_: Round, **changes: str) -> dict[str, str]:
+    """The round-details form as shown for ``round_``, with ``changes``."""
+    data = {"title": round_.title, "method": round_.method}
+    for field in ("starts_on", "ends_on"):
+        data.update({f"{field}_day": "", f"{field}_month": "", f"{field}_year": ""})
+    return data | changes
+
+
+def test_a_national_lead_puts_right_a_round_set_up_as_national(w, module_db):
+    """A North West round set up as National (as once happened): the national lead gives it its
+    region, and it passes to the North West lead."""
+    national = Round.objects.create(slug="nw-2026", title="North West 2026", instrument=w.instrument)
+    Respondent.objects.create(round=national, respondent_id="NW-1", council="Bolton", region="")
+    page = _round_page(w, w.national_lead, "round_edit", national)
+    body = _body(_client(w.national_lead).get(page))
+    assert 'name="region"' in body and "North West" in body
+    assert _client(w.nw_lead).get(_round_page(w, w.nw_lead, round_=national)).status_code == 404
+    response = _client(w.national_lead).post(page, _details(national, region="North West"), follow=True)
+    assert "is a round of North West: the regional lead of North West manages it" in _text(response)
+    national.refresh_from_db()
+    assert national.region == "North West"
+    assert _client(w.nw_lead).get(_round_page(w, w.nw_lead, round_=national)).status_code == 200
+    assert _client(w.national_lead).get(page).status_code == 404, "no longer the national lead's"
+    # Back to National, by its new lead? Not theirs to give away: a regional lead has no region field.
+    body = _body(_client(w.nw_lead).get(page))
+    assert 'name="region"' not in body
+    response = _client(w.nw_lead).post(page, _details(national, region=NATIONAL))
+    assert response.status_code == 302
+    national.refresh_from_db()
+    assert national.region == "North West"
+
+
+def test_a_round_with_councils_of_other_regions_cannot_be_given_one_region(w, module_db):
+    page = _round_page(w, w.national_lead, "round_edit", w.national)  # Leeds: Yorkshire and the Humber
+    for region, message in (
+        ("London", "A round of London holds only its councils, and this round has councils of other "
+         "regions: Leeds (Yorkshire and the Humber)"),
+        ("Atlantis", "Select one of the regions listed"),
+        ("", "Select the round\u2019s region, or National for a round of all England"),
+    ):  # fmt: skip
+        response = _client(w.national_lead).post(page, _details(w.national, region=region))
+        assert response.status_code == 200 and message in _text(response)
+    w.national.refresh_from_db()
+    assert w.national.region == ""
+    # Its councils' own region: given, and every council of the round takes it; back to National,
+    # each takes its council record's region again (none for a council without one).
+    Respondent.objects.create(round=w.national, respondent_id="N-002", council="Bolton", region="")
+    response = _client(w.national_lead).post(page, _details(w.national, region="Yorkshire and the Humber"))
+    assert response.status_code == 302
+    w.national.refresh_from_db()
+    assert w.national.region == "Yorkshire and the Humber"
+    assert set(w.national.respondents.values_list("region", flat=True)) == {"Yorkshire and the Humber"}
+    services.update_round(w.national, w.national.title, None, None, "", region="")
+    assert dict(w.national.respondents.values_list("council", "region")) == {
+        "Leeds": "Yorkshire and the Humber",
+        "Bolton": "",
+    }
+
+
+def test_a_coded_rounds_region_stays(w, module_db):
+    """Codings are in the codebook of the round's region: once an answer is coded, the region stays."""
+    question = next(q for q in w.q.values() if q.type == "open")
+    answer = Answer.objects.create(respondent=w.leeds, question=question, answer="Asking people")
+    DoubleCoded.objects.create(answer=answer)  # in the double-coded sample: as good as coded
+    page = _round_page(w, w.national_lead, "round_edit", w.national)
+    response = _client(w.national_lead).post(page, _details(w.national, region="Yorkshire and the Humber"))
+    assert response.status_code == 200
+    assert "The region cannot be changed now that answers are coded" in _text(response)
+    with pytest.raises(StateChanged):
+        services.update_round(w.national, "England 2026", None, None, "", region="London")
+    w.national.refresh_from_db()
+    assert w.national.region == ""
+    # Other details still change, the region posted unchanged.
+    response = _client(w.national_lead).post(
+        page, _details(w.national, title="England 2026 (all)", region=NATIONAL)
+    )
+    assert response.status_code == 302
+    w.national.refresh_from_db()
+    assert (w.national.title, w.national.region) == ("England 2026 (all)", "")
 
 
 @pytest.mark.parametrize(

@@ -264,12 +264,50 @@ class BaselineForm(_RoundForm):
 
 
 class RoundEditForm(GovukForm):
-    """What a round's lead may change after set-up: its title, dates and method."""
+    """What a round's lead may change after set-up: its title, region, dates and method. The region
+    is offered only to a national network's lead (a regional lead's rounds are of their own region),
+    to put right a round set up as National that is a region's (the round then passes to that
+    region's lead); a region is refused while a council of the round is recorded as of another."""
 
     title = _round_title()
+    region = RegionField(
+        help_text="Changing it passes the round to that region’s lead (or, for National, to the "
+        "national network’s)"
+    )
     starts_on = _starts_on()
     ends_on = _ends_on()
     method = _method()
+
+    def __init__(self, *args: Any, user: User, round_: Round, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.round = round_
+        choices = region_choices(user)
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        if len(choices) == 1:
+            del self.fields["region"]
+        else:
+            region.choices = choices
+            region.initial = round_.region or NATIONAL
+
+    def clean_region(self) -> str:
+        region: str = self.cleaned_data["region"]
+        if region != self.round.region and (refusal := self.round.region_fixed()):
+            raise forms.ValidationError(refusal)
+        if region:
+            others = (
+                self.round.respondents.exclude(region="")
+                .exclude(region__iexact=region)
+                .order_by("council")
+                .values_list("council", "region")
+            )
+            if found := list(others[:3]):
+                named = "; ".join(f"{council} ({of})" for council, of in found)
+                raise forms.ValidationError(
+                    f"A round of {region} holds only its councils, and this round has councils of "
+                    f"other regions: {named}"
+                )
+        return region
 
     def clean(self) -> dict[str, Any]:
         super().clean()

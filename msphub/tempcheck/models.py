@@ -106,6 +106,20 @@ class Round(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def region_fixed(self) -> str:
+        """Why the round's region can no longer be changed ("" if it can): its answers are coded, in
+        the codebook of its region (coding.codebook_for), which another region's rounds do not share."""
+        answers = Answer.objects.filter(respondent__round=self)
+        if (
+            Coding.objects.filter(answer__in=answers).exists()
+            or DoubleCoded.objects.filter(answer__in=answers).exists()
+        ):
+            return (
+                "The region cannot be changed now that answers are coded: the codings are in the "
+                f"{self.region or 'national'} codebook, which rounds of another region do not share"
+            )
+        return ""
+
 
 class Respondent(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="respondents")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models.functions import Lower, Trim
 
 from msphub.accounts.models import Organisation
+from msphub.core.states import StateChanged
 
 from . import analysis, coding, importer, instruments
 from .forms import reason_needed  # the rule lives beside the form (importer imports forms too)
@@ -124,12 +125,36 @@ def import_baseline(
 
 @transaction.atomic
 def update_round(
-    round_: Round, title: str, starts_on: date | None, ends_on: date | None, method: str
+    round_: Round,
+    title: str,
+    starts_on: date | None,
+    ends_on: date | None,
+    method: str,
+    region: str | None = None,
 ) -> None:
-    """A round's title, dates and method (for the report's title page and method section)."""
+    """A round's title, dates and method (for the report's title page and method section), and its
+    region when given ("" for National; RoundEditForm says who may change it). A new region is
+    refused (StateChanged) once any answer of the round is coded: codings are in the codebook of
+    the round's region. Its councils take the new region as at set-up (create_round): every one the
+    region of a regional round, each its council record's region in a national round."""
     locked = Round.objects.select_for_update().get(pk=round_.pk)
     locked.title, locked.starts_on, locked.ends_on, locked.method = title, starts_on, ends_on, method.strip()
-    locked.save(update_fields=["title", "starts_on", "ends_on", "method"])
+    fields = ["title", "starts_on", "ends_on", "method"]
+    if region is not None and region != locked.region:
+        if refusal := locked.region_fixed():
+            raise StateChanged(refusal)
+        locked.region = region
+        fields.append("region")
+        respondents = Respondent.objects.filter(round=locked)
+        if region:
+            respondents.update(region=region)
+        else:
+            found = _council_regions(list(respondents.values_list("council", flat=True)))
+            changed = list(respondents)
+            for respondent in changed:
+                respondent.region = found.get(respondent.council.strip().lower(), "")
+            Respondent.objects.bulk_update(changed, ["region"])
+    locked.save(update_fields=fields)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from msphub.accounts.requests import AuthenticatedRequest
 from msphub.core.access import Action, record, requires, visible
 from msphub.core.forms import posted
 from msphub.core.imports import ImportRefused
+from msphub.core.states import StateChanged
 
 from . import evidence, services
 from .analysis import MIN_DECLINED_FOR_NAMES
@@ -47,9 +48,10 @@ def _not_a_baseline(round_: Round) -> bool:
 
 
 def _created(request: AuthenticatedRequest, round_: Round, done: str) -> HttpResponse:
-    """After a round is made: its page, if the user may open it; else (a national network's lead
-    setting up a regional round, which that region's lead manages) the list of rounds, with a
-    message naming the region, rather than a page the user would get a 404 for."""
+    """After a round is made or its details saved: its page, if the user may open it; else (a
+    national network's lead setting up a regional round, or giving a national round a region: that
+    region's lead manages it) the list of rounds, with a message naming the region, rather than a
+    page the user would get a 404 for."""
     if _rounds(request).filter(pk=round_.pk).exists():
         messages.success(request, done)
         return redirect("tempcheck:round", slug=round_.slug)
@@ -193,21 +195,31 @@ def round_detail(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_")
 def round_edit(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
-    """The round's title, dates and method (the report's title page and method section)."""
+    """The round's title, region (a national network's lead only), dates and method (the report's
+    title page and method section)."""
     initial = {
         "title": round_.title,
         "starts_on": round_.starts_on,
         "ends_on": round_.ends_on,
         "method": round_.method,
     }
-    form = RoundEditForm(posted(request), initial=initial)
+    form = RoundEditForm(posted(request), initial=initial, user=request.user, round_=round_)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.update_round(
-            round_, data["title"], data.get("starts_on"), data.get("ends_on"), data["method"]
-        )
-        messages.success(request, "Round details saved")
-        return redirect("tempcheck:round", slug=round_.slug)
+        try:
+            services.update_round(
+                round_,
+                data["title"],
+                data.get("starts_on"),
+                data.get("ends_on"),
+                data["method"],
+                region=data.get("region"),
+            )
+        except StateChanged as changed:  # coded since the form was checked
+            form.add_error("region", str(changed))
+        else:
+            round_.refresh_from_db(fields=["region"])
+            return _created(request, round_, "Round details saved")
     return render(
         request,
         "tempcheck/round_form.html",
