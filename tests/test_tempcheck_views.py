@@ -605,6 +605,8 @@ def test_a_national_lead_puts_right_a_round_set_up_as_national(w, module_db):
     assert "is a round of North West: the regional lead of North West manages it" in _text(response)
     national.refresh_from_db()
     assert national.region == "North West"
+    change = national.history.order_by("-history_date").first()
+    assert (change.region, change.history_user, change.history_type) == ("North West", w.national_lead, "~")
     assert _client(w.nw_lead).get(_round_page(w, w.nw_lead, round_=national)).status_code == 200
     assert _client(w.national_lead).get(page).status_code == 404, "no longer the national lead's"
     # Back to National, by its new lead? Not theirs to give away: a regional lead has no region field.

@@ -98,6 +98,10 @@ class Round(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Who changed a round's title, dates, method or region, and when: a region passes the round to
+    # another lead (docs/tempcheck-rounds.md).
+    history = HistoricalRecords()
+
     objects = RoundQuerySet.as_manager()
 
     class Meta:
