@@ -307,11 +307,13 @@ def _users() -> dict[str, User]:
 
 
 def _clear() -> None:
-    """Remove what the last run made: the rounds (their respondents, answers, codings, samples,
-    quotes and notes go with them), the codebooks they used with the themes' history, and the demo's
-    benchmark files. A codebook another round of its region shares is kept (its themes are that
-    round's too; the demo's rounds reuse them)."""
+    """Remove what the last run made: the rounds with their history (their respondents, answers,
+    codings, samples, quotes and notes go with them), the codebooks they used with the themes'
+    history, and the demo's benchmark files. A codebook another round of its region shares is kept
+    (its themes are that round's too; the demo's rounds reuse them)."""
     Round.objects.filter(slug__in=ROUNDS).delete()
+    # As for the themes below: the rebuilt rounds start a history afresh (a rerun gives the same rows).
+    Round.history.filter(slug__in=ROUNDS).delete()
     other_regions = Round.objects.exclude(slug__in=ROUNDS).values("region")
     codebooks = Codebook.objects.filter(qid=CODED_QUESTION, region__in=["", LONDON]).exclude(
         region__in=other_regions
