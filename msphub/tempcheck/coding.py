@@ -724,6 +724,12 @@ class Sampled:
         return len(self.coders) >= 2
 
     @property
+    def acceptable(self) -> bool:
+        """Not reconciled yet, and its coders (two or more) agree on every theme: "Accept the
+        answers on which the coders agree" reconciles it as they coded it (accept_agreed)."""
+        return self.final is None and self.double_coded and not self.disagreement
+
+    @property
     def disagreement(self) -> set[int]:
         """Themes some coders gave it and others did not."""
         if not self.codings:
@@ -934,19 +940,16 @@ def accept_agreed(
     (a script), every such answer is. Returns (reconciled, left because changed since shown)."""
     codebook = lock_codebook(codebook_for(round_, question))
     marker = _marker(codebook)
-    locked = {s.pk: s for s in _lock_sample(round_, question).values() if s.reconciled_at is None}
+    locked = _lock_sample(round_, question)
     done = left = 0
-    for s in sampled(round_, question):
+    for s in sampled(round_, question):  # read under the locks
         if shown is not None and s.answer.pk not in shown:
             continue
-        if s.sample.pk in locked and s.double_coded and not s.disagreement:
-            if shown is not None and shown[s.answer.pk] != s.expected:
-                left += 1
-                continue
-            _reconcile_locked(locked[s.sample.pk], lead, s.agreed, marker)
+        if s.acceptable and (shown is None or shown[s.answer.pk] == s.expected):
+            _reconcile_locked(locked[s.answer.pk], lead, s.agreed, marker)
             done += 1
         elif shown is not None:
-            left += 1  # reconciled, uncoded or now disputed since the page was shown
+            left += 1  # changed, reconciled, uncoded or disputed since the page was shown
     return done, left
 
 

@@ -435,6 +435,11 @@ def coding_agreement(request: AuthenticatedRequest, round_: Round, qid: str) -> 
     )
 
 
+def _posted_state(request: AuthenticatedRequest, name: str) -> str:
+    """A reconciliation state (Sampled.expected) as the page posted it back, NULs dropped, bounded."""
+    return request.POST.get(name, "").replace("\x00", "")[:2000]
+
+
 @require_http_methods(["GET", "POST"])
 @record(ROUNDS, Action.MANAGE, url_kwarg="slug", arg="round_", where=_with_answers)
 def coding_reconcile(request: AuthenticatedRequest, round_: Round, qid: str) -> HttpResponse:
@@ -447,10 +452,7 @@ def coding_reconcile(request: AuthenticatedRequest, round_: Round, qid: str) -> 
         action = request.POST.get("action", "reconcile")
         if action == "accept":
             # Each agreed answer as the page showed it (Sampled.expected), posted back.
-            shown = {
-                answer_id: request.POST.get(f"expected_{answer_id}", "").replace("\x00", "")[:2000]
-                for answer_id in ids(request.POST, "agreed")
-            }
+            shown = {i: _posted_state(request, f"expected_{i}") for i in ids(request.POST, "agreed")}
             done, left = services.accept_agreed(round_, question, request.user, shown)
             messages.success(
                 request, f"{done} answer{'s' if done != 1 else ''} on which the coders agree reconciled"
@@ -466,7 +468,7 @@ def coding_reconcile(request: AuthenticatedRequest, round_: Round, qid: str) -> 
         answer_id = one_id(request.POST, "answer")
         target = next((s for s in services.sampled(round_, question) if s.answer.pk == answer_id), None)
         # The reconciliation and each coder's coding as the page showed them (Sampled.expected).
-        expected = request.POST.get("expected", "").replace("\x00", "")[:2000]
+        expected = _posted_state(request, "expected")
         if target is None:
             problem = "Choose an answer of the double-coded sample to reconcile"
         elif not target.double_coded:
@@ -512,7 +514,7 @@ def coding_reconcile(request: AuthenticatedRequest, round_: Round, qid: str) -> 
                 ],
             }
         )
-    agreed = sum(1 for s in answers if s.double_coded and not s.disagreement and s.final is None)
+    agreed = sum(1 for s in answers if s.acceptable)
     return _page(
         request,
         "tempcheck/coding_reconcile.html",

@@ -122,15 +122,21 @@ def _csv(label: str, columns: str) -> forms.FileField:
     )
 
 
+def _offer_regions(form: forms.Form, user: User) -> tuple[forms.ChoiceField, list[tuple[str, str]]]:
+    """The form's region field, offering the regions ``user`` may give a round (region_choices),
+    and those choices."""
+    region = form.fields["region"]
+    assert isinstance(region, forms.ChoiceField)
+    region.choices = choices = region_choices(user)
+    return region, choices
+
+
 class _RoundForm(GovukForm):
     """Fields a new round is given however it starts: title, short name, instrument, region."""
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = region_choices(user)
-        region = self.fields["region"]
-        assert isinstance(region, forms.ChoiceField)
-        region.choices = choices
+        region, choices = _offer_regions(self, user)
         if len(choices) == 1:
             region.initial = choices[0][0]
             region.help_text = "Your network\u2019s region"
@@ -281,32 +287,16 @@ class RoundEditForm(GovukForm):
     def __init__(self, *args: Any, user: User, round_: Round, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.round = round_
-        choices = region_choices(user)
-        region = self.fields["region"]
-        assert isinstance(region, forms.ChoiceField)
+        region, choices = _offer_regions(self, user)
         if len(choices) == 1:
             del self.fields["region"]
         else:
-            region.choices = choices
             region.initial = round_.region or NATIONAL
 
     def clean_region(self) -> str:
         region: str = self.cleaned_data["region"]
-        if region != self.round.region and (refusal := self.round.region_fixed()):
+        if refusal := self.round.region_refusal(region):
             raise forms.ValidationError(refusal)
-        if region:
-            others = (
-                self.round.respondents.exclude(region="")
-                .exclude(region__iexact=region)
-                .order_by("council")
-                .values_list("council", "region")
-            )
-            if found := list(others[:3]):
-                named = "; ".join(f"{council} ({of})" for council, of in found)
-                raise forms.ValidationError(
-                    f"A round of {region} holds only its councils, and this round has councils of "
-                    f"other regions: {named}"
-                )
         return region
 
     def clean(self) -> dict[str, Any]:

@@ -110,9 +110,13 @@ class Round(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def region_fixed(self) -> str:
-        """Why the round's region can no longer be changed ("" if it can): its answers are coded, in
-        the codebook of its region (coding.codebook_for), which another region's rounds do not share."""
+    def region_refusal(self, region: str) -> str:
+        """Why the round cannot be given ``region`` ("" National), or "" if it can: not once its
+        answers are coded (the codings are in the codebook of its region, coding.codebook_for, which
+        another region's rounds do not share), nor a region while a council of the round is recorded
+        as of another (the form shows it; services.update_round checks again under the row lock)."""
+        if region == self.region:
+            return ""
         answers = Answer.objects.filter(respondent__round=self)
         if (
             Coding.objects.filter(answer__in=answers).exists()
@@ -122,6 +126,19 @@ class Round(models.Model):
                 "The region cannot be changed now that answers are coded: the codings are in the "
                 f"{self.region or 'national'} codebook, which rounds of another region do not share"
             )
+        if region:
+            others = (
+                self.respondents.exclude(region="")
+                .exclude(region__iexact=region)
+                .order_by("council")
+                .values_list("council", "region")
+            )
+            if found := list(others[:3]):
+                named = "; ".join(f"{council} ({of})" for council, of in found)
+                return (
+                    f"A round of {region} holds only its councils, and this round has councils of "
+                    f"other regions: {named}"
+                )
         return ""
 
 

@@ -59,16 +59,20 @@ class NewRound:
     named: bool = False
 
 
-def _council_regions(names: list[str]) -> dict[str, str]:
-    """{name in lower case: region} of the councils (Organisation, kind council) with these names."""
-    rows = (
+def _council_regions(region: str, names: list[str]) -> list[str]:
+    """Each council's region in a round of ``region`` ("" national): in a regional round the
+    region; in a national round the region of the council record (Organisation, kind council) with
+    its name, without regard to case, blank where there is none (one query)."""
+    if region:
+        return [region] * len(names)
+    found = dict(
         Organisation.objects.filter(kind=Organisation.Kind.COUNCIL)
         .exclude(region="")
         .annotate(key=Lower(Trim("name")))
         .filter(key__in=[n.strip().lower() for n in names])
         .values_list("key", "region")
     )
-    return dict(rows)
+    return [found.get(n.strip().lower(), "") for n in names]
 
 
 @transaction.atomic
@@ -86,16 +90,16 @@ def create_round(new: NewRound, region: str) -> Round:
         method=new.method.strip(),
     )
     round_.interviewers.set(new.interviewers)
-    regions = {} if region else _council_regions(new.councils)
+    regions = _council_regions(region, new.councils)
     Respondent.objects.bulk_create(
         Respondent(
             round=round_,
             respondent_id=f"{new.slug}-{n:03d}",
             council=name,
-            region=region or regions.get(name.strip().lower(), ""),
+            region=of,
             may_name=new.named,
         )
-        for n, name in enumerate(new.councils, start=1)
+        for n, (name, of) in enumerate(zip(new.councils, regions, strict=True), start=1)
     )
     return round_
 
@@ -131,30 +135,26 @@ def update_round(
     ends_on: date | None,
     method: str,
     region: str | None = None,
-) -> None:
+) -> Round:
     """A round's title, dates and method (for the report's title page and method section), and its
-    region when given ("" for National; RoundEditForm says who may change it). A new region is
-    refused (StateChanged) once any answer of the round is coded: codings are in the codebook of
-    the round's region. Its councils take the new region as at set-up (create_round): every one the
-    region of a regional round, each its council record's region in a national round."""
+    region when given ("" for National; RoundEditForm says who may change it); the round as saved.
+    A region the round cannot be given (Round.region_refusal, checked again here under the row lock)
+    is refused (StateChanged). Its councils take the new region as at set-up (_council_regions)."""
     locked = Round.objects.select_for_update().get(pk=round_.pk)
     locked.title, locked.starts_on, locked.ends_on, locked.method = title, starts_on, ends_on, method.strip()
     fields = ["title", "starts_on", "ends_on", "method"]
     if region is not None and region != locked.region:
-        if refusal := locked.region_fixed():
+        if refusal := locked.region_refusal(region):
             raise StateChanged(refusal)
         locked.region = region
         fields.append("region")
-        respondents = Respondent.objects.filter(round=locked)
-        if region:
-            respondents.update(region=region)
-        else:
-            found = _council_regions(list(respondents.values_list("council", flat=True)))
-            changed = list(respondents)
-            for respondent in changed:
-                respondent.region = found.get(respondent.council.strip().lower(), "")
-            Respondent.objects.bulk_update(changed, ["region"])
+        respondents = list(Respondent.objects.filter(round=locked))
+        regions = _council_regions(region, [r.council for r in respondents])
+        for respondent, of in zip(respondents, regions, strict=True):
+            respondent.region = of
+        Respondent.objects.bulk_update(respondents, ["region"])
     locked.save(update_fields=fields)
+    return locked
 
 
 @transaction.atomic

@@ -207,7 +207,7 @@ def round_edit(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_round(
+            saved = services.update_round(
                 round_,
                 data["title"],
                 data.get("starts_on"),
@@ -218,8 +218,7 @@ def round_edit(request: AuthenticatedRequest, round_: Round) -> HttpResponse:
         except StateChanged as changed:  # coded since the form was checked
             form.add_error("region", str(changed))
         else:
-            round_.refresh_from_db(fields=["region"])
-            return _created(request, round_, "Round details saved")
+            return _created(request, saved, "Round details saved")
     return render(
         request,
         "tempcheck/round_form.html",
