@@ -628,6 +628,8 @@ def test_a_round_with_councils_of_other_regions_cannot_be_given_one_region(w, mo
     ):  # fmt: skip
         response = _client(w.national_lead).post(page, _details(w.national, region=region))
         assert response.status_code == 200 and message in _text(response)
+    with pytest.raises(StateChanged, match="has councils of other regions: Leeds"):
+        services.update_round(w.national, w.national.title, None, None, "", region="London")
     w.national.refresh_from_db()
     assert w.national.region == ""
     # Its councils' own region: given, and every council of the round takes it; back to National,
